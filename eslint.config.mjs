@@ -1,0 +1,54 @@
+// One lint config for the whole project. Besides the usual TypeScript checks it
+// enforces the layering of design.md §2: koffi only in src/native, vscode only in
+// src/ui and src/extension.ts, and nothing below the UI reaching up into it.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noKoffi = { name: 'koffi', message: 'koffi is used only in src/native/ (the native bridge).' };
+const noVscode = { name: 'vscode', message: 'vscode is imported only in src/ui/ and src/extension.ts.' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'build/**', '.cache/**', 'artifacts/**', '**/*.mjs', '**/*.cjs', '**/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { paths: [noKoffi, noVscode] }],
+    },
+  },
+  {
+    files: ['src/native/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode],
+        patterns: [{ group: ['../engine/*', '../worker/*', '../ui/*', '../client/*', '../cli', '../extension'], message: 'src/native depends on nothing of ours above it.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{ group: ['../ui/*', '../extension'], message: 'The engine does not depend on the UI.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/ui/**/*.ts', 'src/extension.ts', 'test/integration/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi],
+        patterns: [{ group: ['../native/*', '../engine/*', '../worker/*', '../../src/native/*'], message: 'The UI talks to the engine process only through src/client.' }],
+      }],
+    },
+  },
+  {
+    // The test support and engine suites load the simulator's control functions.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

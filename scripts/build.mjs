@@ -1,0 +1,24 @@
+// Bundles the extension, the engine process and the CLI with esbuild into dist/.
+// koffi stays external: its per-platform native binary is shipped beside the bundle.
+import * as esbuild from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['koffi', 'vscode'],
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
+  esbuild.build({ ...common, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' }),
+  esbuild.build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+]);
+chmodSync('dist/cli.js', 0o755);
+console.log(`built dist/extension.js, dist/worker.js, dist/cli.js${production ? ' (production)' : ''}`);

@@ -1,0 +1,36 @@
+/**
+ * What every engine operation receives: a logger (each step and API outcome goes
+ * there), a progress reporter and a cancellation signal. The worker wires these to
+ * JSON-RPC notifications and $/cancelRequest; tests pass their own.
+ */
+import type { LogLevel } from './model';
+
+export interface Logger {
+  log(level: LogLevel, message: string): void;
+}
+
+export interface OperationContext {
+  logger: Logger;
+  /** Report the current step; `fraction` (0..1) when the step knows how far it is. */
+  progress(step: string, fraction?: number): void;
+  signal: AbortSignal;
+}
+
+export const silentLogger: Logger = { log: () => undefined };
+
+export function consoleLogger(minimum: LogLevel = 'info'): Logger {
+  const order: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+  return {
+    log(level, message) {
+      if (order.indexOf(level) >= order.indexOf(minimum)) process.stderr.write(`[${level}] ${message}\n`);
+    },
+  };
+}
+
+export function makeContext(partial: Partial<OperationContext> = {}): OperationContext {
+  return {
+    logger: partial.logger ?? silentLogger,
+    progress: partial.progress ?? (() => undefined),
+    signal: partial.signal ?? new AbortController().signal,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The one place that decides which native library the bridge talks to: the Windows
+ * system DLLs (the default), or the simulator library with a scenario file (demo mode
+ * and tests). Libraries are loaded on first use, never at import time, so activating
+ * the extension or importing the engine loads no native code.
+ */
+import koffi from 'koffi';
+import { NativeLoadError } from './errors';
+import type { NativeTarget } from './target';
+
+export type { NativeTarget } from './target';
+export type DllName = 'clusapi' | 'vssapi' | 'advapi32' | 'ole32' | 'oleaut32' | 'kernel32';
+export type KoffiLib = ReturnType<typeof koffi.load>;
+
+let target: NativeTarget = { kind: 'windows' };
+/** Bumped whenever the loaded libraries change, so cached bindings re-bind. */
+let generation = 0;
+const libraries = new Map<string, KoffiLib>();
+let simulatorScenarioOpened: string | undefined;
+
+export class ScenarioError extends Error {
+  readonly scenario: string;
+  constructor(scenario: string, message: string) {
+    super(`Simulator scenario ${scenario}: ${message}`);
+    this.name = 'ScenarioError';
+    this.scenario = scenario;
+  }
+}
+
+/** Select the library for every later call. Switching scenarios of the same simulator library reopens the scenario in place. */
+export function configureNative(next: NativeTarget): void {
+  const sameLibrary =
+    (next.kind === 'windows' && target.kind === 'windows') ||
+    (next.kind === 'simulator' && target.kind === 'simulator' && next.library === target.library);
+  target = next;
+  if (!sameLibrary) {
+    for (const lib of libraries.values()) lib.unload();
+    libraries.clear();
+    simulatorScenarioOpened = undefined;
+    generation++;
+  } else if (next.kind === 'simulator' && libraries.size > 0 && simulatorScenarioOpened !== next.scenario) {
+    openScenario(libraries.values().next().value as KoffiLib, next.scenario);
+  }
+}
+
+export function getNativeTarget(): NativeTarget {
+  return target;
+}
+
+function openScenario(lib: KoffiLib, scenario: string): void {
+  const open = lib.func('int32_t ClusSimOpenScenario(const char *path, _Out_ uint8_t *error, uint32_t cbError)');
+  const error = Buffer.alloc(2048);
+  const rc = open(scenario, error, error.length) as number;
+  if (rc !== 0) {
+    const end = error.indexOf(0);
+    throw new ScenarioError(scenario, error.subarray(0, end < 0 ? error.length : end).toString('utf8') || `error ${rc}`);
+  }
+  simulatorScenarioOpened = scenario;
+}
+
+/** The loaded library for a Windows DLL name (the simulator stands in for all of them). */
+export function loadDll(dll: DllName): KoffiLib {
+  const key = target.kind === 'simulator' ? target.library : `${dll}.dll`;
+  let lib = libraries.get(key);
+  if (!lib) {
+    try {
+      lib = koffi.load(key);
+    } catch (err) {
+      throw new NativeLoadError(key, err);
+    }
+    libraries.set(key, lib);
+    if (target.kind === 'simulator') openScenario(lib, target.scenario);
+  }
+  return lib;
+}
+
+/**
+ * Bindings of one DLL, declared on first use and re-declared after the target
+ * changes. Use: `const api = lazyBindings('clusapi', (lib) => ({ CloseCluster: lib.func(...) }))`.
+ */
+export function lazyBindings<T>(dll: DllName, bind: (lib: KoffiLib) => T): () => T {
+  let cached: T | undefined;
+  let cachedGeneration = -1;
+  return () => {
+    if (cached === undefined || cachedGeneration !== generation) {
+      cached = bind(loadDll(dll));
+      cachedGeneration = generation;
+    }
+    return cached;
+  };
+}
+
+/** Test hook: whether any native library has been loaded in this process. */
+export function isAnyNativeLibraryLoaded(): boolean {
+  return libraries.size > 0;
+}

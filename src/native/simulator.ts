@@ -1,0 +1,74 @@
+/**
+ * Control functions of the simulator library (test/simulator): leak report, fault
+ * injection and the call log. Only meaningful when the bridge targets the simulator.
+ */
+import { getNativeTarget, lazyBindings } from './loader';
+
+export interface LeakReport {
+  handles: { cluster: number; node: number; enum: number; scm: number; service: number; token: number };
+  comRefs: number;
+  bstrs: number;
+  coTaskMem: number;
+  snapshotProps: number;
+}
+
+export type FaultMode = 'fail' | 'hang' | 'crash';
+
+const api = lazyBindings('kernel32', (lib) => ({
+  ClusSimLeakReport: lib.func('uint32_t ClusSimLeakReport(_Out_ uint8_t *buf, uint32_t cb)'),
+  ClusSimCallLog: lib.func('uint32_t ClusSimCallLog(_Out_ uint8_t *buf, uint32_t cb)'),
+  ClusSimClearCallLog: lib.func('void ClusSimClearCallLog()'),
+  ClusSimInjectFault: lib.func('void ClusSimInjectFault(const char *name, uint32_t nthCall, uint32_t code, const char *mode)'),
+  ClusSimClearFaults: lib.func('void ClusSimClearFaults()'),
+}));
+
+function assertSimulator(): void {
+  if (getNativeTarget().kind !== 'simulator') throw new Error('The simulator control functions need the simulator target.');
+}
+
+/** Calls a "fill this buffer, return the needed size" function until the buffer is big enough. */
+function readText(fill: (buf: Buffer, cb: number) => number): string {
+  let buf = Buffer.alloc(4096);
+  for (;;) {
+    const needed = fill(buf, buf.length);
+    if (needed <= buf.length) {
+      const end = buf.indexOf(0);
+      return buf.subarray(0, end < 0 ? needed : Math.min(end, needed)).toString('utf8');
+    }
+    buf = Buffer.alloc(needed + 1);
+  }
+}
+
+export function simulatorLeakReport(): LeakReport {
+  assertSimulator();
+  const { ClusSimLeakReport } = api();
+  return JSON.parse(readText((b, cb) => ClusSimLeakReport(b, cb) as number)) as LeakReport;
+}
+
+export function totalLeaks(report: LeakReport): number {
+  const h = report.handles;
+  return h.cluster + h.node + h.enum + h.scm + h.service + h.token + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps;
+}
+
+/** Entries like "OpenCluster", "IVssBackupComponents::AbortBackup", "ControlService:NODE2:1", in call order. */
+export function simulatorCallLog(): string[] {
+  assertSimulator();
+  const { ClusSimCallLog } = api();
+  return JSON.parse(readText((b, cb) => ClusSimCallLog(b, cb) as number)) as string[];
+}
+
+export function simulatorClearCallLog(): void {
+  assertSimulator();
+  api().ClusSimClearCallLog();
+}
+
+/** Make `name` (an export, or "Interface::Method") fail with `code` on its `nthCall`-th call from now (1 = next). */
+export function simulatorInjectFault(name: string, nthCall: number, code: number, mode: FaultMode = 'fail'): void {
+  assertSimulator();
+  api().ClusSimInjectFault(name, nthCall, code >>> 0, mode);
+}
+
+export function simulatorClearFaults(): void {
+  assertSimulator();
+  api().ClusSimClearFaults();
+}

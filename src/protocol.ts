@@ -1,0 +1,95 @@
+/**
+ * The JSON-RPC protocol between the engine process (src/worker) and its clients
+ * (the extension through src/client, and the CLI). vscode-jsonrpc carries it over
+ * the Node IPC channel; cancellation uses its $/cancelRequest.
+ */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type {
+  BackupResult, BackupSetSummary, ClusterStatus, LogLevel, NodeInfo, VerifyResult,
+} from './engine/model';
+import type { NativeTarget } from './native/target';
+import type { LeakReport } from './native/simulator';
+
+export interface InitializeParams {
+  native: NativeTarget;
+  /** Minimum level of the log notifications the engine sends. */
+  logLevel: LogLevel;
+}
+
+/** error.data of every failed request: enough for the UI to name the API and code. */
+export interface EngineErrorData {
+  name: string;
+  message: string;
+  /** EngineErrorCode for policy errors. */
+  engineCode?: string;
+  /** For NativeError: the failing API, its numeric code and symbolic name. */
+  api?: string;
+  code?: number;
+  codeName?: string;
+}
+
+export interface ConnectParams { name: string }
+
+export interface BackupParams {
+  /** Folder that holds the backup sets. */
+  destination: string;
+  /** Keep the newest N sets of this cluster after the backup (0 or absent: keep all). */
+  keep?: number;
+  /** The node the user chose; it must be the node the engine runs on. */
+  node?: string;
+}
+
+export interface ListBackupsParams { folder: string; verify: boolean }
+export interface VerifyParams { path: string; expectedCluster?: string }
+
+export interface RestoreParams {
+  set: string;
+  authoritative: boolean;
+  /** Stop the cluster service on the other nodes when it runs there (authoritative only). */
+  stopOtherNodes: boolean;
+  /** Restore a set that was made on another cluster. */
+  allowOtherCluster?: boolean;
+}
+
+/** What a restore would do, for the confirmation dialog; nothing is changed to compute it. */
+export interface RestorePlan {
+  set: BackupSetSummary;
+  node: string;
+  cluster: string | null;
+  authoritative: boolean;
+  /** Other nodes whose cluster service runs now (they must be stopped for an authoritative restore). */
+  runningOtherNodes: string[];
+  /** Nodes whose service state could not be queried (the restore will be refused). */
+  unqueryableNodes: string[];
+  /** Plain-language lines: which services stop and start, in order. */
+  steps: string[];
+}
+
+export interface RestoreResult {
+  set: string;
+  authoritative: boolean;
+  nodes: NodeInfo[];
+  /** Whether an interrupted earlier restore was found and completed or rolled back first. */
+  recovered?: 'completed' | 'rolledBack';
+}
+
+export interface LogParams { level: LogLevel; message: string }
+export interface ProgressParams { operation: string; step: string; fraction?: number }
+
+export const Requests = {
+  initialize: new RequestType<InitializeParams, void, EngineErrorData>('fcb/initialize'),
+  status: new RequestType<Record<string, never>, ClusterStatus, EngineErrorData>('fcb/status'),
+  connect: new RequestType<ConnectParams, ClusterStatus, EngineErrorData>('fcb/connect'),
+  backup: new RequestType<BackupParams, BackupResult, EngineErrorData>('fcb/backup'),
+  listBackups: new RequestType<ListBackupsParams, BackupSetSummary[], EngineErrorData>('fcb/listBackups'),
+  verifyBackup: new RequestType<VerifyParams, VerifyResult, EngineErrorData>('fcb/verifyBackup'),
+  planRestore: new RequestType<RestoreParams, RestorePlan, EngineErrorData>('fcb/planRestore'),
+  restore: new RequestType<RestoreParams, RestoreResult, EngineErrorData>('fcb/restore'),
+  /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
+  leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
+} as const;
+
+export const Notifications = {
+  log: new NotificationType<LogParams>('fcb/log'),
+  progress: new NotificationType<ProgressParams>('fcb/progress'),
+} as const;

@@ -1,0 +1,207 @@
+/*
+ * Failover cluster simulator: the shared internal interface of its C files.
+ *
+ * The simulator is one shared library (libclussim.so on Linux, clussim.dll for the
+ * Windows ABI checks under Wine) that exports the same functions, with the same
+ * signatures and semantics, as the parts of clusapi.dll, vssapi.dll, advapi32.dll,
+ * ole32.dll, oleaut32.dll and kernel32.dll that the native bridge uses, plus a few
+ * ClusSim* control functions for tests (see README.md).
+ *
+ * Windows types are spelled out with fixed widths so the Linux build keeps the
+ * Windows sizes: WCHAR is 16 bits (never wchar_t), LONG/HRESULT/BOOL are 32 bits.
+ */
+#ifndef CLUSSIM_SIM_H
+#define CLUSSIM_SIM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef _WIN32
+#define SIMAPI __declspec(dllexport)
+#define SIMCALL __stdcall
+#else
+#define SIMAPI __attribute__((visibility("default")))
+#define SIMCALL
+#endif
+
+typedef uint16_t WCHAR_T;          /* WCHAR: one UTF-16 code unit */
+typedef uint32_t DWORD_T;
+typedef int32_t LONG_T;
+typedef int32_t HRESULT_T;
+typedef int32_t BOOL_T;
+typedef WCHAR_T *BSTR_T;           /* points at the first WCHAR; u32 byte length at -4 */
+
+typedef struct sim_guid {
+    uint32_t Data1;
+    uint16_t Data2;
+    uint16_t Data3;
+    uint8_t Data4[8];
+} sim_guid;
+
+/* ---- error codes the simulator returns (winerror.h / vsserror.h values) ---- */
+#define SIM_ERROR_SUCCESS 0u
+#define SIM_ERROR_FILE_NOT_FOUND 2u
+#define SIM_ERROR_ACCESS_DENIED 5u
+#define SIM_ERROR_INVALID_HANDLE 6u
+#define SIM_ERROR_INVALID_PARAMETER 87u
+#define SIM_ERROR_INSUFFICIENT_BUFFER 122u
+#define SIM_ERROR_MORE_DATA 234u
+#define SIM_ERROR_NO_MORE_ITEMS 259u
+#define SIM_ERROR_SERVICE_REQUEST_TIMEOUT 1053u
+#define SIM_ERROR_SERVICE_ALREADY_RUNNING 1056u
+#define SIM_ERROR_SERVICE_DOES_NOT_EXIST 1060u
+#define SIM_ERROR_SERVICE_CANNOT_ACCEPT_CTRL 1061u
+#define SIM_ERROR_SERVICE_NOT_ACTIVE 1062u
+#define SIM_RPC_S_SERVER_UNAVAILABLE 1722u
+#define SIM_ERROR_CLUSTER_NODE_NOT_FOUND 5042u
+
+#define SIM_S_OK ((HRESULT_T)0)
+#define SIM_S_FALSE ((HRESULT_T)1)
+#define SIM_E_NOTIMPL ((HRESULT_T)0x80004001u)
+#define SIM_E_NOINTERFACE ((HRESULT_T)0x80004002u)
+#define SIM_E_POINTER ((HRESULT_T)0x80004003u)
+#define SIM_E_ACCESSDENIED ((HRESULT_T)0x80070005u)
+#define SIM_E_OUTOFMEMORY ((HRESULT_T)0x8007000Eu)
+#define SIM_E_INVALIDARG ((HRESULT_T)0x80070057u)
+#define SIM_E_UNEXPECTED ((HRESULT_T)0x8000FFFFu)
+#define SIM_VSS_S_ASYNC_PENDING ((HRESULT_T)0x00042309)
+#define SIM_VSS_S_ASYNC_FINISHED ((HRESULT_T)0x0004230A)
+#define SIM_VSS_S_ASYNC_CANCELLED ((HRESULT_T)0x0004230B)
+#define SIM_VSS_E_BAD_STATE ((HRESULT_T)0x80042301u)
+#define SIM_VSS_E_OBJECT_NOT_FOUND ((HRESULT_T)0x80042308u)
+#define SIM_VSS_E_VOLUME_NOT_SUPPORTED ((HRESULT_T)0x8004230Cu)
+#define SIM_VSS_E_SNAPSHOT_SET_IN_PROGRESS ((HRESULT_T)0x80042316u)
+
+/* ---- scenario (parsed from the JSON file; see README.md for the format) ---- */
+
+#define SIM_MAX_NODES 1024
+#define SIM_MAX_FILES 32
+#define SIM_MAX_COMPONENTS 8
+
+typedef enum { SIM_NODE_UP = 0, SIM_NODE_DOWN = 1, SIM_NODE_PAUSED = 2, SIM_NODE_JOINING = 3 } sim_node_state;
+/* Service states use the SERVICE_* values: STOPPED 1 .. RUNNING 4; 0 = not installed. */
+#define SIM_SVC_NOT_INSTALLED 0u
+
+typedef struct sim_node {
+    char name[512];           /* UTF-8 */
+    char id[64];              /* the node id string GetClusterNodeId returns */
+    sim_node_state state;     /* cluster's view while the node's ClusSvc runs */
+    int reachable;            /* 0: RPC_S_SERVER_UNAVAILABLE for OpenClusterNode/OpenSCManagerW/... */
+    uint32_t service_state;   /* current ClusSvc state (SERVICE_*); persisted */
+    uint32_t pending_left;    /* QueryServiceStatusEx calls left in a *_PENDING state */
+    uint32_t checkpoint;      /* dwCheckPoint while pending */
+} sim_node;
+
+typedef struct sim_file {
+    char name[512];           /* file name inside the ClusDb directory, UTF-8 */
+    uint64_t size;            /* size to create when missing */
+} sim_file;
+
+typedef struct sim_component {
+    char logical_path[512];   /* may be empty */
+    char name[512];
+    uint32_t type;            /* VSS_CT_DATABASE 1 / VSS_CT_FILEGROUP 2 */
+    int selectable;
+} sim_component;
+
+typedef struct sim_scenario {
+    char path[4096];          /* scenario file, as given */
+    char dir[4096];           /* its folder (state file, snapshots, Windows dir live here) */
+    char machine[512];        /* local computer name (GetComputerNameW) */
+    char system_root[4096];   /* GetSystemWindowsDirectoryW; ClusDb lives in <system_root>/Cluster */
+    char clusdb_dir[4096];    /* <system_root>/Cluster, native separators */
+    int elevated;
+    uint32_t local_state;     /* NODE_CLUSTER_STATE bits: 0, 1, 3, 0x13 (derived from the local node's service) */
+    int installed, configured;
+
+    /* cluster identity: from the live CLUSDB header when it exists, else from the scenario */
+    char cluster_name[512];
+    uint16_t major, minor, build;
+    char vendor[64], csd[64];
+    uint32_t highest_version, lowest_version, version_flags;
+    char quorum_resource[512], quorum_device[512];
+    uint32_t quorum_max_log;
+    int has_quorum;
+
+    uint32_t node_count;
+    sim_node nodes[SIM_MAX_NODES];
+    int local_node;           /* index into nodes, -1 when not a member */
+
+    uint32_t file_count;
+    sim_file files[SIM_MAX_FILES];
+
+    /* VSS / Cluster Database writer */
+    int writer_present;
+    char writer_name[128];              /* "Cluster Database" */
+    sim_guid writer_id;                 /* 41e12264-35d8-479b-8e5c-9b23d1dad37e */
+    sim_guid writer_instance;
+    uint32_t writer_fail_at;            /* 0 = stable; else the VSS_WS_FAILED_AT_* state to report */
+    HRESULT_T writer_failure_hr;        /* failureHr reported with a failed state */
+    uint32_t component_count;
+    sim_component components[SIM_MAX_COMPONENTS];
+    uint32_t restore_method;            /* VSS_RME_*, default RESTORE_STOP_START 8 */
+    char restore_service[64];           /* default "ClusSvc" */
+    uint32_t backup_schema;             /* GetBackupSchema mask */
+    uint32_t async_pending_polls;       /* QueryStatus calls that report PENDING before FINISHED */
+    uint32_t snapshot_in_progress;      /* StartSnapshotSet fails with SNAPSHOT_SET_IN_PROGRESS this many times */
+    int mutate_after_snapshot;          /* rewrite the live ClusDb files right after DoSnapshotSet */
+    uint32_t service_pending_polls;     /* QueryServiceStatusEx calls in *_PENDING per transition */
+} sim_scenario;
+
+/* The loaded scenario (NULL before ClusSimOpenScenario succeeded). */
+sim_scenario *sim_scenario_get(void);
+/* Write the mutable part (service states) to the state file beside the scenario. */
+void sim_state_save(void);
+/* Re-read the cluster identity from the live CLUSDB header (after a restore). */
+void sim_reload_clusdb(void);
+/* Find a node by name (case-insensitive ASCII, exact otherwise); NULL name = local node. */
+sim_node *sim_find_node(const WCHAR_T *name);
+
+/* ---- fault injection and the call log ----
+ * Every exported function and every COM method starts with SIM_FAULT("Name") or
+ * SIM_FAULT("IVssBackupComponents::DoSnapshotSet"). When a fault is armed for that name
+ * and this is its n-th call, sim_fault returns 1 and sets *code: the caller returns that
+ * code in the function's own failure convention (NULL + last error, FALSE + last error,
+ * the error as the return value, or the HRESULT). Mode "hang" sleeps forever (for an
+ * asynchronous call: the operation stays pending forever), "crash" aborts the process.
+ * Every call is also appended to the call log. */
+int sim_fault(const char *name, uint32_t *code);
+int sim_fault_hangs(const char *name);   /* 1 when the armed fault for name is a hang (async ops) */
+void sim_log_call(const char *fmt, ...);
+
+/* ---- last error (kernel32 GetLastError/SetLastError), thread-local ---- */
+void sim_set_last_error(DWORD_T code);
+
+/* ---- leak accounting ---- */
+typedef enum {
+    SIM_LEAK_CLUSTER, SIM_LEAK_NODE, SIM_LEAK_ENUM, SIM_LEAK_SCM, SIM_LEAK_SERVICE, SIM_LEAK_TOKEN,
+    SIM_LEAK_COM_REFS, SIM_LEAK_BSTR, SIM_LEAK_COTASKMEM, SIM_LEAK_SNAPSHOT_PROPS, SIM_LEAK_COUNT
+} sim_leak_kind;
+void sim_leak_add(sim_leak_kind kind, int delta);
+
+/* ---- strings ---- */
+size_t sim_wcslen(const WCHAR_T *s);
+WCHAR_T *sim_utf8_to_w(const char *utf8);        /* malloc'd, NUL-terminated */
+char *sim_w_to_utf8(const WCHAR_T *w);           /* malloc'd */
+int sim_wcs_eq_utf8(const WCHAR_T *w, const char *utf8, int ignore_ascii_case);
+/* Copy utf8 into a caller buffer of *cch WCHARs following the clusapi rules:
+ * ERROR_MORE_DATA with *cch = needed length (without NUL) when too small. */
+DWORD_T sim_copy_out_w(const char *utf8, WCHAR_T *buf, DWORD_T *cch);
+/* BSTRs: counted allocations (SysAllocString / SysFreeString are in ole.c). */
+BSTR_T sim_bstr_from_utf8(const char *utf8);
+BSTR_T sim_bstr_alloc(const WCHAR_T *w);
+void sim_bstr_free(BSTR_T b);
+void *sim_cotaskmem_alloc(size_t n);             /* counted; CoTaskMemFree frees */
+
+/* ---- files ---- */
+int sim_mkdirs(const char *path);                /* 0 on success */
+int sim_copy_file(const char *from, const char *to);
+int sim_remove_tree(const char *path);
+char sim_path_sep(void);                         /* '\\' on Windows, '/' elsewhere */
+
+/* ---- GUIDs ---- */
+int sim_guid_eq(const sim_guid *a, const sim_guid *b);
+void sim_guid_new(sim_guid *out);                /* deterministic counter-based GUIDs */
+int sim_guid_parse(const char *text, sim_guid *out);
+
+#endif
