@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 
 const stages = [
+  ['system packages (apt, as root)', 'node', ['scripts/setup-system.mjs']],
   ['simulator build (Linux .so and Windows .dll)', 'npm', ['run', 'build:sim']],
   ['type check', 'npm', ['run', 'compile']],
   ['lint', 'npm', ['run', 'lint']],
