@@ -10,6 +10,13 @@ import type {
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
 
+/** The data shapes the requests carry, for clients that must not reach into the engine (the UI). */
+export type {
+  BackupKind, BackupResult, BackupSetSummary, ClusterStatus, ClusterSummary, LocalClusterState, LogLevel, NodeInfo,
+  NodeState, VerifyResult,
+} from './engine/model';
+export type { NativeTarget } from './native/target';
+
 export interface InitializeParams {
   native: NativeTarget;
   /** Minimum level of the log notifications the engine sends. */

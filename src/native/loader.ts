@@ -74,11 +74,31 @@ export function loadDll(dll: DllName): KoffiLib {
   return lib;
 }
 
+/** Every binder passed to lazyBindings(), in declaration order, for declaredExports(). */
+const windowsBinders: { dll: DllName; bind: (lib: KoffiLib) => unknown }[] = [];
+
 /**
  * Bindings of one DLL, declared on first use and re-declared after the target
  * changes. Use: `const api = lazyBindings('clusapi', (lib) => ({ CloseCluster: lib.func(...) }))`.
  */
 export function lazyBindings<T>(dll: DllName, bind: (lib: KoffiLib) => T): () => T {
+  windowsBinders.push({ dll, bind });
+  return cachedBindings(dll, bind);
+}
+
+/**
+ * Bindings of the simulator's own control exports (ClusSim*). They are not Windows
+ * exports, so unlike lazyBindings() they are not listed by declaredExports().
+ */
+export function simulatorControlBindings<T>(bind: (lib: KoffiLib) => T): () => T {
+  const bindings = cachedBindings('kernel32', bind);
+  return () => {
+    if (target.kind !== 'simulator') throw new Error('The simulator control functions need the simulator target.');
+    return bindings();
+  };
+}
+
+function cachedBindings<T>(dll: DllName, bind: (lib: KoffiLib) => T): () => T {
   let cached: T | undefined;
   let cachedGeneration = -1;
   return () => {
@@ -88,6 +108,47 @@ export function lazyBindings<T>(dll: DllName, bind: (lib: KoffiLib) => T): () =>
     }
     return cached;
   };
+}
+
+export interface DeclaredExport {
+  dll: DllName;
+  name: string;
+}
+
+/**
+ * The Windows exports declared through lazyBindings() by the modules imported so far:
+ * each binder runs against a stand-in library that records the function names. No
+ * library is loaded and nothing is called, so this works whatever the target. Lets a
+ * check resolve every name in the real system DLLs (a misspelled export or the wrong
+ * DLL fails there, not at the first call on a customer's server).
+ */
+export function declaredExports(): DeclaredExport[] {
+  const found = new Map<string, DeclaredExport>();
+  for (const { dll, bind } of windowsBinders) {
+    const record = (name: string | number): (() => never) => {
+      if (typeof name !== 'string' || !/^[A-Za-z_?][\w?@$]*$/.test(name)) {
+        throw new Error(`declaredExports: cannot read an export name from ${JSON.stringify(name)} (${dll})`);
+      }
+      found.set(`${dll}!${name}`, { dll, name });
+      return () => {
+        throw new Error(`${name} was declared for listing only and cannot be called`);
+      };
+    };
+    const recorder = {
+      func: (...args: unknown[]) => {
+        if (args.length === 1 && typeof args[0] === 'string') {
+          // A prototype string, "int32_t __stdcall Name(args)": the name is the identifier before the first "(".
+          const match = /([A-Za-z_][\w$]*)\s*\(/.exec(args[0]);
+          return record(match ? match[1] : args[0]);
+        }
+        return record((args.length >= 4 ? args[1] : args[0]) as string | number);
+      },
+      symbol: (name: string) => record(name),
+      unload: () => undefined,
+    };
+    bind(recorder as unknown as KoffiLib);
+  }
+  return [...found.values()];
 }
 
 /** Test hook: whether any native library has been loaded in this process. */

@@ -2,7 +2,7 @@
  * Control functions of the simulator library (test/simulator): leak report, fault
  * injection and the call log. Only meaningful when the bridge targets the simulator.
  */
-import { getNativeTarget, lazyBindings } from './loader';
+import { getNativeTarget, simulatorControlBindings } from './loader';
 
 export interface LeakReport {
   handles: { cluster: number; node: number; enum: number; scm: number; service: number; token: number };
@@ -14,7 +14,7 @@ export interface LeakReport {
 
 export type FaultMode = 'fail' | 'hang' | 'crash';
 
-const api = lazyBindings('kernel32', (lib) => ({
+const api = simulatorControlBindings((lib) => ({
   ClusSimLeakReport: lib.func('uint32_t ClusSimLeakReport(_Out_ uint8_t *buf, uint32_t cb)'),
   ClusSimCallLog: lib.func('uint32_t ClusSimCallLog(_Out_ uint8_t *buf, uint32_t cb)'),
   ClusSimClearCallLog: lib.func('void ClusSimClearCallLog()'),

@@ -204,4 +204,120 @@ int sim_guid_eq(const sim_guid *a, const sim_guid *b);
 void sim_guid_new(sim_guid *out);                /* deterministic counter-based GUIDs */
 int sim_guid_parse(const char *text, sim_guid *out);
 
+
+/* ======================================================================
+ * Shared helpers (sim_core.c). Everything below only adds to the interface above.
+ * ====================================================================== */
+
+#include <stdio.h>
+
+#define SIM_ERROR_NOT_ENOUGH_MEMORY 8u
+#define SIM_ERROR_NOT_READY 21u        /* no scenario has been opened */
+#define SIM_ERROR_BUFFER_OVERFLOW 111u
+#define SIM_ERROR_CALL_NOT_IMPLEMENTED 120u
+#define SIM_ERROR_INVALID_NAME 123u
+#define SIM_ERROR_INVALID_LEVEL 124u
+#define SIM_ERROR_INVALID_SERVICE_CONTROL 1052u
+#define SIM_ERROR_DATABASE_DOES_NOT_EXIST 1065u
+#define SIM_ERROR_NOT_ALL_ASSIGNED 1300u
+#define SIM_ERROR_NO_SUCH_PRIVILEGE 1313u
+#define SIM_EPT_S_NOT_REGISTERED 1753u
+#define SIM_ERROR_CLUSTER_LOCAL_NODE_NOT_FOUND 5043u
+#define SIM_RPC_E_CHANGED_MODE ((HRESULT_T)0x80010106u)
+#define SIM_RPC_E_TOO_LATE ((HRESULT_T)0x80010119u)
+#define SIM_CO_E_NOTINITIALIZED ((HRESULT_T)0x800401F0u)
+
+/* SERVICE_* current states (SIM_SVC_NOT_INSTALLED 0 is the simulator's own). */
+#define SIM_SVC_STOPPED 1u
+#define SIM_SVC_START_PENDING 2u
+#define SIM_SVC_STOP_PENDING 3u
+#define SIM_SVC_RUNNING 4u
+
+/* One recursive lock around all shared state; every export takes it (koffi may call
+ * from worker threads). Never hold it while sleeping. */
+void sim_lock(void);
+void sim_unlock(void);
+
+/* sim_fault with a detail for the call log: logs "name:detail" (just "name" when
+ * detail is NULL or empty). A fault armed for "name" matches every detail; a fault
+ * armed for "name:detail" (e.g. "ControlService:NODE2") matches only calls whose log
+ * entry is that or starts with it followed by ':'.
+ *
+ * Hangs of asynchronous operations: sim_fault_hangs(name) only peeks (it neither
+ * counts nor logs): 1 when the next call of name fires an armed "hang" fault. When an
+ * asynchronous method has peeked 1 on this thread, its following sim_fault(name, ...)
+ * counts and logs the call, consumes the fault and returns 0 instead of sleeping, so
+ * the method can hand out an operation that stays pending forever. Without the peek a
+ * hang sleeps forever inside sim_fault (with the lock released). */
+int sim_fault_ex(const char *name, const char *detail, uint32_t *code);
+
+/* The calling thread's last error (what the GetLastError export returns). */
+DWORD_T sim_get_last_error(void);
+
+/* Per-thread state (last error, COM initialisation). */
+typedef struct sim_thread_state {
+    DWORD_T last_error;
+    uint32_t com_init_count;      /* CoInitializeEx successes not yet undone */
+    uint32_t com_mode;            /* COINIT_* of the first successful CoInitializeEx */
+    char claimed_hang[160];       /* name whose hang fault sim_fault_hangs reported */
+} sim_thread_state;
+sim_thread_state *sim_thread(void);
+
+/* Handles: heap objects that start with a sim_handle_hdr, registered while open and
+ * counted in the leak report under their kind (SIM_LEAK_CLUSTER .. SIM_LEAK_TOKEN). */
+typedef struct sim_handle_hdr {
+    uint32_t magic;
+    sim_leak_kind kind;
+} sim_handle_hdr;
+void *sim_handle_new(sim_leak_kind kind, size_t size);    /* zeroed object, header filled */
+void *sim_handle_get(const void *h, sim_leak_kind kind);  /* NULL unless h is open and of that kind */
+int sim_handle_kind(const void *h, sim_leak_kind *kind);  /* 1 when h is any open handle */
+int sim_handle_close(void *h, sim_leak_kind kind);        /* 1 closed, 0 not an open handle of that kind */
+
+/* Counted allocations handed to the caller. */
+BSTR_T sim_bstr_alloc_len(const WCHAR_T *w, uint32_t cch); /* w may be NULL: cch zeroed WCHARs */
+int sim_cotaskmem_free(void *p);                          /* 1 freed, 0 not a live allocation */
+int sim_bstr_is_live(const WCHAR_T *b);
+
+/* UTF-16 helpers. */
+WCHAR_T *sim_utf8_to_w_len(const char *utf8, size_t *cch);    /* malloc'd; *cch = length in WCHARs */
+size_t sim_utf8_wlen(const char *utf8);                       /* length in WCHARs */
+int sim_utf8_eq_name(const char *a, const char *b);           /* equal, ASCII letters case-insensitive */
+
+/* Nodes and the cluster as they are now. */
+sim_node *sim_find_node_utf8(const char *name);   /* scenario node or the local machine; NULL if unknown */
+sim_node *sim_local_node(void);                   /* the local machine (also when it is not a node) */
+int sim_node_is_local(const sim_node *n);
+const char *sim_strip_unc(const char *name);      /* "\\\\NODE2" -> "NODE2" */
+int sim_is_local_name(const char *utf8);          /* NULL, "", the machine name (with or without "\\\\") */
+/* Members listed in the live CLUSDB header (the scenario's nodes when there is none),
+ * as of the last sim_reload_clusdb(). */
+uint32_t sim_member_count(void);
+const char *sim_member_name(uint32_t i);
+int sim_is_member(const char *utf8);
+/* Re-read the persisted service states when another process changed them. */
+void sim_state_refresh(void);
+/* Rewrite the live ClusDb files with different filler (same sizes; CLUSDB keeps its
+ * header line), as if the cluster service had written to its database. */
+int sim_clusdb_mutate(uint32_t generation);
+/* The CLUSDB header line ("CLUSSIM-CLUSDB 1 {...}\n"), malloc'd, for the scenario. */
+char *sim_clusdb_header(const char *cluster, const char *const *nodes, uint32_t count);
+
+/* The process token's privileges start over (advapi32.c; called when a scenario opens). */
+void sim_token_reset(int elevated);
+
+/* Return conventions of the helpers declared further up: sim_guid_parse returns 1 when
+ * the text (with or without braces) is a GUID, else 0; sim_mkdirs, sim_copy_file and
+ * sim_remove_tree return 0 on success (removing a missing path succeeds). */
+
+/* Files (UTF-8 paths, native separators). */
+FILE *sim_fopen(const char *path, const char *mode);
+int sim_file_exists(const char *path);
+int sim_dir_exists(const char *path);
+int sim_file_size(const char *path, uint64_t *size);
+int sim_write_file_atomic(const char *path, const void *data, size_t len);   /* 0 on success */
+char *sim_path_join(const char *dir, const char *name);                    /* malloc'd */
+void sim_sleep_ms(uint32_t ms);
+void sim_sleep_forever(void);
+
 #endif

@@ -1,0 +1,2 @@
+exports.activate = function activate() {};
+exports.deactivate = function deactivate() {};

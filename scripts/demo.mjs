@@ -1,0 +1,60 @@
+// The demo: a four-node simulated cluster (CLUSTER1, NODE1..NODE4, NODE1 local) and
+// `fcbackup status` against it. `npm run demo` builds the simulator and the bundle first.
+// The scenario lives in .cache/demo/ and is reused, so state the simulator keeps there
+// (service states, backups) carries over between runs; delete the folder to start over.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const demoDir = join(root, '.cache', 'demo');
+const scenario = join(demoDir, 'scenario.json');
+const cli = join(root, 'dist', 'cli.js');
+
+if (!existsSync(scenario)) {
+  mkdirSync(demoDir, { recursive: true });
+  const nodes = [1, 2, 3, 4].map((i) => ({ name: `NODE${i}`, id: String(i), state: 'up', reachable: true, service: 'running' }));
+  const spec = {
+    machine: 'NODE1',
+    elevated: true,
+    installed: true,
+    configured: true,
+    cluster: {
+      name: 'CLUSTER1',
+      version: { major: 10, minor: 0, build: 20348, vendor: 'Microsoft(R) Cluster service', csd: '', highest: 720896, lowest: 720896, mixedMode: false },
+      quorum: { resource: 'Cluster Disk Witness', device: 'Q:', maxLogSize: 0 },
+    },
+    nodes,
+    clusdb: { files: [{ name: 'CLUSDB', size: 65536 }, { name: 'CLUSDB.blf', size: 4096 }] },
+    writer: {
+      present: true, failAt: null, failureHr: '0x800423F4',
+      components: [{ logicalPath: '', name: 'Cluster Database', type: 'filegroup', selectable: false }],
+      restoreMethod: 8, service: 'ClusSvc', backupSchema: 16384,
+    },
+    asyncPendingPolls: 2,
+    snapshotSetInProgress: 0,
+    mutateAfterSnapshot: false,
+    servicePendingPolls: 2,
+    faults: [],
+  };
+  writeFileSync(scenario, JSON.stringify(spec, null, 2) + '\n');
+  console.log(`Wrote the demo scenario ${relative(root, scenario)}`);
+} else {
+  console.log(`Using the demo scenario ${relative(root, scenario)} (delete ${relative(root, demoDir)} to start over)`);
+}
+
+if (!existsSync(cli)) {
+  console.error('dist/cli.js is missing: run "npm run build" (or "npm run demo", which builds everything).');
+  process.exit(1);
+}
+
+const shown = relative(process.cwd(), scenario) || scenario;
+console.log(`\n$ fcbackup status --simulate ${shown}\n`);
+const result = spawnSync(process.execPath, [cli, 'status', '--simulate', scenario], { stdio: 'inherit' });
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+const backups = join(demoDir, 'backups');
+console.log('\nNext, back up the simulated cluster\'s configuration:');
+console.log(`  node dist/cli.js backup --simulate ${shown} ${relative(process.cwd(), backups) || backups}`);
+console.log('Add --json for machine-readable output, or --verbose to see every step.');

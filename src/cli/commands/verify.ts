@@ -1,0 +1,15 @@
+/**
+ * fcbackup verify (not part of this build yet).
+ */
+import { ExitCode, type CliCommand } from '../types';
+
+export const command: CliCommand = {
+  name: 'verify',
+  usage: 'verify',
+  summary: 'not available in this build',
+  options: {},
+  async run(_args, ctx) {
+    ctx.io.stderr('fcbackup: verify is not available in this build.');
+    return ExitCode.usage;
+  },
+};

@@ -1,0 +1,216 @@
+/**
+ * fcbackup: the command-line face of the engine, for scripts and Task Scheduler.
+ * It starts the same engine process the extension uses and prints the results for
+ * a person, or as one JSON document with --json.
+ *
+ * Exit codes: 0 success, 1 the operation failed, 2 bad usage or not possible here,
+ * 130 cancelled. Every failure is one line on stderr: "fcbackup: <message>".
+ */
+import * as fs from 'node:fs';
+import * as readline from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { EngineClient, EngineRequestError } from '../client/engineClient';
+import { resolveNativeTarget } from '../client/nativeTarget';
+import type { NativeTarget } from '../native/target';
+import { command as backupCommand } from './commands/backup';
+import { command as listCommand } from './commands/list';
+import { command as restoreCommand } from './commands/restore';
+import { command as statusCommand } from './commands/status';
+import { command as verifyCommand } from './commands/verify';
+import { ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
+
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand];
+
+const globalOptions = {
+  simulate: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: fcbackup <command> [options]',
+    '',
+    'Back up and restore the configuration of a Windows failover cluster through the Volume Shadow Copy Service.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global options:',
+    '  --simulate SCENARIO  Use the cluster simulator with this scenario file instead of Windows',
+    '                       (also: environment variable FCBACKUP_SIMULATE)',
+    '  --json               Print one JSON document on stdout',
+    '  --verbose            Print every step of the engine on stderr',
+    '  -h, --help           Show this help, or a command\'s usage with "fcbackup <command> --help"',
+    '',
+    'Exit codes: 0 success, 1 the operation failed, 2 bad usage or not possible here, 130 cancelled.',
+  ].join('\n');
+}
+
+function commandHelp(cmd: CliCommand): string {
+  const options = Object.entries(cmd.options).map(([name, spec]) => `  --${name}${spec.type === 'string' ? ' VALUE' : ''}`);
+  return [`Usage: fcbackup ${cmd.usage}`, '', cmd.summary, ...(options.length ? ['', 'Options:', ...options] : []),
+    '', 'Global options: --simulate SCENARIO, --json, --verbose, --help'].join('\n');
+}
+
+/** One line: error messages may carry newlines (e.g. a stack or a multi-line native message). */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => void process.stdout.write(withNewline(text)),
+    stderr: (text) => void process.stderr.write(withNewline(text)),
+    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    async confirm(question) {
+      if (!process.stdin.isTTY) return false;
+      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(`${question} [y/N] `);
+        return /^(y|yes)$/i.test(answer.trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+/** The engine reports a missing simulator as a load error; say how to get one. */
+function checkSimulatorLibrary(target: NativeTarget): string | undefined {
+  if (target.kind !== 'simulator' || fs.existsSync(target.library)) return undefined;
+  return `the simulator library ${target.library} is missing; build it with "npm run build:sim" or point FCBACKUP_SIMULATOR_LIBRARY at it.`;
+}
+
+export interface RunOptions {
+  io?: CliIo;
+  env?: NodeJS.ProcessEnv;
+  /** Aborts the running command (main() wires Ctrl-C to it). */
+  signal?: AbortSignal;
+  /** Overrides the engine script (tests). */
+  workerPath?: string;
+  /** Overrides the platform the native target is chosen for (tests). */
+  platform?: NodeJS.Platform;
+}
+
+/** Runs one fcbackup command line; returns the exit code. */
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
+  const io = options.io ?? processIo();
+  const env = options.env ?? process.env;
+  const fail = (message: string, code: number = ExitCode.usage): number => {
+    io.stderr(`fcbackup: ${oneLine(message)}`);
+    return code;
+  };
+
+  // First pass: the global options and the command name; unknown options belong to the command.
+  let first;
+  try {
+    first = parseArgs({ args: argv, options: globalOptions, allowPositionals: true, strict: false });
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  const name = first.positionals[0];
+  if (name === undefined || name === 'help') {
+    const topic = name === 'help' ? commands.find((c) => c.name === first.positionals[1]) : undefined;
+    if (name === undefined && !first.values.help) {
+      io.stderr(helpText());
+      return ExitCode.usage;
+    }
+    io.stdout(topic ? commandHelp(topic) : helpText());
+    return ExitCode.ok;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) return fail(`unknown command "${name}"; run "fcbackup --help" for the list.`);
+
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...globalOptions, ...cmd.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)} (usage: fcbackup ${cmd.usage})`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    io.stdout(commandHelp(cmd));
+    return ExitCode.ok;
+  }
+
+  const simulate = typeof values.simulate === 'string' ? values.simulate : undefined;
+  if (values.simulate !== undefined && (simulate === undefined || simulate.trim() === '')) return fail('--simulate needs a scenario file.');
+  const target = resolveNativeTarget({ simulate, env, platform: options.platform });
+  if (target.kind === 'unavailable') return fail(target.reason);
+  const missing = checkSimulatorLibrary(target);
+  if (missing) return fail(missing);
+
+  const verbose = values.verbose === true;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) controller.abort();
+
+  let engine: Promise<EngineClient> | undefined;
+  const ctx: CliContext = {
+    io,
+    json: values.json === true,
+    signal: controller.signal,
+    engine() {
+      engine ??= EngineClient.start({
+        native: target,
+        logLevel: verbose ? 'debug' : 'warn',
+        workerPath: options.workerPath,
+        onLog: (p) => {
+          if (verbose) io.stderr(`[${p.level}] ${p.message}`);
+        },
+        onProgress: (p) => {
+          if (verbose) io.stderr(`[progress] ${p.step}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`);
+        },
+      });
+      return engine;
+    },
+  };
+
+  const positionals = parsed.positionals.slice(1);
+  try {
+    return await cmd.run({ positionals, options: values }, ctx);
+  } catch (err) {
+    if (err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED') return fail(err.message, ExitCode.cancelled);
+    if (err instanceof EngineRequestError && err.data.engineCode === 'SCENARIO') return fail(err.message, ExitCode.usage);
+    return fail(err instanceof Error ? err.message : String(err), ExitCode.failed);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (engine) {
+      try {
+        (await engine).dispose();
+      } catch {
+        // the engine did not start; the error was reported above
+      }
+    }
+  }
+}
+
+function main(): void {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.cancelled);
+    process.stderr.write('fcbackup: cancelling… (press Ctrl-C again to quit at once)\n');
+    controller.abort();
+  });
+  runCli(process.argv.slice(2), { signal: controller.signal }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`fcbackup: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
+      process.exitCode = ExitCode.failed;
+    },
+  );
+}
+
+if (require.main === module) main();

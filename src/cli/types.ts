@@ -1,0 +1,51 @@
+/**
+ * The contract between the fcbackup CLI's entry point (main.ts) and its commands
+ * (src/cli/commands/*.ts, each exporting `command`).
+ */
+import type { EngineClient } from '../client/engineClient';
+
+export interface CliIo {
+  /** Writes to standard output; a trailing newline is added when `text` lacks one. */
+  stdout(text: string): void;
+  /** Writes to standard error; a trailing newline is added when `text` lacks one. */
+  stderr(text: string): void;
+  /** Whether standard input and output are a terminal (a person is there to answer). */
+  isTTY: boolean;
+  /** Asks a yes/no question on the terminal; false when there is no terminal. */
+  confirm(question: string): Promise<boolean>;
+}
+
+export interface CliContext {
+  io: CliIo;
+  /** --json: print one JSON document on stdout and nothing else there. */
+  json: boolean;
+  /** The engine process, started on first use (and ended by main.ts afterwards). */
+  engine(): Promise<EngineClient>;
+  /** Aborted by Ctrl-C; pass it to engine requests so the engine cancels the work. */
+  signal: AbortSignal;
+}
+
+export type CliOptionValues = Record<string, string | boolean | undefined>;
+
+export interface CliCommand {
+  name: string;
+  /** e.g. "status [--cluster NAME]" (without "fcbackup "). */
+  usage: string;
+  /** One line for the command list. */
+  summary: string;
+  /** node:util parseArgs option specs of this command (the global ones are added by main.ts). */
+  options: Record<string, { type: 'boolean' | 'string' }>;
+  /** Returns the exit code: 0 success; non-zero after writing one `fcbackup: …` line to stderr. */
+  run(args: { positionals: string[]; options: CliOptionValues }, ctx: CliContext): Promise<number>;
+}
+
+/** Exit codes shared by the commands. */
+export const ExitCode = {
+  ok: 0,
+  /** The operation failed (the engine or Windows said no). */
+  failed: 1,
+  /** Bad usage, or the command cannot run here. */
+  usage: 2,
+  /** Cancelled with Ctrl-C. */
+  cancelled: 130,
+} as const;

@@ -1,0 +1,263 @@
+/**
+ * Step 1 of the seed: detect whether this machine is a cluster node and in what
+ * state, and if the cluster runs, read its name, version, quorum resource and nodes.
+ *
+ * - GetNodeClusterState(NULL) decides: not installed, not configured, installed but
+ *   not running (a stand-alone server, as the seed says), or running (a cluster).
+ * - The cluster is opened with OpenCluster(<this machine's name>) rather than
+ *   OpenCluster(NULL): a handle opened by name keeps working even if the cluster
+ *   service stops on the node first connected to. OpenCluster(NULL) is the fallback.
+ * - A node that cannot be asked is reported as `unreachable` (or `unknown`) with the
+ *   error attached; it does not fail the whole status.
+ */
+import * as clusapi from '../native/clusapi';
+import { NativeError, NativeLoadError } from '../native/errors';
+import { getComputerName } from '../native/kernel32';
+import { getNativeTarget } from '../native/loader';
+import type { OperationContext } from './context';
+import { isUnreachableError, sameComputerName, validateClusterName } from './clusterNames';
+import { throwIfCancelled } from './errors';
+import type { ClusterStatus, ClusterSummary, LocalClusterState, NativeErrorInfo, NodeInfo, NodeState } from './model';
+
+export { isUnreachableError, sameComputerName, validateClusterName, MAX_CLUSTER_NAME_LENGTH } from './clusterNames';
+export { welcomeViewFor, type WelcomeView } from './welcome';
+
+export function nativeErrorInfo(err: NativeError): NativeErrorInfo {
+  return { api: err.api, code: err.code, codeName: err.codeName, message: err.message };
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** GetNodeClusterState(NULL) as a LocalClusterState, logged. */
+function readLocalState(ctx: OperationContext): LocalClusterState {
+  let raw: number;
+  try {
+    raw = clusapi.getNodeClusterState(null);
+  } catch (err) {
+    // Without clusapi.dll (a Windows edition without the clustering feature or its tools)
+    // the question has its answer: clustering is not installed here.
+    if (err instanceof NativeLoadError && getNativeTarget().kind === 'windows') {
+      ctx.logger.log('info', `clusapi.dll could not be loaded (${err.message}); treating the cluster feature as not installed`);
+      return 'notInstalled';
+    }
+    ctx.logger.log('error', `GetNodeClusterState(NULL) failed: ${describeError(err)}`);
+    throw err;
+  }
+  const state = clusapi.nodeClusterStateName(raw);
+  ctx.logger.log('info', `GetNodeClusterState → ${clusapi.describeNodeClusterState(raw)}: ${describeLocalState(state)}`);
+  return state;
+}
+
+function describeLocalState(state: LocalClusterState): string {
+  switch (state) {
+    case 'notInstalled': return 'the Failover Clustering feature is not installed on this machine';
+    case 'notConfigured': return 'the Failover Clustering feature is installed but this machine is not a cluster node';
+    case 'notRunning': return 'this machine is a cluster node but the cluster service is not running; treating it as a stand-alone server';
+    case 'running': return 'the cluster service is running; treating this machine as a cluster node';
+  }
+}
+
+function readComputerName(ctx: OperationContext): string {
+  try {
+    const name = getComputerName();
+    ctx.logger.log('debug', `GetComputerNameW → ${name}`);
+    return name;
+  } catch (err) {
+    ctx.logger.log('warn', `GetComputerNameW failed: ${describeError(err)}`);
+    return '';
+  }
+}
+
+/** OpenCluster(machine name), falling back to OpenCluster(NULL); both attempts are logged. */
+function openLocalCluster(machine: string, ctx: OperationContext): clusapi.ClusterHandle {
+  if (machine !== '') {
+    try {
+      const handle = clusapi.openCluster(machine);
+      ctx.logger.log('info', `OpenCluster(${machine}) → opened`);
+      return handle;
+    } catch (err) {
+      ctx.logger.log('warn', `OpenCluster(${machine}) failed: ${describeError(err)}; trying OpenCluster(NULL)`);
+    }
+  }
+  try {
+    const handle = clusapi.openCluster(null);
+    ctx.logger.log('info', 'OpenCluster(NULL) → opened the local cluster');
+    return handle;
+  } catch (err) {
+    ctx.logger.log('error', `OpenCluster(NULL) failed: ${describeError(err)}`);
+    throw err;
+  }
+}
+
+function formatVersion(version: clusapi.ClusterVersion): string {
+  return `${version.major}.${version.minor}.${version.build}`;
+}
+
+function readClusterSummary(cluster: clusapi.ClusterHandle, ctx: OperationContext): ClusterSummary {
+  let info: clusapi.ClusterInformation;
+  try {
+    info = clusapi.getClusterInformation(cluster);
+  } catch (err) {
+    ctx.logger.log('error', `GetClusterInformation failed: ${describeError(err)}`);
+    throw err;
+  }
+  const v = info.version;
+  ctx.logger.log('info', `GetClusterInformation → cluster ${info.name}, version ${formatVersion(v)} (${v.vendor}${v.csdVersion ? `, ${v.csdVersion}` : ''}), ` +
+    `functional level 0x${v.highestVersion.toString(16)}${v.mixedMode ? ', mixed mode' : ''}`);
+
+  let quorum: ClusterSummary['quorum'] = null;
+  try {
+    const q = clusapi.getClusterQuorumResource(cluster);
+    if (q.resourceName !== '') quorum = { resource: q.resourceName, device: q.deviceName, maxLogSize: q.maxQuorumLogSize };
+    ctx.logger.log('info', quorum ? `GetClusterQuorumResource → ${q.resourceName}${q.deviceName ? ` on ${q.deviceName}` : ''}` : 'GetClusterQuorumResource → no quorum resource');
+  } catch (err) {
+    // The cluster is still worth showing without its quorum details.
+    ctx.logger.log('warn', `GetClusterQuorumResource failed: ${describeError(err)}; the quorum resource is not shown`);
+  }
+
+  return {
+    name: info.name,
+    version: formatVersion(v),
+    versionInfo: {
+      major: v.major, minor: v.minor, build: v.build, vendor: v.vendor, csdVersion: v.csdVersion,
+      highestVersion: v.highestVersion, lowestVersion: v.lowestVersion, mixedMode: v.mixedMode,
+    },
+    quorum,
+  };
+}
+
+function stateForFailure(err: NativeError): NodeState {
+  return isUnreachableError(err.code) ? 'unreachable' : 'unknown';
+}
+
+/** One node's state and id; failures make the node unreachable/unknown instead of failing the status. */
+function readNode(cluster: clusapi.ClusterHandle, name: string, machine: string, ctx: OperationContext): NodeInfo {
+  const isLocal = machine !== '' && sameComputerName(name, machine);
+  let node: clusapi.NodeHandle;
+  try {
+    node = clusapi.openClusterNode(cluster, name);
+  } catch (err) {
+    if (!(err instanceof NativeError)) throw err;
+    const state = stateForFailure(err);
+    ctx.logger.log('warn', `OpenClusterNode(${name}) failed: ${err.message}; node is ${state}`);
+    return { name, id: null, state, isLocal, error: nativeErrorInfo(err) };
+  }
+  try {
+    let state: NodeState;
+    try {
+      const raw = clusapi.getClusterNodeState(node);
+      state = clusapi.clusterNodeStateName(raw);
+      ctx.logger.log('debug', `GetClusterNodeState(${name}) → ${state} (${raw})`);
+    } catch (err) {
+      if (!(err instanceof NativeError)) throw err;
+      const failed = stateForFailure(err);
+      ctx.logger.log('warn', `GetClusterNodeState(${name}) failed: ${err.message}; node is ${failed}`);
+      return { name, id: readNodeIdQuietly(node, name, ctx), state: failed, isLocal, error: nativeErrorInfo(err) };
+    }
+    return { name, id: readNodeIdQuietly(node, name, ctx), state, isLocal };
+  } finally {
+    try {
+      node.close();
+    } catch (err) {
+      ctx.logger.log('warn', `CloseClusterNode(${name}) failed: ${describeError(err)}`);
+    }
+  }
+}
+
+function readNodeIdQuietly(node: clusapi.NodeHandle, name: string, ctx: OperationContext): string | null {
+  try {
+    const id = clusapi.getClusterNodeId(node);
+    ctx.logger.log('debug', `GetClusterNodeId(${name}) → ${id}`);
+    return id;
+  } catch (err) {
+    if (!(err instanceof NativeError)) throw err;
+    ctx.logger.log('warn', `GetClusterNodeId(${name}) failed: ${err.message}; the node id is not shown`);
+    return null;
+  }
+}
+
+/** Lets the engine process see a cancellation between native calls (each call itself is synchronous). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function readNodes(cluster: clusapi.ClusterHandle, machine: string, ctx: OperationContext): Promise<NodeInfo[]> {
+  let names: string[];
+  try {
+    names = clusapi.enumerateNodeNames(cluster);
+  } catch (err) {
+    ctx.logger.log('error', `Enumerating the cluster's nodes failed: ${describeError(err)}`);
+    throw err;
+  }
+  ctx.logger.log('info', `ClusterEnum(CLUSTER_ENUM_NODE) → ${names.length} node${names.length === 1 ? '' : 's'}`);
+  const nodes: NodeInfo[] = [];
+  for (const [index, name] of names.entries()) {
+    await yieldToEventLoop();
+    throwIfCancelled(ctx.signal, 'Reading the cluster status');
+    // About twenty progress reports however many nodes there are.
+    if (index % Math.max(1, Math.floor(names.length / 20)) === 0) ctx.progress(`Reading node ${name}`, index / names.length);
+    nodes.push(readNode(cluster, name, machine, ctx));
+  }
+  const counts = new Map<NodeState, number>();
+  for (const n of nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
+  ctx.logger.log('info', `Nodes: ${[...counts].map(([s, c]) => `${c} ${s}`).join(', ') || 'none'}`);
+  return nodes;
+}
+
+async function readOpenCluster(cluster: clusapi.ClusterHandle, machine: string, ctx: OperationContext): Promise<Pick<ClusterStatus, 'cluster' | 'nodes'>> {
+  await yieldToEventLoop();
+  throwIfCancelled(ctx.signal, 'Reading the cluster status');
+  const summary = readClusterSummary(cluster, ctx);
+  await yieldToEventLoop();
+  throwIfCancelled(ctx.signal, 'Reading the cluster status');
+  const nodes = await readNodes(cluster, machine, ctx);
+  return { cluster: summary, nodes };
+}
+
+function closeCluster(cluster: clusapi.ClusterHandle, ctx: OperationContext): void {
+  try {
+    cluster.close();
+  } catch (err) {
+    ctx.logger.log('warn', `CloseCluster failed: ${describeError(err)}`);
+  }
+}
+
+/** What this machine is (seed step 1) and, when the cluster service runs here, the cluster with its nodes. */
+export async function detectLocalCluster(ctx: OperationContext): Promise<ClusterStatus> {
+  throwIfCancelled(ctx.signal, 'Detecting the cluster');
+  ctx.progress('Detecting the cluster service');
+  const state = readLocalState(ctx);
+  const machine = readComputerName(ctx);
+  if (state !== 'running') return { state, machine, cluster: null, nodes: [] };
+
+  throwIfCancelled(ctx.signal, 'Detecting the cluster');
+  ctx.progress('Opening the cluster');
+  const cluster = openLocalCluster(machine, ctx);
+  try {
+    return { state, machine, ...(await readOpenCluster(cluster, machine, ctx)) };
+  } finally {
+    closeCluster(cluster, ctx);
+  }
+}
+
+/** "Connect to Cluster…": open a cluster by its name (or a node's name, DNS name or IP address). */
+export async function connectToCluster(name: string, ctx: OperationContext): Promise<ClusterStatus> {
+  const clusterName = validateClusterName(name);
+  throwIfCancelled(ctx.signal, 'Connecting to the cluster');
+  ctx.progress(`Connecting to ${clusterName}`);
+  const state = readLocalState(ctx);
+  const machine = readComputerName(ctx);
+  let cluster: clusapi.ClusterHandle;
+  try {
+    cluster = clusapi.openCluster(clusterName);
+    ctx.logger.log('info', `OpenCluster(${clusterName}) → opened`);
+  } catch (err) {
+    ctx.logger.log('error', `OpenCluster(${clusterName}) failed: ${describeError(err)}`);
+    throw err;
+  }
+  try {
+    return { state, machine, ...(await readOpenCluster(cluster, machine, ctx)), connectedName: clusterName };
+  } finally {
+    closeCluster(cluster, ctx);
+  }
+}

@@ -1,0 +1,376 @@
+/**
+ * The restore journal and the crash-safe replacement of the live ClusDb files.
+ *
+ * A restore is the one operation that can leave a node unable to start its cluster
+ * service, so every change it makes is recorded on disk before it is made:
+ *
+ *   <ClusDb dir>/../ClusterRestoreJournal.json   the journal, rewritten atomically at each phase
+ *   <ClusDb dir>/../ClusterRestoreSafety/<id>/    copies of the live files taken before any is replaced
+ *
+ * Files are replaced by write-beside-and-rename (`<file>.fcbnew`, flushed, renamed over
+ * the live file), so each live file is always either wholly old or wholly new. When the
+ * engine dies part-way, the next run reads the journal and either rolls every file back
+ * to the safety copy or, once the restore had committed (the cluster service ran on the
+ * restored files), finishes what was left — never leaving a mix of old and new files.
+ * Both directions are idempotent, so a crash during recovery is recovered the same way.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EngineError } from './errors';
+
+export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
+export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
+export const NEW_FILE_SUFFIX = '.fcbnew';
+const JOURNAL_VERSION = 1;
+
+/** The phases in order; each is written once everything before it is done. */
+export const RESTORE_PHASES = [
+  'planned', 'servicesStopped', 'safetyCopied', 'replacing', 'replaced', 'postRestored', 'servicesStarted', 'done',
+] as const;
+export type RestorePhase = (typeof RESTORE_PHASES)[number];
+
+export function phaseIndex(phase: RestorePhase): number {
+  return RESTORE_PHASES.indexOf(phase);
+}
+
+/**
+ * The restore commits when the cluster service runs here on the restored files: before
+ * that, an interruption or failure puts the old files back; from then on it is finished.
+ */
+export function isCommitted(journal: RestoreJournal): boolean {
+  return phaseIndex(journal.phase) >= phaseIndex('servicesStarted');
+}
+
+/** One live file the restore replaces. */
+export interface JournalFile {
+  /** Absolute path of the live file. */
+  target: string;
+  /** Absolute path of the new content inside the backup set. */
+  source: string;
+  /** SHA-256 (hex) and size of the new content, as the verified manifest gives them. */
+  sha256: string;
+  size: number;
+  /** Whether the live file existed before the restore (else rolling back removes it). */
+  existed: boolean;
+  /** Absolute path of its safety copy (when it existed); filled in by the safety copy. */
+  safetyCopy: string | null;
+  /** SHA-256 and size of the old content, recorded by the safety copy. */
+  oldSha256: string | null;
+  oldSize: number | null;
+}
+
+export interface RestoreJournal {
+  version: number;
+  id: string;
+  /** The backup set being restored and its kind (the VSS sequence is skipped for offline-hive sets). */
+  set: string;
+  kind: 'vss-cluster-writer' | 'offline-hive';
+  authoritative: boolean;
+  /** This node, and the cluster service the restore stops and starts here. */
+  localNode: string;
+  serviceName: string;
+  /** Whether the service ran here before the restore (it is started again on roll-back only then). */
+  localServiceWasRunning: boolean;
+  /** Other nodes whose service this restore stops, recorded before each is stopped; started again afterwards. */
+  otherNodesToRestart: string[];
+  phase: RestorePhase;
+  clusDbDir: string;
+  safetyDir: string;
+  files: JournalFile[];
+  /** Targets already renamed into place (replacing phase). */
+  replaced: string[];
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** Where the journal and the safety copies of a ClusDb folder live: next to that folder. */
+export function journalPathFor(clusDbDir: string): string {
+  return path.join(path.dirname(path.resolve(clusDbDir)), JOURNAL_FILE_NAME);
+}
+
+export function safetyRootFor(clusDbDir: string): string {
+  return path.join(path.dirname(path.resolve(clusDbDir)), SAFETY_FOLDER_NAME);
+}
+
+export function newRestoreId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
+}
+
+export function createJournal(init: {
+  set: string; kind: RestoreJournal['kind']; authoritative: boolean; localNode: string; serviceName: string;
+  localServiceWasRunning: boolean; clusDbDir: string; files: Array<Pick<JournalFile, 'target' | 'source' | 'sha256' | 'size'>>;
+}): RestoreJournal {
+  const id = newRestoreId();
+  const now = new Date().toISOString();
+  return {
+    version: JOURNAL_VERSION,
+    id,
+    set: init.set,
+    kind: init.kind,
+    authoritative: init.authoritative,
+    localNode: init.localNode,
+    serviceName: init.serviceName,
+    localServiceWasRunning: init.localServiceWasRunning,
+    otherNodesToRestart: [],
+    phase: 'planned',
+    clusDbDir: path.resolve(init.clusDbDir),
+    safetyDir: path.join(safetyRootFor(init.clusDbDir), id),
+    files: init.files.map((f) => ({
+      target: f.target, source: f.source, sha256: f.sha256.toLowerCase(), size: f.size,
+      existed: false, safetyCopy: null, oldSha256: null, oldSize: null,
+    })),
+    replaced: [],
+    startedAt: now,
+    updatedAt: now,
+  };
+}
+
+// ---- durable file primitives ----
+
+/** Make a rename in `dir` durable. Windows cannot open a directory for flushing; NTFS journals renames itself. */
+function fsyncDirectory(dir: string): void {
+  if (process.platform === 'win32') return;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some file systems refuse to flush directories; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Write `text` to `file` atomically: beside it, flushed, then renamed over it. */
+export function writeFileAtomic(file: string, text: string): void {
+  const temp = `${file}${NEW_FILE_SUFFIX}`;
+  const fd = fs.openSync(temp, 'w');
+  try {
+    fs.writeSync(fd, text, null, 'utf8');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
+  fsyncDirectory(path.dirname(file));
+}
+
+export function sha256OfFile(file: string): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  let size = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      hash.update(chunk.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * Copy `from` to `to` (created or truncated), flush it, and check that what was read
+ * has the expected hash — the source could have changed since it was verified.
+ */
+function copyVerified(from: string, to: string, expected: { sha256: string; size: number } | null): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const input = fs.openSync(from, 'r');
+  let size = 0;
+  try {
+    const output = fs.openSync(to, 'w');
+    try {
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const n = fs.readSync(input, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        hash.update(chunk.subarray(0, n));
+        let written = 0;
+        while (written < n) written += fs.writeSync(output, chunk, written, n - written);
+        size += n;
+      }
+      fs.fsyncSync(output);
+    } finally {
+      fs.closeSync(output);
+    }
+  } finally {
+    fs.closeSync(input);
+  }
+  const got = { sha256: hash.digest('hex'), size };
+  if (expected && (got.sha256 !== expected.sha256 || got.size !== expected.size)) {
+    fs.rmSync(to, { force: true });
+    throw new EngineError('RESTORE_FAILED',
+      `${from} changed while it was being restored (expected ${expected.size} bytes with SHA-256 ${expected.sha256}, ` +
+      `read ${got.size} bytes with SHA-256 ${got.sha256}).`);
+  }
+  return got;
+}
+
+/** Replace `target` with a verified copy of `source` by writing beside it and renaming over it. */
+function replaceFileAtomically(source: string, target: string, expected: { sha256: string; size: number }): void {
+  const temp = `${target}${NEW_FILE_SUFFIX}`;
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  copyVerified(source, temp, expected);
+  fs.renameSync(temp, target);
+  fsyncDirectory(path.dirname(target));
+}
+
+function matches(file: string, expected: { sha256: string | null; size: number | null }): boolean {
+  if (!fs.existsSync(file) || expected.sha256 === null) return false;
+  const got = sha256OfFile(file);
+  return got.sha256 === expected.sha256 && got.size === expected.size;
+}
+
+// ---- the journal on disk ----
+
+export class JournalStore {
+  readonly path: string;
+  constructor(clusDbDir: string) {
+    this.path = journalPathFor(clusDbDir);
+  }
+
+  /** The journal of an unfinished restore, or null when there is none. */
+  read(): RestoreJournal | null {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    let journal: RestoreJournal;
+    try {
+      journal = JSON.parse(text) as RestoreJournal;
+    } catch (err) {
+      throw new EngineError('RESTORE_FAILED',
+        `The restore journal ${this.path} cannot be read (${(err as Error).message}). An earlier restore did not finish; ` +
+        `compare the files in ${path.dirname(this.path)} with the safety copies under ${SAFETY_FOLDER_NAME} before removing it.`);
+    }
+    if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files)) {
+      throw new EngineError('RESTORE_FAILED',
+        `The restore journal ${this.path} has an unknown format (version ${String(journal.version)}). ` +
+        'It was written by another version of this tool; finish that restore with it, or remove the journal after checking the ClusDb files.');
+    }
+    return journal;
+  }
+
+  write(journal: RestoreJournal): void {
+    journal.updatedAt = new Date().toISOString();
+    fs.mkdirSync(path.dirname(this.path), { recursive: true });
+    writeFileAtomic(this.path, JSON.stringify(journal, null, 2) + '\n');
+    crashHook(journal);
+  }
+
+  /** Record a phase and make it durable. */
+  advance(journal: RestoreJournal, phase: RestorePhase): void {
+    journal.phase = phase;
+    this.write(journal);
+  }
+
+  remove(): void {
+    fs.rmSync(this.path, { force: true });
+    fsyncDirectory(path.dirname(this.path));
+  }
+}
+
+/**
+ * Crash-recovery tests set FCBACKUP_RESTORE_CRASH_AT to a phase name (or `replacing:N`,
+ * N files into the replacement) to make the engine process die right after that state
+ * reached the disk, as a power cut or a killed process would.
+ */
+function crashHook(journal: RestoreJournal): void {
+  const at = process.env.FCBACKUP_RESTORE_CRASH_AT;
+  if (!at) return;
+  const [phase, count] = at.split(':');
+  if (phase !== journal.phase) return;
+  if (count !== undefined && Number(count) !== journal.replaced.length) return;
+  process.kill(process.pid, 'SIGKILL');
+}
+
+// ---- the file steps ----
+
+/** A hook the tests use to fail the replacement after a given number of files. */
+export interface ReplaceHooks {
+  afterFileReplaced?(target: string, index: number): void;
+}
+
+/**
+ * Copy the current live files into the safety folder (flushed and hashed) and record
+ * them. Nothing live is changed. Writes the `safetyCopied` phase.
+ */
+export function takeSafetyCopy(store: JournalStore, journal: RestoreJournal): void {
+  fs.rmSync(journal.safetyDir, { recursive: true, force: true });
+  fs.mkdirSync(journal.safetyDir, { recursive: true });
+  journal.files.forEach((file, index) => {
+    file.existed = fs.existsSync(file.target);
+    if (file.existed) {
+      const copy = path.join(journal.safetyDir, `${index}-${path.basename(file.target)}`);
+      const got = copyVerified(file.target, copy, null);
+      file.safetyCopy = copy;
+      file.oldSha256 = got.sha256;
+      file.oldSize = got.size;
+    }
+  });
+  fsyncDirectory(journal.safetyDir);
+  store.advance(journal, 'safetyCopied');
+}
+
+/** Replace each live file with its restored content, recording each one. Writes `replacing` … `replaced`. */
+export function replaceLiveFiles(store: JournalStore, journal: RestoreJournal, hooks: ReplaceHooks = {}): void {
+  journal.replaced = [];
+  store.advance(journal, 'replacing');
+  journal.files.forEach((file, index) => {
+    replaceFileAtomically(file.source, file.target, { sha256: file.sha256, size: file.size });
+    journal.replaced.push(file.target);
+    store.write(journal);
+    hooks.afterFileReplaced?.(file.target, index);
+  });
+  store.advance(journal, 'replaced');
+}
+
+/**
+ * Put every live file back as the safety copy has it (files that did not exist are
+ * removed) and delete stray `.fcbnew` files. Every file is checked, not only those the
+ * journal lists as replaced: the engine may have died between a rename and its record.
+ * Returns the targets that had to be changed.
+ */
+export function restoreSafetyCopy(journal: RestoreJournal): string[] {
+  const changed: string[] = [];
+  for (const file of journal.files) fs.rmSync(`${file.target}${NEW_FILE_SUFFIX}`, { force: true });
+  // Live files are only replaced once the safety copy is complete and recorded.
+  if (phaseIndex(journal.phase) < phaseIndex('safetyCopied')) return changed;
+  for (const file of journal.files) {
+    if (!file.existed) {
+      if (fs.existsSync(file.target)) {
+        fs.rmSync(file.target, { force: true });
+        changed.push(file.target);
+      }
+      continue;
+    }
+    if (matches(file.target, { sha256: file.oldSha256, size: file.oldSize })) continue;
+    if (!file.safetyCopy || !matches(file.safetyCopy, { sha256: file.oldSha256, size: file.oldSize })) {
+      throw new EngineError('RESTORE_FAILED',
+        `The safety copy of ${file.target} (${file.safetyCopy ?? 'none'}) is missing or damaged, so the file cannot be rolled back. ` +
+        `Restore ${path.basename(file.target)} from a backup with the cluster service stopped.`);
+    }
+    replaceFileAtomically(file.safetyCopy, file.target, { sha256: file.oldSha256 as string, size: file.oldSize as number });
+    changed.push(file.target);
+  }
+  return changed;
+}
+
+/** Remove the safety folder of a finished (or fully rolled back) restore. */
+export function removeSafetyCopy(journal: RestoreJournal): void {
+  fs.rmSync(journal.safetyDir, { recursive: true, force: true });
+  const root = path.dirname(journal.safetyDir);
+  try {
+    if (fs.readdirSync(root).length === 0) fs.rmdirSync(root);
+  } catch {
+    // The folder is shared by restores; leaving it empty is harmless.
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * advapi32 bindings: the process token (elevation, privileges) and the Service
+ * Control Manager (query, stop and start a service on this or another node).
+ * Typed wrappers only, no policy: each returns values or throws Win32Error naming
+ * the API and the code, and every handle it opens is closed in `finally`.
+ * Layouts and constants: windows-api.md §5.
+ */
+import { lazyBindings } from './loader';
+import { Win32Error } from './errors';
+import { getLastError } from './kernel32';
+
+/** An opaque Windows handle (koffi 3 hands pointers out as bigint). */
+export type NativeHandle = bigint;
+
+// ---- constants (winnt.h, winsvc.h; windows-api.md §5) ----
+const TOKEN_QUERY = 0x8;
+const TOKEN_ADJUST_PRIVILEGES = 0x20;
+const TOKEN_ELEVATION_CLASS = 20;
+const SE_PRIVILEGE_ENABLED = 0x2;
+const ERROR_SUCCESS = 0;
+const ERROR_NOT_ALL_ASSIGNED = 1300;
+
+export const SC_MANAGER_CONNECT = 0x1;
+export const SERVICE_QUERY_STATUS = 0x4;
+export const SERVICE_START = 0x10;
+export const SERVICE_STOP = 0x20;
+export const SERVICE_CONTROL_STOP = 1;
+const SC_STATUS_PROCESS_INFO = 0;
+const SERVICE_STATUS_PROCESS_SIZE = 36;
+const SERVICE_STATUS_SIZE = 28;
+
+/** SERVICE_* current-state values. */
+export const ServiceState = {
+  stopped: 1,
+  startPending: 2,
+  stopPending: 3,
+  running: 4,
+  continuePending: 5,
+  pausePending: 6,
+  paused: 7,
+} as const;
+export type ServiceStateName = keyof typeof ServiceState;
+
+export function serviceStateName(state: number): ServiceStateName | `unknown(${number})` {
+  for (const [name, value] of Object.entries(ServiceState)) if (value === state) return name as ServiceStateName;
+  return `unknown(${state})`;
+}
+
+export type PrivilegeName = 'SeBackupPrivilege' | 'SeRestorePrivilege';
+
+/** SERVICE_STATUS (28 bytes) as ControlService returns it. */
+export interface ServiceStatus {
+  serviceType: number;
+  currentState: number;
+  controlsAccepted: number;
+  win32ExitCode: number;
+  serviceSpecificExitCode: number;
+  checkPoint: number;
+  /** Milliseconds the service expects until its next checkpoint. */
+  waitHint: number;
+}
+
+/** SERVICE_STATUS_PROCESS (36 bytes) as QueryServiceStatusEx(SC_STATUS_PROCESS_INFO) returns it. */
+export interface ServiceStatusProcess extends ServiceStatus {
+  processId: number;
+  serviceFlags: number;
+}
+
+// The token calls need these two kernel32 functions; kernel32.ts does not expose them.
+const kernel32 = lazyBindings('kernel32', (lib) => ({
+  GetCurrentProcess: lib.func('void *GetCurrentProcess()'),
+  CloseHandle: lib.func('int32_t CloseHandle(void *handle)'),
+}));
+
+const advapi32 = lazyBindings('advapi32', (lib) => ({
+  OpenProcessToken: lib.func('int32_t OpenProcessToken(void *process, uint32_t access, _Out_ void **token)'),
+  GetTokenInformation: lib.func(
+    'int32_t GetTokenInformation(void *token, uint32_t infoClass, uint8_t *buf, uint32_t cbBuf, _Out_ uint32_t *cbReturned)'),
+  LookupPrivilegeValueW: lib.func('int32_t LookupPrivilegeValueW(const char16_t *system, const char16_t *name, uint8_t *luid)'),
+  AdjustTokenPrivileges: lib.func(
+    'int32_t AdjustTokenPrivileges(void *token, int32_t disableAll, uint8_t *newState, uint32_t cbPrevious, void *previous, void *cbPreviousReturned)'),
+  OpenSCManagerW: lib.func('void *OpenSCManagerW(const char16_t *machine, const char16_t *database, uint32_t access)'),
+  OpenServiceW: lib.func('void *OpenServiceW(void *scm, const char16_t *name, uint32_t access)'),
+  QueryServiceStatusEx: lib.func(
+    'int32_t QueryServiceStatusEx(void *service, uint32_t infoLevel, uint8_t *buf, uint32_t cbBuf, _Out_ uint32_t *cbNeeded)'),
+  ControlService: lib.func('int32_t ControlService(void *service, uint32_t control, uint8_t *status)'),
+  StartServiceW: lib.func('int32_t StartServiceW(void *service, uint32_t argc, const char16_t **argv)'),
+  CloseServiceHandle: lib.func('int32_t CloseServiceHandle(void *handle)'),
+}));
+
+/** The calling thread's last error, read right after a failing call. */
+function lastError(): number {
+  return getLastError();
+}
+
+function failWithLastError(api: string, detail?: string): never {
+  const code = lastError();
+  // A failing call that left no error code is still a failure; report it as such rather than "success".
+  throw new Win32Error(api, code === ERROR_SUCCESS ? 0x1f /* ERROR_GEN_FAILURE */ : code, detail);
+}
+
+// ---- the process token ----
+
+function openProcessToken(access: number): NativeHandle {
+  const k = kernel32();
+  const out: [NativeHandle | null] = [null];
+  if (!advapi32().OpenProcessToken(k.GetCurrentProcess(), access, out) || out[0] === null) failWithLastError('OpenProcessToken');
+  return out[0];
+}
+
+function closeHandle(handle: NativeHandle): void {
+  kernel32().CloseHandle(handle);
+}
+
+/** Whether this process runs with a full (elevated) administrator token (TokenElevation). */
+export function isProcessElevated(): boolean {
+  const token = openProcessToken(TOKEN_QUERY);
+  try {
+    const elevation = Buffer.alloc(4);
+    const returned: [number] = [0];
+    if (!advapi32().GetTokenInformation(token, TOKEN_ELEVATION_CLASS, elevation, elevation.length, returned)) {
+      failWithLastError('GetTokenInformation', 'TokenElevation');
+    }
+    return elevation.readUInt32LE(0) !== 0;
+  } finally {
+    closeHandle(token);
+  }
+}
+
+/**
+ * Enable a privilege in this process's token. AdjustTokenPrivileges returns TRUE even
+ * when the token does not hold the privilege; the last error (ERROR_NOT_ALL_ASSIGNED)
+ * is what says so, and that counts as a failure here.
+ */
+export function enablePrivilege(name: PrivilegeName): void {
+  const token = openProcessToken(TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY);
+  try {
+    const api = advapi32();
+    const luid = Buffer.alloc(8);
+    if (!api.LookupPrivilegeValueW(null, name, luid)) failWithLastError('LookupPrivilegeValueW', name);
+    // TOKEN_PRIVILEGES with one entry: PrivilegeCount @0, Luid.LowPart @4, Luid.HighPart @8, Attributes @12.
+    const privileges = Buffer.alloc(16);
+    privileges.writeUInt32LE(1, 0);
+    luid.copy(privileges, 4, 0, 8);
+    privileges.writeUInt32LE(SE_PRIVILEGE_ENABLED, 12);
+    if (!api.AdjustTokenPrivileges(token, 0, privileges, 0, null, null)) failWithLastError('AdjustTokenPrivileges', name);
+    const code = lastError();
+    if (code !== ERROR_SUCCESS) {
+      throw new Win32Error('AdjustTokenPrivileges', code,
+        code === ERROR_NOT_ALL_ASSIGNED ? `${name} is not held by this account; run as an administrator or backup operator` : name);
+    }
+  } finally {
+    closeHandle(token);
+  }
+}
+
+// ---- the Service Control Manager ----
+
+function describeMachine(machine: string | undefined): string {
+  return machine ? `on ${machine}` : 'on this computer';
+}
+
+/** OpenSCManagerW: `machine` undefined means this computer. Close the handle with closeServiceHandle. */
+export function openServiceManager(machine?: string, access = SC_MANAGER_CONNECT): NativeHandle {
+  const handle = advapi32().OpenSCManagerW(machine ?? null, null, access) as NativeHandle | null;
+  if (handle === null) failWithLastError('OpenSCManagerW', describeMachine(machine));
+  return handle;
+}
+
+/** OpenServiceW; ERROR_SERVICE_DOES_NOT_EXIST (1060) when the service is not installed there. */
+export function openService(scm: NativeHandle, name: string, access: number, machine?: string): NativeHandle {
+  const handle = advapi32().OpenServiceW(scm, name, access) as NativeHandle | null;
+  if (handle === null) failWithLastError('OpenServiceW', `${name} ${describeMachine(machine)}`);
+  return handle;
+}
+
+export function closeServiceHandle(handle: NativeHandle): void {
+  advapi32().CloseServiceHandle(handle);
+}
+
+function decodeServiceStatus(buf: Buffer): ServiceStatus {
+  return {
+    serviceType: buf.readUInt32LE(0),
+    currentState: buf.readUInt32LE(4),
+    controlsAccepted: buf.readUInt32LE(8),
+    win32ExitCode: buf.readUInt32LE(12),
+    serviceSpecificExitCode: buf.readUInt32LE(16),
+    checkPoint: buf.readUInt32LE(20),
+    waitHint: buf.readUInt32LE(24),
+  };
+}
+
+/** QueryServiceStatusEx(SC_STATUS_PROCESS_INFO); the handle needs SERVICE_QUERY_STATUS. */
+export function queryServiceStatus(service: NativeHandle, what = 'service'): ServiceStatusProcess {
+  const buf = Buffer.alloc(SERVICE_STATUS_PROCESS_SIZE);
+  const needed: [number] = [0];
+  if (!advapi32().QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO, buf, buf.length, needed)) {
+    failWithLastError('QueryServiceStatusEx', what);
+  }
+  return { ...decodeServiceStatus(buf), processId: buf.readUInt32LE(28), serviceFlags: buf.readUInt32LE(32) };
+}
+
+/** ControlService; returns the status the service reported with it. The handle needs the control's access right. */
+export function controlService(service: NativeHandle, control: number, what = 'service'): ServiceStatus {
+  const buf = Buffer.alloc(SERVICE_STATUS_SIZE);
+  if (!advapi32().ControlService(service, control, buf)) failWithLastError('ControlService', what);
+  return decodeServiceStatus(buf);
+}
+
+/** StartServiceW with optional start parameters (e.g. ["/fq"]); the handle needs SERVICE_START. */
+export function startService(service: NativeHandle, args: readonly string[] = [], what = 'service'): void {
+  const argv = args.length > 0 ? [...args, null] : null;
+  if (!advapi32().StartServiceW(service, args.length, argv)) failWithLastError('StartServiceW', what);
+}
+
+/**
+ * Open `serviceName` on `machine` (undefined: this computer) with `access`, run `use`
+ * and close both handles whatever happens.
+ */
+export function withService<T>(machine: string | undefined, serviceName: string, access: number,
+  use: (service: NativeHandle, what: string) => T): T {
+  const scm = openServiceManager(machine);
+  try {
+    const service = openService(scm, serviceName, access, machine);
+    try {
+      return use(service, `${serviceName} ${describeMachine(machine)}`);
+    } finally {
+      closeServiceHandle(service);
+    }
+  } finally {
+    closeServiceHandle(scm);
+  }
+}
+
+/** The current status of a service on a node (opens and closes its own handles). */
+export function queryServiceOn(machine: string | undefined, serviceName: string): ServiceStatusProcess {
+  return withService(machine, serviceName, SERVICE_QUERY_STATUS, (service, what) => queryServiceStatus(service, what));
+}
+
+/** Send SERVICE_CONTROL_STOP to a service on a node; returns the status reported with it. */
+export function stopServiceOn(machine: string | undefined, serviceName: string): ServiceStatus {
+  return withService(machine, serviceName, SERVICE_STOP | SERVICE_QUERY_STATUS,
+    (service, what) => controlService(service, SERVICE_CONTROL_STOP, what));
+}
+
+/** StartServiceW on a node. */
+export function startServiceOn(machine: string | undefined, serviceName: string, args: readonly string[] = []): void {
+  withService(machine, serviceName, SERVICE_START | SERVICE_QUERY_STATUS, (service, what) => startService(service, args, what));
+}

@@ -1,0 +1,76 @@
+/**
+ * kernel32 bindings: the calling thread's last error, the computer name and the
+ * system Windows directory. Typed wrappers only; failures become Win32Error.
+ */
+import { Win32Error } from './errors';
+import { lazyBindings } from './loader';
+
+const ERROR_INSUFFICIENT_BUFFER = 122;
+const ERROR_MORE_DATA = 234;
+const ERROR_BUFFER_OVERFLOW = 111;
+/** MAX_COMPUTERNAME_LENGTH + 1: enough for any NetBIOS name; longer names grow the buffer. */
+const COMPUTER_NAME_FIRST_CCH = 16;
+/** MAX_PATH */
+const WINDOWS_DIRECTORY_FIRST_CCH = 260;
+/** Longest string these calls may hand back (the UNICODE_STRING limit, in WCHARs). */
+export const MAX_WIDE_STRING_CCH = 32767;
+
+const api = lazyBindings('kernel32', (lib) => ({
+  GetLastError: lib.func('uint32_t GetLastError()'),
+  GetComputerNameW: lib.func('int32_t GetComputerNameW(uint16_t *buffer, _Inout_ uint32_t *size)'),
+  GetSystemWindowsDirectoryW: lib.func('uint32_t GetSystemWindowsDirectoryW(uint16_t *buffer, uint32_t size)'),
+}));
+
+/**
+ * The last error of this thread. Read it right after the failing call: koffi keeps
+ * the value across its own work between calls, but any other Win32 call resets it.
+ */
+export function getLastError(): number {
+  return (api().GetLastError() as number) >>> 0;
+}
+
+/** A UTF-16LE buffer of `cch` WCHARs decoded up to `length` characters or the first NUL. */
+export function decodeWide(buffer: Buffer, length?: number): string {
+  const maxChars = Math.floor(buffer.length / 2);
+  const chars = length === undefined ? maxChars : Math.min(Math.max(length, 0), maxChars);
+  const text = buffer.toString('utf16le', 0, chars * 2);
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
+}
+
+/** The NetBIOS name of this computer (GetComputerNameW). */
+export function getComputerName(): string {
+  const { GetComputerNameW } = api();
+  let cch = COMPUTER_NAME_FIRST_CCH;
+  for (;;) {
+    const buffer = Buffer.alloc(cch * 2);
+    const size = [cch];
+    const ok = (GetComputerNameW(buffer, size) as number) !== 0;
+    if (ok) return decodeWide(buffer, size[0]);
+    const code = getLastError();
+    if (code !== ERROR_BUFFER_OVERFLOW && code !== ERROR_MORE_DATA && code !== ERROR_INSUFFICIENT_BUFFER) {
+      throw new Win32Error('GetComputerNameW', code);
+    }
+    // On overflow the API reports the size it needs, NUL included.
+    const next = Math.max(size[0] ?? 0, cch * 2);
+    if (next > MAX_WIDE_STRING_CCH + 1) throw new Win32Error('GetComputerNameW', code, `the name is longer than ${MAX_WIDE_STRING_CCH} characters`);
+    cch = next;
+  }
+}
+
+/** The Windows directory shared by all users, e.g. C:\Windows (GetSystemWindowsDirectoryW). */
+export function getSystemWindowsDirectory(): string {
+  const { GetSystemWindowsDirectoryW } = api();
+  let cch = WINDOWS_DIRECTORY_FIRST_CCH;
+  for (;;) {
+    const buffer = Buffer.alloc(cch * 2);
+    const result = (GetSystemWindowsDirectoryW(buffer, cch) as number) >>> 0;
+    if (result === 0) throw new Win32Error('GetSystemWindowsDirectoryW', getLastError());
+    // Success returns the length without the NUL; a too-small buffer returns the size needed with it.
+    if (result < cch) return decodeWide(buffer, result);
+    if (result > MAX_WIDE_STRING_CCH + 1) {
+      throw new Win32Error('GetSystemWindowsDirectoryW', ERROR_INSUFFICIENT_BUFFER, `the path is longer than ${MAX_WIDE_STRING_CCH} characters`);
+    }
+    cch = Math.max(result, cch + 1);
+  }
+}

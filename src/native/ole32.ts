@@ -1,0 +1,101 @@
+/**
+ * ole32.dll: COM initialisation for a VSS requester (windows-api.md §2.16).
+ *
+ * COM state belongs to a thread, so the engine initialises COM on the thread that
+ * makes the VSS calls (the engine process's main thread: every VSS call here is
+ * synchronous and asynchronous operations are polled) and uninitialises it when the
+ * operation ends. Process-wide call security is set right after the first successful
+ * initialisation: a NULL security descriptor so that VSS and the writers can call
+ * back into the requester, packet privacy, impersonation and static cloaking, as MS
+ * recommends for requesters on Windows 8 / Server 2012 and later.
+ */
+import { lazyBindings } from './loader';
+import { HResultError } from './errors';
+import { traceCall } from './com';
+
+const api = lazyBindings('ole32', (lib) => ({
+  CoInitializeEx: lib.func('int32_t CoInitializeEx(void *reserved, uint32_t coinit)'),
+  CoInitializeSecurity: lib.func(
+    'int32_t CoInitializeSecurity(void *secDesc, int32_t cAuthSvc, void *authSvc, void *reserved1, uint32_t authnLevel, ' +
+      'uint32_t impLevel, void *authList, uint32_t capabilities, void *reserved3)'),
+  CoUninitialize: lib.func('void CoUninitialize()'),
+  CoTaskMemFree: lib.func('void CoTaskMemFree(void *p)'),
+}));
+
+export const COINIT_MULTITHREADED = 0x0;
+export const COINIT_APARTMENTTHREADED = 0x2;
+export const RPC_C_AUTHN_LEVEL_PKT_PRIVACY = 6;
+export const RPC_C_IMP_LEVEL_IMPERSONATE = 3;
+export const EOAC_STATIC_CLOAKING = 0x20;
+export const S_OK = 0;
+export const S_FALSE = 1;
+export const RPC_E_CHANGED_MODE = 0x80010106 | 0;
+export const RPC_E_TOO_LATE = 0x80010119 | 0;
+
+/** What `initializeCom` did: whether `uninitializeCom` must balance it, and the security outcome. */
+export interface ComSession {
+  /** True when this call initialised COM on the thread (S_OK or S_FALSE): CoUninitialize must follow. */
+  readonly mustUninitialize: boolean;
+  readonly initHr: number;
+  /** The CoInitializeSecurity result, or null when it was not called (already set in this process). */
+  readonly securityHr: number | null;
+}
+
+/** Whether CoInitializeSecurity has succeeded since COM was last initialised from scratch in this process. */
+let securitySet = false;
+
+/**
+ * CoInitializeEx(NULL, COINIT_MULTITHREADED) on the calling thread, then
+ * CoInitializeSecurity once per process lifetime of COM. RPC_E_CHANGED_MODE (the
+ * thread is already apartment-threaded) is accepted: COM is usable and we must not
+ * uninitialise it. RPC_E_TOO_LATE from CoInitializeSecurity means security was
+ * already set (by us or by the host) and is accepted too.
+ *
+ * When our CoUninitialize ended COM in the process, the next S_OK from CoInitializeEx
+ * starts a new COM lifetime whose security is unset again, so it is set once more.
+ */
+export function initializeCom(): ComSession {
+  const b = api();
+  const initHr = b.CoInitializeEx(null, COINIT_MULTITHREADED) as number;
+  traceCall('CoInitializeEx', initHr);
+  if (initHr < 0 && initHr !== RPC_E_CHANGED_MODE) throw new HResultError('CoInitializeEx', initHr);
+  const mustUninitialize = initHr >= 0;
+  if (initHr === S_OK) securitySet = false;
+  let securityHr: number | null = null;
+  if (!securitySet) {
+    try {
+      securityHr = b.CoInitializeSecurity(
+        null, -1, null, null, RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IMPERSONATE, null, EOAC_STATIC_CLOAKING, null,
+      ) as number;
+      traceCall('CoInitializeSecurity', securityHr);
+      if (securityHr < 0 && securityHr !== RPC_E_TOO_LATE) throw new HResultError('CoInitializeSecurity', securityHr);
+      securitySet = true;
+    } catch (err) {
+      if (mustUninitialize) b.CoUninitialize();
+      throw err;
+    }
+  }
+  return { mustUninitialize, initHr, securityHr };
+}
+
+/** Balances `initializeCom`. Call it only after every COM object of the session is released. */
+export function uninitializeCom(session: ComSession): void {
+  if (session.mustUninitialize) {
+    api().CoUninitialize();
+    traceCall('CoUninitialize', 0);
+  }
+}
+
+/** Runs `use` inside an initialised COM session and uninitialises afterwards. */
+export async function withComSession<R>(use: (session: ComSession) => Promise<R>): Promise<R> {
+  const session = initializeCom();
+  try {
+    return await use(session);
+  } finally {
+    uninitializeCom(session);
+  }
+}
+
+export function coTaskMemFree(p: bigint | null | undefined): void {
+  if (p) api().CoTaskMemFree(p);
+}

@@ -1,0 +1,202 @@
+/**
+ * The "Failover Clusters" tree: the local cluster (from detection) and the
+ * clusters added with Connect to Cluster…, each with version, quorum and nodes.
+ * The engine starts when the tree is first shown; failures become a message row
+ * (and a notification), and the welcome views follow the fcbackup.clusterState
+ * context key.
+ */
+import * as vscode from 'vscode';
+import { Requests, type ClusterStatus } from '../protocol';
+import { ContextKeys, type ContextKeyStore } from './contextKeys';
+import { EngineUnavailableError, type EngineHost } from './engineHost';
+import { describeError } from './errors';
+import type { Translate } from './format';
+import type { ExtensionLog } from './log';
+import type { Notifier } from './notifier';
+import { RefreshScheduler } from './refreshScheduler';
+import { toTreeItem } from './treeItems';
+import {
+  clusterChildren, clusterElement, clusterRoots, clusterViewState, failedClusterElement, itemModel,
+  type ClusterElement, type ErrorInfo, type TreeElement,
+} from './treeModel';
+
+const CONNECTED_KEY = 'fcbackup.connectedClusters';
+
+interface LocalView {
+  status?: ClusterStatus;
+  error?: ErrorInfo;
+  unavailable?: boolean;
+}
+
+export interface ClusterTreeDeps {
+  engine: EngineHost;
+  log: ExtensionLog;
+  notifier: Notifier;
+  contextKeys: ContextKeyStore;
+  state: vscode.Memento;
+  t: Translate;
+}
+
+export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeElement | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly scheduler: RefreshScheduler;
+  private local: LocalView | undefined;
+  private connected: ClusterElement[] = [];
+  private lastNotifiedError: string | undefined;
+  private everLoaded = false;
+
+  constructor(private readonly deps: ClusterTreeDeps) {
+    this.scheduler = new RefreshScheduler(() => this.load(), {
+      debounceMs: 250,
+      // The timer never starts the engine on its own: only once the tree was shown.
+      shouldTick: () => this.everLoaded,
+      onError: (err) => deps.log.error(`Refreshing the cluster tree failed: ${describeError(err).message}`),
+    });
+    deps.contextKeys.set(ContextKeys.clusterState, 'loading');
+  }
+
+  /** Whether the tree was shown (or refreshed) at least once. */
+  get loaded(): boolean {
+    return this.everLoaded;
+  }
+
+  /** Refresh now; resolves when the tree holds current data. */
+  refresh(): Promise<void> {
+    this.everLoaded = true;
+    return this.scheduler.runNow();
+  }
+
+  /** Refresh soon (several requests in a row give one refresh); nothing before the tree was first shown. */
+  requestRefresh(): void {
+    if (this.everLoaded) this.scheduler.request();
+  }
+
+  setInterval(seconds: number): void {
+    this.scheduler.setInterval(seconds);
+  }
+
+  /** The local machine's status, detecting it first when the tree was never loaded. */
+  async localStatus(): Promise<ClusterStatus> {
+    if (!this.local || (!this.local.status && !this.local.unavailable)) await this.refresh();
+    const local = this.local;
+    if (local?.unavailable) {
+      const target = this.deps.engine.resolveTarget();
+      throw new EngineUnavailableError(target.kind === 'unavailable' ? target.reason : 'No native target.');
+    }
+    if (!local?.status) throw new Error(local?.error?.message ?? 'The cluster state is not known.');
+    return local.status;
+  }
+
+  /** The clusters shown, the local one first. */
+  clusters(): ClusterElement[] {
+    return clusterRoots(this.local, this.connected, this.deps.t).filter((e): e is ClusterElement => e.kind === 'cluster');
+  }
+
+  /** The engine process ended by itself: say so in the tree; the next refresh starts a new one. */
+  engineExited(description: string): void {
+    const message = this.deps.t('The engine process stopped unexpectedly ({0}). Refresh to start it again.', description);
+    this.deps.log.error(message);
+    this.local = { error: { message } };
+    this.deps.contextKeys.set(ContextKeys.clusterState, 'error');
+    this.changed.fire(undefined);
+  }
+
+  private connectedNames(): string[] {
+    return this.deps.state.get<string[]>(CONNECTED_KEY, []);
+  }
+
+  /** Connect to a cluster by name and keep it in the tree (for this workspace). */
+  async connect(name: string, signal?: AbortSignal): Promise<ClusterStatus> {
+    const status = await this.deps.engine.request(Requests.connect, { name }, signal);
+    const shownName = status.cluster?.name ?? name;
+    const localName = this.local?.status?.cluster?.name;
+    if (localName && localName.toLowerCase() === shownName.toLowerCase()) {
+      this.deps.log.info(`${shownName} is the local cluster; it is already shown.`);
+    } else {
+      const names = this.connectedNames().filter((n) => n.toLowerCase() !== name.toLowerCase());
+      await this.deps.state.update(CONNECTED_KEY, [...names, name]);
+      this.connected = [...this.connected.filter((c) => c.name.toLowerCase() !== shownName.toLowerCase()), clusterElement('connected', status)];
+    }
+    this.everLoaded = true;
+    this.changed.fire(undefined);
+    return status;
+  }
+
+  async disconnect(element: ClusterElement): Promise<void> {
+    const name = element.status?.connectedName ?? element.name;
+    await this.deps.state.update(CONNECTED_KEY, this.connectedNames().filter((n) => n.toLowerCase() !== name.toLowerCase() && n.toLowerCase() !== element.name.toLowerCase()));
+    this.connected = this.connected.filter((c) => c.id !== element.id);
+    this.changed.fire(undefined);
+  }
+
+  private async load(): Promise<void> {
+    const { engine, log, t } = this.deps;
+    const target = engine.resolveTarget();
+    if (target.kind === 'unavailable') {
+      log.info(`No cluster to detect: ${target.reason}`);
+      engine.stop();
+      this.local = { unavailable: true };
+      this.connected = this.connectedNames().map((name) => failedClusterElement('connected', name, { message: target.reason }));
+      this.publish();
+      return;
+    }
+    log.info(t('Detecting the local cluster ({0}).', target.kind === 'windows' ? t('Windows') : t('simulator scenario {0}', target.scenario)));
+    let local: LocalView;
+    try {
+      const status = await engine.request(Requests.status, {});
+      local = { status };
+      log.info(`Local machine ${status.machine}: ${status.state}${status.cluster ? `, cluster ${status.cluster.name} with ${status.nodes.length} node(s)` : ''}.`);
+      this.lastNotifiedError = undefined;
+    } catch (err) {
+      local = { error: describeError(err) };
+      this.reportFailure(t('Detecting the cluster'), local.error!);
+    }
+    const connected: ClusterElement[] = [];
+    for (const name of this.connectedNames()) {
+      try {
+        connected.push(clusterElement('connected', await engine.request(Requests.connect, { name })));
+      } catch (err) {
+        const error = describeError(err);
+        log.error(`Connecting to ${name} failed: ${error.message}${error.apiDetail ? ` [${error.apiDetail}]` : ''}`);
+        connected.push(failedClusterElement('connected', name, error));
+      }
+    }
+    this.local = local;
+    this.connected = connected;
+    this.publish();
+  }
+
+  private reportFailure(what: string, error: ErrorInfo): void {
+    const { log, notifier, t } = this.deps;
+    log.error(`${what} failed: ${error.message}${error.apiDetail ? ` [${error.apiDetail}]` : ''}`);
+    // A periodic refresh that keeps failing the same way says so once, not every time.
+    if (this.lastNotifiedError === error.message) return;
+    this.lastNotifiedError = error.message;
+    const text = t('{0} failed: {1}', what, error.message) + (error.apiDetail && !error.message.includes(error.apiDetail) ? ` [${error.apiDetail}]` : '');
+    notifier.error(text, [{ title: t('Show Log'), run: () => this.deps.log.show() }]);
+  }
+
+  private publish(): void {
+    this.deps.contextKeys.set(ContextKeys.clusterState, clusterViewState(this.local));
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(element: TreeElement): vscode.TreeItem {
+    return toTreeItem(element, itemModel(element, this.deps.t));
+  }
+
+  async getChildren(element?: TreeElement): Promise<TreeElement[]> {
+    if (!element) {
+      // First show: this is what starts the engine (activation does not).
+      if (!this.everLoaded) await this.refresh();
+      return clusterRoots(this.local, this.connected, this.deps.t);
+    }
+    return element.kind === 'cluster' ? clusterChildren(element, this.deps.t) : [];
+  }
+
+  dispose(): void {
+    this.scheduler.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,103 @@
+import * as vscode from 'vscode';
+import { Requests, type BackupResult, type ClusterStatus, type VerifyResult } from '../../protocol';
+import { isClusterElement, isNodeElement } from '../elements';
+import { UserCancelled } from '../errors';
+import { pickFolder, pickNode } from '../pickers';
+import { backupResultText } from '../restoreText';
+import { revealFolder } from '../reveal';
+import type { Services } from '../services';
+import { SECTION, readSettings } from '../settings';
+import type { CommandDefinition } from './types';
+
+export interface BackupOutcome {
+  result: BackupResult;
+  /** The check of the new set right after it was written. */
+  verification: VerifyResult;
+}
+
+/**
+ * A VSS requester backs up the node it runs on. For any other node, say how to
+ * back it up there (a Remote window on that node) instead of silently backing up
+ * this one; the user may choose this node instead.
+ */
+async function explainOtherNode(s: Services, node: string, status: ClusterStatus): Promise<void> {
+  const { t } = s;
+  const here = status.machine;
+  const choice = await s.dialogs.explain(
+    t('{0} can only be backed up on {0} itself.', node),
+    t('A backup of the cluster configuration runs on the node it backs up (the Volume Shadow Copy Service snapshots that node\'s disks). To back up {0}, open a Remote window on {0} (for example Remote-SSH: Connect to Host… {0}) with this extension installed there, and run Back Up Cluster Configuration in that window.\n\nEvery node holds a copy of the same cluster database, so a backup of this node ({1}) also holds the cluster configuration.', node, here),
+    [t('Back Up {0} Instead', here)],
+  );
+  if (choice === undefined) {
+    s.log.info(`Back up of ${node} not started: it has to run on ${node} itself.`);
+    throw new UserCancelled();
+  }
+}
+
+/** Which node: the tree row's, or a pick from the palette; always ends on the local machine. */
+async function chooseLocalNode(s: Services, arg: unknown, status: ClusterStatus): Promise<string> {
+  const { t } = s;
+  if (isNodeElement(arg)) {
+    if (!arg.node.isLocal || arg.source !== 'local') await explainOtherNode(s, arg.node.name, status);
+    return status.machine;
+  }
+  if (isClusterElement(arg)) {
+    if (arg.source !== 'local') await explainOtherNode(s, t('a node of {0}', arg.name), status);
+    return status.machine;
+  }
+  if (typeof arg === 'string' && arg.trim() !== '') {
+    if (arg.trim().toLowerCase() !== status.machine.toLowerCase()) await explainOtherNode(s, arg.trim(), status);
+    return status.machine;
+  }
+  if (status.state === 'running' && status.nodes.length > 1) {
+    const node = await pickNode(s, status, t('Choose the node to back up'));
+    if (!node.isLocal) await explainOtherNode(s, node.name, status);
+  }
+  return status.machine;
+}
+
+async function chooseDestination(s: Services): Promise<string> {
+  const configured = readSettings().backupFolder;
+  if (configured) return configured;
+  const folder = await pickFolder(s, s.t('Folder for cluster configuration backups'));
+  // Remember it, so the Backups view lists what goes there.
+  await vscode.workspace.getConfiguration(SECTION).update('backupFolder', folder, vscode.ConfigurationTarget.Global);
+  s.log.info(`Backup folder set to ${folder} (fcbackup.backupFolder).`);
+  return folder;
+}
+
+/** Back Up Cluster Configuration: palette, the local cluster's row, the local node's row. */
+export const backupCommand: CommandDefinition = {
+  id: 'fcbackup.backup',
+  title: (s) => s.t('Back Up Cluster Configuration'),
+  async run(s, arg): Promise<BackupOutcome> {
+    const { t } = s;
+    const status = await s.clusters.localStatus();
+    const node = await chooseLocalNode(s, arg, status);
+    const destination = await chooseDestination(s);
+    const keep = readSettings().keepBackups;
+    const what = status.cluster ? t('Backing up {0} on {1}', status.cluster.name, node) : t('Backing up the cluster database of {0}', node);
+    s.log.info(`${what} to ${destination} (keep ${keep === 0 ? 'all' : keep} set(s)).`);
+    const outcome = await s.progress.run(what, async ({ signal }) => {
+      const result = await s.engine.request(Requests.backup, { destination, keep, node }, signal);
+      const verification = await s.engine.request(Requests.verifyBackup, { path: result.path, expectedCluster: result.cluster }, signal);
+      return { result, verification };
+    });
+    s.backups.recordVerification(outcome.verification);
+    for (const removed of outcome.result.removedByRetention) s.log.info(`Removed ${removed} (more than ${keep} sets).`);
+    await s.backups.refresh();
+    const text = backupResultText(outcome.result, outcome.verification, t);
+    const actions = [
+      { title: t('Reveal in Explorer'), run: () => revealFolder(s, outcome.result.path) },
+      { title: t('Show Log'), run: () => s.log.show() },
+    ];
+    if (outcome.verification.ok) {
+      s.log.info(text);
+      s.notifier.info(text, actions);
+    } else {
+      s.log.warn(text);
+      s.notifier.warning(text, actions);
+    }
+    return outcome;
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * The command table (every command the extension contributes, one file each) and
+ * the one wrapper they all run through: it logs start and outcome, stays silent on
+ * cancellation, and reports a failure with the failing API and code and a
+ * "Show Log" action.
+ */
+import * as vscode from 'vscode';
+import { describeError, errorNotificationText, isCancellation } from '../errors';
+import type { Services } from '../services';
+import { backupCommand } from './backup';
+import { connectCommand } from './connect';
+import { disconnectCommand } from './disconnect';
+import { refreshCommand } from './refresh';
+import { restoreClusterCommand } from './restoreCluster';
+import { restoreNodeCommand } from './restoreNode';
+import { revealBackupCommand } from './revealBackup';
+import { revealBackupFolderCommand } from './revealBackupFolder';
+import { showLogCommand } from './showLog';
+import type { CommandDefinition } from './types';
+import { verifyBackupCommand } from './verifyBackup';
+
+export const commandTable: readonly CommandDefinition[] = [
+  refreshCommand,
+  connectCommand,
+  disconnectCommand,
+  backupCommand,
+  restoreNodeCommand,
+  restoreClusterCommand,
+  verifyBackupCommand,
+  revealBackupCommand,
+  revealBackupFolderCommand,
+  showLogCommand,
+];
+
+export function runCommand(definition: CommandDefinition, s: Services, args: unknown[]): Promise<unknown> {
+  const title = definition.title(s);
+  const started = Date.now();
+  s.log.info(`${title}: started.`);
+  return definition.run(s, ...args).then(
+    (result) => {
+      s.log.info(`${title}: finished in ${Date.now() - started} ms.`);
+      return result;
+    },
+    (err: unknown) => {
+      if (isCancellation(err)) {
+        s.log.info(`${title}: cancelled.`);
+        return undefined;
+      }
+      const info = describeError(err);
+      s.log.error(`${title}: failed: ${info.message}${info.apiDetail ? ` [${info.apiDetail}]` : ''}${info.engineCode ? ` (${info.engineCode})` : ''}`);
+      if (err instanceof Error && err.stack) s.log.debug(err.stack);
+      s.notifier.error(errorNotificationText(title, err, s.t), [{ title: s.t('Show Log'), run: () => s.log.show() }]);
+      return undefined;
+    },
+  );
+}
+
+export function registerCommands(s: Services): vscode.Disposable[] {
+  return commandTable.map((definition) =>
+    vscode.commands.registerCommand(definition.id, (...args: unknown[]) => runCommand(definition, s, args)));
+}

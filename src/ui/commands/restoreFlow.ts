@@ -1,0 +1,53 @@
+/**
+ * The restore sequence shared by Restore This Node… and Restore Cluster
+ * (Authoritative)…: ask the engine what would happen (nothing changes), say it in
+ * plain words in a modal, ask separately before stopping the cluster service on
+ * other nodes, run with progress, then refresh both trees and show the node states.
+ */
+import { Requests, type RestoreParams, type RestoreResult } from '../../protocol';
+import { UserCancelled } from '../errors';
+import { resolveBackupSet } from '../pickers';
+import { restoreBlocker, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
+import type { Services } from '../services';
+import { readSettings } from '../settings';
+
+export async function runRestore(s: Services, arg: unknown, authoritative: boolean): Promise<RestoreResult> {
+  const { t } = s;
+  const element = await resolveBackupSet(s, arg, authoritative
+    ? t('Choose the backup to restore to every node of the cluster (authoritative)')
+    : t('Choose the backup to restore on this node'));
+  const params: RestoreParams = { set: element.set.path, authoritative, stopOtherNodes: false };
+  const plan = await s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request(Requests.planRestore, params, signal));
+  s.log.info(`Restore plan for ${plan.set.name} on ${plan.node} (${authoritative ? 'authoritative' : 'node'}): ${plan.steps.join(' / ')}`);
+
+  const blocker = restoreBlocker(plan, t);
+  if (blocker) throw new Error(blocker);
+
+  // An authoritative restore always asks; a node restore unless the user turned confirmations off.
+  if (authoritative || readSettings().confirmDestructiveSteps) {
+    if (!(await s.dialogs.confirm(restoreConfirmation(plan, t)))) {
+      s.log.info('Restore not confirmed; nothing was changed.');
+      throw new UserCancelled();
+    }
+  }
+  if (authoritative && plan.runningOtherNodes.length > 0) {
+    if (!(await s.dialogs.confirm(stopNodesConfirmation(plan, t)))) {
+      s.log.info(`Not stopping the cluster service on ${plan.runningOtherNodes.join(', ')}; the authoritative restore was not started.`);
+      throw new UserCancelled();
+    }
+    params.stopOtherNodes = true;
+  }
+
+  const title = authoritative ? t('Restoring {0} authoritatively', plan.cluster ?? plan.set.cluster ?? '') : t('Restoring {0}', plan.node);
+  let result: RestoreResult;
+  try {
+    result = await s.progress.run(title, ({ signal }) => s.engine.request(Requests.restore, params, signal));
+  } finally {
+    // Whatever happened, the services and the files may have changed.
+    await Promise.all([s.clusters.refresh(), s.backups.refresh()]);
+  }
+  const text = restoreResultText(result, t);
+  s.log.info(text);
+  s.notifier.info(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
+  return result;
+}

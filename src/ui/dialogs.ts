@@ -1,0 +1,41 @@
+/**
+ * Modal questions the commands ask. Behind an interface so the integration tests
+ * can answer them (and read what was asked) through the test API; everything
+ * else in the UI calls these, never showWarningMessage({ modal: true }) directly.
+ */
+import * as vscode from 'vscode';
+import type { ConfirmationText } from './restoreText';
+
+export interface Dialogs {
+  /** A modal yes/no: true when the user chose `text.confirm`. */
+  confirm(text: ConfirmationText): Promise<boolean>;
+  /** A modal explanation; resolves to the chosen action, or undefined for Cancel/close. */
+  explain(message: string, detail: string, actions: string[]): Promise<string | undefined>;
+}
+
+export const modalDialogs: Dialogs = {
+  async confirm(text) {
+    const choice = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, text.confirm);
+    return choice === text.confirm;
+  },
+  explain(message, detail, actions) {
+    return Promise.resolve(vscode.window.showInformationMessage(message, { modal: true, detail }, ...actions));
+  },
+};
+
+/** The dialogs in use; tests swap in their own answers. */
+export class DialogHost implements Dialogs {
+  private current: Dialogs = modalDialogs;
+
+  use(dialogs: Dialogs | undefined): void {
+    this.current = dialogs ?? modalDialogs;
+  }
+
+  confirm(text: ConfirmationText): Promise<boolean> {
+    return this.current.confirm(text);
+  }
+
+  explain(message: string, detail: string, actions: string[]): Promise<string | undefined> {
+    return this.current.explain(message, detail, actions);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Owns the engine process for the extension: started on the first request (never
+ * at activation), restarted on the next request after it died, replaced when the
+ * native target changes (the simulator scenario setting), ended on dispose. No
+ * vscode here; the extension passes in how to resolve the target and where log and
+ * progress notifications go.
+ */
+import type { RequestType } from 'vscode-jsonrpc';
+import { EngineClient } from '../client/engineClient';
+import type { TargetResolution } from '../client/nativeTarget';
+import type { EngineErrorData, LogLevel, LogParams, NativeTarget, ProgressParams } from '../protocol';
+
+/** No native target: not Windows and no simulator scenario configured. */
+export class EngineUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+export interface EngineHostOptions {
+  resolveTarget(): TargetResolution;
+  logLevel(): LogLevel;
+  onLog(params: LogParams): void;
+  onProgress(params: ProgressParams): void;
+  /** Called when the engine process ended without being asked to (crash, kill). */
+  onUnexpectedExit(description: string): void;
+  /** Tests and the CLI pass their own; the extension uses the one beside its bundle. */
+  workerPath?: string;
+  /** Stands in for EngineClient.start (unit tests). */
+  startClient?: typeof EngineClient.start;
+}
+
+function sameTarget(a: NativeTarget, b: NativeTarget): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export class EngineHost {
+  private client: EngineClient | undefined;
+  private clientTarget: NativeTarget | undefined;
+  private starting: Promise<EngineClient> | undefined;
+  private startCount = 0;
+  private disposed = false;
+
+  constructor(private readonly options: EngineHostOptions) {}
+
+  /** Whether an engine process was ever started (activation alone must not start one). */
+  get everStarted(): boolean {
+    return this.startCount > 0;
+  }
+
+  get starts(): number {
+    return this.startCount;
+  }
+
+  get running(): boolean {
+    return this.client?.running ?? false;
+  }
+
+  get pid(): number | undefined {
+    return this.client?.running ? this.client.pid : undefined;
+  }
+
+  /** The target the next request would use, or why there is none. */
+  resolveTarget(): TargetResolution {
+    return this.options.resolveTarget();
+  }
+
+  /** The running engine for the current target, started (or restarted) when needed. */
+  async get(): Promise<EngineClient> {
+    if (this.disposed) throw new Error('The extension is shutting down.');
+    const target = this.options.resolveTarget();
+    if (target.kind === 'unavailable') {
+      this.stop();
+      throw new EngineUnavailableError(target.reason);
+    }
+    if (this.client && this.client.running && this.clientTarget && sameTarget(this.clientTarget, target)) return this.client;
+    if (this.starting) {
+      const pending = await this.starting;
+      if (this.clientTarget && sameTarget(this.clientTarget, target) && pending.running) return pending;
+    }
+    this.stop();
+    const start = this.options.startClient ?? EngineClient.start.bind(EngineClient);
+    this.startCount++;
+    const starting = start({
+      native: target,
+      logLevel: this.options.logLevel(),
+      onLog: (p) => this.options.onLog(p),
+      onProgress: (p) => this.options.onProgress(p),
+      workerPath: this.options.workerPath,
+    });
+    this.starting = starting;
+    try {
+      const client = await starting;
+      if (this.disposed) {
+        client.dispose();
+        throw new Error('The extension is shutting down.');
+      }
+      this.client = client;
+      this.clientTarget = target;
+      this.options.onLog({ level: 'info', message: `Engine process ${client.pid ?? '?'} started (${describe(target)}).` });
+      client.onExit((code, signal) => {
+        if (this.client !== client) return;
+        this.client = undefined;
+        this.clientTarget = undefined;
+        this.options.onUnexpectedExit(signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`);
+      });
+      return client;
+    } finally {
+      if (this.starting === starting) this.starting = undefined;
+    }
+  }
+
+  request<P, R>(type: RequestType<P, R, EngineErrorData>, params: P, signal?: AbortSignal): Promise<R> {
+    return this.get().then((client) => client.request(type, params, signal));
+  }
+
+  /** End the engine process (the next request starts a new one). */
+  stop(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.clientTarget = undefined;
+    if (client) {
+      this.options.onLog({ level: 'debug', message: `Engine process ${client.pid ?? '?'} stopped.` });
+      client.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stop();
+  }
+}
+
+function describe(target: NativeTarget): string {
+  return target.kind === 'windows' ? 'Windows system DLLs' : `simulator scenario ${target.scenario}`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Turns whatever a command or a refresh threw into what the user is told: the
+ * message, and the failing Windows API with its code when there is one. No vscode.
+ */
+import type { EngineErrorData } from '../protocol';
+import { untranslated, type Translate } from './format';
+import type { ErrorInfo } from './treeModel';
+
+/** Thrown by the UI when the user backs out of a picker or dialog: nothing to report. */
+export class UserCancelled extends Error {
+  constructor() {
+    super('Cancelled by the user.');
+    this.name = 'UserCancelled';
+  }
+}
+
+function engineData(err: unknown): EngineErrorData | undefined {
+  if (typeof err !== 'object' || err === null || !('data' in err)) return undefined;
+  const data = (err as { data: unknown }).data;
+  if (typeof data !== 'object' || data === null) return undefined;
+  const candidate = data as Partial<EngineErrorData>;
+  return typeof candidate.message === 'string' && typeof candidate.name === 'string' ? (candidate as EngineErrorData) : undefined;
+}
+
+/** Cancellation by the user (picker dismissed, Cancel pressed, progress cancelled): stay silent. */
+export function isCancellation(err: unknown): boolean {
+  if (err instanceof UserCancelled) return true;
+  if (engineData(err)?.engineCode === 'CANCELLED') return true;
+  // vscode.CancellationError, without importing vscode here.
+  return err instanceof Error && err.name === 'Canceled';
+}
+
+/** "OpenCluster: RPC_S_SERVER_UNAVAILABLE (1722)", when a Windows call failed. */
+export function apiDetail(data: EngineErrorData): string | undefined {
+  if (!data.api) return undefined;
+  const code = data.code === undefined
+    ? ''
+    : data.code < 0 || data.code > 0xffff
+      ? `0x${(data.code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`
+      : String(data.code);
+  if (data.codeName && code) return `${data.api}: ${data.codeName} (${code})`;
+  if (data.codeName || code) return `${data.api}: ${data.codeName ?? code}`;
+  return data.api;
+}
+
+export function describeError(err: unknown): ErrorInfo & { engineCode?: string } {
+  const data = engineData(err);
+  if (data) return { message: data.message, apiDetail: apiDetail(data), engineCode: data.engineCode };
+  if (err instanceof Error) return { message: err.message };
+  return { message: String(err) };
+}
+
+/** The notification text: "<what> failed: <message> [API: NAME (code)]". */
+export function errorNotificationText(what: string, err: unknown, t: Translate = untranslated): string {
+  const info = describeError(err);
+  const base = t('{0} failed: {1}', what, info.message);
+  return info.apiDetail && !info.message.includes(info.apiDetail) ? `${base} [${info.apiDetail}]` : base;
+}

@@ -1,0 +1,79 @@
+/**
+ * Formatting of the values the UI shows (sizes, times, node states). No vscode here
+ * so the unit tests can check it; user-visible text goes through a `Translate`
+ * function, which is `vscode.l10n.t` in the extension.
+ */
+import type { BackupKind, LocalClusterState, NodeState } from '../protocol';
+
+/** Same contract as vscode.l10n.t(message, ...args): `{0}`, `{1}` … are replaced by the arguments. */
+export type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
+
+/** The untranslated fallback (unit tests, and anywhere no l10n bundle is loaded). */
+export const untranslated: Translate = (message, ...args) =>
+  message.replace(/\{(\d+)\}/g, (whole, index: string) => {
+    const value = args[Number(index)];
+    return value === undefined ? whole : String(value);
+  });
+
+const SIZE_UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'] as const;
+
+/** Bytes as Explorer shows them (1 KB = 1024 bytes), one decimal above bytes. */
+export function formatSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** An ISO-8601 time as local "YYYY-MM-DD HH:MM:SS"; the input itself when it is not a time. */
+export function formatLocalTime(iso: string | null): string {
+  if (iso === null) return '?';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ` +
+    `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
+}
+
+/** Milliseconds since the epoch, for sorting; sets without a readable time sort last. */
+export function timeValue(iso: string | null): number {
+  if (iso === null) return Number.NEGATIVE_INFINITY;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+export function nodeStateLabel(state: NodeState, t: Translate = untranslated): string {
+  switch (state) {
+    case 'up': return t('up');
+    case 'down': return t('down');
+    case 'paused': return t('paused');
+    case 'joining': return t('joining');
+    case 'unreachable': return t('unreachable');
+    case 'unknown': return t('unknown');
+  }
+}
+
+export function backupKindLabel(kind: BackupKind | null, t: Translate = untranslated): string {
+  switch (kind) {
+    case 'vss-cluster-writer': return t('VSS snapshot');
+    case 'offline-hive': return t('offline hive');
+    case null: return t('unknown kind');
+  }
+}
+
+export function localStateLabel(state: LocalClusterState, t: Translate = untranslated): string {
+  switch (state) {
+    case 'notInstalled': return t('Failover Clustering is not installed');
+    case 'notConfigured': return t('not a cluster node');
+    case 'notRunning': return t('Cluster service not running (stand-alone server)');
+    case 'running': return t('cluster node');
+  }
+}

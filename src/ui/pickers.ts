@@ -1,0 +1,80 @@
+/**
+ * What a command asks for when it runs from the command palette instead of a tree
+ * row: a node of the local cluster, a backup set (newest first, with its verify
+ * status), a folder. Dismissing a picker cancels the command quietly.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ClusterStatus, NodeInfo } from '../protocol';
+import { UserCancelled } from './errors';
+import { backupKindLabel, formatLocalTime, formatSize, nodeStateLabel } from './format';
+import type { Services } from './services';
+import { isBackupSetElement } from './elements';
+import { verifyLabel, verifyState, type BackupSetElement } from './treeModel';
+
+interface NodePick extends vscode.QuickPickItem {
+  node: NodeInfo;
+}
+
+export async function pickNode(s: Services, status: ClusterStatus, placeHolder: string): Promise<NodeInfo> {
+  const { t } = s;
+  const nodes = [...status.nodes].sort((a, b) => Number(b.isLocal) - Number(a.isLocal));
+  const items: NodePick[] = nodes.map((node) => ({
+    label: node.name,
+    description: node.isLocal ? t('this machine') : undefined,
+    detail: t('{0} · id {1}', nodeStateLabel(node.state, t), node.id ?? '?'),
+    node,
+  }));
+  const chosen = await vscode.window.showQuickPick(items, { placeHolder, title: status.cluster?.name });
+  if (!chosen) throw new UserCancelled();
+  return chosen.node;
+}
+
+interface SetPick extends vscode.QuickPickItem {
+  element: BackupSetElement;
+}
+
+/** A backup set from the Backups tree's argument, a path argument, or a quick pick. */
+export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: string): Promise<BackupSetElement> {
+  if (isBackupSetElement(arg)) return arg;
+  const elements = await s.backups.elements();
+  if (typeof arg === 'string' && arg.trim() !== '') {
+    const wanted = path.resolve(arg);
+    const found = elements.find((e) => path.resolve(e.set.path) === wanted);
+    if (found) return found;
+    if (!fs.existsSync(wanted)) throw new Error(s.t('There is no backup set at {0}.', wanted));
+    // A set outside the backup folder: the engine validates it like any other.
+    return {
+      kind: 'backupSet', id: `backupSet/${wanted}`,
+      set: { path: wanted, name: path.basename(wanted), cluster: null, node: null, time: null, kind: null, size: 0, verified: null, problems: [] },
+    };
+  }
+  if (elements.length === 0) {
+    const folder = s.backups.backupFolder;
+    throw new Error(folder
+      ? s.t('There are no backup sets in {0}. Back up the cluster configuration first.', folder)
+      : s.t('No backup folder is set (fcbackup.backupFolder).'));
+  }
+  const items: SetPick[] = elements.map((element) => {
+    const set = element.set;
+    return {
+      label: `${set.cluster ?? '?'} · ${set.node ?? '?'} · ${formatLocalTime(set.time)}`,
+      description: [backupKindLabel(set.kind, s.t), formatSize(set.size), verifyLabel(verifyState(element), s.t)].join(' · '),
+      detail: set.path,
+      element,
+    };
+  });
+  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDetail: true });
+  if (!chosen) throw new UserCancelled();
+  return chosen.element;
+}
+
+export async function pickFolder(s: Services, title: string): Promise<string> {
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title, openLabel: s.t('Use This Folder'),
+  });
+  const uri = uris?.[0];
+  if (!uri) throw new UserCancelled();
+  return uri.fsPath;
+}

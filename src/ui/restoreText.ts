@@ -1,0 +1,108 @@
+/**
+ * The words of the restore confirmations and results, built from the engine's
+ * RestorePlan/RestoreResult. No vscode: the unit tests read exactly what the modal
+ * dialogs will say.
+ */
+import type { BackupResult, RestorePlan, RestoreResult, VerifyResult } from '../protocol';
+import { backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, untranslated, type Translate } from './format';
+
+export interface ConfirmationText {
+  /** The dialog's main line. */
+  message: string;
+  /** The dialog's detail: what will happen, step by step. */
+  detail: string;
+  /** The button that goes ahead (the dialog also has Cancel). */
+  confirm: string;
+}
+
+function listNames(names: string[]): string {
+  return names.join(', ');
+}
+
+/** The first confirmation: which node, which backup, which services stop and start. */
+export function restoreConfirmation(plan: RestorePlan, t: Translate = untranslated): ConfirmationText {
+  const when = formatLocalTime(plan.set.time);
+  const cluster = plan.cluster ?? plan.set.cluster ?? t('the cluster');
+  const lines: string[] = [];
+  if (plan.authoritative) {
+    lines.push(t('This is an authoritative restore: every node of {0} is rolled back to the configuration of {1}. Changes made to the cluster since then (groups, resources, settings) are lost on all nodes.', cluster, when));
+  } else {
+    lines.push(t('Only {0} is restored. When its cluster service starts again it rejoins {1} and takes the current configuration from the running nodes.', plan.node, cluster));
+  }
+  lines.push(t('Backup: {0} ({1}, {2}, made on {3} at {4}).',
+    plan.set.name, backupKindLabel(plan.set.kind, t), formatSize(plan.set.size), plan.set.node ?? '?', when));
+  if (plan.steps.length > 0) {
+    lines.push('', t('Steps:'));
+    plan.steps.forEach((step, i) => lines.push(`${i + 1}. ${step}`));
+  }
+  if (plan.authoritative && plan.runningOtherNodes.length > 0) {
+    lines.push('', t('The cluster service still runs on {0}; you will be asked before it is stopped there.', listNames(plan.runningOtherNodes)));
+  }
+  if (plan.unqueryableNodes.length > 0) {
+    lines.push('', t('The cluster service state of {0} could not be queried.', listNames(plan.unqueryableNodes)));
+  }
+  return plan.authoritative
+    ? {
+      message: t('Restore {0} authoritatively on {1} from the backup of {2}?', cluster, plan.node, when),
+      detail: lines.join('\n'),
+      confirm: t('Restore Cluster'),
+    }
+    : {
+      message: t('Restore the cluster configuration of {0} from the backup of {1}?', plan.node, when),
+      detail: lines.join('\n'),
+      confirm: t('Restore This Node'),
+    };
+}
+
+/** The second confirmation of an authoritative restore when the service runs on other nodes. */
+export function stopNodesConfirmation(plan: RestorePlan, t: Translate = untranslated): ConfirmationText {
+  const names = listNames(plan.runningOtherNodes);
+  const count = plan.runningOtherNodes.length;
+  return {
+    message: count === 1
+      ? t('Stop the cluster service on {0}?', names)
+      : t('Stop the cluster service on {0} nodes: {1}?', count, names),
+    detail: t('An authoritative restore needs the cluster service stopped on every other node, so that none of them overwrites the restored configuration. The cluster service (ClusSvc) will be stopped on: {0}. Clustered roles on those nodes go offline until the service is started again; {1} is started first after the restore, then the other nodes.', names, plan.node),
+    confirm: count === 1 ? t('Stop Cluster Service on {0}', names) : t('Stop Cluster Service on {0} Nodes', count),
+  };
+}
+
+/** Why the restore cannot go ahead before anything is asked, or undefined. */
+export function restoreBlocker(plan: RestorePlan, t: Translate = untranslated): string | undefined {
+  if (plan.authoritative && plan.unqueryableNodes.length > 0) {
+    return t('The cluster service state of {0} could not be queried, so an authoritative restore cannot make sure it is stopped there. Make the node reachable (or evict it from the cluster) and try again.', listNames(plan.unqueryableNodes));
+  }
+  return undefined;
+}
+
+/** "Restored … Nodes now: NODE1 up, NODE2 down." */
+export function restoreResultText(result: RestoreResult, t: Translate = untranslated): string {
+  const nodes = result.nodes.map((n) => `${n.name} ${nodeStateLabel(n.state, t)}`).join(', ');
+  const head = result.authoritative
+    ? t('The cluster configuration was restored authoritatively.')
+    : t('The cluster configuration of this node was restored.');
+  const recovered = result.recovered === 'completed'
+    ? ' ' + t('An interrupted earlier restore was completed first.')
+    : result.recovered === 'rolledBack' ? ' ' + t('An interrupted earlier restore was rolled back first.') : '';
+  return nodes ? `${head}${recovered} ${t('Nodes now: {0}.', nodes)}` : `${head}${recovered}`;
+}
+
+/** "Backed up CLUSTER1 on NODE1 (VSS snapshot, 2 files, 68.0 KB) — verified." */
+export function backupResultText(result: BackupResult, verification: VerifyResult | undefined, t: Translate = untranslated): string {
+  const size = result.files.reduce((sum, f) => sum + f.size, 0);
+  const what = t('Backed up {0} on {1} ({2}, {3} files, {4}) to {5}.',
+    result.cluster, result.node, backupKindLabel(result.kind, t), result.files.length, formatSize(size), result.path);
+  const verified = verification === undefined
+    ? ''
+    : verification.ok ? ' ' + t('The set verified.') : ' ' + t('The set did not verify: {0}', verification.problems.join('; '));
+  const removed = result.removedByRetention.length > 0
+    ? ' ' + t('Removed {0} older set(s) to keep the configured number.', result.removedByRetention.length)
+    : '';
+  return `${what}${verified}${removed}`;
+}
+
+export function verifyResultText(result: VerifyResult, t: Translate = untranslated): string {
+  return result.ok
+    ? t('{0} is intact: every file matches its recorded size and SHA-256.', result.summary.name)
+    : t('{0} failed verification: {1}', result.summary.name, result.problems.join('; '));
+}

@@ -1,0 +1,28 @@
+/**
+ * What activate() returns outside production (extension tests and development):
+ * a window onto the extension's state that the integration tests assert on, and
+ * the one seam they need to answer modal confirmations.
+ */
+import type { BackupsTreeProvider } from './backupsTree';
+import type { ClusterTreeProvider } from './clusterTree';
+import type { Dialogs } from './dialogs';
+import type { NotificationRecord } from './notifier';
+
+export interface FailoverClusterBackupTestApi {
+  /** Whether any engine process was started (activation alone must not start one). */
+  engineStarted(): boolean;
+  /** How many engine processes were started so far. */
+  engineStarts(): number;
+  /** The running engine process, if any. */
+  engineProcessId(): number | undefined;
+  clusterTree: ClusterTreeProvider;
+  backupsTree: BackupsTreeProvider;
+  /** The last value set for each context key the welcome views and menus use. */
+  contextKeys(): Record<string, unknown>;
+  /** The newest log channel lines, "[level] message". */
+  logLines(): string[];
+  /** The newest notifications shown (message and action titles). */
+  notifications(): Array<NotificationRecord>;
+  /** Answer modal dialogs with these instead of asking the user (undefined: ask the user again). */
+  useDialogs(dialogs: Dialogs | undefined): void;
+}

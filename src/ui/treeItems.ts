@@ -1,0 +1,22 @@
+/** TreeItemModel (pure) → vscode.TreeItem. */
+import * as vscode from 'vscode';
+import type { TreeElement, TreeItemModel } from './treeModel';
+
+const collapsibleStates = {
+  none: vscode.TreeItemCollapsibleState.None,
+  collapsed: vscode.TreeItemCollapsibleState.Collapsed,
+  expanded: vscode.TreeItemCollapsibleState.Expanded,
+} as const;
+
+export function toTreeItem(element: TreeElement, model: TreeItemModel): vscode.TreeItem {
+  const item = new vscode.TreeItem(model.label, collapsibleStates[model.collapsible]);
+  item.id = element.id;
+  item.description = model.description;
+  item.tooltip = model.tooltip;
+  item.contextValue = model.contextValue;
+  item.iconPath = model.icon.color
+    ? new vscode.ThemeIcon(model.icon.id, new vscode.ThemeColor(model.icon.color))
+    : new vscode.ThemeIcon(model.icon.id);
+  if (model.command) item.command = { command: model.command.id, title: model.command.title };
+  return item;
+}

@@ -1,0 +1,6 @@
+/**
+ * Backup requests: backup, listBackups, verifyBackup.
+ */
+import type { WorkerServer } from './server';
+
+export function registerBackupHandlers(_server: WorkerServer): void {}

@@ -1,0 +1,6 @@
+/**
+ * Restore requests: planRestore, restore.
+ */
+import type { WorkerServer } from './server';
+
+export function registerRestoreHandlers(_server: WorkerServer): void {}

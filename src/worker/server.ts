@@ -1,0 +1,94 @@
+/**
+ * The engine process's request plumbing: wraps vscode-jsonrpc request handlers so
+ * that each gets an OperationContext (log and progress notifications, an AbortSignal
+ * driven by $/cancelRequest) and every thrown error reaches the client as a
+ * ResponseError whose data is EngineErrorData.
+ */
+import { ResponseError, type CancellationToken, type MessageConnection, type RequestType } from 'vscode-jsonrpc';
+import type { OperationContext } from '../engine/context';
+import { EngineError } from '../engine/errors';
+import type { LogLevel } from '../engine/model';
+import { NativeError } from '../native/errors';
+import { Notifications, type EngineErrorData } from '../protocol';
+
+export interface WorkerServer {
+  /** Register a request handler. Thrown NativeError/EngineError become a ResponseError whose data is
+   *  EngineErrorData; the client's cancellation aborts ctx.signal; ctx.progress/ctx.logger send the
+   *  progress/log notifications. */
+  onRequest<P, R>(type: RequestType<P, R, EngineErrorData>, handler: (params: P, ctx: OperationContext) => Promise<R>): void;
+}
+
+/** JSON-RPC error codes: -32800 is the protocol's "request cancelled"; -32000 an application error. */
+export const RESPONSE_CODE_CANCELLED = -32800;
+export const RESPONSE_CODE_ENGINE = -32000;
+
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
+
+export function levelAtLeast(level: LogLevel, minimum: LogLevel): boolean {
+  return LEVELS.indexOf(level) >= LEVELS.indexOf(minimum);
+}
+
+/** What the client needs to know about an error: the API and code of a failing Windows call, the engine's code. */
+export function toEngineErrorData(err: unknown): EngineErrorData {
+  if (err instanceof NativeError) {
+    return { name: err.name, message: err.message, api: err.api, code: err.code, codeName: err.codeName };
+  }
+  if (err instanceof EngineError) {
+    return { name: err.name, message: err.message, engineCode: err.code };
+  }
+  if (err instanceof Error) {
+    // A bad scenario file is the user's input, not an engine fault (loader.ts ScenarioError).
+    if (err.name === 'ScenarioError') return { name: err.name, message: err.message, engineCode: 'SCENARIO' };
+    return { name: err.name || 'Error', message: err.message };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+export function toResponseError(err: unknown): ResponseError<EngineErrorData> {
+  const data = toEngineErrorData(err);
+  return new ResponseError(data.engineCode === 'CANCELLED' ? RESPONSE_CODE_CANCELLED : RESPONSE_CODE_ENGINE, data.message, data);
+}
+
+export interface WorkerServerOptions {
+  /** The minimum level of log notifications (set by initialize). */
+  logLevel(): LogLevel;
+  /** Throws when requests may not run yet (before initialize). */
+  checkReady?(method: string): void;
+  /** Also called for every log line, e.g. to mirror them on stderr while debugging. */
+  onLog?(level: LogLevel, message: string): void;
+}
+
+export function createWorkerServer(connection: MessageConnection, options: WorkerServerOptions): WorkerServer {
+  return {
+    onRequest<P, R>(type: RequestType<P, R, EngineErrorData>, handler: (params: P, ctx: OperationContext) => Promise<R>): void {
+      connection.onRequest(type, async (params: P, token: CancellationToken): Promise<R> => {
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        if (token.isCancellationRequested) controller.abort();
+        const operation = type.method;
+        const ctx: OperationContext = {
+          logger: {
+            log(level, message) {
+              options.onLog?.(level, message);
+              if (levelAtLeast(level, options.logLevel())) void connection.sendNotification(Notifications.log, { level, message });
+            },
+          },
+          progress(step, fraction) {
+            void connection.sendNotification(Notifications.progress, { operation, step, fraction });
+          },
+          signal: controller.signal,
+        };
+        try {
+          options.checkReady?.(operation);
+          return await handler(params, ctx);
+        } catch (err) {
+          const data = toEngineErrorData(err);
+          ctx.logger.log(data.engineCode === 'CANCELLED' ? 'info' : 'error', `${operation}: ${data.message}`);
+          throw toResponseError(err);
+        } finally {
+          subscription.dispose();
+        }
+      });
+    },
+  };
+}

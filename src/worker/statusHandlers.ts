@@ -1,0 +1,21 @@
+/**
+ * Requests about the cluster's state: status (local detection), connect (a cluster
+ * by name) and the simulator's leak report.
+ */
+import { connectToCluster, detectLocalCluster } from '../engine/discovery';
+import { EngineError } from '../engine/errors';
+import { getNativeTarget } from '../native/loader';
+import { simulatorLeakReport } from '../native/simulator';
+import { Requests } from '../protocol';
+import type { WorkerServer } from './server';
+
+export function registerStatusHandlers(server: WorkerServer): void {
+  server.onRequest(Requests.status, (_params, ctx) => detectLocalCluster(ctx));
+  server.onRequest(Requests.connect, (params, ctx) => connectToCluster(params?.name, ctx));
+  server.onRequest(Requests.leakReport, async () => {
+    if (getNativeTarget().kind !== 'simulator') {
+      throw new EngineError('BAD_ARGUMENT', 'The leak report is available only when the engine runs against the simulator.');
+    }
+    return simulatorLeakReport();
+  });
+}

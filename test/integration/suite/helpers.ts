@@ -1,0 +1,182 @@
+/**
+ * Helpers for the suites that run inside the extension host: the extension's test
+ * API, settings in the opened folder, scenarios in temp folders, and reading the
+ * trees the way the view shows them (getChildren + getTreeItem).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FailoverClusterBackupTestApi } from '../../../src/ui/testApi';
+import type { ConfirmationText } from '../../../src/ui/restoreText';
+import type { TreeElement } from '../../../src/ui/treeModel';
+import { writeScenario, writeScenarioText, type ScenarioSpec } from '../../support/scenario';
+
+export const EXTENSION_ID = 'fcbackup.failover-cluster-backup';
+
+export function extension(): vscode.Extension<FailoverClusterBackupTestApi | undefined> {
+  const ext = vscode.extensions.getExtension<FailoverClusterBackupTestApi | undefined>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+  return ext;
+}
+
+export async function testApi(): Promise<FailoverClusterBackupTestApi> {
+  const api = await extension().activate();
+  assert.ok(api, 'the extension returned no test API (is it running in production mode?)');
+  return api;
+}
+
+/** The project root (the extension under test), from out/test/integration/suite. */
+export const projectRoot = path.resolve(__dirname, '..', '..', '..', '..');
+
+export function simulatorLibrary(): string {
+  const lib = path.join(projectRoot, 'build', 'simulator', process.platform === 'win32' ? 'clussim.dll' : 'libclussim.so');
+  assert.ok(fs.existsSync(lib), `the simulator library ${lib} is missing: run "npm run build:sim"`);
+  return lib;
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh folder under the system temp folder, removed by cleanupTemp(). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function cleanupTemp(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Set an fcbackup.* setting in the opened folder's .vscode/settings.json (undefined removes it). */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('fcbackup').update(key, value, vscode.ConfigurationTarget.Workspace);
+}
+
+/** Write a scenario into a fresh temp folder and point the extension at it; returns the scenario path. */
+export async function useScenario(spec: ScenarioSpec, prefix = 'fcb-it-'): Promise<string> {
+  simulatorLibrary();
+  const file = writeScenario(tempDir(prefix), spec);
+  await setSetting('simulator.scenario', file);
+  return file;
+}
+
+/** A scenario file the simulator refuses (not JSON); returns its path. */
+export function writeBrokenScenario(): string {
+  return writeScenarioText(tempDir('fcb-it-broken-'), '{ "nodes": [ this is not JSON');
+}
+
+export interface Row {
+  depth: number;
+  label: string;
+  description: string;
+  contextValue: string;
+  icon: string;
+  element: TreeElement;
+}
+
+function labelText(label: string | vscode.TreeItemLabel | undefined): string {
+  if (label === undefined) return '';
+  return typeof label === 'string' ? label : label.label;
+}
+
+/** Every row of a tree, depth first, as the view would show them fully expanded. */
+export async function treeRows(provider: vscode.TreeDataProvider<TreeElement>): Promise<Row[]> {
+  const rows: Row[] = [];
+  const walk = async (parent: TreeElement | undefined, depth: number): Promise<void> => {
+    const children = (await provider.getChildren(parent)) ?? [];
+    for (const element of children) {
+      const item = await provider.getTreeItem(element);
+      rows.push({
+        depth,
+        label: labelText(item.label),
+        description: typeof item.description === 'string' ? item.description : '',
+        contextValue: item.contextValue ?? '',
+        icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '',
+        element,
+      });
+      if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None) await walk(element, depth + 1);
+    }
+  };
+  await walk(undefined, 0);
+  return rows;
+}
+
+export function findRow(rows: Row[], label: string): Row {
+  const row = rows.find((r) => r.label === label);
+  assert.ok(row, `no row "${label}" in ${JSON.stringify(rows.map((r) => `${r.label} — ${r.description}`))}`);
+  return row;
+}
+
+export interface AskedDialog {
+  kind: 'confirm' | 'explain';
+  message: string;
+  detail: string;
+  actions: string[];
+}
+
+/**
+ * Answer the extension's modal dialogs from the test: `answers` are consumed in
+ * order (true/false for confirmations, an action title or undefined for
+ * explanations). Returns the list of what was asked.
+ */
+export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Array<boolean | string | undefined>): AskedDialog[] {
+  const asked: AskedDialog[] = [];
+  const next = (): boolean | string | undefined => {
+    assert.ok(answers.length > 0, `an unexpected dialog was shown: ${JSON.stringify(asked[asked.length - 1])}`);
+    return answers.shift();
+  };
+  api.useDialogs({
+    async confirm(text: ConfirmationText) {
+      asked.push({ kind: 'confirm', message: text.message, detail: text.detail, actions: [text.confirm] });
+      return next() === true;
+    },
+    async explain(message: string, detail: string, actions: string[]) {
+      asked.push({ kind: 'explain', message, detail, actions });
+      const answer = next();
+      return typeof answer === 'string' ? answer : undefined;
+    },
+  });
+  return asked;
+}
+
+/** Wait until `check` returns a value (not undefined/false), or fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Whether a process with this pid exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Engine processes (dist/worker.js or out/src/worker/main.js) that are children of this extension host; Linux only. */
+export function childEngineProcesses(): number[] {
+  if (!fs.existsSync('/proc/self/stat')) return [];
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      if (/worker[\\/]main\.js|worker\.js/.test(cmdline)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}

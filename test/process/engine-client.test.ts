@@ -1,0 +1,175 @@
+/**
+ * The engine process over IPC (Linux only): EngineClient forks out/src/worker/main.js,
+ * initializes it with the simulator, and gets the status, log and progress
+ * notifications, error data naming the API and code, cancellation, a clear error when
+ * the engine crashes mid-request, and a zero leak report in the engine at the end.
+ */
+import * as assert from 'node:assert/strict';
+import { EngineClient, EngineRequestError, type EngineClientOptions } from '../../src/client/engineClient';
+import type { LogParams, ProgressParams } from '../../src/protocol';
+import { Requests } from '../../src/protocol';
+import { makeNodes, makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
+import { assertNoLeaks, simulatorLibraryPath } from '../support/sim';
+
+describe('engine process over IPC (simulator)', () => {
+  const scenarios: TempScenario[] = [];
+  const clients: EngineClient[] = [];
+
+  function scenario(spec: ScenarioSpec = {}): TempScenario {
+    const s = makeTempScenario(spec);
+    scenarios.push(s);
+    return s;
+  }
+
+  async function start(scenarioPath: string, extra: Partial<EngineClientOptions> = {}): Promise<EngineClient> {
+    const client = await EngineClient.start({ native: { kind: 'simulator', library: simulatorLibraryPath(), scenario: scenarioPath }, ...extra });
+    clients.push(client);
+    return client;
+  }
+
+  async function expectNoEngineLeaks(client: EngineClient): Promise<void> {
+    const report = await client.request(Requests.leakReport, {});
+    assert.deepEqual(report.handles, { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0 });
+    assert.equal(report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps, 0);
+  }
+
+  after(() => {
+    for (const c of clients) c.dispose();
+    for (const s of scenarios) s.cleanup();
+    assertNoLeaks();
+  });
+
+  it('returns the status with log and progress notifications, and no leaks', async () => {
+    const s = scenario({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', state: 'paused' }, { name: 'NODE3', reachable: false }] });
+    const logs: LogParams[] = [];
+    const progress: ProgressParams[] = [];
+    const client = await start(s.path, { logLevel: 'debug', onLog: (p) => logs.push(p), onProgress: (p) => progress.push(p) });
+    const status = await client.request(Requests.status, {});
+    assert.equal(status.state, 'running');
+    assert.equal(status.cluster?.name, 'CLUSTER1');
+    assert.deepEqual(status.nodes.map((n) => [n.name, n.state]), [['NODE1', 'up'], ['NODE2', 'paused'], ['NODE3', 'unreachable']]);
+    assert.equal(status.nodes[2].error?.codeName, 'RPC_S_SERVER_UNAVAILABLE');
+    assert.ok(logs.some((l) => /GetNodeClusterState → ClusterStateRunning \(0x13\)/.test(l.message)), 'log notifications arrive');
+    assert.ok(logs.some((l) => l.level === 'debug'), 'debug lines arrive at logLevel debug');
+    assert.ok(progress.some((p) => p.operation === Requests.status.method), 'progress notifications arrive');
+    await expectNoEngineLeaks(client);
+  });
+
+  it('sends only the log levels asked for', async () => {
+    const s = scenario();
+    const logs: LogParams[] = [];
+    const client = await start(s.path, { logLevel: 'warn', onLog: (p) => logs.push(p) });
+    await client.request(Requests.status, {});
+    assert.deepEqual(logs.filter((l) => l.level !== 'warn' && l.level !== 'error'), []);
+  });
+
+  it('connects to a cluster by name', async () => {
+    const s = scenario();
+    const client = await start(s.path);
+    const status = await client.request(Requests.connect, { name: 'CLUSTER1' });
+    assert.equal(status.connectedName, 'CLUSTER1');
+    assert.equal(status.nodes.length, 4);
+    await expectNoEngineLeaks(client);
+  });
+
+  it('rejects with the failing API, code and name', async () => {
+    const s = scenario({ faults: [{ function: 'ClusterOpenEnum', code: 5 }] });
+    const client = await start(s.path);
+    await assert.rejects(client.request(Requests.status, {}), (err: unknown) => {
+      assert.ok(err instanceof EngineRequestError);
+      assert.equal(err.data.api, 'ClusterOpenEnum');
+      assert.equal(err.data.code, 5);
+      assert.equal(err.data.codeName, 'ERROR_ACCESS_DENIED');
+      assert.equal(err.message, 'ClusterOpenEnum failed: ERROR_ACCESS_DENIED (5)');
+      return true;
+    });
+    await expectNoEngineLeaks(client);
+  });
+
+  it('rejects bad input with the engine code', async () => {
+    const s = scenario();
+    const client = await start(s.path);
+    await assert.rejects(client.request(Requests.connect, { name: '' }), (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'BAD_ARGUMENT');
+  });
+
+  it('reports a missing scenario file as a scenario error', async () => {
+    const s = scenario();
+    const client = await start(`${s.path}.missing`);
+    await assert.rejects(client.request(Requests.status, {}), (err: unknown) => {
+      assert.ok(err instanceof EngineRequestError);
+      assert.equal(err.data.engineCode, 'SCENARIO');
+      assert.match(err.message, /Simulator scenario .*scenario\.json\.missing/);
+      return true;
+    });
+  });
+
+  it('cancels a running request through the signal, and the engine closes what it opened', async () => {
+    const s = scenario({ nodes: makeNodes(1000) });
+    const controller = new AbortController();
+    const client = await start(s.path, {
+      onProgress: (p) => {
+        if (p.step.startsWith('Reading node') && (p.fraction ?? 0) > 0) controller.abort();
+      },
+    });
+    await assert.rejects(client.request(Requests.status, {}, controller.signal), (err: unknown) => {
+      assert.ok(err instanceof EngineRequestError);
+      assert.equal(err.data.engineCode, 'CANCELLED');
+      return true;
+    });
+    // The engine is still usable afterwards and nothing stayed open.
+    await expectNoEngineLeaks(client);
+    const again = await client.request(Requests.status, {});
+    assert.equal(again.nodes.length, 1000);
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const s = scenario();
+    const client = await start(s.path);
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(client.request(Requests.status, {}, controller.signal), (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED');
+  });
+
+  it('gives up waiting for a request stuck in a native call after the grace period', async () => {
+    const s = scenario({ faults: [{ function: 'GetClusterInformation', code: 0, mode: 'hang' }] });
+    const client = await start(s.path, { cancelGraceMs: 300 });
+    const controller = new AbortController();
+    const pending = client.request(Requests.status, {}, controller.signal);
+    setTimeout(() => controller.abort(), 200);
+    await assert.rejects(pending, (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED');
+    const exited = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (!client.running) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 50);
+    });
+    client.dispose();
+    await exited;
+    assert.equal(client.running, false);
+  });
+
+  it('rejects the pending request with a clear error when the engine crashes', async () => {
+    const s = scenario({ faults: [{ function: 'ClusterEnum', code: 0, mode: 'crash' }] });
+    const client = await start(s.path);
+    const exits: Array<[number | null, string | null]> = [];
+    client.onExit((code, signal) => exits.push([code, signal]));
+    await assert.rejects(client.request(Requests.status, {}), (err: unknown) => {
+      assert.ok(err instanceof EngineRequestError);
+      assert.equal(err.data.engineCode, 'ENGINE_EXITED');
+      assert.match(err.message, /^The engine process exited \((signal \w+|code \d+)\) during fcb\/status\./);
+      return true;
+    });
+    assert.equal(exits.length, 1);
+    assert.equal(client.running, false);
+    await assert.rejects(client.request(Requests.status, {}), (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'ENGINE_EXITED');
+  });
+
+  it('refuses requests after dispose', async () => {
+    const s = scenario();
+    const client = await start(s.path);
+    client.dispose();
+    await assert.rejects(client.request(Requests.status, {}), (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'ENGINE_EXITED');
+  });
+});

@@ -1,0 +1,102 @@
+/*
+ * kernel32.dll stand-in: the thread's last error, the computer name, the system
+ * Windows directory (inside the scenario's folder), the current-process pseudo
+ * handle and CloseHandle for token handles.
+ */
+#define __USE_MINGW_ANSI_STDIO 1
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define PSEUDO_PROCESS_HANDLE ((void *)(intptr_t)-1)
+
+SIMAPI DWORD_T SIMCALL GetLastError(void) {
+    uint32_t code;
+    /* The fault check must not disturb the value it is about to return. */
+    DWORD_T saved = sim_get_last_error();
+    if (sim_fault("GetLastError", &code)) return code;
+    return saved;
+}
+
+SIMAPI void SIMCALL SetLastError(DWORD_T dwErrCode) {
+    uint32_t code;
+    sim_fault("SetLastError", &code);  /* nothing to fail: a "fail" fault only shows in the log */
+    sim_set_last_error(dwErrCode);
+}
+
+SIMAPI BOOL_T SIMCALL GetComputerNameW(WCHAR_T *lpBuffer, DWORD_T *nSize) {
+    uint32_t code;
+    if (sim_fault("GetComputerNameW", &code)) {
+        sim_set_last_error(code);
+        return 0;
+    }
+    if (!nSize) {
+        sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    sim_lock();
+    sim_scenario *sc = sim_scenario_get();
+    size_t n = 0;
+    WCHAR_T *w = sc ? sim_utf8_to_w_len(sc->machine, &n) : NULL;
+    sim_unlock();
+    if (!w) {
+        sim_set_last_error(sc ? SIM_ERROR_NOT_ENOUGH_MEMORY : SIM_ERROR_NOT_READY);
+        return 0;
+    }
+    if (!lpBuffer || *nSize < n + 1) {
+        *nSize = (DWORD_T)(n + 1);  /* what it needs, NUL included */
+        free(w);
+        sim_set_last_error(SIM_ERROR_BUFFER_OVERFLOW);
+        return 0;
+    }
+    memcpy(lpBuffer, w, (n + 1) * sizeof(WCHAR_T));
+    *nSize = (DWORD_T)n;            /* what it wrote, NUL excluded */
+    free(w);
+    return 1;
+}
+
+SIMAPI uint32_t SIMCALL GetSystemWindowsDirectoryW(WCHAR_T *lpBuffer, uint32_t uSize) {
+    uint32_t code;
+    if (sim_fault("GetSystemWindowsDirectoryW", &code)) {
+        sim_set_last_error(code);
+        return 0;
+    }
+    sim_lock();
+    sim_scenario *sc = sim_scenario_get();
+    size_t n = 0;
+    WCHAR_T *w = sc ? sim_utf8_to_w_len(sc->system_root, &n) : NULL;
+    sim_unlock();
+    if (!w) {
+        sim_set_last_error(sc ? SIM_ERROR_NOT_ENOUGH_MEMORY : SIM_ERROR_NOT_READY);
+        return 0;
+    }
+    if (!lpBuffer || uSize < n + 1) {
+        free(w);
+        return (uint32_t)(n + 1);   /* the size needed, NUL included */
+    }
+    memcpy(lpBuffer, w, (n + 1) * sizeof(WCHAR_T));
+    free(w);
+    return (uint32_t)n;             /* the length, NUL excluded */
+}
+
+SIMAPI void *SIMCALL GetCurrentProcess(void) {
+    uint32_t code;
+    sim_fault("GetCurrentProcess", &code);  /* cannot fail on Windows: a "fail" fault only shows in the log */
+    return PSEUDO_PROCESS_HANDLE;
+}
+
+SIMAPI BOOL_T SIMCALL CloseHandle(void *hObject) {
+    uint32_t code;
+    if (sim_fault("CloseHandle", &code)) {
+        sim_set_last_error(code);
+        return 0;
+    }
+    if (hObject == PSEUDO_PROCESS_HANDLE) return 1;  /* closing the pseudo handle does nothing */
+    if (!sim_handle_close(hObject, SIM_LEAK_TOKEN)) {
+        /* Cluster, SCM and service handles have their own close functions. */
+        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
+        return 0;
+    }
+    return 1;
+}
