@@ -151,6 +151,13 @@ function benchActivation(library) {
   }
 }
 
+/** Total of every count in a simulator leak report (nested objects included). */
+function sumCounts(value) {
+  if (typeof value === 'number') return value;
+  if (value && typeof value === 'object') return Object.values(value).reduce((sum, v) => sum + sumCounts(v), 0);
+  return 0;
+}
+
 function benchRefresh(library) {
   const options = {
     root, library, workerPath: path.join(root, 'dist', 'worker.js'), nodeCounts: [4, 64, 512],
@@ -159,7 +166,7 @@ function benchRefresh(library) {
   const { results } = runJson([path.join(support, 'refresh-probe.cjs'), JSON.stringify(options)], 'tree refresh probe', { timeout: 600_000 });
   details.refresh = results;
   for (const r of results) {
-    const leaks = Object.values(r.leaks.handles ?? {}).reduce((a, b) => a + b, 0) + (r.leaks.comRefs ?? 0) + (r.leaks.bstrs ?? 0) + (r.leaks.coTaskMem ?? 0);
+    const leaks = sumCounts(r.leaks);
     addRow({
       metric: `tree refresh: status round trip, ${r.nodes} nodes`, value: r.statusMedianMs, unit: 'ms',
       baseline: r.baselineMedianMs, baselineUnit: 'ms (no-op request)', ratio: r.statusMedianMs / r.baselineMedianMs,
@@ -232,6 +239,7 @@ async function benchVsix() {
 
 function formatNumber(value) {
   if (value === null || value === undefined) return '—';
+  if (Number.isInteger(value)) return String(value);
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return value.toFixed(2);

@@ -56,5 +56,5 @@ if (result.status !== 0) process.exit(result.status ?? 1);
 
 const backups = join(demoDir, 'backups');
 console.log('\nNext, back up the simulated cluster\'s configuration:');
-console.log(`  node dist/cli.js backup --simulate ${shown} ${relative(process.cwd(), backups) || backups}`);
+console.log(`  node dist/cli.js backup --simulate ${shown} --to ${relative(process.cwd(), backups) || backups}`);
 console.log('Add --json for machine-readable output, or --verbose to see every step.');

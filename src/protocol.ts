@@ -78,6 +78,8 @@ export interface RestoreResult {
   nodes: NodeInfo[];
   /** Whether an interrupted earlier restore was found and completed or rolled back first. */
   recovered?: 'completed' | 'rolledBack';
+  /** What went wrong after the restore had succeeded (e.g. the service did not start on another node). */
+  warnings?: string[];
 }
 
 export interface LogParams { level: LogLevel; message: string }

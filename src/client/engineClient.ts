@@ -101,6 +101,7 @@ export class EngineClient {
   private readonly stderrTail: string[] = [];
   private exitInfo: { code: number | null; signal: string | null } | undefined;
   private disposed = false;
+  private readonly exited: Promise<{ code: number | null; signal: string | null }>;
 
   private constructor(child: ChildProcess, options: EngineClientOptions) {
     this.child = child;
@@ -120,6 +121,7 @@ export class EngineClient {
     this.connection.onError(() => undefined);
     this.connection.listen();
 
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     child.on('exit', (code, signal) => {
       this.exitInfo = { code, signal };
     });
@@ -229,6 +231,11 @@ export class EngineClient {
         },
       );
     });
+  }
+
+  /** Resolves once the engine process has ended, for whatever reason (crash, dispose()). */
+  whenExited(): Promise<{ code: number | null; signal: string | null }> {
+    return this.exited;
   }
 
   /** Called when the engine process ends on its own (not through dispose()). */

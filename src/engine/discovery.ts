@@ -26,8 +26,10 @@ export function nativeErrorInfo(err: NativeError): NativeErrorInfo {
   return { api: err.api, code: err.code, codeName: err.codeName, message: err.message };
 }
 
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** A failed call for the log: a NativeError's message already names the API, the code and the argument. */
+function describeFailure(call: string, err: unknown): string {
+  if (err instanceof NativeError) return err.message;
+  return `${call} failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 /** GetNodeClusterState(NULL) as a LocalClusterState, logged. */
@@ -42,7 +44,7 @@ function readLocalState(ctx: OperationContext): LocalClusterState {
       ctx.logger.log('info', `clusapi.dll could not be loaded (${err.message}); treating the cluster feature as not installed`);
       return 'notInstalled';
     }
-    ctx.logger.log('error', `GetNodeClusterState(NULL) failed: ${describeError(err)}`);
+    ctx.logger.log('error', describeFailure('GetNodeClusterState', err));
     throw err;
   }
   const state = clusapi.nodeClusterStateName(raw);
@@ -65,7 +67,7 @@ function readComputerName(ctx: OperationContext): string {
     ctx.logger.log('debug', `GetComputerNameW → ${name}`);
     return name;
   } catch (err) {
-    ctx.logger.log('warn', `GetComputerNameW failed: ${describeError(err)}`);
+    ctx.logger.log('warn', `${describeFailure('GetComputerNameW', err)}; the local cluster is opened with OpenCluster(NULL)`);
     return '';
   }
 }
@@ -78,7 +80,7 @@ function openLocalCluster(machine: string, ctx: OperationContext): clusapi.Clust
       ctx.logger.log('info', `OpenCluster(${machine}) → opened`);
       return handle;
     } catch (err) {
-      ctx.logger.log('warn', `OpenCluster(${machine}) failed: ${describeError(err)}; trying OpenCluster(NULL)`);
+      ctx.logger.log('warn', `${describeFailure('OpenCluster', err)}; trying OpenCluster(NULL)`);
     }
   }
   try {
@@ -86,7 +88,7 @@ function openLocalCluster(machine: string, ctx: OperationContext): clusapi.Clust
     ctx.logger.log('info', 'OpenCluster(NULL) → opened the local cluster');
     return handle;
   } catch (err) {
-    ctx.logger.log('error', `OpenCluster(NULL) failed: ${describeError(err)}`);
+    ctx.logger.log('error', describeFailure('OpenCluster', err));
     throw err;
   }
 }
@@ -100,7 +102,7 @@ function readClusterSummary(cluster: clusapi.ClusterHandle, ctx: OperationContex
   try {
     info = clusapi.getClusterInformation(cluster);
   } catch (err) {
-    ctx.logger.log('error', `GetClusterInformation failed: ${describeError(err)}`);
+    ctx.logger.log('error', describeFailure('GetClusterInformation', err));
     throw err;
   }
   const v = info.version;
@@ -114,7 +116,7 @@ function readClusterSummary(cluster: clusapi.ClusterHandle, ctx: OperationContex
     ctx.logger.log('info', quorum ? `GetClusterQuorumResource → ${q.resourceName}${q.deviceName ? ` on ${q.deviceName}` : ''}` : 'GetClusterQuorumResource → no quorum resource');
   } catch (err) {
     // The cluster is still worth showing without its quorum details.
-    ctx.logger.log('warn', `GetClusterQuorumResource failed: ${describeError(err)}; the quorum resource is not shown`);
+    ctx.logger.log('warn', `${describeFailure('GetClusterQuorumResource', err)}; the quorum resource is not shown`);
   }
 
   return {
@@ -141,7 +143,7 @@ function readNode(cluster: clusapi.ClusterHandle, name: string, machine: string,
   } catch (err) {
     if (!(err instanceof NativeError)) throw err;
     const state = stateForFailure(err);
-    ctx.logger.log('warn', `OpenClusterNode(${name}) failed: ${err.message}; node is ${state}`);
+    ctx.logger.log('warn', `${err.message}; node ${name} is ${state}`);
     return { name, id: null, state, isLocal, error: nativeErrorInfo(err) };
   }
   try {
@@ -153,7 +155,7 @@ function readNode(cluster: clusapi.ClusterHandle, name: string, machine: string,
     } catch (err) {
       if (!(err instanceof NativeError)) throw err;
       const failed = stateForFailure(err);
-      ctx.logger.log('warn', `GetClusterNodeState(${name}) failed: ${err.message}; node is ${failed}`);
+      ctx.logger.log('warn', `${err.message}; node ${name} is ${failed}`);
       return { name, id: readNodeIdQuietly(node, name, ctx), state: failed, isLocal, error: nativeErrorInfo(err) };
     }
     return { name, id: readNodeIdQuietly(node, name, ctx), state, isLocal };
@@ -161,7 +163,7 @@ function readNode(cluster: clusapi.ClusterHandle, name: string, machine: string,
     try {
       node.close();
     } catch (err) {
-      ctx.logger.log('warn', `CloseClusterNode(${name}) failed: ${describeError(err)}`);
+      ctx.logger.log('warn', describeFailure('CloseClusterNode', err));
     }
   }
 }
@@ -173,7 +175,7 @@ function readNodeIdQuietly(node: clusapi.NodeHandle, name: string, ctx: Operatio
     return id;
   } catch (err) {
     if (!(err instanceof NativeError)) throw err;
-    ctx.logger.log('warn', `GetClusterNodeId(${name}) failed: ${err.message}; the node id is not shown`);
+    ctx.logger.log('warn', `${err.message}; the id of node ${name} is not shown`);
     return null;
   }
 }
@@ -186,7 +188,7 @@ async function readNodes(cluster: clusapi.ClusterHandle, machine: string, ctx: O
   try {
     names = clusapi.enumerateNodeNames(cluster);
   } catch (err) {
-    ctx.logger.log('error', `Enumerating the cluster's nodes failed: ${describeError(err)}`);
+    ctx.logger.log('error', `Enumerating the cluster's nodes failed: ${describeFailure('ClusterEnum', err)}`);
     throw err;
   }
   ctx.logger.log('info', `ClusterEnum(CLUSTER_ENUM_NODE) → ${names.length} node${names.length === 1 ? '' : 's'}`);
@@ -218,7 +220,7 @@ function closeCluster(cluster: clusapi.ClusterHandle, ctx: OperationContext): vo
   try {
     cluster.close();
   } catch (err) {
-    ctx.logger.log('warn', `CloseCluster failed: ${describeError(err)}`);
+    ctx.logger.log('warn', describeFailure('CloseCluster', err));
   }
 }
 
@@ -252,7 +254,7 @@ export async function connectToCluster(name: string, ctx: OperationContext): Pro
     cluster = clusapi.openCluster(clusterName);
     ctx.logger.log('info', `OpenCluster(${clusterName}) → opened`);
   } catch (err) {
-    ctx.logger.log('error', `OpenCluster(${clusterName}) failed: ${describeError(err)}`);
+    ctx.logger.log('error', describeFailure('OpenCluster', err));
     throw err;
   }
   try {

@@ -169,7 +169,7 @@ export async function stopServiceAndWait(target: ServiceTarget, service: string,
   }
   if (before !== 'stopPending') {
     ctx.progress(`Stopping ${what}`);
-    ctx.logger.log('info', `Stopping ${what} (now ${before}).`);
+    ctx.logger.log('info', `Stopping ${what}; it is ${before}.`);
     try {
       api.stop(machineOf(target), service);
     } catch (err) {

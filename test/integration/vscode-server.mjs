@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,6 +18,8 @@ export const node24 = path.join(nodeDir, 'bin', 'node');
 const codeServerDir = path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
 export const serverMain = path.join(codeServerDir, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
 export const chromiumPath = process.env.FCBACKUP_CHROMIUM ?? '/usr/bin/chromium';
+
+const require = createRequire(import.meta.url);
 
 export class MissingPrerequisite extends Error {}
 
@@ -221,4 +224,34 @@ export function chromiumArgs(userDataDir) {
   return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     `--user-data-dir=${userDataDir}`];
+}
+
+export function loadPlaywright() {
+  try {
+    return require('playwright-core');
+  } catch (err) {
+    throw new MissingPrerequisite(`playwright-core is not installed (${err.message}); it is a devDependency: npm install.`);
+  }
+}
+
+export function remoteUri(port, p) {
+  return `vscode-remote://127.0.0.1:${port}${p.split(path.sep).join('/')}`;
+}
+
+export function workbenchUrl(port, folder, payload) {
+  const params = new URLSearchParams({ folder, payload: JSON.stringify(payload) });
+  return `http://127.0.0.1:${port}/?${params.toString()}`;
+}
+
+export async function launchBrowser(scratch, name) {
+  const { chromium } = loadPlaywright();
+  const userDataDir = path.join(scratch, `chromium-${name}`);
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  const args = chromiumArgs(userDataDir).filter((a) => !a.startsWith('--user-data-dir=') && a !== '--headless');
+  const home = path.join(scratch, 'browser-home');
+  fs.mkdirSync(home, { recursive: true });
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath, headless: true, args, viewport: { width: 1400, height: 900 },
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), TMPDIR: path.join(scratch, 'server', 'tmp') },
+  });
 }

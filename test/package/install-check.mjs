@@ -70,10 +70,6 @@ function viewTitles(manifest, nls) {
   return { containers, views };
 }
 
-async function waitForText(page, text, timeoutMs) {
-  await page.waitForFunction((t) => document.body && document.body.innerText.includes(t), text, { timeout: timeoutMs, polling: 250 });
-}
-
 /**
  * Runs the whole check. Returns { summary, installMs, treeMs, screenshot }; throws
  * with what failed.
@@ -108,15 +104,23 @@ export async function installCheck(vsix) {
   const absent = mustExist.filter((f) => !fs.existsSync(path.join(installed, ...f.split('/'))));
   if (absent.length > 0) throw new Error(`the installed extension (${installedDir}) lacks ${absent.join(', ')}`);
 
-  // 2. Start the server with the simulator standing in for Windows (the extension host
-  //    inherits the environment) and look at the workbench.
+  // 2. Start the server, open the workbench and look for the extension's tree.
   const nlsText = readZipEntry(vsix, 'extension/package.nls.json');
   const { containers, views } = viewTitles(manifest, nlsText ? JSON.parse(nlsText.toString('utf8')) : {});
   if (views.length === 0) throw new Error('the extension contributes no views, so there is no tree to look for');
+  // The folder opened in the workbench points the extension at the simulator (which
+  // stands in for Windows) through its settings, as a user trying the extension would.
   const scenario = writeCheckScenario(path.join(scratch, 'scenario'), CLUSTER);
-  const savedEnv = { FCBACKUP_SIMULATE: process.env.FCBACKUP_SIMULATE, FCBACKUP_SIMULATOR_LIBRARY: process.env.FCBACKUP_SIMULATOR_LIBRARY };
-  process.env.FCBACKUP_SIMULATE = scenario;
-  process.env.FCBACKUP_SIMULATOR_LIBRARY = simulatorLibrary();
+  const folder = path.join(scratch, 'workspace');
+  fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
+    'fcbackup.simulator.scenario': scenario,
+    'fcbackup.simulator.library': simulatorLibrary(),
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
+  }, null, 2));
   let server;
   let context;
   const screenshot = path.join(scratch, 'tree.png');
@@ -127,36 +131,48 @@ export async function installCheck(vsix) {
     context = await chromium.launchPersistentContext(path.join(scratch, 'browser'), { executablePath: chromiumPath, headless: true, args: flags, viewport: { width: 1400, height: 900 } });
     const page = context.pages()[0] ?? await context.newPage();
     const treeStarted = Date.now();
-    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(path.join(scratch, 'workspace'))}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     // Open the extension's view container from the activity bar (its title is the item's label).
     const container = containers.find((c) => views.some((v) => v.container === c.id)) ?? containers[0];
-    if (container) {
-      const item = page.locator(`.activitybar [aria-label^="${container.title.replace(/"/g, '\\"')}"]`).first();
-      await item.waitFor({ timeout: 60_000 });
-      await item.click();
+    if (!container) throw new Error('the extension contributes no view container');
+    const title = container.title.replace(/"/g, '\\"');
+    const item = page.locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item [aria-label^="${title}"]`).first();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    await item.click();
+    const rowLabels = () => page.locator('.monaco-list-row .label-name').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
+    let labels = [];
+    const deadline = Date.now() + 60_000;
+    while (!labels.includes(CLUSTER)) {
+      if (Date.now() > deadline) {
+        await page.screenshot({ path: screenshot }).catch(() => undefined);
+        throw new Error(`the tree did not show ${CLUSTER} within 60 s (rows: ${JSON.stringify(labels)}; screenshot ${path.relative(root, screenshot)}; server log ${path.relative(root, server.logPath)})`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      labels = await rowLabels();
     }
-    await waitForText(page, CLUSTER, 60_000).catch(async (err) => {
-      await page.screenshot({ path: screenshot }).catch(() => undefined);
-      throw new Error(`the tree did not show ${CLUSTER} within 60 s (screenshot ${path.relative(root, screenshot)}; server log ${path.relative(root, server.logPath)}): ${err.message}`);
-    });
     const treeMs = Date.now() - treeStarted;
+    // The cluster row starts expanded or is expanded by a click; either way its nodes must follow.
+    if (!labels.includes('PKG-NODE2')) {
+      await page.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: CLUSTER }) }).first().click();
+      const nodesDeadline = Date.now() + 20_000;
+      while (!labels.includes('PKG-NODE2') && Date.now() < nodesDeadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        labels = await rowLabels();
+      }
+    }
     await page.screenshot({ path: screenshot });
-    const text = await page.evaluate(() => document.body.innerText);
-    const nodesVisible = ['PKG-NODE1', 'PKG-NODE2'].filter((n) => text.includes(n));
+    const nodesVisible = ['PKG-NODE1', 'PKG-NODE2'].filter((n) => labels.includes(n));
+    if (nodesVisible.length !== 2) throw new Error(`the tree shows ${CLUSTER} but not both nodes (rows: ${JSON.stringify(labels)})`);
     return {
       installMs, treeMs, screenshot,
       summary: `installed in ${(installMs / 1000).toFixed(1)} s, listed as ${expected}; ` +
-        `"${container?.title ?? views[0].name}" showed ${CLUSTER}${nodesVisible.length ? ` and ${nodesVisible.join(', ')}` : ''} ` +
+        `"${container.title}" showed ${CLUSTER} with ${nodesVisible.join(' and ')} ` +
         `${(treeMs / 1000).toFixed(1)} s after the page opened (screenshot ${path.relative(root, screenshot)})`,
     };
   } finally {
     await context?.close().catch(() => undefined);
     await server?.stop();
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   }
 }
 

@@ -11,7 +11,31 @@
 
 #define PSEUDO_PROCESS_HANDLE ((void *)(intptr_t)-1)
 
-SIMAPI DWORD_T SIMCALL GetLastError(void) {
+/* In the Windows build the C runtime itself imports kernel32's GetLastError (and
+ * could import the others), and an import library member defines the plain name
+ * too, so defining GetLastError here would clash at link time. The functions are
+ * therefore compiled as sim_<Name> and exported as <Name> through a linker directive
+ * (the mechanism __declspec(dllexport) uses). On Linux they keep their own names. */
+#ifdef _WIN32
+#define K32_EXPORT(name)                                                                              \
+    __attribute__((section(".drectve"), used)) static const char export_##name[sizeof(" -export:" #name "=sim_" #name) - 1] = \
+        " -export:" #name "=sim_" #name;
+#define K32_FUNC(name) sim_##name
+#define K32_API
+#else
+#define K32_EXPORT(name)
+#define K32_FUNC(name) name
+#define K32_API SIMAPI
+#endif
+
+K32_EXPORT(GetLastError)
+K32_EXPORT(SetLastError)
+K32_EXPORT(GetComputerNameW)
+K32_EXPORT(GetSystemWindowsDirectoryW)
+K32_EXPORT(GetCurrentProcess)
+K32_EXPORT(CloseHandle)
+
+K32_API DWORD_T SIMCALL K32_FUNC(GetLastError)(void) {
     uint32_t code;
     /* The fault check must not disturb the value it is about to return. */
     DWORD_T saved = sim_get_last_error();
@@ -19,13 +43,13 @@ SIMAPI DWORD_T SIMCALL GetLastError(void) {
     return saved;
 }
 
-SIMAPI void SIMCALL SetLastError(DWORD_T dwErrCode) {
+K32_API void SIMCALL K32_FUNC(SetLastError)(DWORD_T dwErrCode) {
     uint32_t code;
     sim_fault("SetLastError", &code);  /* nothing to fail: a "fail" fault only shows in the log */
     sim_set_last_error(dwErrCode);
 }
 
-SIMAPI BOOL_T SIMCALL GetComputerNameW(WCHAR_T *lpBuffer, DWORD_T *nSize) {
+K32_API BOOL_T SIMCALL K32_FUNC(GetComputerNameW)(WCHAR_T *lpBuffer, DWORD_T *nSize) {
     uint32_t code;
     if (sim_fault("GetComputerNameW", &code)) {
         sim_set_last_error(code);
@@ -56,7 +80,7 @@ SIMAPI BOOL_T SIMCALL GetComputerNameW(WCHAR_T *lpBuffer, DWORD_T *nSize) {
     return 1;
 }
 
-SIMAPI uint32_t SIMCALL GetSystemWindowsDirectoryW(WCHAR_T *lpBuffer, uint32_t uSize) {
+K32_API uint32_t SIMCALL K32_FUNC(GetSystemWindowsDirectoryW)(WCHAR_T *lpBuffer, uint32_t uSize) {
     uint32_t code;
     if (sim_fault("GetSystemWindowsDirectoryW", &code)) {
         sim_set_last_error(code);
@@ -80,13 +104,13 @@ SIMAPI uint32_t SIMCALL GetSystemWindowsDirectoryW(WCHAR_T *lpBuffer, uint32_t u
     return (uint32_t)n;             /* the length, NUL excluded */
 }
 
-SIMAPI void *SIMCALL GetCurrentProcess(void) {
+K32_API void *SIMCALL K32_FUNC(GetCurrentProcess)(void) {
     uint32_t code;
     sim_fault("GetCurrentProcess", &code);  /* cannot fail on Windows: a "fail" fault only shows in the log */
     return PSEUDO_PROCESS_HANDLE;
 }
 
-SIMAPI BOOL_T SIMCALL CloseHandle(void *hObject) {
+K32_API BOOL_T SIMCALL K32_FUNC(CloseHandle)(void *hObject) {
     uint32_t code;
     if (sim_fault("CloseHandle", &code)) {
         sim_set_last_error(code);

@@ -597,6 +597,7 @@ int sim_fault_ex(const char *name, const char *detail, uint32_t *code) {
     if (e) memcpy(e, entry, n + 1);
     log_append_owned(e);
     sim_fault_entry fired;
+    memset(&fired, 0, sizeof fired);
     int has_fired = 0;
     for (int i = 0; i < SIM_MAX_FAULTS; i++) {
         sim_fault_entry *f = &g_faults[i];
@@ -729,11 +730,13 @@ int sim_dir_exists(const char *path) {
 
 static int make_dir(const char *path) {
 #ifdef _WIN32
+    /* GetLastError is not called here: this library exports its own GetLastError,
+     * and importing kernel32's would clash with it at link time. The caller checks
+     * whether the folder exists instead. */
     wchar_t *wp = wide_path(path);
     BOOL ok = wp && CreateDirectoryW(wp, NULL);
-    DWORD err = ok ? 0 : GetLastError();
     free(wp);
-    return ok || err == ERROR_ALREADY_EXISTS ? 0 : -1;
+    return ok ? 0 : -1;
 #else
     return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
 #endif
@@ -1605,8 +1608,11 @@ static int absolute_path(const char *in, char *out, size_t cap) {
     }
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd)) return -1;
-    if (strlen(cwd) + 1 + strlen(in) >= cap) return -1;
-    snprintf(out, cap, "%s/%s", cwd, in);
+    size_t a = strlen(cwd), b = strlen(in);
+    if (a + 1 + b >= cap) return -1;
+    memcpy(out, cwd, a);
+    out[a] = '/';
+    memcpy(out + a + 1, in, b + 1);
     return 0;
 #endif
 }
@@ -1702,7 +1708,7 @@ static char *scenario_header(const sim_scenario *sc) {
 /* Creates the ClusDb files (all of them when `recreate`, else only missing ones). */
 static int create_clusdb_files(const sim_scenario *sc, int recreate, uint32_t generation, char *err, size_t errlen) {
     if (sim_mkdirs(sc->clusdb_dir) != 0) {
-        snprintf(err, errlen, "cannot create the folder %s: %s", sc->clusdb_dir, strerror(errno));
+        snprintf(err, errlen, "cannot create the folder %.700s: %s", sc->clusdb_dir, strerror(errno));
         return -1;
     }
     for (uint32_t i = 0; i < sc->file_count; i++) {
@@ -1713,7 +1719,7 @@ static int create_clusdb_files(const sim_scenario *sc, int recreate, uint32_t ge
             int rc = write_filled_file(path, header, sc->files[i].size, filler_seed(sc->files[i].name, generation));
             free(header);
             if (rc != 0) {
-                snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+                snprintf(err, errlen, "cannot create %.700s: %s", path, strerror(errno));
                 free(path);
                 return -1;
             }
@@ -2165,7 +2171,7 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
     int continued = sim_file_exists(state_path) && state_apply(sc, &machine, state_path, hash);
     int recreate = !continued && sim_file_exists(state_path);
     if (sim_mkdirs(sc->system_root) != 0) {
-        snprintf(err, errlen, "cannot create the folder %s: %s", sc->system_root, strerror(errno));
+        snprintf(err, errlen, "cannot create the folder %.700s: %s", sc->system_root, strerror(errno));
         free(sc);
         free(faults);
         return 4;

@@ -298,16 +298,13 @@ async function runMocha(specs) {
   };
   const poll = setInterval(drain, 100);
   let timedOut = false;
+  // The spawned process becomes node.exe itself (Wine's loader execs into it), so ending
+  // it by its pid ends the run without touching other runs that share the prefix.
   const watchdog = setTimeout(() => {
     timedOut = true;
-    // Ends every process of this prefix (node.exe and the Wine processes it needs).
-    spawnSync('wineserver', ['-k'], { env: wineEnv });
     child.kill('SIGKILL');
   }, timeoutSeconds * 1000);
-  const stop = () => {
-    spawnSync('wineserver', ['-k'], { env: wineEnv });
-    child.kill('SIGKILL');
-  };
+  const stop = () => child.kill('SIGKILL');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
@@ -377,7 +374,7 @@ async function main() {
   } else if (code === 0 && passed === 0) {
     notes.push('no test ran');
     code = 1;
-  } else if (code !== 0 && failed === 0) {
+  } else if (code !== 0 && failed === 0 && !result.timedOut) {
     notes.push(`node.exe ended with exit code ${code} before mocha reported failures`);
   }
   for (const note of notes) console.log(`wine: ${note}`);

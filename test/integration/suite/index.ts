@@ -65,12 +65,13 @@ export function run(): Promise<void> {
       results.passed++;
       results.tests.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration ?? 0 });
       save();
+      console.log(`[integration] ✓ ${test.fullTitle()} (${test.duration ?? 0} ms)`);
     });
     runner.on('fail', (test, err: Error) => {
       results.failed++;
       results.tests.push({ title: test.fullTitle(), state: 'failed', durationMs: test.duration ?? 0, error: err.stack ?? err.message });
       save();
-      console.log(`[integration] FAILED ${test.fullTitle()}: ${err.message}`);
+      console.log(`[integration] ✗ ${test.fullTitle()}: ${err.message.split('\n')[0]}`);
     });
   });
 }

@@ -1,0 +1,643 @@
+/**
+ * The product's main job: a checkpointed backup of the failover cluster configuration
+ * (the seed's three steps).
+ *
+ * 1. Detect whether this machine is a cluster node and in what state (discovery).
+ * 2. Select the node: the backup is taken on the node the engine runs on.
+ * 3. Back up ClusDb in checkpointed form:
+ *    - cluster service running: a VSS requester selects the Cluster Database writer,
+ *      snapshots the volumes its files live on and copies the files out of the
+ *      point-in-time snapshot (windows-api.md §4.1), keeping the Backup Components
+ *      Document and the writer's metadata with them;
+ *    - cluster service installed but not running: ClusDb is an ordinary registry hive
+ *      and is copied as one (`offline-hive`).
+ *
+ * Every VSS call and its result goes to the log; asynchronous VSS operations are polled
+ * (never a blocking Wait on the event loop) with a timeout and cancellation; any failure
+ * after InitializeForBackup ends with AbortBackup; every COM object is released; the set
+ * is written beside its final place and renamed only when complete (backupSet.ts).
+ */
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import type { BackupParams } from '../protocol';
+import { isProcessElevated, enablePrivilege } from '../native/advapi32';
+import { describeHresult, GUID_NULL, sameGuid, setComTrace, type Guid } from '../native/com';
+import { formatHresult, hresultName, NativeError } from '../native/errors';
+import { getSystemWindowsDirectory } from '../native/kernel32';
+import { initializeCom, uninitializeCom } from '../native/ole32';
+import type { VssAsync } from '../native/vssAsync';
+import { VssBackupComponents, type ComponentRef } from '../native/vssBackupComponents';
+import {
+  CLUSTER_DATABASE_WRITER_ID, CLUSTER_DATABASE_WRITER_NAME, VSS_E_SNAPSHOT_SET_IN_PROGRESS, VssBackupType, VssComponentType,
+  isWriterFailedState, restoreMethodName, writerStateName,
+} from '../native/vssTypes';
+import type { FileDescription, VssExamineWriterMetadata, WriterComponentDescription } from '../native/vssWriterMetadata';
+import { applyRetention, BackupSetWriter, backupSetName, removeStalePartialSets, toolVersion, type ManifestComponent, type ManifestFile } from './backupSet';
+import type { OperationContext } from './context';
+import { detectLocalCluster } from './discovery';
+import { sameComputerName } from './clusterNames';
+import { CancelledError, EngineError, throwIfCancelled } from './errors';
+import { acquireOperationLock } from './lock';
+import type { BackupFileEntry, BackupResult, ClusterStatus } from './model';
+import {
+  expandEnvironmentVariables, isAbsolutePath, joinPath, matchesFilespec, pathStyle, relativeToVolume, separatorOf, snapshotPath,
+  volumeOf, type PathStyle,
+} from './paths';
+
+/** Tuning of the engine's waits; the defaults suit a real server, tests shorten them. */
+export interface BackupOptions {
+  /** Delay between IVssAsync::QueryStatus polls: starts at `min`, doubles up to `max` (ms). */
+  pollIntervalMs?: { min: number; max: number };
+  /** Longest wait for one asynchronous VSS operation (ms). */
+  asyncTimeoutMs?: number;
+  /** StartSnapshotSet retries while another snapshot set is being created. */
+  snapshotSetRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  /** Folder of the machine-wide operation lock (default: lock.ts's). */
+  lockFolder?: string;
+  /** Clock, for the set's time stamp. */
+  now?: () => Date;
+}
+
+const DEFAULTS = {
+  pollIntervalMs: { min: 20, max: 500 },
+  asyncTimeoutMs: 15 * 60 * 1000,
+  snapshotSetRetry: { attempts: 6, initialDelayMs: 2000, maxDelayMs: 30000 },
+};
+
+interface Settings {
+  poll: { min: number; max: number };
+  asyncTimeoutMs: number;
+  retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  now: () => Date;
+}
+
+/** The failover cluster configuration, backed up on this node into `params.destination`. */
+export async function backupCluster(params: BackupParams, ctx: OperationContext, options: BackupOptions = {}): Promise<BackupResult> {
+  const destination = checkDestination(params.destination);
+  const keep = checkKeep(params.keep);
+  const settings: Settings = {
+    poll: options.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    asyncTimeoutMs: options.asyncTimeoutMs ?? DEFAULTS.asyncTimeoutMs,
+    retry: options.snapshotSetRetry ?? DEFAULTS.snapshotSetRetry,
+    now: options.now ?? (() => new Date()),
+  };
+  throwIfCancelled(ctx.signal, 'The backup');
+
+  ctx.progress('Checking administrator rights');
+  if (!isProcessElevated()) {
+    ctx.logger.log('error', 'The process token is not elevated (TokenElevation = 0).');
+    throw new EngineError('NOT_ELEVATED',
+      'Backing up the cluster configuration needs administrator rights: VSS accepts only elevated requesters. ' +
+      'Run VS Code (or the fcbackup command) as administrator — "Run as administrator" — and try again.');
+  }
+  enablePrivilege('SeBackupPrivilege');
+  ctx.logger.log('info', 'SeBackupPrivilege enabled.');
+
+  const lock = await acquireOperationLock(options.lockFolder, 'backup');
+  ctx.logger.log('debug', `Operation lock taken: ${lock.path}`);
+  try {
+    throwIfCancelled(ctx.signal, 'The backup');
+    const status = await detectLocalCluster(ctx);
+    selectNode(params.node, status, ctx);
+    await removeStalePartialSets(destination, ctx.logger);
+
+    let result: Omit<BackupResult, 'removedByRetention'>;
+    switch (status.state) {
+      case 'notInstalled':
+        throw new EngineError('NOT_CLUSTER_NODE',
+          `The Failover Clustering feature is not installed on ${status.machine}; there is no cluster configuration to back up here.`);
+      case 'notConfigured':
+        throw new EngineError('NOT_CLUSTER_NODE',
+          `${status.machine} is not a node of a cluster (the Failover Clustering feature is installed but not configured); there is no cluster configuration to back up.`);
+      case 'notRunning':
+        ctx.logger.log('info', 'The cluster service is not running here: ClusDb is an ordinary registry hive and is copied as one.');
+        result = await backUpOfflineHive(status, destination, ctx, settings);
+        break;
+      case 'running':
+        result = await backUpThroughVss(status, destination, ctx, settings);
+        break;
+    }
+
+    let removedByRetention: string[] = [];
+    if (keep > 0) {
+      ctx.progress('Applying retention');
+      try {
+        removedByRetention = await applyRetention(destination, {
+          cluster: result.cluster === '' ? null : result.cluster, keep, protect: [result.path], logger: ctx.logger,
+        });
+      } catch (err) {
+        // The backup itself succeeded; a retention problem must not hide that.
+        ctx.logger.log('warn', `Retention could not finish: ${describe(err)}`);
+      }
+    }
+    ctx.logger.log('info', `Backup complete: ${result.path} (${result.files.length} file(s)).`);
+    return { ...result, removedByRetention };
+  } finally {
+    await lock.release();
+  }
+}
+
+function checkDestination(destination: unknown): string {
+  if (typeof destination !== 'string' || destination.trim() === '') {
+    throw new EngineError('BAD_ARGUMENT', 'Choose a folder for the backup sets (the destination is empty).');
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f]/.test(destination)) throw new EngineError('BAD_ARGUMENT', 'The destination folder name contains control characters.');
+  return path.resolve(destination);
+}
+
+function checkKeep(keep: unknown): number {
+  if (keep === undefined || keep === null) return 0;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0) {
+    throw new EngineError('BAD_ARGUMENT', `"keep" must be a whole number of sets (0 keeps every set), not ${JSON.stringify(keep)}.`);
+  }
+  return keep;
+}
+
+/** The seed's step 2: the backup is taken on the node that runs the engine. */
+function selectNode(requested: string | undefined, status: ClusterStatus, ctx: OperationContext): void {
+  if (requested === undefined || requested === '' || sameComputerName(requested, status.machine)) {
+    ctx.logger.log('info', `Backing up on this node, ${status.machine}.`);
+    return;
+  }
+  const member = status.nodes.some((n) => sameComputerName(n.name, requested));
+  throw new EngineError('NOT_LOCAL_NODE',
+    `The backup is taken on the node the engine runs on (${status.machine}), but ${requested} was chosen` +
+    `${member ? '' : ' (it is not a node of this cluster as seen from here)'}. ` +
+    `To back up ${requested}, open a Remote window (Remote-SSH) on ${requested} or run fcbackup there.`);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// ---------------------------------------------------------------------------------
+// cluster service not running: copy the hive
+
+const HIVE_FILESPEC = 'CLUSDB*';
+
+async function backUpOfflineHive(
+  status: ClusterStatus, destination: string, ctx: OperationContext, settings: Settings,
+): Promise<Omit<BackupResult, 'removedByRetention'>> {
+  const windowsDir = getSystemWindowsDirectory();
+  const style = pathStyle(windowsDir);
+  const clusterDir = joinPath(style, windowsDir, 'Cluster');
+  ctx.logger.log('info', `GetSystemWindowsDirectoryW → ${windowsDir}; ClusDb folder ${clusterDir}`);
+
+  let names: string[];
+  try {
+    const entries = await fsp.readdir(clusterDir, { withFileTypes: true });
+    names = entries.filter((e) => e.isFile() && matchesFilespec(e.name, HIVE_FILESPEC)).map((e) => e.name).sort();
+  } catch (err) {
+    throw new EngineError('NOT_CLUSTER_NODE', `Cannot read the ClusDb folder ${clusterDir}: ${describe(err)}`);
+  }
+  if (names.length === 0) {
+    throw new EngineError('NOT_CLUSTER_NODE', `No ClusDb files (${HIVE_FILESPEC}) in ${clusterDir}; there is nothing to back up.`);
+  }
+
+  const time = settings.now();
+  const node = status.machine;
+  const clusterName = status.cluster?.name ?? null;
+  const writer = await BackupSetWriter.create(destination, backupSetName(clusterName, node, time));
+  try {
+    const files = await copyFiles(writer, names.map((name) => ({
+      source: joinPath(style, clusterDir, name),
+      originalPath: joinPath(style, clusterDir, name),
+      segments: ['ClusDb', name],
+      component: null,
+    })), ctx);
+    ctx.progress('Writing the manifest');
+    const { path: setPath } = await writer.commit({
+      schemaVersion: 1,
+      toolVersion: toolVersion(),
+      kind: 'offline-hive',
+      time: time.toISOString(),
+      cluster: { name: clusterName, version: status.cluster?.version ?? null },
+      node,
+      writer: null,
+      components: [],
+      snapshot: null,
+    });
+    return { path: setPath, kind: 'offline-hive', cluster: clusterName ?? '', node, time: time.toISOString(), files: toEntries(files) };
+  } catch (err) {
+    await writer.discard();
+    throw err;
+  }
+}
+
+interface CopyJob {
+  source: string;
+  originalPath: string;
+  /** Folder/name segments under files/ (sanitised by the writer). */
+  segments: string[];
+  component: number | null;
+}
+
+async function copyFiles(writer: BackupSetWriter, jobs: CopyJob[], ctx: OperationContext): Promise<ManifestFile[]> {
+  const sizes = await Promise.all(jobs.map(async (j) => (await fsp.stat(j.source)).size));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  const copied: ManifestFile[] = [];
+  for (const [i, job] of jobs.entries()) {
+    throwIfCancelled(ctx.signal, 'The backup');
+    const rel = writer.allocatePath(job.segments);
+    const label = `Copying ${job.originalPath}`;
+    ctx.progress(label, total > 0 ? before / total : undefined);
+    let lastReport = Date.now();
+    const entry = await writer.copyFile(job.source, rel, job.originalPath, job.component, {
+      signal: ctx.signal,
+      onBytes: (done) => {
+        const now = Date.now();
+        if (now - lastReport >= 250 && total > 0) {
+          lastReport = now;
+          ctx.progress(label, Math.min(1, (before + done) / total));
+        }
+      },
+    });
+    before += sizes[i];
+    ctx.logger.log('info', `Copied ${job.source} → ${rel} (${entry.size} bytes, SHA-256 ${entry.sha256})`);
+    copied.push(entry);
+  }
+  return copied;
+}
+
+function toEntries(files: readonly ManifestFile[]): BackupFileEntry[] {
+  return files.map(({ originalPath, path: p, size, sha256 }) => ({ originalPath, path: p, size, sha256 }));
+}
+
+// ---------------------------------------------------------------------------------
+// cluster service running: the VSS requester (windows-api.md §4.1)
+
+interface SelectedWriter {
+  instanceId: Guid;
+  writerId: Guid;
+  name: string;
+  metadataXml: string;
+  components: WriterComponentDescription[];
+  excludes: FileDescription[];
+  restoreMethod: number | null;
+  restoreService: string | null;
+  backupSchema: number | null;
+}
+
+async function backUpThroughVss(
+  status: ClusterStatus, destination: string, ctx: OperationContext, settings: Settings,
+): Promise<Omit<BackupResult, 'removedByRetention'>> {
+  const cluster = status.cluster;
+  if (!cluster) throw new EngineError('NOT_CLUSTER_NODE', 'The cluster service runs here but the cluster could not be opened.');
+  const log = ctx.logger;
+  const previousTrace = setComTrace((call, hr) => {
+    const quiet = call === 'IVssAsync::QueryStatus' && hr >= 0;
+    log.log(hr < 0 ? 'warn' : quiet ? 'debug' : 'info', `${call} → ${describeHresult(hr)}`);
+  });
+  let session: ReturnType<typeof initializeCom> | undefined;
+  let vss: VssBackupComponents | undefined;
+  let initialized = false;
+  let finished = false;
+  let setWriter: BackupSetWriter | undefined;
+  try {
+    session = initializeCom();
+    ctx.progress('Starting the VSS backup');
+    vss = VssBackupComponents.create();
+    vss.initializeForBackup(null);
+    initialized = true;
+    vss.setBackupState(true, false, VssBackupType.Full, false);
+
+    ctx.progress('Gathering writer metadata');
+    await waitForAsync(vss.gatherWriterMetadata(), 'Gathering writer metadata', ctx, settings);
+    const writer = readClusterWriter(vss, ctx);
+    const env = windowsEnvironment();
+    const fileSets = writer.components.map((c) => c.files.map((f) => expandFileSet(f, env)));
+    const excludes = writer.excludes.map((f) => expandFileSet(f, env));
+
+    const refs: ComponentRef[] = writer.components.map((c) => ({
+      writerId: writer.writerId, componentType: c.type as VssComponentType, logicalPath: c.logicalPath, componentName: c.componentName,
+    }));
+    for (const ref of refs) {
+      vss.addComponent(writer.instanceId, ref);
+      log.log('info', `Selected component "${ref.logicalPath ? ref.logicalPath + '\\' : ''}${ref.componentName}".`);
+    }
+
+    ctx.progress('Starting the snapshot set');
+    const setId = await startSnapshotSet(vss, ctx, settings);
+    const volumes = distinctVolumes(fileSets.flat().map((f) => f.path));
+    if (volumes.length === 0) throw new EngineError('WRITER_FAILED', 'The Cluster Database writer reported no files to back up.');
+    const snapshotOfVolume = new Map<string, Guid>();
+    for (const volume of volumes) {
+      const snapshotId = vss.addToSnapshotSet(volume, GUID_NULL);
+      snapshotOfVolume.set(volumeKey(volume), snapshotId);
+      log.log('info', `Volume ${volume} added to snapshot set ${setId} (snapshot ${snapshotId}).`);
+    }
+
+    ctx.progress('Preparing the writers for backup');
+    await waitForAsync(vss.prepareForBackup(), 'Preparing for backup', ctx, settings);
+    await checkWriterStatus(vss, writer, 'while preparing for backup', ctx, settings);
+
+    ctx.progress('Creating the shadow copy');
+    await waitForAsync(vss.doSnapshotSet(), 'Creating the shadow copy', ctx, settings);
+    const snapshotTime = settings.now();
+    await checkWriterStatus(vss, writer, 'while the shadow copy was created', ctx, settings);
+
+    const devices = new Map<string, string>();
+    const snapshotVolumes: { volume: string; snapshotId: string; deviceObject: string }[] = [];
+    for (const volume of volumes) {
+      const snapshotId = snapshotOfVolume.get(volumeKey(volume))!;
+      const props = vss.getSnapshotProperties(snapshotId);
+      log.log('info', `Snapshot ${snapshotId} of ${volume}: device ${props.snapshotDeviceObject}`);
+      if (!props.snapshotDeviceObject) throw new EngineError('WRITER_FAILED', `VSS returned no device for the shadow copy of ${volume}.`);
+      devices.set(volumeKey(volume), props.snapshotDeviceObject);
+      snapshotVolumes.push({ volume, snapshotId, deviceObject: props.snapshotDeviceObject });
+    }
+
+    ctx.progress('Listing the files in the shadow copy');
+    const jobs: CopyJob[] = [];
+    for (const [index, sets] of fileSets.entries()) {
+      const componentFolder = writer.components[index].componentName || `component-${index + 1}`;
+      for (const set of sets) {
+        const device = devices.get(volumeKey(volumeOf(set.path)))!;
+        const found = await listFileSet(set, device, excludes);
+        if (found.length === 0) log.log('warn', `No file in the shadow copy matches ${set.path} ${set.filespec}${set.recursive ? ' (recursive)' : ''}.`);
+        for (const f of found) jobs.push({ source: f.snapshotPath, originalPath: f.originalPath, segments: [componentFolder, ...f.relativeSegments], component: index });
+      }
+    }
+    if (jobs.length === 0) {
+      throw new EngineError('WRITER_FAILED', 'None of the Cluster Database writer\'s file sets matched a file in the shadow copy; nothing could be backed up.');
+    }
+
+    const time = snapshotTime.toISOString();
+    setWriter = await BackupSetWriter.create(destination, backupSetName(cluster.name, status.machine, snapshotTime));
+    await setWriter.addDocument('writerMetadata', writer.metadataXml);
+    const files = await copyFiles(setWriter, jobs, ctx);
+
+    ctx.progress('Completing the backup');
+    for (const ref of refs) vss.setBackupSucceeded(writer.instanceId, ref, true);
+    await waitForAsync(vss.backupComplete(), 'Completing the backup', ctx, settings);
+    await checkWriterStatus(vss, writer, 'while completing the backup', ctx, settings);
+    const backupComponentsXml = vss.saveAsXml();
+    await setWriter.addDocument('backupComponents', backupComponentsXml);
+
+    ctx.progress('Writing the manifest');
+    const components: ManifestComponent[] = writer.components.map((c) => ({
+      logicalPath: c.logicalPath, name: c.componentName, type: c.type === VssComponentType.Database ? 'database' : 'filegroup',
+    }));
+    const { path: setPath } = await setWriter.commit({
+      schemaVersion: 1,
+      toolVersion: toolVersion(),
+      kind: 'vss-cluster-writer',
+      time,
+      cluster: { name: cluster.name, version: cluster.version },
+      node: status.machine,
+      writer: {
+        id: writer.writerId, instanceId: writer.instanceId, name: writer.name,
+        restoreMethod: writer.restoreMethod, restoreService: writer.restoreService, backupSchema: writer.backupSchema,
+      },
+      components,
+      snapshot: { setId, volumes: snapshotVolumes },
+    });
+    finished = true;
+    return { path: setPath, kind: 'vss-cluster-writer', cluster: cluster.name, node: status.machine, time, files: toEntries(files) };
+  } catch (err) {
+    if (vss && initialized && !finished) {
+      try {
+        vss.abortBackup();
+        log.log('info', 'The VSS backup was aborted (AbortBackup).');
+      } catch (abortErr) {
+        log.log('warn', `AbortBackup failed: ${describe(abortErr)}`);
+      }
+    }
+    if (setWriter) {
+      try {
+        await setWriter.discard();
+      } catch (discardErr) {
+        log.log('warn', `Could not remove the unfinished backup set ${setWriter.partialPath}: ${describe(discardErr)}`);
+      }
+    }
+    log.log('error', `The backup failed: ${describe(err)}`);
+    throw err;
+  } finally {
+    // Releasing the object deletes the (non-persistent) shadow copy.
+    vss?.release();
+    if (session) uninitializeCom(session);
+    setComTrace(previousTrace);
+  }
+}
+
+/** Finds the Cluster Database writer among the gathered writers and reads what the backup needs from it. */
+function readClusterWriter(vss: VssBackupComponents, ctx: OperationContext): SelectedWriter {
+  const count = vss.getWriterMetadataCount();
+  ctx.logger.log('info', `${count} VSS writer(s) reported metadata.`);
+  let selected: SelectedWriter | undefined;
+  try {
+    for (let i = 0; i < count && !selected; i++) {
+      const { instanceId, metadata } = vss.getWriterMetadata(i);
+      try {
+        const identity = metadata.getIdentity();
+        ctx.logger.log('debug', `Writer ${i}: "${identity.writerName}" ${identity.writerId} (instance ${identity.instanceId})`);
+        if (!sameGuid(identity.writerId, CLUSTER_DATABASE_WRITER_ID)) continue;
+        selected = describeWriter(metadata, instanceId, identity.writerId, identity.writerName, ctx);
+      } finally {
+        metadata.release();
+      }
+    }
+  } finally {
+    vss.freeWriterMetadata();
+  }
+  if (!selected) {
+    throw new EngineError('WRITER_NOT_FOUND',
+      `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer (${CLUSTER_DATABASE_WRITER_ID}) is not running; ` +
+      'check `vssadmin list writers` and that the cluster service is running, then try again.');
+  }
+  return selected;
+}
+
+function describeWriter(metadata: VssExamineWriterMetadata, instanceId: Guid, writerId: Guid, name: string, ctx: OperationContext): SelectedWriter {
+  const metadataXml = metadata.saveAsXml();
+  const components = metadata.describeComponents();
+  const counts = metadata.getFileCounts();
+  const excludes: FileDescription[] = [];
+  for (let i = 0; i < counts.excludeFiles; i++) excludes.push(metadata.getExcludeFile(i));
+  const method = metadata.getRestoreMethod();
+  ctx.logger.log('info', `Restore method: ${restoreMethodName(method.method)}${method.service ? `, service ${method.service}` : ''}.`);
+  const backupSchema = metadata.getBackupSchema();
+  for (const c of components) {
+    ctx.logger.log('info', `Component "${c.logicalPath}\\${c.componentName}" (${c.type === VssComponentType.Database ? 'database' : 'filegroup'}): ` +
+      c.files.map((f) => `${f.path} ${f.filespec}${f.recursive ? ' (recursive)' : ''}`).join('; '));
+  }
+  if (components.length === 0) throw new EngineError('WRITER_FAILED', `The ${CLUSTER_DATABASE_WRITER_NAME} writer reported no components.`);
+  return { instanceId, writerId, name: name || CLUSTER_DATABASE_WRITER_NAME, metadataXml, components, excludes, restoreMethod: method.method, restoreService: method.service, backupSchema };
+}
+
+/** %SystemRoot%/%windir% as the machine (or the simulator) defines them, over the process environment. */
+function windowsEnvironment(): Record<string, string | undefined> {
+  const windowsDir = getSystemWindowsDirectory();
+  const env: Record<string, string | undefined> = { ...process.env, SystemRoot: windowsDir, windir: windowsDir };
+  if (pathStyle(windowsDir) === 'windows') env.SystemDrive = volumeOf(windowsDir).replace(/\\$/, '');
+  return env;
+}
+
+interface ExpandedFileSet {
+  path: string;
+  filespec: string;
+  recursive: boolean;
+  style: PathStyle;
+}
+
+function expandFileSet(set: FileDescription, env: Record<string, string | undefined>): ExpandedFileSet {
+  const expanded = expandEnvironmentVariables(set.path, env);
+  if (!isAbsolutePath(expanded)) {
+    throw new EngineError('WRITER_FAILED', `The ${CLUSTER_DATABASE_WRITER_NAME} writer reported a file set with a path that is not absolute: ${JSON.stringify(set.path)}.`);
+  }
+  const style = pathStyle(expanded);
+  // A folder path without its trailing separator, except a volume root ("C:\", "/").
+  const trimmed = expanded.replace(style === 'windows' ? /[\\/]+$/ : /\/+$/, '');
+  const folder = relativeToVolume(expanded) === '' ? volumeOf(expanded) : trimmed;
+  return { path: folder, filespec: expandEnvironmentVariables(set.filespec, env), recursive: set.recursive, style };
+}
+
+function volumeKey(volume: string): string {
+  return pathStyle(volume) === 'windows' ? volume.toUpperCase() : volume;
+}
+
+function distinctVolumes(paths: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const p of paths) {
+    const v = volumeOf(p);
+    if (!seen.has(volumeKey(v))) seen.set(volumeKey(v), v);
+  }
+  return [...seen.values()];
+}
+
+interface FoundFile {
+  originalPath: string;
+  snapshotPath: string;
+  /** Path segments below the file set's folder (sub-folders for recursive sets, then the name). */
+  relativeSegments: string[];
+}
+
+/** The files of one file set as they are in the shadow copy (point in time), minus the writer's exclusions. */
+async function listFileSet(set: ExpandedFileSet, device: string, excludes: ExpandedFileSet[]): Promise<FoundFile[]> {
+  const found: FoundFile[] = [];
+  const visit = async (originalDir: string, segments: string[]): Promise<void> => {
+    const inSnapshot = snapshotPath(device, originalDir);
+    let entries;
+    try {
+      entries = await fsp.readdir(inSnapshot, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const original = joinPath(set.style, originalDir, e.name);
+      if (e.isFile() && matchesFilespec(e.name, set.filespec) && !isExcluded(original, excludes)) {
+        found.push({ originalPath: original, snapshotPath: snapshotPath(device, original), relativeSegments: [...segments, e.name] });
+      } else if (e.isDirectory() && set.recursive) {
+        await visit(original, [...segments, e.name]);
+      }
+    }
+  };
+  await visit(set.path, []);
+  return found;
+}
+
+/** Whether the writer excludes this file: the exclusion's folder (or, when recursive, a folder below it) and its filespec. */
+function isExcluded(originalPath: string, excludes: ExpandedFileSet[]): boolean {
+  const style = pathStyle(originalPath);
+  const sep = separatorOf(style);
+  const canonical = (p: string): string => (style === 'windows' ? p.replace(/\//g, '\\').toUpperCase() : p);
+  const cut = Math.max(originalPath.lastIndexOf('/'), style === 'windows' ? originalPath.lastIndexOf('\\') : -1);
+  const name = originalPath.slice(cut + 1);
+  const dir = canonical(originalPath.slice(0, cut + 1)).replace(/[\\/]+$/, '');
+  return excludes.some((x) => {
+    if (x.style !== style || !matchesFilespec(name, x.filespec)) return false;
+    const xdir = canonical(x.path).replace(/[\\/]+$/, '');
+    return dir === xdir || (x.recursive && dir.startsWith(xdir + sep));
+  });
+}
+
+/** StartSnapshotSet, retried with backoff while another snapshot set is being created. */
+async function startSnapshotSet(vss: VssBackupComponents, ctx: OperationContext, settings: Settings): Promise<Guid> {
+  let delay = settings.retry.initialDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const id = vss.startSnapshotSet();
+      ctx.logger.log('info', `Snapshot set ${id} started.`);
+      return id;
+    } catch (err) {
+      const busy = err instanceof NativeError && err.code === VSS_E_SNAPSHOT_SET_IN_PROGRESS;
+      if (!busy || attempt >= settings.retry.attempts) throw err;
+      ctx.logger.log('warn', `Another shadow copy is being created (VSS_E_SNAPSHOT_SET_IN_PROGRESS); retrying in ${delay} ms (attempt ${attempt + 1} of ${settings.retry.attempts}).`);
+      ctx.progress(`Waiting for another shadow copy to finish (attempt ${attempt + 1} of ${settings.retry.attempts})`);
+      await sleep(delay, ctx.signal);
+      throwIfCancelled(ctx.signal, 'The backup');
+      delay = Math.min(delay * 2, settings.retry.maxDelayMs);
+    }
+  }
+}
+
+/**
+ * Polls an asynchronous VSS operation until it finishes, with a timeout; on
+ * cancellation calls IVssAsync::Cancel and throws CancelledError. Releases the IVssAsync.
+ */
+async function waitForAsync(op: VssAsync, step: string, ctx: OperationContext, settings: Settings): Promise<void> {
+  try {
+    const started = Date.now();
+    let delay = settings.poll.min;
+    for (;;) {
+      if (ctx.signal.aborted) {
+        const hr = op.cancel();
+        ctx.logger.log('info', `${step}: cancelled (IVssAsync::Cancel → ${describeHresult(hr)}).`);
+        throw new CancelledError('The backup');
+      }
+      const state = op.queryStatus();
+      if (state === 'finished') return;
+      if (state === 'cancelled') throw new CancelledError(`${step} (VSS cancelled the operation)`);
+      if (Date.now() - started > settings.asyncTimeoutMs) {
+        const hr = op.cancel();
+        ctx.logger.log('warn', `${step}: no answer after ${settings.asyncTimeoutMs} ms; IVssAsync::Cancel → ${describeHresult(hr)}.`);
+        throw new EngineError('TIMEOUT', `${step} (${op.operation}) did not finish within ${Math.round(settings.asyncTimeoutMs / 1000)} s; the backup was aborted. Check the VSS service and \`vssadmin list writers\`, then try again.`);
+      }
+      await sleep(delay, ctx.signal);
+      delay = Math.min(delay * 2, settings.poll.max);
+    }
+  } finally {
+    op.release();
+  }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** GatherWriterStatus + the Cluster Database writer's state; a failed writer ends the backup (WRITER_FAILED). */
+async function checkWriterStatus(vss: VssBackupComponents, writer: SelectedWriter, stage: string, ctx: OperationContext, settings: Settings): Promise<void> {
+  await waitForAsync(vss.gatherWriterStatus(), 'Gathering writer status', ctx, settings);
+  const statuses = vss.readWriterStatuses();
+  const mine = statuses.find((s) => sameGuid(s.instanceId, writer.instanceId)) ?? statuses.find((s) => sameGuid(s.writerId, writer.writerId));
+  for (const s of statuses) {
+    ctx.logger.log(sameGuid(s.writerId, writer.writerId) ? 'info' : 'debug',
+      `Writer "${s.writerName}" ${stage}: ${writerStateName(s.state)}${s.failureHr < 0 ? `, failure ${hresultName(s.failureHr)} (${formatHresult(s.failureHr)})` : ''}`);
+  }
+  if (!mine) {
+    throw new EngineError('WRITER_NOT_FOUND',
+      `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer stopped reporting status ${stage}; check \`vssadmin list writers\` and that the cluster service is running, then try again.`);
+  }
+  if (isWriterFailedState(mine.state)) {
+    throw new EngineError('WRITER_FAILED',
+      `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer failed ${stage}: ${writerStateName(mine.state)}, ` +
+      `failure ${hresultName(mine.failureHr)} (${formatHresult(mine.failureHr)}). ` +
+      'Nothing was kept. Check the Application event log and `vssadmin list writers`, then try again.');
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Shared set-up of the restore suites: a simulated cluster, a real backup of it made
+ * by the backup engine, and a live ClusDb changed afterwards (its CLUSDB header names
+ * another node list, so discovery shows whether the restore took effect).
+ *
+ * Pure Node (no child processes): the engine suites also run under Wine.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { backupCluster } from '../../src/engine/backup';
+import { makeContext, type OperationContext } from '../../src/engine/context';
+import type { LogLevel } from '../../src/engine/model';
+import { queryServiceState } from '../../src/engine/serviceControl';
+import { simulatorCallLog } from '../../src/native/simulator';
+import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
+import { useScenario } from '../support/sim';
+
+export const CLUSDB_SIZE = 65536;
+
+export interface Recorded extends OperationContext {
+  lines: { level: LogLevel; message: string }[];
+  steps: string[];
+  text(): string;
+}
+
+export function recordingContext(signal?: AbortSignal, onProgress?: (step: string) => void): Recorded {
+  const lines: { level: LogLevel; message: string }[] = [];
+  const steps: string[] = [];
+  const ctx = makeContext({
+    logger: { log: (level, message) => lines.push({ level, message }) },
+    progress: (step) => {
+      steps.push(step);
+      onProgress?.(step);
+    },
+    signal,
+  });
+  return { ...ctx, lines, steps, text: () => lines.map((l) => `[${l.level}] ${l.message}`).join('\n') };
+}
+
+export const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** A CLUSDB as the simulator writes it: the header line naming the cluster and its nodes, then filler. */
+export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, fillerSeed = 'live'): Buffer {
+  const header = Buffer.from(`CLUSSIM-CLUSDB 1 ${JSON.stringify({ cluster, nodes })}\n`, 'utf8');
+  const filler = Buffer.alloc(Math.max(0, size - header.length));
+  let state = createHash('sha256').update(fillerSeed).digest();
+  for (let i = 0; i < filler.length; i += state.length) {
+    state.copy(filler, i);
+    state = createHash('sha256').update(state).digest();
+  }
+  return Buffer.concat([header, filler]);
+}
+
+export function clusdbDir(s: TempScenario): string {
+  return path.join(s.dir, 'Windows', 'Cluster');
+}
+
+/** The live ClusDb files (regular files only) by name. */
+export function liveFiles(dir: string): Map<string, Buffer> {
+  if (!fs.existsSync(dir)) return new Map();
+  return new Map(fs.readdirSync(dir).sort().filter((n) => fs.statSync(path.join(dir, n)).isFile())
+    .map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+}
+
+export function assertSameFiles(actual: Map<string, Buffer>, expected: Map<string, Buffer>, what: string): void {
+  const digest = (m: Map<string, Buffer>): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, sha(v)]));
+  assert.deepEqual(digest(actual), digest(expected), what);
+}
+
+/** Asserts that `expected` occurs in `log` in this order (other entries may come between). */
+export function assertSubsequence(log: string[], expected: string[]): void {
+  let at = 0;
+  for (const entry of log) if (at < expected.length && entry === expected[at]) at++;
+  assert.equal(at, expected.length, `call ${expected[at]} (#${at}) missing or out of order in:\n${log.join('\n')}`);
+}
+
+export function serviceStates(nodes: string[], local: string): Record<string, string> {
+  return Object.fromEntries(nodes.map((n) => [n, queryServiceState({ node: n, isLocal: n === local })]));
+}
+
+export interface RestoreFixture {
+  scenario: TempScenario;
+  clusDb: string;
+  setPath: string;
+  /** The set's files by live name (what the live files must equal after a restore). */
+  setFiles: Map<string, Buffer>;
+  /** The live files after the change, before any restore. */
+  before: Map<string, Buffer>;
+  /** Every node of the scenario. */
+  nodes: string[];
+  machine: string;
+}
+
+export interface FixtureOptions {
+  /** Nodes the CLUSDB header names when the backup is taken (default: every scenario node). */
+  backupMembers?: string[];
+  /** Nodes the live CLUSDB header names after the change (default: the backup's members without the last). */
+  liveMembers?: string[];
+  lockFolder: string;
+}
+
+/**
+ * A scenario, a VSS backup of it (or an offline-hive one when the local service is
+ * stopped), and a live ClusDb changed afterwards. Leaves the bridge on this scenario.
+ */
+export async function prepareRestore(spec: ScenarioSpec, options: FixtureOptions): Promise<RestoreFixture> {
+  const scenario = makeTempScenario(spec);
+  const clusDb = clusdbDir(scenario);
+  const nodes = (spec.nodes ?? [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }, { name: 'NODE4' }]).map((n) => n.name);
+  const machine = spec.machine ?? nodes[0];
+  const cluster = spec.cluster?.name ?? 'CLUSTER1';
+  const backupMembers = options.backupMembers ?? nodes;
+  fs.mkdirSync(clusDb, { recursive: true });
+  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, backupMembers, CLUSDB_SIZE, 'at backup'));
+  useScenario(scenario.path);
+  simulatorCallLog(); // opens the scenario (creates the other ClusDb files)
+
+  const backup = await backupCluster({ destination: path.join(scenario.dir, 'backups') }, makeContext(),
+    { lockFolder: options.lockFolder, pollIntervalMs: { min: 1, max: 4 } });
+  const setFiles = new Map(backup.files.map((f) => [path.basename(f.originalPath), fs.readFileSync(path.join(backup.path, ...f.path.split('/')))]));
+  assertSameFiles(setFiles, liveFiles(clusDb), 'the backup holds the live files');
+
+  // The configuration changes after the backup: other members, and a changed log file.
+  const liveMembers = options.liveMembers ?? backupMembers.slice(0, -1);
+  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, liveMembers, CLUSDB_SIZE + 512, 'changed later'));
+  fs.appendFileSync(path.join(clusDb, 'CLUSDB.blf'), 'later log records');
+  return { scenario, clusDb, setPath: backup.path, setFiles, before: liveFiles(clusDb), nodes, machine };
+}
+
+/** What a restore leaves behind while unfinished: the journal, the safety folder, `.fcbnew` files. */
+export function restoreArtifacts(f: RestoreFixture): string[] {
+  const windows = path.dirname(f.clusDb);
+  return fs.readdirSync(windows).filter((n) => n === 'ClusterRestoreJournal.json' || n === 'ClusterRestoreSafety' || n.endsWith('.fcbnew'))
+    .concat(fs.readdirSync(f.clusDb).filter((n) => n.endsWith('.fcbnew')));
+}

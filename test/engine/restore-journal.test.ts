@@ -1,0 +1,205 @@
+/**
+ * The restore journal and the crash-safe file replacement (no native code): safety
+ * copy, write-beside-and-rename, roll-back from any point (also from the journal as a
+ * crashed process left it on disk), and the journal's own atomic writes.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EngineError } from '../../src/engine/errors';
+import {
+  createJournal, isCommitted, JournalStore, NEW_FILE_SUFFIX, removeSafetyCopy, replaceLiveFiles, restoreSafetyCopy,
+  takeSafetyCopy, type RestoreJournal,
+} from '../../src/engine/restoreJournal';
+
+function sha(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+interface Fixture {
+  root: string;
+  clusDb: string;
+  setDir: string;
+  oldContent: Map<string, Buffer>;
+  newContent: Map<string, Buffer>;
+  journal: RestoreJournal;
+  store: JournalStore;
+}
+
+/** A ClusDb folder with CLUSDB + CLUSDB.blf, and a "set" with new CLUSDB, CLUSDB.blf and a file that is not live yet. */
+function fixture(): Fixture {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-journal-'));
+  const clusDb = path.join(root, 'Windows', 'Cluster');
+  const setDir = path.join(root, 'set', 'files');
+  fs.mkdirSync(clusDb, { recursive: true });
+  fs.mkdirSync(setDir, { recursive: true });
+  const oldContent = new Map<string, Buffer>([
+    ['CLUSDB', Buffer.from('old hive '.repeat(5000))],
+    ['CLUSDB.blf', Buffer.from('old log')],
+  ]);
+  const newContent = new Map<string, Buffer>([
+    ['CLUSDB', Buffer.from('NEW HIVE — Кластер クラスタ 🚀 '.repeat(3000))],
+    ['CLUSDB.blf', Buffer.from('new log')],
+    ['CLUSDB.0.container', Buffer.from('new container')],
+  ]);
+  for (const [name, data] of oldContent) fs.writeFileSync(path.join(clusDb, name), data);
+  for (const [name, data] of newContent) fs.writeFileSync(path.join(setDir, name), data);
+  const journal = createJournal({
+    set: path.join(root, 'set'), kind: 'vss-cluster-writer', authoritative: false, localNode: 'NODE1', serviceName: 'ClusSvc',
+    localServiceWasRunning: true, clusDbDir: clusDb,
+    files: [...newContent].map(([name, data]) => ({ target: path.join(clusDb, name), source: path.join(setDir, name), sha256: sha(data), size: data.length })),
+  });
+  const store = new JournalStore(clusDb);
+  store.advance(journal, 'servicesStopped');
+  return { root, clusDb, setDir, oldContent, newContent, journal, store };
+}
+
+function liveState(f: Fixture): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const name of new Set([...f.oldContent.keys(), ...f.newContent.keys()])) {
+    const p = path.join(f.clusDb, name);
+    out[name] = fs.existsSync(p) ? sha(fs.readFileSync(p)) : null;
+  }
+  return out;
+}
+
+function expectOld(f: Fixture): void {
+  assert.deepEqual(liveState(f), {
+    CLUSDB: sha(f.oldContent.get('CLUSDB')!), 'CLUSDB.blf': sha(f.oldContent.get('CLUSDB.blf')!), 'CLUSDB.0.container': null,
+  });
+  assert.deepEqual(fs.readdirSync(f.clusDb).filter((n) => n.endsWith(NEW_FILE_SUFFIX)), []);
+}
+
+function expectNew(f: Fixture): void {
+  const expected: Record<string, string> = {};
+  for (const [name, data] of f.newContent) expected[name] = sha(data);
+  assert.deepEqual(liveState(f), expected);
+}
+
+describe('restore journal and file replacement', () => {
+  const fixtures: Fixture[] = [];
+  function make(): Fixture {
+    const f = fixture();
+    fixtures.push(f);
+    return f;
+  }
+  after(() => {
+    for (const f of fixtures) fs.rmSync(f.root, { recursive: true, force: true });
+  });
+
+  it('keeps the journal next to the ClusDb folder and writes it atomically', () => {
+    const f = make();
+    assert.equal(f.store.path, path.join(f.root, 'Windows', 'ClusterRestoreJournal.json'));
+    assert.equal(path.dirname(path.dirname(f.journal.safetyDir)), path.join(f.root, 'Windows'));
+    const onDisk = f.store.read();
+    assert.equal(onDisk?.phase, 'servicesStopped');
+    assert.equal(onDisk?.id, f.journal.id);
+    assert.ok(!fs.existsSync(`${f.store.path}${NEW_FILE_SUFFIX}`));
+    f.store.remove();
+    assert.equal(f.store.read(), null);
+  });
+
+  it('refuses a damaged or foreign journal with a message that says what to do', () => {
+    const f = make();
+    fs.writeFileSync(f.store.path, '{"version": 1, "phase": "repl');
+    assert.throws(() => f.store.read(), (err: unknown) => err instanceof EngineError && err.code === 'RESTORE_FAILED' && /cannot be read.*safety copies/s.test(err.message));
+    fs.writeFileSync(f.store.path, JSON.stringify({ version: 99, phase: 'done', files: [] }));
+    assert.throws(() => f.store.read(), (err: unknown) => err instanceof EngineError && /unknown format \(version 99\)/.test(err.message));
+  });
+
+  it('safety copy, replacement, and a full roll-back leave the live files byte-identical to before', () => {
+    const f = make();
+    takeSafetyCopy(f.store, f.journal);
+    assert.equal(f.store.read()?.phase, 'safetyCopied');
+    assert.deepEqual(f.journal.files.map((x) => x.existed), [true, true, false]);
+    expectOld(f);
+    replaceLiveFiles(f.store, f.journal);
+    expectNew(f);
+    const onDisk = f.store.read()!;
+    assert.equal(onDisk.phase, 'replaced');
+    assert.equal(onDisk.replaced.length, 3);
+    assert.equal(isCommitted(onDisk), false);
+    const changed = restoreSafetyCopy(onDisk);
+    assert.equal(changed.length, 3);
+    expectOld(f);
+    // Idempotent: a second roll-back (a crash during the first) changes nothing.
+    assert.deepEqual(restoreSafetyCopy(onDisk), []);
+    removeSafetyCopy(onDisk);
+    assert.ok(!fs.existsSync(onDisk.safetyDir));
+  });
+
+  it('rolls back from the journal a failure left after each number of replaced files', () => {
+    for (let k = 0; k <= 3; k++) {
+      const f = make();
+      takeSafetyCopy(f.store, f.journal);
+      const failAfter = (_target: string, index: number): void => {
+        if (index + 1 === k) throw new Error(`injected failure after ${k} file(s)`);
+      };
+      if (k === 0) {
+        // The very first copy fails (its source vanished).
+        fs.rmSync(path.join(f.setDir, 'CLUSDB'));
+        assert.throws(() => replaceLiveFiles(f.store, f.journal), /ENOENT/);
+      } else if (k < 3) {
+        assert.throws(() => replaceLiveFiles(f.store, f.journal, { afterFileReplaced: failAfter }), /injected failure/);
+      } else {
+        replaceLiveFiles(f.store, f.journal);
+      }
+      const onDisk = f.store.read()!;
+      assert.equal(onDisk.replaced.length, k, `k=${k}`);
+      assert.equal(onDisk.phase, k === 3 ? 'replaced' : 'replacing');
+      restoreSafetyCopy(onDisk);
+      expectOld(f);
+    }
+  });
+
+  it('also rolls back a file renamed into place whose record never reached the journal', () => {
+    const f = make();
+    takeSafetyCopy(f.store, f.journal);
+    // As if the process died right after renaming CLUSDB, before recording it, with a half-written .fcbnew beside CLUSDB.blf.
+    fs.copyFileSync(path.join(f.setDir, 'CLUSDB'), path.join(f.clusDb, 'CLUSDB'));
+    fs.writeFileSync(path.join(f.clusDb, `CLUSDB.blf${NEW_FILE_SUFFIX}`), 'partial');
+    const onDisk = f.store.read()!;
+    assert.equal(onDisk.replaced.length, 0);
+    restoreSafetyCopy(onDisk);
+    expectOld(f);
+  });
+
+  it('before the safety copy is recorded, a roll-back only removes stray .fcbnew files', () => {
+    const f = make();
+    fs.writeFileSync(path.join(f.clusDb, `CLUSDB${NEW_FILE_SUFFIX}`), 'partial');
+    assert.deepEqual(restoreSafetyCopy(f.store.read()!), []);
+    expectOld(f);
+  });
+
+  it('refuses a source that changed after verification, leaving the live file as it was', () => {
+    const f = make();
+    takeSafetyCopy(f.store, f.journal);
+    fs.appendFileSync(path.join(f.setDir, 'CLUSDB.blf'), 'tampered');
+    assert.throws(() => replaceLiveFiles(f.store, f.journal), (err: unknown) =>
+      err instanceof EngineError && err.code === 'RESTORE_FAILED' && /CLUSDB\.blf changed while it was being restored/.test(err.message));
+    assert.equal(sha(fs.readFileSync(path.join(f.clusDb, 'CLUSDB.blf'))), sha(f.oldContent.get('CLUSDB.blf')!));
+    assert.ok(!fs.existsSync(path.join(f.clusDb, `CLUSDB.blf${NEW_FILE_SUFFIX}`)));
+    restoreSafetyCopy(f.store.read()!);
+    expectOld(f);
+  });
+
+  it('refuses to roll back from a damaged safety copy (and says so) rather than write wrong content', () => {
+    const f = make();
+    takeSafetyCopy(f.store, f.journal);
+    replaceLiveFiles(f.store, f.journal);
+    fs.writeFileSync(f.journal.files[0].safetyCopy!, 'damaged');
+    assert.throws(() => restoreSafetyCopy(f.store.read()!), (err: unknown) =>
+      err instanceof EngineError && /safety copy of .*CLUSDB .* is missing or damaged/.test(err.message));
+  });
+
+  it('counts a restore as committed from servicesStarted on', () => {
+    const f = make();
+    for (const phase of ['planned', 'servicesStopped', 'safetyCopied', 'replacing', 'replaced', 'postRestored'] as const) {
+      assert.equal(isCommitted({ ...f.journal, phase }), false, phase);
+    }
+    assert.equal(isCommitted({ ...f.journal, phase: 'servicesStarted' }), true);
+    assert.equal(isCommitted({ ...f.journal, phase: 'done' }), true);
+  });
+});

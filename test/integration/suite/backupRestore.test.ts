@@ -1,0 +1,188 @@
+/**
+ * Backup and restore through the commands, against the simulator: a backup from
+ * the tree gives a verified set in the Backups tree; another node's backup is
+ * explained, not done; a damaged set fails verification and loses its restore
+ * menus; node and authoritative restores ask (answered here through the test API)
+ * and refresh both trees.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BackupResult, RestoreResult, VerifyResult } from '../../../src/protocol';
+import type { ScenarioSpec } from '../../support/scenario';
+import {
+  answerDialogs, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, type Row,
+} from './helpers';
+
+interface BackupOutcome { result: BackupResult; verification: VerifyResult }
+
+const threeNodes: ScenarioSpec = { nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] };
+
+function setFolders(folder: string): string[] {
+  return fs.existsSync(folder) ? fs.readdirSync(folder).filter((n) => fs.statSync(path.join(folder, n)).isDirectory()) : [];
+}
+
+/** Every file under `dir`, relative, with forward slashes. */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((rel) => fs.statSync(path.join(dir, rel)).isFile())
+    .map((rel) => rel.split(path.sep).join('/'));
+}
+
+/** Whether a menu entry's `viewItem =~ /…/` when-clause matches this context value. */
+function menuMatches(command: string, contextValue: string): boolean {
+  const manifest = extension().packageJSON as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
+  return manifest.contributes.menus['view/item/context']!.filter((m) => m.command === command).some((m) => {
+    const source = /viewItem =~ \/(.*)\//.exec(m.when ?? '')?.[1];
+    return source !== undefined && new RegExp(source).test(contextValue);
+  });
+}
+
+async function prepare(spec: ScenarioSpec = threeNodes): Promise<{ folder: string; rows: Row[] }> {
+  const api = await testApi();
+  api.useDialogs(undefined);
+  await useScenario(spec);
+  const folder = path.join(tempDir('fcb-it-backups-'), 'backups');
+  await setSetting('backupFolder', folder);
+  await api.clusterTree.refresh();
+  await api.backupsTree.refresh();
+  return { folder, rows: await treeRows(api.clusterTree) };
+}
+
+async function backUpLocalNode(rows: Row[]): Promise<BackupOutcome> {
+  const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup', findRow(rows, 'NODE1').element);
+  const api = await testApi();
+  assert.ok(outcome, `the backup did not finish: ${JSON.stringify(api.notifications().slice(-1))}`);
+  return outcome;
+}
+
+describe('backup and restore commands', () => {
+  afterEach(async () => (await testApi()).useDialogs(undefined));
+
+  after(async () => {
+    await setSetting('backupFolder', undefined);
+    await setSetting('simulator.scenario', undefined);
+    cleanupTemp();
+  });
+
+  it('Back Up on the local node makes a verified set that the Backups tree lists', async () => {
+    const api = await testApi();
+    const { folder, rows } = await prepare();
+    const before = api.notifications().length;
+    const { result, verification } = await backUpLocalNode(rows);
+    assert.equal(result.cluster, 'CLUSTER1');
+    assert.equal(result.node, 'NODE1');
+    assert.equal(result.kind, 'vss-cluster-writer');
+    assert.equal(path.dirname(result.path), folder);
+    assert.ok(fs.existsSync(path.join(result.path, 'manifest.json')));
+    assert.deepEqual(result.files.map((f) => path.posix.basename(f.path)).sort(), ['CLUSDB', 'CLUSDB.blf']);
+    assert.equal(verification.ok, true, verification.problems.join('; '));
+
+    const backupRows = await treeRows(api.backupsTree);
+    assert.equal(backupRows.length, 1);
+    assert.match(backupRows[0]!.label, /^CLUSTER1 · NODE1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    assert.match(backupRows[0]!.description, /^VSS snapshot · [\d.]+ KB · verified$/);
+    assert.equal(backupRows[0]!.contextValue, 'backupSet-verified');
+    assert.equal(api.contextKeys()['fcbackup.backupsState'], 'sets');
+
+    const shown = api.notifications().slice(before);
+    assert.ok(shown.some((n) => n.severity === 'info' && n.message.startsWith('Backed up CLUSTER1 on NODE1')
+      && n.actions.join() === 'Reveal in Explorer,Show Log'), JSON.stringify(shown));
+    assert.ok(api.logLines().some((l) => l.includes('Back Up Cluster Configuration: finished')));
+  });
+
+  it('Back Up on another node explains how to back it up there and backs up nothing', async () => {
+    const api = await testApi();
+    const { folder, rows } = await prepare();
+    const asked = answerDialogs(api, [undefined]);
+    const outcome = await vscode.commands.executeCommand('fcbackup.backup', findRow(rows, 'NODE2').element);
+    assert.equal(outcome, undefined);
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0]!.kind, 'explain');
+    assert.match(asked[0]!.message, /NODE2/);
+    assert.match(asked[0]!.detail, /Remote window on NODE2/);
+    assert.deepEqual(setFolders(folder), []);
+
+    answerDialogs(api, ['Back Up NODE1 Instead']);
+    const instead = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup', findRow(rows, 'NODE2').element);
+    assert.equal(instead?.result.node, 'NODE1');
+    assert.equal(setFolders(folder).length, 1);
+  });
+
+  it('backs up a stand-alone server (cluster service stopped) as an offline hive from the palette', async () => {
+    await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }] });
+    const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup');
+    assert.ok(outcome);
+    assert.equal(outcome.result.kind, 'offline-hive');
+    assert.equal(outcome.verification.ok, true);
+  });
+
+  it('Verify Backup… finds a damaged file and the set loses its restore menus', async () => {
+    const api = await testApi();
+    const { rows } = await prepare();
+    const { result } = await backUpLocalNode(rows);
+    const damaged = filesUnder(path.join(result.path, 'files'))[0]!;
+    fs.appendFileSync(path.join(result.path, 'files', damaged), 'x');
+    const element = (await treeRows(api.backupsTree))[0]!.element;
+    const verification = await vscode.commands.executeCommand<VerifyResult | undefined>('fcbackup.verifyBackup', element);
+    assert.ok(verification);
+    assert.equal(verification.ok, false);
+    assert.ok(verification.problems.some((p) => p.includes(path.posix.basename(damaged))), verification.problems.join('; '));
+    const row = (await treeRows(api.backupsTree))[0]!;
+    assert.equal(row.contextValue, 'backupSet-invalid');
+    assert.match(row.description, /verification failed$/);
+    assert.equal(menuMatches('fcbackup.restoreNode', row.contextValue), false);
+    assert.equal(menuMatches('fcbackup.restoreCluster', row.contextValue), false);
+    assert.equal(menuMatches('fcbackup.restoreNode', 'backupSet-verified'), true);
+  });
+
+  it('Restore This Node… says what will happen, does nothing when declined, and restores when confirmed', async () => {
+    const api = await testApi();
+    const { rows } = await prepare();
+    const { result: backup } = await backUpLocalNode(rows);
+    const element = (await treeRows(api.backupsTree))[0]!.element;
+
+    const declined = answerDialogs(api, [false]);
+    assert.equal(await vscode.commands.executeCommand('fcbackup.restoreNode', element), undefined);
+    assert.equal(declined.length, 1);
+    assert.match(declined[0]!.message, /NODE1/);
+    assert.ok(api.logLines().some((l) => l.includes('Restore not confirmed')));
+
+    const asked = answerDialogs(api, [true]);
+    const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreNode', element);
+    assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
+    assert.equal(asked.length, 1, 'a node restore asks once');
+    assert.equal(asked[0]!.kind, 'confirm');
+    assert.match(asked[0]!.detail, /Only NODE1 is restored/);
+    assert.match(asked[0]!.detail, new RegExp(path.basename(backup.path)));
+    assert.equal(restored.authoritative, false);
+    assert.ok(restored.nodes.some((n) => n.name === 'NODE1'));
+    assert.equal(findRow(await treeRows(api.clusterTree), 'NODE1').description, 'up · id 1 · this machine');
+  });
+
+  it('Restore Cluster (Authoritative)… asks again before stopping the other nodes and stops them only then', async () => {
+    const api = await testApi();
+    const { rows } = await prepare();
+    await backUpLocalNode(rows);
+    const element = (await treeRows(api.backupsTree))[0]!.element;
+
+    const refused = answerDialogs(api, [true, false]);
+    assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
+    assert.equal(refused.length, 2);
+    assert.match(refused[0]!.detail, /every node of CLUSTER1 is rolled back/);
+    assert.match(refused[1]!.message, /NODE2, NODE3/);
+    await api.clusterTree.refresh();
+    assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').description, 'up · id 2', 'NODE2 was stopped without consent');
+
+    const asked = answerDialogs(api, [true, true]);
+    const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreCluster', element);
+    assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
+    assert.equal(asked.length, 2);
+    assert.equal(restored.authoritative, true);
+    assert.ok(restored.nodes.some((n) => n.name === 'NODE1' && n.state === 'up'), JSON.stringify(restored.nodes));
+    const shown = api.notifications().slice(-1)[0]!;
+    assert.match(shown.message, /restored authoritatively/);
+    assert.match(shown.message, /NODE1 up/);
+  });
+});

@@ -1,0 +1,157 @@
+// A browser-level check of the workbench, as a user sees it: a folder whose
+// .vscode/settings.json points the extension at a simulator scenario, the
+// Failover Clusters view opened from the activity bar and its rows read from the
+// page, "Back Up Cluster Configuration" run from the command palette, the log
+// channel opened. Screenshots go to artifacts/integration/. Each check fails when
+// the page does not show what the scenario says.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { launchBrowser, remoteUri, root, workbenchUrl } from './vscode-server.mjs';
+
+const require = createRequire(import.meta.url);
+export const artifactsDir = path.join(root, 'artifacts', 'integration');
+
+const EXPECTED_CLUSTER_ROWS = [
+  ['CLUSTER1', 'this cluster · 2 of 3 nodes up'],
+  ['Version', '10.0.20348'],
+  ['Quorum', 'Cluster Disk Witness (Q:)'],
+  ['NODE1', 'up · id 1 · this machine'],
+  ['NODE2', 'up · id 2'],
+  ['NODE3', 'down · id 3'],
+];
+
+function prepareFolder(scratch) {
+  const { writeScenario } = require(path.join(root, 'out', 'test', 'support', 'scenario.js'));
+  const base = path.join(scratch, 'ui');
+  const scenario = writeScenario(path.join(base, 'scenario'), {
+    nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }],
+  });
+  const folder = path.join(base, 'folder');
+  const backups = path.join(base, 'backups');
+  fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
+    'fcbackup.simulator.scenario': scenario,
+    'fcbackup.backupFolder': backups,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
+  }, null, 2));
+  return { folder, backups };
+}
+
+/** Rows of one view pane: [label, description] from the rendered tree. */
+async function paneRows(page, title) {
+  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: title }) }).first();
+  return pane.locator('.monaco-list-row').evaluateAll((rows) => rows.map((row) => [
+    row.querySelector('.label-name')?.textContent?.trim() ?? '',
+    row.querySelector('.label-description')?.textContent?.trim() ?? '',
+  ]));
+}
+
+async function waitUntil(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last.ok) return last.value;
+    if (Date.now() > deadline) throw new Error(`${what}: ${last.detail ?? 'not seen'}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function runPaletteCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function notificationTexts(page) {
+  return page.locator('.notifications-toasts .notification-list-item-message').evaluateAll((nodes) => nodes.map((n) => n.textContent?.trim() ?? ''));
+}
+
+export async function runUiCheck({ port, scratch }) {
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  const checks = [];
+  const screenshots = [];
+  const record = (title, ok, detail = '') => checks.push({ title, ok, detail });
+  const { folder } = prepareFolder(scratch);
+  const context = await launchBrowser(scratch, 'ui');
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const url = workbenchUrl(port, folder, [['extensionDevelopmentPath', remoteUri(port, root)]]);
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+
+    // 1. The tree, opened from the activity bar.
+    let rows = [];
+    try {
+      const item = page.locator('.part.activitybar .action-item a[aria-label^="Failover Cluster Backup"], .part.activitybar .action-item [aria-label^="Failover Cluster Backup"]').first();
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      await item.click();
+      rows = await waitUntil('the Failover Clusters rows', async () => {
+        const r = await paneRows(page, 'Failover Clusters');
+        return { ok: r.length >= EXPECTED_CLUSTER_ROWS.length, value: r, detail: JSON.stringify(r) };
+      }, 45_000);
+      const missing = EXPECTED_CLUSTER_ROWS.filter(([label, description]) => !rows.some(([l, d]) => l === label && d === description));
+      record('the Failover Clusters view shows the cluster, its details and every node with its state', missing.length === 0,
+        `missing ${JSON.stringify(missing)} in ${JSON.stringify(rows)}`);
+    } catch (err) {
+      record('the Failover Clusters view shows the cluster, its details and every node with its state', false, err.message);
+    }
+
+    // 2. Back Up from the command palette (the node pick offers this machine first; the folder comes from the setting).
+    try {
+      await runPaletteCommand(page, 'Failover Cluster: Back Up Cluster Configuration');
+      const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'NODE1' }).first();
+      await pick.waitFor({ state: 'visible', timeout: 20_000 });
+      await page.keyboard.press('Enter');
+      const outcome = await waitUntil('the backup result notification', async () => {
+        const texts = await notificationTexts(page);
+        const done = texts.find((t) => t.startsWith('Backed up CLUSTER1 on NODE1'));
+        const failed = texts.find((t) => t.startsWith('Back Up Cluster Configuration failed'));
+        return { ok: Boolean(done || failed), value: done ?? failed, detail: JSON.stringify(texts) };
+      }, 60_000);
+      record('Back Up Cluster Configuration from the command palette reports a verified backup', /The set verified\./.test(outcome), outcome);
+      const backupRows = await waitUntil('the Backups rows', async () => {
+        const r = await paneRows(page, 'Backups');
+        return { ok: r.some(([l]) => l.startsWith('CLUSTER1 · NODE1 · ')), value: r, detail: JSON.stringify(r) };
+      }, 20_000).catch((err) => err.message);
+      record('the Backups view lists the new set as verified', Array.isArray(backupRows) && backupRows.some(([l, d]) => l.startsWith('CLUSTER1 · NODE1 · ') && d.endsWith('· verified')),
+        JSON.stringify(backupRows));
+    } catch (err) {
+      record('Back Up Cluster Configuration from the command palette reports a verified backup', false, err.message);
+    }
+    const treeShot = path.join(artifactsDir, 'failover-clusters-view.png');
+    await page.screenshot({ path: treeShot });
+    screenshots.push(treeShot);
+
+    // 3. The log channel.
+    try {
+      await runPaletteCommand(page, 'Failover Cluster: Show Log');
+      const editor = page.locator('.part.panel .monaco-editor .view-lines').first();
+      await editor.waitFor({ state: 'visible', timeout: 20_000 });
+      await runPaletteCommand(page, 'View: Toggle Maximized Panel');
+      const text = await waitUntil('the log lines', async () => {
+        const t = await editor.evaluate((n) => n.innerText);
+        return { ok: t.includes('GetNodeClusterState') && /Back Up Cluster Configuration: (finished|failed)/.test(t), value: t, detail: t.slice(-1500) };
+      }, 20_000);
+      const wanted = ['GetNodeClusterState', 'OpenCluster(NODE1)', 'ClusterEnum', 'Back Up Cluster Configuration: finished'];
+      const absent = wanted.filter((w) => !text.includes(w));
+      record('the log channel shows the detection steps and the backup outcome', absent.length === 0, `missing ${JSON.stringify(absent)} in:\n${text.slice(-1500)}`);
+    } catch (err) {
+      record('the log channel shows the detection steps and the backup outcome', false, err.message);
+    }
+    const logShot = path.join(artifactsDir, 'log-channel.png');
+    await page.screenshot({ path: logShot });
+    screenshots.push(logShot);
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+  return { checks, screenshots };
+}
