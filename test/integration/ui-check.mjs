@@ -37,6 +37,8 @@ function prepareFolder(scratch) {
     'workbench.tips.enabled': false,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'chat.disableAIFeatures': true,
+    'git.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
   }, null, 2));
   return { folder, backups };
 }
@@ -71,8 +73,23 @@ async function runPaletteCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
+/** The messages in the notification center (toasts are not shown to a headless page, the center is). */
 async function notificationTexts(page) {
-  return page.locator('.notifications-toasts .notification-list-item-message').evaluateAll((nodes) => nodes.map((n) => n.textContent?.trim() ?? ''));
+  return page.locator('.notifications-center .notification-list-item-message').evaluateAll((nodes) => nodes.map((n) => n.textContent?.trim() ?? ''));
+}
+
+/** The lines the Output view shows at its top and at its bottom, wrapped lines joined again. */
+async function outputText(page) {
+  const editor = page.locator('.part.panel .monaco-editor').first();
+  await editor.click();
+  const read = () => editor.locator('.view-lines').evaluate((n) => n.innerText);
+  await page.keyboard.press('Control+Home');
+  await new Promise((r) => setTimeout(r, 300));
+  const top = await read();
+  await page.keyboard.press('Control+End');
+  await new Promise((r) => setTimeout(r, 300));
+  const bottom = await read();
+  return `${top}\n${bottom}`.replace(/\s*\n\s*/g, ' ');
 }
 
 export async function runUiCheck({ port, scratch }) {
@@ -111,6 +128,7 @@ export async function runUiCheck({ port, scratch }) {
       const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'NODE1' }).first();
       await pick.waitFor({ state: 'visible', timeout: 20_000 });
       await page.keyboard.press('Enter');
+      await runPaletteCommand(page, 'Notifications: Show Notifications');
       const outcome = await waitUntil('the backup result notification', async () => {
         const texts = await notificationTexts(page);
         const done = texts.find((t) => t.startsWith('Backed up CLUSTER1 on NODE1'));
@@ -133,14 +151,15 @@ export async function runUiCheck({ port, scratch }) {
 
     // 3. The log channel.
     try {
+      await runPaletteCommand(page, 'Notifications: Clear All Notifications');
       await runPaletteCommand(page, 'Failover Cluster: Show Log');
-      const editor = page.locator('.part.panel .monaco-editor .view-lines').first();
-      await editor.waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('.part.panel .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
       await runPaletteCommand(page, 'View: Toggle Maximized Panel');
       const text = await waitUntil('the log lines', async () => {
-        const t = await editor.evaluate((n) => n.innerText);
+        const t = await outputText(page);
         return { ok: t.includes('GetNodeClusterState') && /Back Up Cluster Configuration: (finished|failed)/.test(t), value: t, detail: t.slice(-1500) };
       }, 20_000);
+      await page.keyboard.press('Control+Home');
       const wanted = ['GetNodeClusterState', 'OpenCluster(NODE1)', 'ClusterEnum', 'Back Up Cluster Configuration: finished'];
       const absent = wanted.filter((w) => !text.includes(w));
       record('the log channel shows the detection steps and the backup outcome', absent.length === 0, `missing ${JSON.stringify(absent)} in:\n${text.slice(-1500)}`);

@@ -32,7 +32,8 @@ export const command: CliCommand = {
       keep = Number(text);
     }
     const destination = path.resolve(to);
-    if (!ctx.json) ctx.io.stderr(`Backing up the cluster configuration into ${destination}…`);
+    // A person at a terminal sees that work has started; scripts get only the result (or one error line).
+    if (!ctx.json && ctx.io.isTTY) ctx.io.stderr(`Backing up the cluster configuration into ${destination}…`);
     const engine = await ctx.engine();
     const result = await engine.request(Requests.backup, { destination, keep }, ctx.signal);
     if (ctx.json) {
