@@ -2,9 +2,9 @@
 //
 // Each target is packed from its own staging folder that holds only what runs on
 // that platform: the manifest and its strings (package.nls*.json), README, LICENSE,
-// CHANGELOG, media/, the production bundle (dist/) and koffi's JavaScript loader with the target's native binary
-// package. The project's node_modules, sources, tests and the simulator never reach
-// a package, whatever else lies in the working tree.
+// CHANGELOG, media/, the production bundle (dist/), and koffi's JavaScript loader
+// with the target's native binary package. The project's node_modules, sources,
+// tests and the simulator never reach a package, whatever else is in the working tree.
 //
 //   node scripts/package.mjs                      win32-x64 and win32-arm64 → artifacts/
 //   node scripts/package.mjs --target linux-x64   one target (the install check uses linux-x64)
@@ -98,7 +98,10 @@ export function ensureKoffiForTarget(target, version = pinnedKoffiVersion()) {
   const koffiManifest = path.join(dir, 'node_modules', 'koffi', 'package.json');
   const ready = () => fs.existsSync(binaryManifest) && fs.existsSync(koffiManifest) &&
     readJson(binaryManifest).version === version && readJson(koffiManifest).version === version;
-  if (ready()) return dir;
+  if (ready()) {
+    verifyAgainstLockfile(dir, ['koffi', binaryPackage]);
+    return dir;
+  }
   log(`installing koffi@${version} with ${binaryPackage} (npm install --os=${os} --cpu=${cpu}) into ${path.relative(root, dir)}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -107,7 +110,28 @@ export function ensureKoffiForTarget(target, version = pinnedKoffiVersion()) {
     '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir },
   `Installing koffi@${version} for ${target} from the npm registry`);
   if (!ready()) throw new PackagingError(`npm did not install ${binaryPackage}@${version} into ${dir}.`);
+  verifyAgainstLockfile(dir, ['koffi', binaryPackage]);
   return dir;
+}
+
+/**
+ * The packages installed for a target must be byte-for-byte the ones the project's
+ * package-lock.json records (it lists every platform's koffi binary with its
+ * integrity), so a package never ships a binary nobody reviewed.
+ */
+function verifyAgainstLockfile(dir, names) {
+  const lock = readJson(path.join(root, 'package-lock.json')).packages ?? {};
+  const installed = readJson(path.join(dir, 'node_modules', '.package-lock.json')).packages ?? {};
+  for (const name of names) {
+    const key = `node_modules/${name}`;
+    const expected = lock[key]?.integrity;
+    const actual = installed[key]?.integrity;
+    if (!expected) throw new PackagingError(`package-lock.json has no integrity for ${name}: run npm install to record it.`);
+    if (actual !== expected) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new PackagingError(`${name} installed for packaging has integrity ${actual ?? 'unknown'}, but package-lock.json records ${expected}.`);
+    }
+  }
 }
 
 /**

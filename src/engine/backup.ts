@@ -32,6 +32,7 @@ import {
   isWriterFailedState, restoreMethodName, writerStateName,
 } from '../native/vssTypes';
 import type { FileDescription, VssExamineWriterMetadata, WriterComponentDescription } from '../native/vssWriterMetadata';
+import { readClusterNameFromHive } from './backupHive';
 import { applyRetention, BackupSetWriter, backupSetName, removeStalePartialSets, toolVersion, type ManifestComponent, type ManifestFile } from './backupSet';
 import type { OperationContext } from './context';
 import { detectLocalCluster } from './discovery';
@@ -197,7 +198,15 @@ async function backUpOfflineHive(
 
   const time = settings.now();
   const node = status.machine;
-  const clusterName = status.cluster?.name ?? null;
+  const hiveFile = names.find((n) => n.toUpperCase() === 'CLUSDB');
+  let clusterName = status.cluster?.name ?? null;
+  if (clusterName === null && hiveFile) {
+    // The cluster cannot be asked while its service is stopped here; the hive records its name.
+    clusterName = await readClusterNameFromHive(joinPath(style, clusterDir, hiveFile));
+    ctx.logger.log('info', clusterName === null
+      ? 'The cluster name could not be read from the ClusDb hive; the set records it as unknown.'
+      : `Cluster name from the ClusDb hive: ${clusterName}.`);
+  }
   const writer = await BackupSetWriter.create(destination, backupSetName(clusterName, node, time));
   try {
     const files = await copyFiles(writer, names.map((name) => ({
@@ -439,9 +448,16 @@ function readClusterWriter(vss: VssBackupComponents, ctx: OperationContext): Sel
         metadata.release();
       }
     }
-  } finally {
-    vss.freeWriterMetadata();
+  } catch (err) {
+    // Free the gathered metadata anyway, but report the call that failed first.
+    try {
+      vss.freeWriterMetadata();
+    } catch (freeErr) {
+      ctx.logger.log('warn', `FreeWriterMetadata after a failure: ${describe(freeErr)}`);
+    }
+    throw err;
   }
+  vss.freeWriterMetadata();
   if (!selected) {
     throw new EngineError('WRITER_NOT_FOUND',
       `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer (${CLUSTER_DATABASE_WRITER_ID}) is not running; ` +

@@ -100,6 +100,56 @@ export function pollIntervalFor(waitHintMs: number): number {
   return Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.floor(waitHintMs / 10)));
 }
 
+const PENDING_STATES: ReadonlySet<number> = new Set([
+  ServiceState.startPending, ServiceState.stopPending, ServiceState.continuePending, ServiceState.pausePending,
+]);
+
+/**
+ * Polls the service until `done(state)` holds, following the checkpoint protocol.
+ * `wrongState(state, polls)` may name a state that ends the wait with a failure.
+ */
+async function pollService(target: ServiceTarget, service: string, goal: string, ctx: OperationContext, options: ServiceWaitOptions,
+  done: (state: number) => boolean, wrongState: (state: number, polls: number) => boolean): Promise<ServiceStatusProcess> {
+  const api = options.api ?? nativeServiceControl;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const what = describe(target, service);
+  const started = Date.now();
+  let lastState = -1;
+  let lastCheckPoint = -1;
+  let lastProgressAt = started;
+  ctx.progress(`Waiting for ${what} to be ${goal}`);
+  for (let polls = 0; ; polls++) {
+    if (ctx.signal.aborted) throw new CancelledError(`Waiting for ${what} to be ${goal}`);
+    const status = api.query(machineOf(target), service);
+    const now = Date.now();
+    const stateName = serviceStateName(status.currentState);
+    if (done(status.currentState)) {
+      ctx.logger.log('info', `${what} is ${stateName}.`);
+      return status;
+    }
+    ctx.logger.log('trace', `${what}: ${stateName}, checkpoint ${status.checkPoint}, wait hint ${status.waitHint} ms.`);
+    if (wrongState(status.currentState, polls)) {
+      const exit = status.win32ExitCode !== 0 ? ` (exit code ${status.win32ExitCode}${status.serviceSpecificExitCode ? `, service code ${status.serviceSpecificExitCode}` : ''})` : '';
+      throw new EngineError('RESTORE_FAILED',
+        `${what} is ${stateName} instead of ${goal}${exit}. Check the System event log of ${target.node}.`);
+    }
+    if (status.currentState !== lastState || status.checkPoint > lastCheckPoint) {
+      lastState = status.currentState;
+      lastCheckPoint = status.checkPoint;
+      lastProgressAt = now;
+    } else if (now - lastProgressAt > status.waitHint) {
+      throw new EngineError('TIMEOUT',
+        `${what} stopped making progress while becoming ${goal}: still ${stateName} at checkpoint ${status.checkPoint} ` +
+        `after its wait hint of ${status.waitHint} ms. Check the service on ${target.node} and try again.`);
+    }
+    if (now - started > timeoutMs) {
+      throw new EngineError('TIMEOUT',
+        `${what} did not become ${goal} within ${formatDuration(timeoutMs)} (still ${stateName}).`);
+    }
+    await sleep(pollIntervalFor(status.waitHint), ctx.signal);
+  }
+}
+
 /**
  * Wait until the service on `target` reports `desired` (STOPPED or RUNNING).
  * Fails with TIMEOUT when the checkpoint stops rising for longer than the wait hint
@@ -108,46 +158,16 @@ export function pollIntervalFor(waitHintMs: number): number {
  */
 export async function waitForServiceState(target: ServiceTarget, service: string, desired: 'stopped' | 'running',
   ctx: OperationContext, options: ServiceWaitOptions = {}): Promise<ServiceStatusProcess> {
-  const api = options.api ?? nativeServiceControl;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const wanted = desired === 'stopped' ? ServiceState.stopped : ServiceState.running;
   const opposite = desired === 'stopped' ? ServiceState.running : ServiceState.stopped;
-  const what = describe(target, service);
-  const started = Date.now();
-  let lastState = -1;
-  let lastCheckPoint = -1;
-  let lastProgressAt = started;
-  ctx.progress(`Waiting for ${what} to be ${desired}`);
-  for (let polls = 0; ; polls++) {
-    if (ctx.signal.aborted) throw new CancelledError(`Waiting for ${what} to be ${desired}`);
-    const status = api.query(machineOf(target), service);
-    const now = Date.now();
-    if (status.currentState === wanted) {
-      ctx.logger.log('info', `${what} is ${desired}.`);
-      return status;
-    }
-    const stateName = serviceStateName(status.currentState);
-    ctx.logger.log('trace', `${what}: ${stateName}, checkpoint ${status.checkPoint}, wait hint ${status.waitHint} ms.`);
-    if (status.currentState === opposite && polls > 0) {
-      const exit = status.win32ExitCode !== 0 ? ` (exit code ${status.win32ExitCode}${status.serviceSpecificExitCode ? `, service code ${status.serviceSpecificExitCode}` : ''})` : '';
-      throw new EngineError('RESTORE_FAILED',
-        `${what} is ${stateName} instead of ${desired}${exit}. Check the System event log of ${target.node}.`);
-    }
-    if (status.currentState !== lastState || status.checkPoint > lastCheckPoint) {
-      lastState = status.currentState;
-      lastCheckPoint = status.checkPoint;
-      lastProgressAt = now;
-    } else if (now - lastProgressAt > status.waitHint) {
-      throw new EngineError('TIMEOUT',
-        `${what} stopped making progress while becoming ${desired}: still ${stateName} at checkpoint ${status.checkPoint} ` +
-        `after its wait hint of ${status.waitHint} ms. Check the service on ${target.node} and try again.`);
-    }
-    if (now - started > timeoutMs) {
-      throw new EngineError('TIMEOUT',
-        `${what} did not become ${desired} within ${formatDuration(timeoutMs)} (still ${stateName}).`);
-    }
-    await sleep(pollIntervalFor(status.waitHint), ctx.signal);
-  }
+  // The first answer may still show the state from before the control was sent.
+  return pollService(target, service, desired, ctx, options, (state) => state === wanted, (state, polls) => state === opposite && polls > 0);
+}
+
+/** Wait until the service is in no *_PENDING state; returns the state it settled in. */
+async function waitUntilSettled(target: ServiceTarget, service: string, ctx: OperationContext,
+  options: ServiceWaitOptions): Promise<ServiceStatusProcess> {
+  return pollService(target, service, 'settled', ctx, options, (state) => !PENDING_STATES.has(state), () => false);
 }
 
 export interface ServiceTransition {
@@ -166,6 +186,11 @@ export async function stopServiceAndWait(target: ServiceTarget, service: string,
   if (before === 'stopped') {
     ctx.logger.log('info', `${what} is already stopped.`);
     return { before, changed: false };
+  }
+  if (before === 'startPending' || before === 'continuePending' || before === 'pausePending') {
+    // A service that is starting cannot take a stop control yet (ERROR_SERVICE_CANNOT_ACCEPT_CTRL): let it settle.
+    const settled = await waitUntilSettled(target, service, ctx, options);
+    if (settled.currentState === ServiceState.stopped) return { before, changed: false };
   }
   if (before !== 'stopPending') {
     ctx.progress(`Stopping ${what}`);

@@ -53,10 +53,6 @@ export function guidStructType(): TypeObject {
 
 const GUID_PATTERN = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
 
-export function isGuid(text: string): boolean {
-  return GUID_PATTERN.test(text);
-}
-
 /** Text form → koffi struct value. */
 export function guidToStruct(guid: Guid): GuidStruct {
   const m = GUID_PATTERN.exec(guid);
@@ -229,14 +225,6 @@ export class ComObject {
     return hr;
   }
 
-  /** Like `call` but with the failure reported under another name (for interfaces reached through QueryInterface). */
-  protected callAs(api: string, method: ComMethod, ...args: unknown[]): number {
-    const hr = method.invoke(this.ptr, ...args) as number;
-    traceCall(api, hr);
-    if ((hr | 0) < 0) throw new HResultError(api, hr);
-    return hr;
-  }
-
   /** QueryInterface for `iid`; returns the new pointer (one reference owned by the caller). */
   protected queryInterfacePointer(iid: Guid, iidName: string): ComPtr {
     const out: (bigint | null)[] = [null];
@@ -255,15 +243,6 @@ export class ComObject {
     if (p === null) return;
     this.pointer = null;
     IUnknown.Release.invoke(p + BigInt(this.unknownOffset));
-  }
-}
-
-/** Runs `use(obj)` and releases `obj` afterwards, whatever happens. */
-export function usingCom<T extends ComObject, R>(obj: T, use: (obj: T) => R): R {
-  try {
-    return use(obj);
-  } finally {
-    obj.release();
   }
 }
 

@@ -230,14 +230,22 @@ export class VssBackupComponents extends ComObject {
 
   /** GetWriterStatusCount + GetWriterStatus(i) for each writer + FreeWriterStatus (always, even on failure). */
   readWriterStatuses(): WriterStatus[] {
+    let statuses: WriterStatus[];
     try {
       const count = this.getWriterStatusCount();
-      const statuses: WriterStatus[] = [];
+      statuses = [];
       for (let i = 0; i < count; i++) statuses.push(this.getWriterStatus(i));
-      return statuses;
-    } finally {
-      this.freeWriterStatus();
+    } catch (err) {
+      // Free the list anyway, but report the call that failed first.
+      try {
+        this.freeWriterStatus();
+      } catch {
+        // the original failure is the one to report
+      }
+      throw err;
     }
+    this.freeWriterStatus();
+    return statuses;
   }
 
   /** GetSnapshotProperties, read at the §2.12 offsets; the strings are freed with VssFreeSnapshotPropertiesInternal. */

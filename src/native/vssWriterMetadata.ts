@@ -161,13 +161,14 @@ export class VssWMComponent extends ComObject {
     const out: (bigint | null)[] = [null];
     this.call(IVssWMComponent.GetComponentInfo, out);
     const info = requirePointer(IVssWMComponent.GetComponentInfo.qualifiedName, out);
+    let result: ComponentInfo;
     try {
       const raw = Buffer.from(koffi.decode(info, 'uint8_t', COMPONENTINFO_SIZE) as Uint8Array);
       const bstrAt = (offset: number): string => {
         const p = readPointer(info, offset);
         return p === null ? '' : readBstr(p);
       };
-      return {
+      result = {
         type: raw.readUInt32LE(0),
         logicalPath: bstrAt(8),
         componentName: bstrAt(16),
@@ -182,9 +183,17 @@ export class VssWMComponent extends ComObject {
         logFiles: raw.readUInt32LE(60),
         dependencies: raw.readUInt32LE(64),
       };
-    } finally {
-      this.call(IVssWMComponent.FreeComponentInfo, info);
+    } catch (err) {
+      // Free the block anyway, but report what failed first.
+      try {
+        this.call(IVssWMComponent.FreeComponentInfo, info);
+      } catch {
+        // the original failure is the one to report
+      }
+      throw err;
     }
+    this.call(IVssWMComponent.FreeComponentInfo, info);
+    return result;
   }
 
   private filedesc(method: (typeof IVssWMComponent)['GetFile'], index: number): FileDescription {

@@ -113,6 +113,17 @@ describe('serviceControl waiting rules (scripted SCM)', () => {
     assert.deepEqual(raced.calls, ['query:NODE2:ClusSvc', 'stop:NODE2:ClusSvc', 'query:NODE2:ClusSvc']);
   });
 
+  it('stop: lets a starting service settle first (it cannot take a stop control while START_PENDING)', async () => {
+    const starting = scripted([status(2, 1, 100), status(2, 2, 100), status(4), status(3, 1, 100), status(1)]);
+    assert.deepEqual(await stopServiceAndWait(local, 'ClusSvc', makeContext(), { api: starting }), { before: 'startPending', changed: true });
+    assert.deepEqual(starting.calls, ['query:local:ClusSvc', 'query:local:ClusSvc', 'query:local:ClusSvc', 'stop:local:ClusSvc',
+      'query:local:ClusSvc', 'query:local:ClusSvc']);
+
+    const failedStart = scripted([status(2, 1, 100), status(1)]);
+    assert.deepEqual(await stopServiceAndWait(local, 'ClusSvc', makeContext(), { api: failedStart }), { before: 'startPending', changed: false });
+    assert.ok(!failedStart.calls.some((c) => c.startsWith('stop')), 'no stop control for a service that ended up stopped');
+  });
+
   it('stop: other control failures propagate with the API name and code', async () => {
     const api = scripted([status(4)], { stop: () => { throw new Win32Error('ControlService', 1061); } });
     await assert.rejects(stopServiceAndWait(local, 'ClusSvc', makeContext(), { api }),

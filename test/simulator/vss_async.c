@@ -19,7 +19,7 @@ typedef enum { ASYNC_PENDING, ASYNC_FINISHED, ASYNC_CANCELLED, ASYNC_FAILED } as
 typedef struct vss_async {
     IVssAsync iface;
     uint32_t refs;
-    struct vss_bc *bc;          /* holds a COM reference */
+    struct vss_bc *bc;          /* held (not a counted reference) */
     vss_op op;
     async_state state;
     HRESULT result;             /* the failure when ASYNC_FAILED */
@@ -90,7 +90,7 @@ static ULONG STDMETHODCALLTYPE async_Release(IVssAsync *This)
             if (a->hung) vss_async_abandon(a);
             else finish(a);
         }
-        vss_bc_release(a->bc);
+        vss_bc_unhold(a->bc);
         free(a);
     }
     sim_unlock();
@@ -185,7 +185,7 @@ HRESULT vss_async_create(struct vss_bc *bc, vss_op op, HRESULT fail_hr, int hang
     a->hung = hang;
     sim_scenario *sc = sim_scenario_get();
     a->polls_left = sc ? sc->async_pending_polls : 0;
-    vss_bc_add_ref(bc);
+    vss_bc_hold(bc);
     vss_com_ref(+1);
     *out = &a->iface;
     return S_OK;

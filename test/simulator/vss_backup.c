@@ -24,7 +24,8 @@ typedef enum { MODE_NEW, MODE_BACKUP, MODE_RESTORE } bc_mode;
 
 typedef struct vss_bc {
     IVssBackupComponentsEx2 iface;
-    uint32_t refs;
+    uint32_t refs;                     /* the caller's references */
+    uint32_t holds;                    /* IVssAsync objects still alive */
     bc_mode mode;
     int aborted;
     LONG context;
@@ -81,17 +82,29 @@ static void bc_destroy(vss_bc *bc)
     free(bc);
 }
 
-void vss_bc_add_ref(vss_bc *bc)
+/* A reference of the caller (counted in the leak report). */
+static void bc_add_ref(vss_bc *bc)
 {
     bc->refs++;
     vss_com_ref(+1);
 }
 
-void vss_bc_release(vss_bc *bc)
+static void bc_release(vss_bc *bc)
 {
     if (bc->refs == 0) return;
     vss_com_ref(-1);
-    if (--bc->refs == 0) bc_destroy(bc);
+    if (--bc->refs == 0 && bc->holds == 0) bc_destroy(bc);
+}
+
+void vss_bc_hold(vss_bc *bc)
+{
+    bc->holds++;
+}
+
+void vss_bc_unhold(vss_bc *bc)
+{
+    if (bc->holds == 0) return;
+    if (--bc->holds == 0 && bc->refs == 0) bc_destroy(bc);
 }
 
 void vss_bc_operation_ended(vss_bc *bc, struct vss_async *a)
@@ -372,7 +385,7 @@ static HRESULT STDMETHODCALLTYPE bc_QueryInterface(IVssBackupComponentsEx2 *This
         !vss_guid_eq(riid, &vss_iid_backup_components_ex) && !vss_guid_eq(riid, &vss_iid_backup_components_ex2))
         return E_NOINTERFACE;
     sim_lock();
-    vss_bc_add_ref(bc_impl(This));
+    bc_add_ref(bc_impl(This));
     sim_unlock();
     *ppv = This;
     return S_OK;
@@ -381,7 +394,7 @@ static HRESULT STDMETHODCALLTYPE bc_QueryInterface(IVssBackupComponentsEx2 *This
 static ULONG STDMETHODCALLTYPE bc_AddRef(IVssBackupComponentsEx2 *This)
 {
     sim_lock();
-    vss_bc_add_ref(bc_impl(This));
+    bc_add_ref(bc_impl(This));
     ULONG r = bc_impl(This)->refs;
     sim_unlock();
     return r;
@@ -392,7 +405,7 @@ static ULONG STDMETHODCALLTYPE bc_Release(IVssBackupComponentsEx2 *This)
     vss_bc *bc = bc_impl(This);
     sim_lock();
     ULONG r = bc->refs ? bc->refs - 1 : 0;
-    vss_bc_release(bc);
+    bc_release(bc);
     sim_unlock();
     return r;
 }

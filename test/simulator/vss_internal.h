@@ -189,7 +189,9 @@ void vss_async_abandon(struct vss_async *a);
  * operation report that HRESULT. Called with the lock held. */
 HRESULT vss_bc_complete(struct vss_bc *bc, vss_op op);
 void vss_bc_operation_ended(struct vss_bc *bc, struct vss_async *a);
-void vss_bc_add_ref(struct vss_bc *bc);
-void vss_bc_release(struct vss_bc *bc);
+/* An IVssAsync keeps its object alive with an internal hold; holds are not references
+ * of the caller, so they are not counted in the leak report's comRefs. */
+void vss_bc_hold(struct vss_bc *bc);
+void vss_bc_unhold(struct vss_bc *bc);
 
 #endif

@@ -37,7 +37,8 @@ void vss_fault_async(const char *name, HRESULT *fail_hr, int *hang)
     /* The peek makes the following sim_fault_ex consume a hang fault instead of sleeping. */
     *hang = sim_fault_hangs(name);
     *fail_hr = S_OK;
-    if (sim_fault_ex(name, NULL, &code) && !*hang && code != 0)
+    /* Only a failure code can fail an operation; any other armed code changes nothing. */
+    if (sim_fault_ex(name, NULL, &code) && !*hang && FAILED((HRESULT)code))
         *fail_hr = (HRESULT)code;
 }
 

@@ -1,0 +1,225 @@
+/**
+ * What a restore refuses, and that it refuses before touching anything: a damaged or
+ * edited set (flipped byte, truncation, missing or extra file, edited manifest, `..`
+ * or absolute paths, a manifest pointing outside the ClusDb folder), another cluster's
+ * set, other nodes running or unreachable for an authoritative restore, no
+ * elevation, no cluster service here, a second operation at once. Each refusal names
+ * the file/check or the nodes, and leaves no service stopped and no file changed.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sealManifest, type BackupManifest, type UnsealedManifest } from '../../src/engine/backupSet';
+import { EngineError } from '../../src/engine/errors';
+import { acquireOperationLock } from '../../src/engine/lock';
+import { planRestore, restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import type { RestoreParams } from '../../src/protocol';
+import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
+import type { ScenarioSpec } from '../support/scenario';
+import { assertNoLeaks, useScenario } from '../support/sim';
+import {
+  assertSameFiles, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
+} from './restore-fixture';
+
+describe('restore refusals (simulator)', function () {
+  this.timeout(120_000);
+  let lockFolder: string;
+  let options: RestoreOptions;
+  const fixtures: RestoreFixture[] = [];
+  let shared: RestoreFixture;
+  let copies = 0;
+
+  async function prepare(spec: ScenarioSpec, more: Partial<Parameters<typeof prepareRestore>[1]> = {}): Promise<RestoreFixture> {
+    const f = await prepareRestore(spec, { lockFolder, ...more });
+    fixtures.push(f);
+    return f;
+  }
+
+  /** A fresh copy of the shared set, changed by `edit`. */
+  function copyOfSet(edit: (dir: string) => void): string {
+    const dir = path.join(shared.scenario.dir, 'backups', `copy-${++copies}`);
+    fs.cpSync(shared.setPath, dir, { recursive: true });
+    edit(dir);
+    return dir;
+  }
+
+  function editManifest(dir: string, change: (m: UnsealedManifest) => void, reseal = true): void {
+    const file = path.join(dir, 'manifest.json');
+    const { integrity, ...unsealed } = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupManifest;
+    change(unsealed);
+    const next = reseal ? sealManifest(unsealed) : { ...unsealed, integrity };
+    fs.writeFileSync(file, JSON.stringify(next, null, 2));
+  }
+
+  function setFile(dir: string, name: string): string {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as BackupManifest;
+    const entry = manifest.files.find((e) => path.basename(e.originalPath) === name)!;
+    return path.join(dir, ...entry.path.split('/'));
+  }
+
+  /** The restore is refused with `code` and a message matching `message`, and nothing was touched. */
+  async function expectRefused(f: RestoreFixture, params: RestoreParams, code: string, message: RegExp, checkServices = true): Promise<EngineError> {
+    useScenario(f.scenario.path);
+    simulatorClearCallLog();
+    // (A process that is not elevated cannot ask the SCM; the call log shows that nothing was controlled.)
+    const statesBefore = checkServices ? serviceStates(f.nodes, f.machine) : {};
+    let caught: EngineError | undefined;
+    await assert.rejects(restoreCluster(params, recordingContext(), options), (err: unknown) => {
+      assert.ok(err instanceof EngineError, `expected EngineError, got ${String(err)}`);
+      assert.equal(err.code, code, err.message);
+      assert.match(err.message, message);
+      caught = err;
+      return true;
+    });
+    const log = simulatorCallLog();
+    assert.ok(!log.some((c) => /^(ControlService|StartServiceW|CreateVssBackupComponents)/.test(c)), `nothing touched: ${log.join(' ')}`);
+    assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are unchanged');
+    assert.deepEqual(restoreArtifacts(f), []);
+    assert.deepEqual(serviceStates(Object.keys(statesBefore), f.machine), statesBefore);
+    return caught!;
+  }
+
+  before(async () => {
+    lockFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-'));
+    options = { lockFolder };
+    shared = await prepare({});
+  });
+  afterEach(() => assertNoLeaks());
+  after(() => {
+    assertNoLeaks();
+    for (const f of fixtures) f.scenario.cleanup();
+    fs.rmSync(lockFolder, { recursive: true, force: true });
+  });
+
+  const node = (set: string): RestoreParams => ({ set, authoritative: false, stopOtherNodes: false });
+  const auth = (set: string, stopOtherNodes = true): RestoreParams => ({ set, authoritative: true, stopOtherNodes });
+
+  describe('a damaged or edited set is refused before any service is touched', () => {
+    it('a flipped byte (naming the file and the SHA-256 check)', async () => {
+      const set = copyOfSet((dir) => {
+        const file = setFile(dir, 'CLUSDB');
+        const bytes = fs.readFileSync(file);
+        bytes[1000] ^= 0x01;
+        fs.writeFileSync(file, bytes);
+      });
+      await expectRefused(shared, auth(set), 'INVALID_SET', /files\/Cluster Database\/CLUSDB: SHA-256 check failed/);
+    });
+
+    it('a truncated file (size check)', async () => {
+      const set = copyOfSet((dir) => fs.truncateSync(setFile(dir, 'CLUSDB.blf'), 100));
+      await expectRefused(shared, node(set), 'INVALID_SET', /CLUSDB\.blf: size check failed — 100 bytes/);
+    });
+
+    it('a missing file', async () => {
+      const set = copyOfSet((dir) => fs.rmSync(setFile(dir, 'CLUSDB.blf')));
+      await expectRefused(shared, node(set), 'INVALID_SET', /CLUSDB\.blf: missing/);
+    });
+
+    it('an extra file', async () => {
+      const set = copyOfSet((dir) => fs.writeFileSync(path.join(dir, 'files', 'Cluster Database', 'CLUSDB.evil'), 'x'));
+      await expectRefused(shared, node(set), 'INVALID_SET', /CLUSDB\.evil: extra file not listed in the manifest/);
+    });
+
+    it('an edited manifest (its seal no longer matches)', async () => {
+      const set = copyOfSet((dir) => editManifest(dir, (m) => { m.node = 'NODE9'; }, false));
+      await expectRefused(shared, node(set), 'INVALID_SET', /integrity seal does not match/);
+    });
+
+    it('a path with ".." in the manifest, even with a valid seal', async () => {
+      const set = copyOfSet((dir) => editManifest(dir, (m) => { m.files[1].path = 'files/../../CLUSDB.blf'; }));
+      await expectRefused(shared, node(set), 'INVALID_SET', /contains "\.\."/);
+    });
+
+    it('an absolute path in the manifest, even with a valid seal', async () => {
+      const set = copyOfSet((dir) => editManifest(dir, (m) => { m.files[1].path = path.join(os.tmpdir(), 'CLUSDB.blf').replace(/\\/g, '/'); }));
+      await expectRefused(shared, node(set), 'INVALID_SET', /absolute/);
+    });
+
+    it('an original path outside the cluster folder (the restore would write elsewhere)', async () => {
+      const outside = path.join(shared.scenario.dir, 'elsewhere', 'CLUSDB.blf');
+      const set = copyOfSet((dir) => editManifest(dir, (m) => { m.files[1].originalPath = outside; }));
+      await expectRefused(shared, node(set), 'INVALID_SET', /was not inside the cluster database folder/);
+      assert.ok(!fs.existsSync(outside));
+    });
+
+    it('a folder that is not a backup set', async () => {
+      await expectRefused(shared, node(path.join(shared.scenario.dir, 'no-such-set')), 'INVALID_SET', /does not exist/);
+    });
+  });
+
+  describe('cluster, nodes and machine', () => {
+    it('another cluster\'s set is refused, and restored only when explicitly allowed', async () => {
+      const set = copyOfSet((dir) => editManifest(dir, (m) => { m.cluster.name = 'OTHERCLUSTER'; }));
+      await expectRefused(shared, node(set), 'WRONG_CLUSTER', /made on cluster OTHERCLUSTER, but this node belongs to CLUSTER1/);
+      const f = await prepare({});
+      const other = path.join(f.scenario.dir, 'backups', 'other');
+      fs.cpSync(f.setPath, other, { recursive: true });
+      editManifest(other, (m) => { m.cluster.name = 'OTHERCLUSTER'; });
+      useScenario(f.scenario.path);
+      await restoreCluster({ ...node(other), allowOtherCluster: true }, recordingContext(), options);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored when allowed');
+    });
+
+    it('authoritative: refused while another node\'s service runs, naming the nodes', async () => {
+      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const err = await expectRefused(f, auth(f.setPath, false), 'NODES_RUNNING', /The cluster service is running on NODE2\. /);
+      assert.doesNotMatch(err.message, /NODE3/);
+      const plan = await planRestore(auth(f.setPath, false), recordingContext());
+      assert.deepEqual(plan.runningOtherNodes, ['NODE2']);
+    });
+
+    it('authoritative: refused when a node cannot be queried, naming it and the error', async () => {
+      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      useScenario(f.scenario.path);
+      const states = serviceStates(['NODE1', 'NODE2'], 'NODE1');
+      simulatorClearCallLog();
+      await assert.rejects(restoreCluster(auth(f.setPath, true), recordingContext(), options), (err: unknown) =>
+        err instanceof EngineError && err.code === 'NODE_UNREACHABLE' && /NODE3 \(OpenSCManagerW failed: RPC_S_SERVER_UNAVAILABLE \(1722\)/.test(err.message));
+      assert.ok(!simulatorCallLog().some((c) => /^(ControlService|StartServiceW)/.test(c)));
+      assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
+      assert.deepEqual(serviceStates(['NODE1', 'NODE2'], 'NODE1'), states);
+      // A node restore does not need the other nodes.
+      await restoreCluster(node(f.setPath), recordingContext(), options);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
+    });
+
+    it('refused in a process that is not elevated', async () => {
+      const f = await prepare({});
+      fs.writeFileSync(f.scenario.path, fs.readFileSync(f.scenario.path, 'utf8').replace('"elevated": true', '"elevated": false'));
+      // Without the old state file the simulator keeps the ClusDb files of the changed scenario.
+      fs.rmSync(`${f.scenario.path}.state.json`, { force: true });
+      useScenario(shared.scenario.path);
+      useScenario(f.scenario.path);
+      await expectRefused(f, node(f.setPath), 'NOT_ELEVATED', /elevated process/, false);
+    });
+
+    it('refused when the cluster service is not installed on this node', async () => {
+      const f = await prepare({});
+      fs.writeFileSync(f.scenario.path, fs.readFileSync(f.scenario.path, 'utf8').replace('"service": "running"', '"service": "notInstalled"'));
+      fs.rmSync(`${f.scenario.path}.state.json`, { force: true });
+      useScenario(shared.scenario.path);
+      useScenario(f.scenario.path);
+      await expectRefused(f, auth(f.setPath), 'NOT_CLUSTER_NODE', /not installed on NODE1/);
+    });
+
+    it('an offline-hive set cannot be restored authoritatively', async () => {
+      const f = await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }] });
+      await expectRefused(f, auth(f.setPath), 'BAD_ARGUMENT', /offline copy of the cluster hive.*needs a VSS set/);
+    });
+
+    it('a second operation is refused while one holds the lock', async () => {
+      const lock = await acquireOperationLock(lockFolder, 'backup');
+      try {
+        await expectRefused(shared, node(shared.setPath), 'BUSY', /Another backup or restore is running \(pid \d+, backup/);
+      } finally {
+        await lock.release();
+      }
+    });
+
+    it('bad parameters', async () => {
+      await expectRefused(shared, { set: '', authoritative: false, stopOtherNodes: false }, 'BAD_ARGUMENT', /No backup set/);
+      await expectRefused(shared, { set: shared.setPath, authoritative: 'yes' as unknown as boolean, stopOtherNodes: false }, 'BAD_ARGUMENT', /true or false/);
+    });
+  });
+});
