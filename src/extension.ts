@@ -106,6 +106,8 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     contextKeys: () => contextKeys.snapshot(),
     logLines: () => log.lines(),
     notifications: () => notifier.records(),
+    runningOperations: () => progress.titles(),
+    cancelOperations: () => progress.cancelAll(),
     useDialogs: (d) => dialogs.use(d),
   };
 }

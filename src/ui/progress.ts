@@ -14,6 +14,8 @@ export interface OperationProgress {
 
 export class ProgressRouter {
   private readonly active = new Set<(p: ProgressParams) => void>();
+  /** The running operations by title, with what their Cancel button does. */
+  private readonly running = new Map<AbortController, string>();
 
   /** Called with every engine progress notification. */
   dispatch(params: ProgressParams): void {
@@ -26,6 +28,7 @@ export class ProgressRouter {
       async (progress, token) => {
         const abort = new AbortController();
         const cancel = token.onCancellationRequested(() => abort.abort());
+        this.running.set(abort, title);
         const steps: string[] = [];
         let reported = 0;
         const listener = (p: ProgressParams): void => {
@@ -46,9 +49,22 @@ export class ProgressRouter {
           return await task({ signal: abort.signal, steps });
         } finally {
           this.active.delete(listener);
+          this.running.delete(abort);
           cancel.dispose();
         }
       },
     );
+  }
+
+  /** Titles of the operations running now. */
+  titles(): string[] {
+    return [...this.running.values()];
+  }
+
+  /** What pressing Cancel on every running progress notification does; returns how many were cancelled. */
+  cancelAll(): number {
+    const controllers = [...this.running.keys()];
+    for (const c of controllers) c.abort();
+    return controllers.length;
   }
 }

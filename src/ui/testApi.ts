@@ -23,6 +23,10 @@ export interface FailoverClusterBackupTestApi {
   logLines(): string[];
   /** The newest notifications shown (message and action titles). */
   notifications(): Array<NotificationRecord>;
+  /** Titles of the long operations running under a progress notification. */
+  runningOperations(): string[];
+  /** Press Cancel on every running progress notification; returns how many there were. */
+  cancelOperations(): number;
   /** Answer modal dialogs with these instead of asking the user (undefined: ask the user again). */
   useDialogs(dialogs: Dialogs | undefined): void;
 }

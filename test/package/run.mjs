@@ -235,7 +235,7 @@ async function main() {
 
   process.stdout.write('\nVSIX sizes (goal for the release packages: at most 1.5 MB):\n');
   for (const s of sizes) {
-    const mb = (s.bytes / (1024 * 1024)).toFixed(2);
+    const mb = (s.bytes / 1e6).toFixed(2);
     const goal = RELEASE_TARGETS.includes(s.target) ? (s.bytes <= SIZE_GOAL_BYTES ? 'within goal' : 'OVER GOAL') : 'install check only';
     process.stdout.write(`  ${s.target.padEnd(12)} ${String(s.bytes).padStart(9)} bytes (${mb} MB), ${s.entries} files, ` +
       `${(s.unpacked / 1024).toFixed(0)} KiB unpacked  ${goal}  ${path.relative(root, s.vsix)}\n`);

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { BackupResult, RestoreResult, VerifyResult } from '../../../src/protocol';
 import type { ScenarioSpec } from '../../support/scenario';
 import {
-  answerDialogs, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, type Row,
+  answerDialogs, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row,
 } from './helpers';
 
 interface BackupOutcome { result: BackupResult; verification: VerifyResult }
@@ -116,6 +116,24 @@ describe('backup and restore commands', () => {
     assert.ok(outcome);
     assert.equal(outcome.result.kind, 'offline-hive');
     assert.equal(outcome.verification.ok, true);
+  });
+
+  it('Cancel stops a running backup in the engine, quietly, and leaves nothing in the backup folder', async () => {
+    const api = await testApi();
+    // Every asynchronous VSS step stays pending for many polls: the backup runs long enough to be cancelled.
+    const { folder, rows } = await prepare({ ...threeNodes, asyncPendingPolls: 60 });
+    const before = api.notifications().length;
+    const running = vscode.commands.executeCommand('fcbackup.backup', findRow(rows, 'NODE1').element);
+    await waitFor('the backup to run', () => api.runningOperations().some((t) => t.startsWith('Backing up CLUSTER1')));
+    await waitFor('a VSS step in the log', () => api.logLines().some((l) => l.includes('IVssBackupComponents::')));
+    const started = Date.now();
+    assert.equal(api.cancelOperations(), 1);
+    assert.equal(await running, undefined);
+    assert.ok(Date.now() - started < 5000, `the cancelled backup took ${Date.now() - started} ms to stop`);
+    assert.ok(api.logLines().some((l) => l.includes('Back Up Cluster Configuration: cancelled.')));
+    assert.deepEqual(api.notifications().slice(before), [], 'a cancellation is not reported as an error');
+    assert.deepEqual(fs.existsSync(folder) ? fs.readdirSync(folder) : [], [], 'the cancelled backup left files behind');
+    assert.deepEqual(api.runningOperations(), []);
   });
 
   it('Verify Backup… finds a damaged file and the set loses its restore menus', async () => {
