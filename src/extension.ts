@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
   context.subscriptions.push(engine);
 
   const clusters = new ClusterTreeProvider({ engine, log, notifier, contextKeys, state: context.workspaceState, t });
-  const backups = new BackupsTreeProvider({ engine, log, contextKeys, t });
+  const backups = new BackupsTreeProvider({ engine, log, notifier, contextKeys, t });
   context.subscriptions.push(clusters, backups);
   context.subscriptions.push(
     vscode.window.createTreeView('fcbackup.clusters', { treeDataProvider: clusters, showCollapseAll: true }),

@@ -126,6 +126,8 @@ interface Preflight {
   otherNodes: string[];
   runningOtherNodes: string[];
   unqueryable: { node: string; error: string }[];
+  /** Whether the cluster's node list could be read (from this node or through the cluster's network name). */
+  membershipKnown: boolean;
   pending: RestoreJournal | null;
 }
 
@@ -139,7 +141,7 @@ function sameClusterName(a: string, b: string): boolean {
  * (it answers while any node runs) and must list this node.
  */
 async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet, params: RestoreParams, ctx: OperationContext):
-Promise<{ clusterName: string | null; nodes: string[] }> {
+Promise<{ clusterName: string | null; nodes: string[]; membershipKnown: boolean }> {
   const manifest = set.manifest;
   const setCluster = manifest.cluster.name;
   const setNames = `${setCluster ?? 'an unnamed cluster'} (node ${manifest.node})`;
@@ -158,7 +160,7 @@ Promise<{ clusterName: string | null; nodes: string[] }> {
       }
       ctx.logger.log('warn', `Restoring a set of ${setNames} on cluster ${here}, as explicitly allowed.`);
     }
-    return { clusterName: here, nodes };
+    return { clusterName: here, nodes, membershipKnown: true };
   }
   // The cluster service does not run here: ask the cluster through its network name.
   if (setCluster !== null) {
@@ -167,10 +169,10 @@ Promise<{ clusterName: string | null; nodes: string[] }> {
       const nodes = remote.nodes.map((n) => n.name);
       if (nodes.some((n) => sameComputerName(n, facts.machine))) {
         ctx.logger.log('info', `Cluster ${setCluster} answers through its network name and lists this node.`);
-        return { clusterName: remote.cluster?.name ?? setCluster, nodes };
+        return { clusterName: remote.cluster?.name ?? setCluster, nodes, membershipKnown: true };
       }
       if (!params.allowOtherCluster) refuse(`Cluster ${setCluster}, which made the set, does not list this node (${facts.machine}) as a member.`);
-      return { clusterName: null, nodes };
+      return { clusterName: null, nodes, membershipKnown: true };
     } catch (err) {
       if (err instanceof CancelledError) throw err;
       ctx.logger.log('info', `Cluster ${setCluster} cannot be reached by name (${describeError(err)}).`);
@@ -178,14 +180,14 @@ Promise<{ clusterName: string | null; nodes: string[] }> {
   }
   if (sameComputerName(manifest.node, facts.machine)) {
     ctx.logger.log('info', `The cluster service is not running here; the set was made on this node (${facts.machine}), so it is taken as this node's cluster.`);
-    return { clusterName: setCluster, nodes: [facts.machine] };
+    return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false };
   }
   if (!params.allowOtherCluster) {
     refuse(`The cluster service is not running on this node and ${setCluster ?? 'the set\'s cluster'} cannot be reached, ` +
       `so the set ${set.summary.name} (made on ${manifest.node}) cannot be confirmed to belong to this node's cluster.`);
   }
   ctx.logger.log('warn', `Restoring a set of ${setNames} that could not be matched to this node's cluster, as explicitly allowed.`);
-  return { clusterName: setCluster, nodes: [facts.machine] };
+  return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false };
 }
 
 /** The service is not stopped (running, starting, stopping, paused): it counts as running for the checks. */
@@ -193,7 +195,12 @@ function isActive(state: ServiceStateLabel): boolean {
   return state !== 'stopped' && state !== 'notInstalled';
 }
 
-async function preflight(params: RestoreParams, ctx: OperationContext, facts: LocalFacts): Promise<Preflight> {
+/**
+ * Everything a restore checks before it changes anything. The other nodes' services are
+ * queried for the plan and for an authoritative restore; a node restore does not need
+ * them (and should not wait for unreachable nodes).
+ */
+async function preflight(params: RestoreParams, ctx: OperationContext, facts: LocalFacts, queryOtherNodes: boolean): Promise<Preflight> {
   const pending = new JournalStore(facts.clusDbDir).read();
 
   ctx.progress('Verifying the backup set');
@@ -204,7 +211,7 @@ async function preflight(params: RestoreParams, ctx: OperationContext, facts: Lo
     `node ${m.node}, ${m.time}, ${m.files.length} file(s).`);
   throwIfCancelled(ctx.signal, 'The restore');
 
-  const { clusterName, nodes } = await identifyCluster(facts, set, params, ctx);
+  const { clusterName, nodes, membershipKnown } = await identifyCluster(facts, set, params, ctx);
 
   const localService = queryServiceState(localTarget(facts));
   ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${facts.machine} (this node): ${localService}.`);
@@ -217,7 +224,7 @@ async function preflight(params: RestoreParams, ctx: OperationContext, facts: Lo
   const otherNodes = nodes.filter((n) => !sameComputerName(n, facts.machine));
   const runningOtherNodes: string[] = [];
   const unqueryable: { node: string; error: string }[] = [];
-  for (const node of otherNodes) {
+  for (const node of queryOtherNodes ? otherNodes : []) {
     throwIfCancelled(ctx.signal, 'The restore');
     ctx.progress(`Querying ${CLUSTER_SERVICE_NAME} on ${node}`);
     try {
@@ -229,8 +236,14 @@ async function preflight(params: RestoreParams, ctx: OperationContext, facts: Lo
       unqueryable.push({ node, error: describeError(err) });
     }
   }
-  return { facts, set, clusterName, localService, otherNodes, runningOtherNodes, unqueryable, pending };
+  return { facts, set, clusterName, localService, otherNodes, runningOtherNodes, unqueryable, membershipKnown, pending };
 }
+
+const UNKNOWN_MEMBERSHIP = (pre: Preflight): string =>
+  `The cluster's nodes cannot be listed: the cluster service runs neither on ${pre.facts.machine} nor on any node that answers for ` +
+  `${pre.set.manifest.cluster.name ?? 'the cluster'}, so it cannot be confirmed that it is stopped on every other node. ` +
+  'Start the cluster service on one node (if need be with /forcequorum), then run the authoritative restore again and let it stop the ' +
+  'other nodes. Nothing was changed.';
 
 /** The refusals of design.md §5, before anything is touched. */
 function refuseIfUnsafe(params: RestoreParams, pre: Preflight): void {
@@ -241,6 +254,9 @@ function refuseIfUnsafe(params: RestoreParams, pre: Preflight): void {
       'restore this set as a node restore, or choose a VSS set. Nothing was changed.');
   }
   if (!params.authoritative) return;
+  if (!pre.membershipKnown) {
+    throw new EngineError('NODE_UNREACHABLE', UNKNOWN_MEMBERSHIP(pre));
+  }
   if (pre.unqueryable.length > 0) {
     throw new EngineError('NODE_UNREACHABLE',
       `An authoritative restore needs the cluster service stopped on every other node, but it cannot be queried on ` +
@@ -256,7 +272,7 @@ function refuseIfUnsafe(params: RestoreParams, pre: Preflight): void {
 // ---------------------------------------------------------------------------------
 // where each file of the set goes
 
-interface FilePlacement {
+export interface FilePlacement {
   target: string;
   source: string;
   sha256: string;
@@ -354,7 +370,7 @@ function readSavedWriterMetadata(xml: string): { method: WriterRestoreMethod; sc
 }
 
 /** The Cluster Database writer's components in the Backup Components Document (read again after PreRestore). */
-interface DocumentComponent {
+export interface DocumentComponent {
   ref: ComponentRef;
   restoreTarget: number;
   directedTargets: { source: string; destination: string; ranges: boolean }[];
@@ -430,7 +446,7 @@ async function checkWriterStatus(vss: VssBackupComponents, step: string, ctx: Op
  * case), or directed targets, which must stay inside the ClusDb folder. Alternate
  * locations are refused: they are for files that cannot go back to their place.
  */
-function applyWriterTargets(placements: FilePlacement[], components: DocumentComponent[], set: VerifiedBackupSet,
+export function applyWriterTargets(placements: FilePlacement[], components: DocumentComponent[], set: VerifiedBackupSet,
   liveClusDbDir: string, ctx: OperationContext): FilePlacement[] {
   const manifestComponents = set.manifest.components;
   const env = { ...process.env, SystemRoot: path.dirname(liveClusDbDir), windir: path.dirname(liveClusDbDir) };
@@ -485,7 +501,9 @@ function planSteps(params: RestoreParams, pre: Preflight, placements: FilePlacem
   steps.push(`Verify the backup set ${set.summary.name}: ${m.files.length} file(s) from ${m.node}, cluster ${m.cluster.name ?? '(unnamed)'}, made ${m.time} — passed.`);
   const stopOthers = params.authoritative ? pre.runningOtherNodes : [];
   if (params.authoritative) {
-    if (pre.unqueryable.length > 0) {
+    if (!pre.membershipKnown) {
+      steps.push(`Refused: ${UNKNOWN_MEMBERSHIP(pre).replace(/ Nothing was changed\.$/, '')}`);
+    } else if (pre.unqueryable.length > 0) {
       steps.push(`Refused: the cluster service cannot be queried on ${pre.unqueryable.map((u) => u.node).join(', ')}; every other node must be reachable.`);
     } else if (stopOthers.length > 0) {
       steps.push(params.stopOtherNodes
@@ -514,7 +532,7 @@ export async function planRestore(params: RestoreParams, ctx: OperationContext):
   checkParams(params);
   ensureElevated();
   const facts = await readLocalFacts(ctx);
-  const pre = await preflight(params, ctx, facts);
+  const pre = await preflight(params, ctx, facts, true);
   const placements = placeFiles(pre.set, facts.clusDbDir);
   return {
     set: pre.set.summary,
@@ -670,6 +688,14 @@ async function stopServices(store: JournalStore, journal: RestoreJournal, pre: P
     }
   }
   await stopServiceAndWait(localTarget(pre.facts), journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+  if (params.authoritative) {
+    // Nobody may have started a node in the meantime: every other node must be stopped now.
+    const running = pre.otherNodes.filter((node) => isActive(queryServiceState({ node, isLocal: false })));
+    if (running.length > 0) {
+      throw new EngineError('NODES_RUNNING',
+        `The cluster service was started again on ${running.join(', ')} while the restore was stopping the cluster. Stop it there and try again.`);
+    }
+  }
   store.advance(journal, 'servicesStopped');
 }
 
@@ -789,7 +815,7 @@ export async function restoreCluster(params: RestoreParams, ctx: OperationContex
     const recovered = await recoverWithJournal(clusDbDir, ctx, services);
 
     const facts = await readLocalFacts(ctx);
-    const pre = await preflight(params, ctx, facts);
+    const pre = await preflight(params, ctx, facts, params.authoritative);
     refuseIfUnsafe(params, pre);
     const placements = placeFiles(pre.set, facts.clusDbDir);
     enablePrivilege('SeRestorePrivilege');
@@ -853,6 +879,7 @@ async function runRestore(params: RestoreParams, pre: Preflight, placements: Fil
   // Committed: the cluster service runs here on the restored files. Start the other nodes only now.
   const safe = uncancellable(ctx);
   const problems = await startStoppedServices(journal, safe, services, false);
+  if (docs?.method.rebootRequired) problems.push(`The Cluster Database writer says ${pre.facts.machine} must be restarted to complete the restore.`);
   store.advance(journal, 'done');
   removeSafetyCopy(journal);
   store.remove();

@@ -11,6 +11,7 @@ import type { EngineHost } from './engineHost';
 import { describeError } from './errors';
 import type { Translate } from './format';
 import type { ExtensionLog } from './log';
+import type { Notifier } from './notifier';
 import { RefreshScheduler } from './refreshScheduler';
 import { readSettings } from './settings';
 import { toTreeItem } from './treeItems';
@@ -19,6 +20,7 @@ import { backupSetElements, itemModel, messageElement, type BackupSetElement, ty
 export interface BackupsTreeDeps {
   engine: EngineHost;
   log: ExtensionLog;
+  notifier: Notifier;
   contextKeys: ContextKeyStore;
   t: Translate;
 }
@@ -35,6 +37,7 @@ export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>
   private watcher: vscode.FileSystemWatcher | undefined;
   private watchedFolder: string | undefined;
   private everLoaded = false;
+  private lastNotifiedError: string | undefined;
 
   constructor(private readonly deps: BackupsTreeDeps) {
     this.scheduler = new RefreshScheduler(() => this.load(), {
@@ -120,12 +123,19 @@ export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>
       const listed = new Set(this.sets.map((s) => s.path));
       for (const path of [...this.verifications.keys()]) if (!listed.has(path)) this.verifications.delete(path);
       log.debug(`${this.sets.length} backup set(s) in ${folder}.`);
+      this.lastNotifiedError = undefined;
       contextKeys.set(ContextKeys.backupsState, this.sets.length > 0 ? 'sets' : 'empty');
     } catch (err) {
       this.sets = [];
       this.error = describeError(err);
       log.error(`Listing the backup sets in ${folder} failed: ${this.error.message}${this.error.apiDetail ? ` [${this.error.apiDetail}]` : ''}`);
       contextKeys.set(ContextKeys.backupsState, 'error');
+      // A periodic refresh that keeps failing the same way says so once.
+      if (this.lastNotifiedError !== this.error.message) {
+        this.lastNotifiedError = this.error.message;
+        this.deps.notifier.error(this.deps.t('Listing the backup sets failed: {0}', this.error.message),
+          [{ title: this.deps.t('Show Log'), run: () => log.show() }]);
+      }
     }
     this.changed.fire(undefined);
   }

@@ -11,9 +11,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sealManifest, type BackupManifest, type UnsealedManifest } from '../../src/engine/backupSet';
+import { makeContext } from '../../src/engine/context';
 import { EngineError } from '../../src/engine/errors';
 import { acquireOperationLock } from '../../src/engine/lock';
 import { planRestore, restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import { stopServiceAndWait } from '../../src/engine/serviceControl';
 import type { RestoreParams } from '../../src/protocol';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
 import type { ScenarioSpec } from '../support/scenario';
@@ -182,6 +184,14 @@ describe('restore refusals (simulator)', function () {
       // A node restore does not need the other nodes.
       await restoreCluster(node(f.setPath), recordingContext(), options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
+    });
+
+    it('authoritative: refused when the cluster\'s nodes cannot be listed (the cluster service runs nowhere)', async () => {
+      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      for (const n of f.nodes) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
+      await expectRefused(f, auth(f.setPath), 'NODE_UNREACHABLE', /The cluster's nodes cannot be listed: .*Start the cluster service on one node/);
+      const plan = await planRestore(auth(f.setPath), recordingContext());
+      assert.ok(plan.steps.some((step) => /^Refused: The cluster's nodes cannot be listed/.test(step)), plan.steps.join('\n'));
     });
 
     it('refused in a process that is not elevated', async () => {

@@ -168,7 +168,20 @@ async function main() {
     // The engine finds its target from the settings the tests write, never from this shell.
     delete process.env.FCBACKUP_SIMULATE;
     process.env.FCBACKUP_INTEGRATION_RESULTS = resultsFile;
-    server = await startServer(path.join(scratch, 'server'));
+    server = await startServer(path.join(scratch, 'server'), {
+      // A quiet workbench: no welcome page, chat or Git prompts around the tests and the screenshots.
+      userSettings: {
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'workbench.tips.enabled': false,
+        'chat.disableAIFeatures': true,
+        'git.enabled': false,
+        'git.openRepositoryInParentFolders': 'never',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'update.mode': 'none',
+      },
+    });
     log(`VS Code server on 127.0.0.1:${server.port} (pid ${server.pid}, log ${path.relative(root, server.logPath)})`);
 
     const suites = await runSuites(server, scratch, resultsFile);

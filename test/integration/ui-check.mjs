@@ -33,12 +33,6 @@ function prepareFolder(scratch) {
   fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
     'fcbackup.simulator.scenario': scenario,
     'fcbackup.backupFolder': backups,
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'chat.disableAIFeatures': true,
-    'git.enabled': false,
-    'git.openRepositoryInParentFolders': 'never',
   }, null, 2));
   return { folder, backups };
 }
@@ -130,6 +124,17 @@ export async function runUiCheck({ port, scratch }) {
       const item = page.locator('.part.activitybar .action-item a[aria-label^="Failover Cluster Backup"], .part.activitybar .action-item [aria-label^="Failover Cluster Backup"]').first();
       await item.waitFor({ state: 'visible', timeout: 30_000 });
       await item.click();
+      // A wider side bar, so the screenshot shows whole descriptions.
+      const sidebar = await page.locator('.part.sidebar').boundingBox();
+      if (sidebar) {
+        const x = sidebar.x + sidebar.width + 1;
+        const y = sidebar.y + sidebar.height / 2;
+        await page.mouse.move(x, y);
+        await page.mouse.down();
+        await page.mouse.move(x + 330, y, { steps: 5 });
+        await page.mouse.up();
+        await page.mouse.move(x + 600, y);
+      }
       rows = await waitUntil('the Failover Clusters rows', async () => {
         const r = await paneRows(page, 'Failover Clusters');
         return { ok: r.length >= EXPECTED_CLUSTER_ROWS.length, value: r, detail: JSON.stringify(r) };
@@ -164,6 +169,11 @@ export async function runUiCheck({ port, scratch }) {
     } catch (err) {
       record('Back Up Cluster Configuration from the command palette reports a verified backup', false, err.message);
     }
+    // The finished progress notification leaves the center a moment after the result arrives.
+    await waitUntil('the progress notification to close', async () => {
+      const texts = await notificationTexts(page);
+      return { ok: !texts.some((t) => t.startsWith('Backing up')), value: true, detail: JSON.stringify(texts) };
+    }, 10_000).catch(() => undefined);
     const treeShot = path.join(artifactsDir, 'failover-clusters-view.png');
     await page.screenshot({ path: treeShot });
     screenshots.push(treeShot);

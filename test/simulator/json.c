@@ -16,16 +16,30 @@ typedef struct parser {
     const char *p, *end, *start;
     uint32_t line;
     const char *line_start;
+    /* The last column computed on the current line, so that the columns of the values
+     * of one long line (a CLUSDB header) cost linear time, not quadratic. */
+    const char *col_line_start, *col_at;
+    uint32_t col;
     char *err;
     size_t errlen;
     int failed;
 } parser;
 
-static uint32_t column_of(const parser *ps, const char *at) {
+static uint32_t column_of(parser *ps, const char *at) {
     /* Columns count characters, not bytes: skip UTF-8 continuation bytes. */
     uint32_t col = 1;
-    for (const char *c = ps->line_start; c < at; c++)
+    const char *c = ps->line_start;
+    if (ps->col_line_start == ps->line_start && ps->col_at && ps->col_at <= at) {
+        c = ps->col_at;
+        col = ps->col;
+    }
+    for (; c < at; c++)
         if (((unsigned char)*c & 0xC0) != 0x80) col++;
+    if (at >= ps->line_start) {
+        ps->col_line_start = ps->line_start;
+        ps->col_at = at;
+        ps->col = col;
+    }
     return col;
 }
 

@@ -940,11 +940,38 @@ void sim_sleep_forever(void) {
     for (;;) sim_sleep_ms(3600u * 1000u);
 }
 
-/* A change signature of a file (to notice another process's writes cheaply). */
+/* A change signature of a file (to notice another process's writes cheaply). Times are
+ * in the platform's file time unit (100 ns on Windows, 1 ns elsewhere). */
 typedef struct file_sig {
     int exists;
-    uint64_t a, b, c;
+    uint64_t a, b, c, d;
+    uint64_t newest;          /* the latest of the file's write/change times */
 } file_sig;
+
+#ifdef _WIN32
+#define FILE_TIME_PER_SECOND 10000000ull
+static uint64_t filetime_u64(FILETIME t) {
+    return ((uint64_t)t.dwHighDateTime << 32) | t.dwLowDateTime;
+}
+#else
+#define FILE_TIME_PER_SECOND 1000000000ull
+static uint64_t timespec_u64(struct timespec t) {
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+#endif
+
+/* The wall clock in the unit and epoch of file times. */
+static uint64_t file_time_now(void) {
+#ifdef _WIN32
+    FILETIME now;
+    GetSystemTimeAsFileTime(&now);
+    return filetime_u64(now);
+#else
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return timespec_u64(now);
+#endif
+}
 
 static file_sig file_signature(const char *path) {
     file_sig s;
@@ -954,25 +981,38 @@ static file_sig file_signature(const char *path) {
     wchar_t *wp = wide_path(path);
     if (wp && GetFileAttributesExW(wp, GetFileExInfoStandard, &data)) {
         s.exists = 1;
-        s.a = ((uint64_t)data.ftLastWriteTime.dwHighDateTime << 32) | data.ftLastWriteTime.dwLowDateTime;
+        s.a = filetime_u64(data.ftLastWriteTime);
         s.b = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
-        s.c = ((uint64_t)data.ftCreationTime.dwHighDateTime << 32) | data.ftCreationTime.dwLowDateTime;
+        s.c = filetime_u64(data.ftCreationTime);
+        s.d = data.dwFileAttributes;
+        s.newest = s.a > s.c ? s.a : s.c;
     }
     free(wp);
 #else
     struct stat st;
     if (stat(path, &st) == 0) {
         s.exists = 1;
-        s.a = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+        s.a = timespec_u64(st.st_mtim);
         s.b = (uint64_t)st.st_size;
         s.c = (uint64_t)st.st_ino;  /* every atomic rewrite is a new inode */
+        s.d = timespec_u64(st.st_ctim);   /* cannot be set back, unlike the mtime */
+        s.newest = s.a > s.d ? s.a : s.d;
     }
 #endif
     return s;
 }
 
 static int sig_eq(file_sig x, file_sig y) {
-    return x.exists == y.exists && x.a == y.a && x.b == y.b && x.c == y.c;
+    return x.exists == y.exists && x.a == y.a && x.b == y.b && x.c == y.c && x.d == y.d;
+}
+
+/* File systems store write times coarsely (a clock tick of up to ~16 ms; 2 s on FAT),
+ * so two writes close together can leave the same signature. A signature proves the
+ * bytes unchanged only when the file's last write was this long before it was read. */
+#define FILE_TIME_SETTLED (2ull * FILE_TIME_PER_SECOND)
+
+static int sig_settled(file_sig s, uint64_t read_at) {
+    return !s.exists || s.newest + FILE_TIME_SETTLED < read_at;
 }
 
 /* Reads a whole (small) file; NULL with errno set on failure. */
@@ -1101,6 +1141,97 @@ static uint64_t fnv1a(const void *data, size_t len, uint64_t h) {
     return h;
 }
 #define FNV_OFFSET 0xcbf29ce484222325ull
+
+/* ---- name lookup ----
+ * Node and member names are found through a hash table (ASCII letters folded, as
+ * sim_utf8_eq_name compares), so a per-node call costs the same with 1024 nodes as
+ * with 4. Without a table (allocation failed) a lookup scans the list instead. */
+
+typedef const char *(*name_at_fn)(const void *list, uint32_t i);
+
+typedef struct name_slot {
+    uint32_t first, last;     /* 1 + the position of the first and last entry so named; 0: empty */
+} name_slot;
+
+typedef struct name_index {
+    name_slot *slots;
+    uint32_t mask;            /* slot count - 1, a power of two */
+    uint32_t count;
+    name_at_fn name_at;
+    const void *list;
+} name_index;
+
+static uint64_t name_hash(const char *s) {
+    uint64_t h = FNV_OFFSET;
+    for (; *s; s++) {
+        h ^= (unsigned char)ascii_lower((unsigned char)*s);
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* The slot holding `name`, or the empty one where it belongs. */
+static name_slot *name_index_slot(const name_index *ix, const char *name) {
+    uint32_t i = (uint32_t)name_hash(name) & ix->mask;
+    while (ix->slots[i].first && !sim_utf8_eq_name(ix->name_at(ix->list, ix->slots[i].first - 1), name)) i = (i + 1) & ix->mask;
+    return &ix->slots[i];
+}
+
+static void name_index_free(name_index *ix) {
+    free(ix->slots);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* Indexes list[0..count) (the list must stay in place while the index is used). */
+static void name_index_build(name_index *ix, const void *list, uint32_t count, name_at_fn name_at) {
+    name_index_free(ix);
+    ix->list = list;
+    ix->count = count;
+    ix->name_at = name_at;
+    uint32_t cap = 16;
+    while (cap < 2 * count) cap <<= 1;
+    ix->slots = (name_slot *)calloc(cap, sizeof *ix->slots);
+    if (!ix->slots) return;
+    ix->mask = cap - 1;
+    for (uint32_t i = 0; i < count; i++) {
+        name_slot *slot = name_index_slot(ix, name_at(list, i));
+        if (!slot->first) slot->first = i + 1;
+        slot->last = i + 1;
+    }
+}
+
+/* 1 + the position of the first entry named `name` (0: none); *last likewise for the last. */
+static uint32_t name_index_find(const name_index *ix, const char *name, uint32_t *last) {
+    name_slot found = { 0, 0 };
+    if (name && ix->slots) {
+        found = *name_index_slot(ix, name);
+    } else if (name) {
+        for (uint32_t i = 0; i < ix->count; i++) {
+            if (!sim_utf8_eq_name(ix->name_at(ix->list, i), name)) continue;
+            if (!found.first) found.first = i + 1;
+            found.last = i + 1;
+        }
+    }
+    if (last) *last = found.last;
+    return found.first;
+}
+
+static const char *scenario_node_name(const void *list, uint32_t i) {
+    return ((const sim_scenario *)list)->nodes[i].name;
+}
+
+static const char *member_name_at(const void *list, uint32_t i) {
+    return ((char *const *)list)[i];
+}
+
+static name_index g_node_index;        /* g_scenario's nodes */
+static name_index g_member_index;      /* g_members */
+
+/* The scenario node named `name` (indexed by ix), or NULL. */
+static sim_node *indexed_node(sim_scenario *sc, const name_index *ix, const char *name) {
+    uint32_t pos = name_index_find(ix, name, NULL);
+    return pos ? &sc->nodes[pos - 1] : NULL;
+}
 
 /* ---- validation helpers ---- */
 
@@ -1780,51 +1911,67 @@ static void members_free(void) {
     free(g_members);
     g_members = NULL;
     g_member_count = 0;
+    name_index_free(&g_member_index);
 }
 
-static int members_set_from_scenario(const sim_scenario *sc) {
+/* Makes names[0..count) (malloc'd, taken over) the member list. */
+static void members_set(char **names, uint32_t count) {
     members_free();
-    if (!sc->node_count) return 0;
-    g_members = (char **)calloc(sc->node_count, sizeof *g_members);
-    if (!g_members) return -1;
-    for (uint32_t i = 0; i < sc->node_count; i++) {
-        size_t n = strlen(sc->nodes[i].name);
-        g_members[i] = (char *)malloc(n + 1);
-        if (!g_members[i]) return -1;
-        memcpy(g_members[i], sc->nodes[i].name, n + 1);
-        g_member_count = i + 1;
-    }
-    return 0;
+    g_members = names;
+    g_member_count = count;
+    name_index_build(&g_member_index, g_members, g_member_count, member_name_at);
 }
 
-/* Reads the first line of the live CLUSDB; 0 when it is a valid header. */
-static int read_clusdb_header(const char *path, char *cluster, size_t cluster_cap, char ***names, uint32_t *count) {
+static void members_set_from_scenario(const sim_scenario *sc) {
+    members_free();
+    if (!sc->node_count) return;
+    char **names = (char **)calloc(sc->node_count, sizeof *names);
+    uint32_t count = 0;
+    for (uint32_t i = 0; names && i < sc->node_count; i++) {
+        size_t n = strlen(sc->nodes[i].name);
+        names[i] = (char *)malloc(n + 1);
+        if (!names[i]) break;
+        memcpy(names[i], sc->nodes[i].name, n + 1);
+        count = i + 1;
+    }
+    members_set(names, count);
+}
+
+/* Reads the first line of a file into *line (without its '\n'); *complete says whether a
+ * '\n' ended it. 0 when the file could be opened. */
+static int read_first_line(const char *path, json_buf *line, int *complete) {
+    memset(line, 0, sizeof *line);
+    *complete = 0;
     FILE *f = sim_fopen(path, "rb");
     if (!f) return -1;
-    json_buf b;
-    memset(&b, 0, sizeof b);
     char chunk[4096];
-    int done = 0;
-    while (!done) {
+    while (!*complete) {
         size_t n = fread(chunk, 1, sizeof chunk, f);
         if (n == 0) break;
         char *nl = (char *)memchr(chunk, '\n', n);
         if (nl) {
             n = (size_t)(nl - chunk);
-            done = 1;
+            *complete = 1;
         }
-        json_buf_append(&b, chunk, n);
-        if (b.len > (64u << 20)) break;
+        json_buf_append(line, chunk, n);
+        if (line->len > (64u << 20)) break;
     }
     fclose(f);
+    if (line->failed) *complete = 0;
+    return 0;
+}
+
+static int is_header_line(const json_buf *line, int complete) {
     size_t ml = strlen(SIM_CLUSDB_HEADER_MAGIC);
-    if (!done || b.failed || b.len < ml || strncmp(b.data, SIM_CLUSDB_HEADER_MAGIC, ml) != 0) {
-        json_buf_free(&b);
-        return -1;
-    }
+    return complete && line->len >= ml && strncmp(line->data, SIM_CLUSDB_HEADER_MAGIC, ml) == 0;
+}
+
+/* Parses a CLUSDB header line; 0 when it is a valid header. */
+static int parse_clusdb_header(const json_buf *line, int complete, char *cluster, size_t cluster_cap, char ***names, uint32_t *count) {
+    if (!is_header_line(line, complete)) return -1;
+    size_t ml = strlen(SIM_CLUSDB_HEADER_MAGIC);
     char err[256];
-    json_value *root = json_parse(b.data + ml, b.len - ml, err, sizeof err);
-    json_buf_free(&b);
+    json_value *root = json_parse(line->data + ml, line->len - ml, err, sizeof err);
     if (!root) return -1;
     const json_value *cl = json_get(root, "cluster");
     const json_value *nodes = json_get(root, "nodes");
@@ -1861,27 +2008,68 @@ static int read_clusdb_header(const char *path, char *cluster, size_t cluster_ca
     return rc;
 }
 
+/* The live CLUSDB's first line as last read, for sim_reload_clusdb to notice that
+ * nothing changed without parsing it again. */
+static struct {
+    int valid;                /* describes the current scenario's CLUSDB and the members in effect */
+    file_sig sig;             /* the file's signature when it was read */
+    int settled;              /* that signature alone proves the bytes unchanged (see sig_settled) */
+    int opened, complete;     /* the file could be opened; a '\n' ended the line */
+    json_buf line;
+} g_clusdb;
+
+static void clusdb_cache_clear(void) {
+    json_buf_free(&g_clusdb.line);
+    memset(&g_clusdb, 0, sizeof g_clusdb);
+}
+
+static int clusdb_line_same(int opened, const json_buf *line, int complete) {
+    return g_clusdb.valid && g_clusdb.opened == opened && g_clusdb.complete == complete && g_clusdb.line.len == line->len &&
+           (line->len == 0 || memcmp(g_clusdb.line.data, line->data, line->len) == 0);
+}
+
+/* The members and the cluster name come from the live CLUSDB header every time this
+ * is called. The header is parsed again only when its bytes changed: an unchanged
+ * file signature (settled) skips reading it, unchanged bytes skip parsing them. */
 void sim_reload_clusdb(void) {
     sim_lock();
     sim_scenario *sc = g_scenario;
-    if (sc) {
-        char *path = sim_path_join(sc->clusdb_dir, "CLUSDB");
-        char cluster[512];
-        char **names = NULL;
-        uint32_t count = 0;
-        if (path && read_clusdb_header(path, cluster, sizeof cluster, &names, &count) == 0) {
-            members_free();
-            g_members = names;
-            g_member_count = count;
-            copy_str(sc->cluster_name, sizeof sc->cluster_name, cluster);
-        } else {
-            /* No readable header (no CLUSDB file, or not one the simulator wrote): the
-             * scenario's own cluster name and nodes apply. */
-            members_set_from_scenario(sc);
-            copy_str(sc->cluster_name, sizeof sc->cluster_name, g_scenario_cluster);
+    char *path = sc ? sim_path_join(sc->clusdb_dir, "CLUSDB") : NULL;
+    if (sc && !path) {
+        clusdb_cache_clear();
+        members_set_from_scenario(sc);
+        copy_str(sc->cluster_name, sizeof sc->cluster_name, g_scenario_cluster);
+    } else if (sc) {
+        uint64_t read_at = file_time_now();
+        file_sig sig = file_signature(path);
+        if (!(g_clusdb.valid && g_clusdb.settled && sig_eq(sig, g_clusdb.sig))) {
+            json_buf line;
+            int complete;
+            int opened = read_first_line(path, &line, &complete) == 0;
+            if (!clusdb_line_same(opened, &line, complete)) {
+                char cluster[512];
+                char **names = NULL;
+                uint32_t count = 0;
+                if (opened && parse_clusdb_header(&line, complete, cluster, sizeof cluster, &names, &count) == 0) {
+                    members_set(names, count);
+                    copy_str(sc->cluster_name, sizeof sc->cluster_name, cluster);
+                } else {
+                    /* No readable header (no CLUSDB file, or not one the simulator wrote): the
+                     * scenario's own cluster name and nodes apply. */
+                    members_set_from_scenario(sc);
+                    copy_str(sc->cluster_name, sizeof sc->cluster_name, g_scenario_cluster);
+                }
+            }
+            clusdb_cache_clear();
+            g_clusdb.valid = !line.failed;
+            g_clusdb.sig = sig;
+            g_clusdb.settled = sig_settled(sig, read_at);
+            g_clusdb.opened = opened;
+            g_clusdb.complete = complete;
+            g_clusdb.line = line;
         }
-        free(path);
     }
+    free(path);
     sim_unlock();
 }
 
@@ -1893,10 +2081,12 @@ const char *sim_member_name(uint32_t i) {
     return i < g_member_count ? g_members[i] : NULL;
 }
 
+uint32_t sim_member_find(const char *utf8, uint32_t *last) {
+    return name_index_find(&g_member_index, utf8, last);
+}
+
 int sim_is_member(const char *utf8) {
-    for (uint32_t i = 0; i < g_member_count; i++)
-        if (sim_utf8_eq_name(g_members[i], utf8)) return 1;
-    return 0;
+    return sim_member_find(utf8, NULL) != 0;
 }
 
 /* ---- nodes ---- */
@@ -1927,8 +2117,8 @@ sim_node *sim_find_node_utf8(const char *name) {
     if (!sc) return NULL;
     if (!name || !*name) return sim_local_node();
     name = sim_strip_unc(name);
-    for (uint32_t i = 0; i < sc->node_count; i++)
-        if (sim_utf8_eq_name(sc->nodes[i].name, name)) return &sc->nodes[i];
+    sim_node *n = indexed_node(sc, &g_node_index, name);
+    if (n) return n;
     if (sim_utf8_eq_name(sc->machine, name)) return sim_local_node();
     return NULL;
 }
@@ -2007,7 +2197,7 @@ void sim_state_save(void) {
 }
 
 /* Applies a state file to sc; 1 when it belonged to this scenario (same hash). */
-static int state_apply(sim_scenario *sc, sim_node *machine, const char *path, uint64_t hash) {
+static int state_apply(sim_scenario *sc, const name_index *nodes, sim_node *machine, const char *path, uint64_t hash) {
     size_t len;
     int too_big;
     char *text = read_file(path, 64u << 20, &len, &too_big);
@@ -2029,9 +2219,7 @@ static int state_apply(sim_scenario *sc, sim_node *machine, const char *path, ui
             const json_value *cp = json_get(e, "checkpoint");
             uint32_t st;
             if (!svc || svc->type != JSON_STRING || !service_state_value(svc->string, &st)) continue;
-            sim_node *n = NULL;
-            for (uint32_t k = 0; k < sc->node_count && !n; k++)
-                if (sim_utf8_eq_name(sc->nodes[k].name, services->keys[i])) n = &sc->nodes[k];
+            sim_node *n = indexed_node(sc, nodes, services->keys[i]);
             if (!n && sc->local_node < 0 && sim_utf8_eq_name(machine->name, services->keys[i])) n = machine;
             if (!n || n->service_state == SIM_SVC_NOT_INSTALLED) continue;
             n->service_state = st;
@@ -2049,7 +2237,7 @@ void sim_state_refresh(void) {
     if (sc) {
         file_sig s = file_signature(g_state_path);
         if (!sig_eq(s, g_state_sig)) {
-            if (s.exists) state_apply(sc, &g_machine_node, g_state_path, g_scenario_hash);
+            if (s.exists) state_apply(sc, &g_node_index, &g_machine_node, g_state_path, g_scenario_hash);
             g_state_sig = s;
             update_derived(sc);
         }

@@ -136,6 +136,31 @@ describe('backup and restore commands', () => {
     assert.deepEqual(api.runningOperations(), []);
   });
 
+  it('Reveal Backup Folder offers the server-side folder, and says when there is none yet', async () => {
+    const api = await testApi();
+    const { folder } = await prepare();
+    let before = api.notifications().length;
+    await vscode.commands.executeCommand('fcbackup.revealBackupFolder');
+    let shown = api.notifications().slice(before);
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0]!.severity, 'error');
+    assert.match(shown[0]!.message, /does not exist yet; it is created by the first backup/);
+
+    fs.mkdirSync(folder, { recursive: true });
+    before = api.notifications().length;
+    await vscode.commands.executeCommand('fcbackup.revealBackupFolder');
+    shown = api.notifications().slice(before);
+    if (vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop) {
+      // A local desktop window opens the OS file manager: nothing to report.
+      assert.deepEqual(shown, []);
+    } else {
+      // The folder is on the server, outside the opened folder.
+      assert.equal(shown.length, 1, JSON.stringify(shown));
+      assert.ok(shown[0]!.message.startsWith(folder), shown[0]!.message);
+      assert.deepEqual(shown[0]!.actions, ['Open in New Window', 'Copy Path']);
+    }
+  });
+
   it('Verify Backup… finds a damaged file and the set loses its restore menus', async () => {
     const api = await testApi();
     const { rows } = await prepare();
