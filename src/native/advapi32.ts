@@ -19,6 +19,7 @@ const TOKEN_ELEVATION_CLASS = 20;
 const SE_PRIVILEGE_ENABLED = 0x2;
 const ERROR_SUCCESS = 0;
 const ERROR_NOT_ALL_ASSIGNED = 1300;
+const ERROR_GEN_FAILURE = 31;
 
 export const SC_MANAGER_CONNECT = 0x1;
 export const SERVICE_QUERY_STATUS = 0x4;
@@ -95,8 +96,11 @@ function lastError(): number {
 
 function failWithLastError(api: string, detail?: string): never {
   const code = lastError();
-  // A failing call that left no error code is still a failure; report it as such rather than "success".
-  throw new Win32Error(api, code === ERROR_SUCCESS ? 0x1f /* ERROR_GEN_FAILURE */ : code, detail);
+  if (code === ERROR_SUCCESS) {
+    // A failing call that left no error code is still a failure; report it as one rather than as "success".
+    throw new Win32Error(api, ERROR_GEN_FAILURE, `${detail ? `${detail}; ` : ''}the call failed without setting a last-error code`);
+  }
+  throw new Win32Error(api, code, detail);
 }
 
 // ---- the process token ----

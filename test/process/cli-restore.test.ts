@@ -166,6 +166,17 @@ describe('fcbackup restore', function () {
     assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
   });
 
+  it('on a terminal: asks nothing when the plan is refused (a node cannot be queried), exit 1', async () => {
+    const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] },
+      { lockFolder, liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+    const io = terminal([true, true]);
+    assert.equal(await runCli(['restore', f.setPath, '--authoritative', '--simulate', f.scenario.path], { io, env: env() }), 1);
+    assert.deepEqual(io.questions, []);
+    assert.match(io.err.join('\n'), /^fcbackup: the cluster service cannot be queried on NODE3; every other node must be reachable\. Nothing was changed\.$/m);
+    useScenario(f.scenario.path);
+    assertSameFiles(liveFiles(f.clusDb), f.before, 'nothing was changed');
+  });
+
   it('on a terminal: a declined confirmation changes nothing (exit 130)', async () => {
     const f = await prepare({}, { lockFolder });
     const io = terminal([false]);

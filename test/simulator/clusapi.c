@@ -399,12 +399,11 @@ SIMAPI HNODE_T SIMCALL OpenClusterNode(HCLUSTER_T hCluster, const WCHAR_T *lpszN
     char member[512] = "";
     sim_lock();
     sim_reload_clusdb();
-    for (uint32_t i = 0; i < sim_member_count(); i++) {
-        if (sim_utf8_eq_name(sim_member_name(i), name)) {
-            size_t n = strlen(sim_member_name(i));
-            if (n < sizeof member) memcpy(member, sim_member_name(i), n + 1);
-            break;
-        }
+    uint32_t pos = sim_member_find(name, NULL);
+    if (pos) {
+        const char *m = sim_member_name(pos - 1);
+        size_t n = strlen(m);
+        if (n < sizeof member) memcpy(member, m, n + 1);
     }
     if (!member[0]) {
         err = SIM_ERROR_CLUSTER_NODE_NOT_FOUND;
@@ -484,8 +483,7 @@ SIMAPI DWORD_T SIMCALL GetClusterNodeId(HNODE_T hNode, WCHAR_T *lpszNodeId, DWOR
             } else {
                 /* A member the scenario does not describe: its position in CLUSDB. */
                 uint32_t pos = 0;
-                for (uint32_t i = 0; i < sim_member_count(); i++)
-                    if (sim_utf8_eq_name(sim_member_name(i), nh->name)) pos = i + 1;
+                sim_member_find(nh->name, &pos);
                 snprintf(id, sizeof id, "%u", pos);
             }
         }

@@ -152,7 +152,8 @@ typedef struct sim_scenario {
 sim_scenario *sim_scenario_get(void);
 /* Write the mutable part (service states) to the state file beside the scenario. */
 void sim_state_save(void);
-/* Re-read the cluster identity from the live CLUSDB header (after a restore). */
+/* Re-read the cluster identity from the live CLUSDB header (after a restore); the
+ * header is parsed again only when its bytes changed. */
 void sim_reload_clusdb(void);
 /* Find a node by name (case-insensitive ASCII, exact otherwise); NULL name = local node. */
 sim_node *sim_find_node(const WCHAR_T *name);
@@ -295,6 +296,9 @@ int sim_is_local_name(const char *utf8);          /* NULL, "", the machine name 
 uint32_t sim_member_count(void);
 const char *sim_member_name(uint32_t i);
 int sim_is_member(const char *utf8);
+/* 1 + the position of the first member named utf8 (ASCII case ignored), 0 when none;
+ * *last (may be NULL) gets 1 + the position of the last one so named. */
+uint32_t sim_member_find(const char *utf8, uint32_t *last);
 /* Re-read the persisted service states when another process changed them. */
 void sim_state_refresh(void);
 /* Rewrite the live ClusDb files with different filler (same sizes; CLUSDB keeps its

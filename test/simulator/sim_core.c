@@ -2024,7 +2024,7 @@ static void clusdb_cache_clear(void) {
 }
 
 static int clusdb_line_same(int opened, const json_buf *line, int complete) {
-    return g_clusdb.valid && g_clusdb.opened == opened && g_clusdb.complete == complete && g_clusdb.line.len == line->len &&
+    return g_clusdb.valid && !line->failed && g_clusdb.opened == opened && g_clusdb.complete == complete && g_clusdb.line.len == line->len &&
            (line->len == 0 || memcmp(g_clusdb.line.data, line->data, line->len) == 0);
 }
 
@@ -2356,15 +2356,20 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
      * a missing one or one written for a different text starts afresh. */
     char state_path[sizeof g_state_path];
     snprintf(state_path, sizeof state_path, "%s.state.json", sc->path);
-    int continued = sim_file_exists(state_path) && state_apply(sc, &machine, state_path, hash);
+    name_index nodes;
+    memset(&nodes, 0, sizeof nodes);
+    name_index_build(&nodes, sc, sc->node_count, scenario_node_name);
+    int continued = sim_file_exists(state_path) && state_apply(sc, &nodes, &machine, state_path, hash);
     int recreate = !continued && sim_file_exists(state_path);
     if (sim_mkdirs(sc->system_root) != 0) {
         snprintf(err, errlen, "cannot create the folder %.700s: %s", sc->system_root, strerror(errno));
+        name_index_free(&nodes);
         free(sc);
         free(faults);
         return 4;
     }
     if (create_clusdb_files(sc, recreate, 0, err, errlen) != 0) {
+        name_index_free(&nodes);
         free(sc);
         free(faults);
         return 4;
@@ -2374,6 +2379,9 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
     sim_lock();
     free(g_scenario);
     g_scenario = sc;
+    name_index_free(&g_node_index);
+    g_node_index = nodes;
+    clusdb_cache_clear();
     g_machine_node = machine;
     copy_str(g_scenario_cluster, sizeof g_scenario_cluster, sc->cluster_name);
     g_scenario_hash = hash;

@@ -81,6 +81,12 @@ export const command: CliCommand = {
     for (const line of formatPlan(plan)) say(ctx, line);
 
     if (!yes) {
+      // Do not ask a person to confirm what the engine will refuse anyway.
+      const refusal = plan.steps.find((step) => step.startsWith('Refused: '));
+      if (refusal) {
+        ctx.io.stderr(`fcbackup: ${refusal.slice('Refused: '.length)} Nothing was changed.`);
+        return ExitCode.failed;
+      }
       if (authoritative && plan.runningOtherNodes.length > 0 && !stopOtherNodes && plan.unqueryableNodes.length === 0) {
         stopOtherNodes = await ctx.io.confirm(
           `The cluster service runs on ${plan.runningOtherNodes.join(', ')}. Stop it there for the authoritative restore?`);
