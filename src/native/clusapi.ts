@@ -153,8 +153,11 @@ export const MAX_NAME_CCH = MAX_WIDE_STRING_CCH + 1;
 /** The buffer size for the next attempt after ERROR_MORE_DATA: what the API asked for, plus the NUL. */
 function grownCch(api: string, current: number, reported: number | undefined): number {
   // The API reports the length it needs without the NUL (MS "Data Size Conventions"); if it
-  // reports nothing useful, double instead so the loop always makes progress.
-  const wanted = reported !== undefined && reported + 1 > current ? reported + 1 : current * 2;
+  // reports nothing useful, double instead so the loop always makes progress. A report equal
+  // to the capacity offered is ambiguous (exactly one WCHAR short, or the input left
+  // unchanged, which is not confirmed for every clusapi call): doubling covers both, where
+  // `current + 1` would grow by one WCHAR per call (one RPC each) in the second case.
+  const wanted = reported !== undefined && reported > current ? reported + 1 : current * 2;
   if (wanted > MAX_NAME_CCH) {
     throw new Win32Error(api, ERROR_MORE_DATA, `the value is longer than ${MAX_NAME_CCH - 1} characters`);
   }

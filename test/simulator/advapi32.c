@@ -142,12 +142,19 @@ static uint32_t get_u32(const uint8_t *p) {
     return v;
 }
 
+/* A LUID (8 bytes: the low part, then a high part of 0), and LUID_AND_ATTRIBUTES (12 bytes). */
+static void put_luid(uint8_t *p, uint32_t luid) {
+    put_u32(p, luid);
+    put_u32(p + 4, 0);
+}
+
+static void put_luid_and_attributes(uint8_t *p, uint32_t luid, uint32_t attributes) {
+    put_luid(p, luid);
+    put_u32(p + 8, attributes);
+}
+
 SIMAPI BOOL_T SIMCALL OpenProcessToken(void *ProcessHandle, DWORD_T DesiredAccess, void **TokenHandle) {
-    uint32_t code;
-    if (sim_fault("OpenProcessToken", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("OpenProcessToken", NULL)) return 0;
     if (ProcessHandle != PSEUDO_PROCESS_HANDLE) {
         /* Only this process exists in the simulation. */
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
@@ -157,11 +164,8 @@ SIMAPI BOOL_T SIMCALL OpenProcessToken(void *ProcessHandle, DWORD_T DesiredAcces
         sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
         return 0;
     }
-    token_handle *t = (token_handle *)sim_handle_new(SIM_LEAK_TOKEN, sizeof(token_handle));
-    if (!t) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return 0;
-    }
+    token_handle *t = (token_handle *)sim_handle_open(0, SIM_LEAK_TOKEN, sizeof(token_handle));
+    if (!t) return 0;
     uint32_t access = DesiredAccess;
     if (access & (GENERIC_ALL | MAXIMUM_ALLOWED)) access |= TOKEN_VALID_ACCESS;
     if (access & GENERIC_READ) access |= TOKEN_QUERY;
@@ -173,11 +177,7 @@ SIMAPI BOOL_T SIMCALL OpenProcessToken(void *ProcessHandle, DWORD_T DesiredAcces
 
 SIMAPI BOOL_T SIMCALL GetTokenInformation(void *TokenHandle, uint32_t TokenInformationClass, void *TokenInformation,
                                           DWORD_T TokenInformationLength, DWORD_T *ReturnLength) {
-    uint32_t code;
-    if (sim_fault("GetTokenInformation", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("GetTokenInformation", NULL)) return 0;
     token_handle *t = (token_handle *)sim_handle_get(TokenHandle, SIM_LEAK_TOKEN);
     if (!t) {
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
@@ -207,10 +207,7 @@ SIMAPI BOOL_T SIMCALL GetTokenInformation(void *TokenHandle, uint32_t TokenInfor
         uint32_t count = 0;
         for (size_t i = 0; i < PRIVILEGE_COUNT; i++) {
             if (!g_privs[i].held) continue;
-            uint8_t *e = out + 4 + 12 * count;
-            put_u32(e, PRIVILEGES[i].luid);
-            put_u32(e + 4, 0);
-            put_u32(e + 8, g_privs[i].attributes);
+            put_luid_and_attributes(out + 4 + 12 * count, PRIVILEGES[i].luid, g_privs[i].attributes);
             count++;
         }
         put_u32(out, count);
@@ -233,11 +230,7 @@ SIMAPI BOOL_T SIMCALL GetTokenInformation(void *TokenHandle, uint32_t TokenInfor
 }
 
 SIMAPI BOOL_T SIMCALL LookupPrivilegeValueW(const WCHAR_T *lpSystemName, const WCHAR_T *lpName, void *lpLuid) {
-    uint32_t code;
-    if (sim_fault("LookupPrivilegeValueW", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("LookupPrivilegeValueW", NULL)) return 0;
     if (!lpName || !lpLuid) {
         sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
         return 0;
@@ -256,9 +249,7 @@ SIMAPI BOOL_T SIMCALL LookupPrivilegeValueW(const WCHAR_T *lpSystemName, const W
     }
     for (size_t i = 0; i < PRIVILEGE_COUNT; i++) {
         if (sim_wcs_eq_utf8(lpName, PRIVILEGES[i].name, 1)) {
-            uint8_t *luid = (uint8_t *)lpLuid;
-            put_u32(luid, PRIVILEGES[i].luid);
-            put_u32(luid + 4, 0);
+            put_luid((uint8_t *)lpLuid, PRIVILEGES[i].luid);
             return 1;
         }
     }
@@ -268,11 +259,7 @@ SIMAPI BOOL_T SIMCALL LookupPrivilegeValueW(const WCHAR_T *lpSystemName, const W
 
 SIMAPI BOOL_T SIMCALL AdjustTokenPrivileges(void *TokenHandle, BOOL_T DisableAllPrivileges, const void *NewState, DWORD_T BufferLength,
                                             void *PreviousState, DWORD_T *ReturnLength) {
-    uint32_t code;
-    if (sim_fault("AdjustTokenPrivileges", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("AdjustTokenPrivileges", NULL)) return 0;
     token_handle *t = (token_handle *)sim_handle_get(TokenHandle, SIM_LEAK_TOKEN);
     if (!t) {
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
@@ -340,9 +327,7 @@ SIMAPI BOOL_T SIMCALL AdjustTokenPrivileges(void *TokenHandle, BOOL_T DisableAll
         uint32_t k = 0;
         for (size_t i = 0; i < PRIVILEGE_COUNT; i++) {
             if (next[i].held == g_privs[i].held && next[i].attributes == g_privs[i].attributes) continue;
-            put_u32(out + 4 + 12 * k, PRIVILEGES[i].luid);
-            put_u32(out + 8 + 12 * k, 0);
-            put_u32(out + 12 + 12 * k, g_privs[i].attributes);
+            put_luid_and_attributes(out + 4 + 12 * k, PRIVILEGES[i].luid, g_privs[i].attributes);
             k++;
         }
         put_u32(out, k);
@@ -448,28 +433,15 @@ SIMAPI void *SIMCALL OpenSCManagerW(const WCHAR_T *lpMachineName, const WCHAR_T 
     if (n) memcpy(node, n->name, sizeof node);
     sim_unlock();
 
-    uint32_t code;
-    const char *detail = node[0] ? node : sim_strip_unc(machine);
-    if (sim_fault_ex("OpenSCManagerW", detail, &code)) {
-        free(machine);
-        sim_set_last_error(code);
-        return NULL;
-    }
+    int failed = sim_fault_last_error("OpenSCManagerW", node[0] ? node : sim_strip_unc(machine));
     free(machine);
+    if (failed) return NULL;
     if (!err && lpDatabaseName && lpDatabaseName[0] && !sim_wcs_eq_utf8(lpDatabaseName, "ServicesActive", 1))
         err = SIM_ERROR_DATABASE_DOES_NOT_EXIST;
     if (!err && n && !n->reachable) err = SIM_RPC_S_SERVER_UNAVAILABLE;
     if (!err && !sc->elevated) err = SIM_ERROR_ACCESS_DENIED;
-    if (err) {
-        sim_set_last_error(err);
-        return NULL;
-    }
-    scm_handle *h = (scm_handle *)sim_handle_new(SIM_LEAK_SCM, sizeof(scm_handle));
-    if (!h) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
-    memcpy(h->node, node, sizeof node);
+    scm_handle *h = (scm_handle *)sim_handle_open(err, SIM_LEAK_SCM, sizeof(scm_handle));
+    if (h) memcpy(h->node, node, sizeof node);
     return h;
 }
 
@@ -490,14 +462,27 @@ static int handle_node(const void *h, char *node, size_t cap) {
     return ok;
 }
 
+/* The fault check of a call on an SCM or service handle, logged with the machine the
+ * handle reaches and, for ControlService, the control ("ControlService:NODE2:1"). */
+static int scm_call_fault(const char *fn, const void *h, const DWORD_T *control) {
+    char node[512] = "", detail[600];
+    handle_node(h, node, sizeof node);
+    if (control) snprintf(detail, sizeof detail, "%s:%u", node[0] ? node : "?", *control);
+    else snprintf(detail, sizeof detail, "%s", node);
+    return sim_fault_last_error(fn, detail);
+}
+
+/* The start of the calls on a service handle: the fault check, then the handle.
+ * 1 when the call fails here (the last error set). */
+static int service_call_refused(const char *fn, void *hService, const DWORD_T *control) {
+    if (scm_call_fault(fn, hService, control)) return 1;
+    if (sim_handle_get(hService, SIM_LEAK_SERVICE)) return 0;
+    sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
+    return 1;
+}
+
 SIMAPI void *SIMCALL OpenServiceW(void *hSCManager, const WCHAR_T *lpServiceName, DWORD_T dwDesiredAccess) {
-    char node[512] = "";
-    uint32_t code;
-    handle_node(hSCManager, node, sizeof node);
-    if (sim_fault_ex("OpenServiceW", node, &code)) {
-        sim_set_last_error(code);
-        return NULL;
-    }
+    if (scm_call_fault("OpenServiceW", hSCManager, NULL)) return NULL;
     scm_handle *scm = (scm_handle *)sim_handle_get(hSCManager, SIM_LEAK_SCM);
     if (!scm) {
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
@@ -515,15 +500,8 @@ SIMAPI void *SIMCALL OpenServiceW(void *hSCManager, const WCHAR_T *lpServiceName
     if (!n || !sim_wcs_eq_utf8(lpServiceName, "ClusSvc", 1) || n->service_state == SIM_SVC_NOT_INSTALLED)
         err = SIM_ERROR_SERVICE_DOES_NOT_EXIST;
     sim_unlock();
-    if (err) {
-        sim_set_last_error(err);
-        return NULL;
-    }
-    service_handle *h = (service_handle *)sim_handle_new(SIM_LEAK_SERVICE, sizeof(service_handle));
-    if (!h) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
+    service_handle *h = (service_handle *)sim_handle_open(err, SIM_LEAK_SERVICE, sizeof(service_handle));
+    if (!h) return NULL;
     memcpy(h->node, scm->node, sizeof h->node);
     h->access = map_service_access(dwDesiredAccess);
     return h;
@@ -550,17 +528,7 @@ static sim_node *lock_service_node(void *hService, service_handle **out) {
 }
 
 SIMAPI BOOL_T SIMCALL QueryServiceStatusEx(void *hService, uint32_t InfoLevel, uint8_t *lpBuffer, DWORD_T cbBufSize, DWORD_T *pcbBytesNeeded) {
-    char node[512] = "";
-    uint32_t code;
-    handle_node(hService, node, sizeof node);
-    if (sim_fault_ex("QueryServiceStatusEx", node, &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    if (!sim_handle_get(hService, SIM_LEAK_SERVICE)) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return 0;
-    }
+    if (service_call_refused("QueryServiceStatusEx", hService, NULL)) return 0;
     if (InfoLevel != SC_STATUS_PROCESS_INFO) {
         sim_set_last_error(SIM_ERROR_INVALID_LEVEL);
         return 0;
@@ -593,18 +561,7 @@ SIMAPI BOOL_T SIMCALL QueryServiceStatusEx(void *hService, uint32_t InfoLevel, u
 }
 
 SIMAPI BOOL_T SIMCALL ControlService(void *hService, DWORD_T dwControl, uint8_t *lpServiceStatus) {
-    char node[512] = "", detail[600];
-    uint32_t code;
-    handle_node(hService, node, sizeof node);
-    snprintf(detail, sizeof detail, "%s:%u", node[0] ? node : "?", dwControl);
-    if (sim_fault_ex("ControlService", detail, &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    if (!sim_handle_get(hService, SIM_LEAK_SERVICE)) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return 0;
-    }
+    if (service_call_refused("ControlService", hService, &dwControl)) return 0;
     if (!lpServiceStatus) {
         sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
         return 0;
@@ -643,25 +600,11 @@ SIMAPI BOOL_T SIMCALL ControlService(void *hService, DWORD_T dwControl, uint8_t 
     }
     if (fill) fill_status(lpServiceStatus, n, node_index_of(n), 0);
     sim_unlock();
-    if (err) {
-        sim_set_last_error(err);
-        return 0;
-    }
-    return 1;
+    return sim_bool_result(err);
 }
 
 SIMAPI BOOL_T SIMCALL StartServiceW(void *hService, DWORD_T dwNumServiceArgs, const WCHAR_T **lpServiceArgVectors) {
-    char node[512] = "";
-    uint32_t code;
-    handle_node(hService, node, sizeof node);
-    if (sim_fault_ex("StartServiceW", node, &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    if (!sim_handle_get(hService, SIM_LEAK_SERVICE)) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return 0;
-    }
+    if (service_call_refused("StartServiceW", hService, NULL)) return 0;
     if (dwNumServiceArgs && !lpServiceArgVectors) {
         sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
         return 0;
@@ -685,22 +628,11 @@ SIMAPI BOOL_T SIMCALL StartServiceW(void *hService, DWORD_T dwNumServiceArgs, co
         }
     }
     sim_unlock();
-    if (err) {
-        sim_set_last_error(err);
-        return 0;
-    }
-    return 1;
+    return sim_bool_result(err);
 }
 
 SIMAPI BOOL_T SIMCALL CloseServiceHandle(void *hSCObject) {
-    char node[512] = "";
-    uint32_t code;
-    handle_node(hSCObject, node, sizeof node);
-    if (sim_fault_ex("CloseServiceHandle", node, &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    if (sim_handle_close(hSCObject, SIM_LEAK_SERVICE) || sim_handle_close(hSCObject, SIM_LEAK_SCM)) return 1;
-    sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-    return 0;
+    if (scm_call_fault("CloseServiceHandle", hSCObject, NULL)) return 0;
+    int closed = sim_handle_close(hSCObject, SIM_LEAK_SERVICE) || sim_handle_close(hSCObject, SIM_LEAK_SCM);
+    return sim_bool_result(closed ? 0 : SIM_ERROR_INVALID_HANDLE);
 }

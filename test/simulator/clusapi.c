@@ -115,11 +115,7 @@ static cluster_handle *get_cluster(HCLUSTER_T h) {
 }
 
 static HCLUSTER_T open_cluster(const char *fn, const WCHAR_T *clusterName, uint32_t granted) {
-    uint32_t code;
-    if (sim_fault(fn, &code)) {
-        sim_set_last_error(code);
-        return NULL;
-    }
+    if (sim_fault_last_error(fn, NULL)) return NULL;
     char *name = clusterName ? sim_w_to_utf8(clusterName) : NULL;
     if (clusterName && !name) {
         sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
@@ -154,15 +150,8 @@ static HCLUSTER_T open_cluster(const char *fn, const WCHAR_T *clusterName, uint3
     }
     sim_unlock();
     free(name);
-    if (err) {
-        sim_set_last_error(err);
-        return NULL;
-    }
-    cluster_handle *h = (cluster_handle *)sim_handle_new(SIM_LEAK_CLUSTER, sizeof(cluster_handle));
-    if (!h) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
+    cluster_handle *h = (cluster_handle *)sim_handle_open(err, SIM_LEAK_CLUSTER, sizeof(cluster_handle));
+    if (!h) return NULL;
     h->route = route;
     memcpy(h->node, node, sizeof node);
     h->granted = granted;
@@ -222,12 +211,7 @@ SIMAPI HCLUSTER_T SIMCALL OpenClusterEx(const WCHAR_T *lpszClusterName, DWORD_T 
     if (dwDesiredAccess & (GENERIC_READ | CLUSAPI_READ_ACCESS)) granted |= CLUSAPI_READ_ACCESS;
     if (dwDesiredAccess & CLUSAPI_CHANGE_ACCESS) granted |= CLUSAPI_CHANGE_ACCESS;
     if (dwDesiredAccess == 0 || (dwDesiredAccess & ~known)) {
-        uint32_t code;
-        if (sim_fault("OpenClusterEx", &code)) {
-            sim_set_last_error(code);
-            return NULL;
-        }
-        sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
+        if (!sim_fault_last_error("OpenClusterEx", NULL)) sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
         return NULL;
     }
     HCLUSTER_T h = open_cluster("OpenClusterEx", lpszClusterName, granted);
@@ -235,17 +219,14 @@ SIMAPI HCLUSTER_T SIMCALL OpenClusterEx(const WCHAR_T *lpszClusterName, DWORD_T 
     return h;
 }
 
+/* CloseCluster and CloseClusterNode. */
+static BOOL_T close_handle(const char *fn, void *h, sim_leak_kind kind) {
+    if (sim_fault_last_error(fn, NULL)) return 0;
+    return sim_bool_result(sim_handle_close(h, kind) ? 0 : SIM_ERROR_INVALID_HANDLE);
+}
+
 SIMAPI BOOL_T SIMCALL CloseCluster(HCLUSTER_T hCluster) {
-    uint32_t code;
-    if (sim_fault("CloseCluster", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    if (!sim_handle_close(hCluster, SIM_LEAK_CLUSTER)) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return 0;
-    }
-    return 1;
+    return close_handle("CloseCluster", hCluster, SIM_LEAK_CLUSTER);
 }
 
 static void put_w(WCHAR_T *dst, size_t cap, const char *utf8) {
@@ -290,30 +271,13 @@ SIMAPI DWORD_T SIMCALL GetClusterInformation(HCLUSTER_T hCluster, WCHAR_T *lpszC
 }
 
 SIMAPI HCLUSENUM_T SIMCALL ClusterOpenEnum(HCLUSTER_T hCluster, DWORD_T dwType) {
-    uint32_t code;
-    if (sim_fault("ClusterOpenEnum", &code)) {
-        sim_set_last_error(code);
-        return NULL;
-    }
+    if (sim_fault_last_error("ClusterOpenEnum", NULL)) return NULL;
     cluster_handle *h = get_cluster(hCluster);
-    if (!h) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return NULL;
-    }
-    if (dwType == 0 || (dwType & ~(CLUSTER_ENUM_ALL | CLUSTER_ENUM_INTERNAL_NETWORK))) {
-        sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
-        return NULL;
-    }
-    DWORD_T err = check_cluster(h);
-    if (err) {
-        sim_set_last_error(err);
-        return NULL;
-    }
-    enum_handle *e = (enum_handle *)sim_handle_new(SIM_LEAK_ENUM, sizeof(enum_handle));
-    if (!e) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
+    DWORD_T err = SIM_ERROR_INVALID_HANDLE;
+    if (h && (dwType == 0 || (dwType & ~(CLUSTER_ENUM_ALL | CLUSTER_ENUM_INTERNAL_NETWORK)))) err = SIM_ERROR_INVALID_PARAMETER;
+    else if (h) err = check_cluster(h);
+    enum_handle *e = (enum_handle *)sim_handle_open(err, SIM_LEAK_ENUM, sizeof(enum_handle));
+    if (!e) return NULL;
     /* Only nodes exist in the simulated cluster; other object types enumerate nothing. */
     if (dwType & CLUSTER_ENUM_NODE) {
         sim_lock();
@@ -334,11 +298,7 @@ SIMAPI HCLUSENUM_T SIMCALL ClusterOpenEnum(HCLUSTER_T hCluster, DWORD_T dwType) 
 }
 
 SIMAPI DWORD_T SIMCALL ClusterGetEnumCount(HCLUSENUM_T hEnum) {
-    uint32_t code;
-    if (sim_fault("ClusterGetEnumCount", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("ClusterGetEnumCount", NULL)) return 0;
     enum_handle *e = (enum_handle *)sim_handle_get(hEnum, SIM_LEAK_ENUM);
     if (!e) {
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
@@ -372,66 +332,39 @@ SIMAPI DWORD_T SIMCALL ClusterCloseEnum(HCLUSENUM_T hEnum) {
 }
 
 SIMAPI HNODE_T SIMCALL OpenClusterNode(HCLUSTER_T hCluster, const WCHAR_T *lpszNodeName) {
-    uint32_t code;
-    if (sim_fault("OpenClusterNode", &code)) {
-        sim_set_last_error(code);
-        return NULL;
-    }
+    if (sim_fault_last_error("OpenClusterNode", NULL)) return NULL;
     cluster_handle *h = get_cluster(hCluster);
-    if (!h) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return NULL;
-    }
-    if (!lpszNodeName || !lpszNodeName[0]) {
-        sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
-        return NULL;
-    }
-    DWORD_T err = check_cluster(h);
-    if (err) {
-        sim_set_last_error(err);
-        return NULL;
-    }
-    char *name = sim_w_to_utf8(lpszNodeName);
-    if (!name) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
+    DWORD_T err = SIM_ERROR_INVALID_HANDLE;
+    if (h && (!lpszNodeName || !lpszNodeName[0])) err = SIM_ERROR_INVALID_PARAMETER;
+    else if (h) err = check_cluster(h);
+    char *name = err ? NULL : sim_w_to_utf8(lpszNodeName);
+    if (!err && !name) err = SIM_ERROR_NOT_ENOUGH_MEMORY;
     char member[512] = "";
-    sim_lock();
-    sim_reload_clusdb();
-    uint32_t pos = sim_member_find(name, NULL);
-    if (pos) {
-        const char *m = sim_member_name(pos - 1);
-        size_t n = strlen(m);
-        if (n < sizeof member) memcpy(member, m, n + 1);
+    if (!err) {
+        sim_lock();
+        sim_reload_clusdb();
+        uint32_t pos = sim_member_find(name, NULL);
+        if (pos) {
+            const char *m = sim_member_name(pos - 1);
+            size_t n = strlen(m);
+            if (n < sizeof member) memcpy(member, m, n + 1);
+        }
+        if (!member[0]) {
+            err = SIM_ERROR_CLUSTER_NODE_NOT_FOUND;
+        } else {
+            sim_node *n = sim_find_node_utf8(member);
+            if (!n || !n->reachable) err = SIM_RPC_S_SERVER_UNAVAILABLE;
+        }
+        sim_unlock();
     }
-    if (!member[0]) {
-        err = SIM_ERROR_CLUSTER_NODE_NOT_FOUND;
-    } else {
-        sim_node *n = sim_find_node_utf8(member);
-        if (!n || !n->reachable) err = SIM_RPC_S_SERVER_UNAVAILABLE;
-    }
-    sim_unlock();
     free(name);
-    if (err) {
-        sim_set_last_error(err);
-        return NULL;
-    }
-    node_handle *nh = (node_handle *)sim_handle_new(SIM_LEAK_NODE, sizeof(node_handle));
-    if (!nh) {
-        sim_set_last_error(SIM_ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
-    memcpy(nh->name, member, sizeof member);
+    node_handle *nh = (node_handle *)sim_handle_open(err, SIM_LEAK_NODE, sizeof(node_handle));
+    if (nh) memcpy(nh->name, member, sizeof member);
     return nh;
 }
 
 SIMAPI int32_t SIMCALL GetClusterNodeState(HNODE_T hNode) {
-    uint32_t code;
-    if (sim_fault("GetClusterNodeState", &code)) {
-        sim_set_last_error(code);
-        return CLUSTER_NODE_STATE_UNKNOWN;
-    }
+    if (sim_fault_last_error("GetClusterNodeState", NULL)) return CLUSTER_NODE_STATE_UNKNOWN;
     node_handle *nh = (node_handle *)sim_handle_get(hNode, SIM_LEAK_NODE);
     if (!nh) {
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
@@ -494,16 +427,7 @@ SIMAPI DWORD_T SIMCALL GetClusterNodeId(HNODE_T hNode, WCHAR_T *lpszNodeId, DWOR
 }
 
 SIMAPI BOOL_T SIMCALL CloseClusterNode(HNODE_T hNode) {
-    uint32_t code;
-    if (sim_fault("CloseClusterNode", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    if (!sim_handle_close(hNode, SIM_LEAK_NODE)) {
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return 0;
-    }
-    return 1;
+    return close_handle("CloseClusterNode", hNode, SIM_LEAK_NODE);
 }
 
 SIMAPI DWORD_T SIMCALL GetClusterQuorumResource(HCLUSTER_T hCluster, WCHAR_T *lpszResourceName, DWORD_T *lpcchResourceName,

@@ -49,25 +49,27 @@ K32_API void SIMCALL K32_FUNC(SetLastError)(DWORD_T dwErrCode) {
     sim_set_last_error(dwErrCode);
 }
 
+/* A string field of the scenario (at `offset` in sim_scenario) in UTF-16, malloc'd, with
+ * its length in *n; NULL with the last error set when no scenario is open or memory
+ * runs out. */
+static WCHAR_T *scenario_string_w(size_t offset, size_t *n) {
+    sim_lock();
+    sim_scenario *sc = sim_scenario_get();
+    WCHAR_T *w = sc ? sim_utf8_to_w_len((const char *)sc + offset, n) : NULL;
+    sim_unlock();
+    if (!w) sim_set_last_error(sc ? SIM_ERROR_NOT_ENOUGH_MEMORY : SIM_ERROR_NOT_READY);
+    return w;
+}
+
 K32_API BOOL_T SIMCALL K32_FUNC(GetComputerNameW)(WCHAR_T *lpBuffer, DWORD_T *nSize) {
-    uint32_t code;
-    if (sim_fault("GetComputerNameW", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("GetComputerNameW", NULL)) return 0;
     if (!nSize) {
         sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
         return 0;
     }
-    sim_lock();
-    sim_scenario *sc = sim_scenario_get();
     size_t n = 0;
-    WCHAR_T *w = sc ? sim_utf8_to_w_len(sc->machine, &n) : NULL;
-    sim_unlock();
-    if (!w) {
-        sim_set_last_error(sc ? SIM_ERROR_NOT_ENOUGH_MEMORY : SIM_ERROR_NOT_READY);
-        return 0;
-    }
+    WCHAR_T *w = scenario_string_w(offsetof(sim_scenario, machine), &n);
+    if (!w) return 0;
     if (!lpBuffer || *nSize < n + 1) {
         *nSize = (DWORD_T)(n + 1);  /* what it needs, NUL included */
         free(w);
@@ -81,20 +83,10 @@ K32_API BOOL_T SIMCALL K32_FUNC(GetComputerNameW)(WCHAR_T *lpBuffer, DWORD_T *nS
 }
 
 K32_API uint32_t SIMCALL K32_FUNC(GetSystemWindowsDirectoryW)(WCHAR_T *lpBuffer, uint32_t uSize) {
-    uint32_t code;
-    if (sim_fault("GetSystemWindowsDirectoryW", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
-    sim_lock();
-    sim_scenario *sc = sim_scenario_get();
+    if (sim_fault_last_error("GetSystemWindowsDirectoryW", NULL)) return 0;
     size_t n = 0;
-    WCHAR_T *w = sc ? sim_utf8_to_w_len(sc->system_root, &n) : NULL;
-    sim_unlock();
-    if (!w) {
-        sim_set_last_error(sc ? SIM_ERROR_NOT_ENOUGH_MEMORY : SIM_ERROR_NOT_READY);
-        return 0;
-    }
+    WCHAR_T *w = scenario_string_w(offsetof(sim_scenario, system_root), &n);
+    if (!w) return 0;
     if (!lpBuffer || uSize < n + 1) {
         free(w);
         return (uint32_t)(n + 1);   /* the size needed, NUL included */
@@ -111,16 +103,8 @@ K32_API void *SIMCALL K32_FUNC(GetCurrentProcess)(void) {
 }
 
 K32_API BOOL_T SIMCALL K32_FUNC(CloseHandle)(void *hObject) {
-    uint32_t code;
-    if (sim_fault("CloseHandle", &code)) {
-        sim_set_last_error(code);
-        return 0;
-    }
+    if (sim_fault_last_error("CloseHandle", NULL)) return 0;
     if (hObject == PSEUDO_PROCESS_HANDLE) return 1;  /* closing the pseudo handle does nothing */
-    if (!sim_handle_close(hObject, SIM_LEAK_TOKEN)) {
-        /* Cluster, SCM and service handles have their own close functions. */
-        sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
-        return 0;
-    }
-    return 1;
+    /* Cluster, SCM and service handles have their own close functions. */
+    return sim_bool_result(sim_handle_close(hObject, SIM_LEAK_TOKEN) ? 0 : SIM_ERROR_INVALID_HANDLE);
 }

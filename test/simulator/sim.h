@@ -251,9 +251,14 @@ void sim_unlock(void);
  * the method can hand out an operation that stays pending forever. Without the peek a
  * hang sleeps forever inside sim_fault (with the lock released). */
 int sim_fault_ex(const char *name, const char *detail, uint32_t *code);
+/* sim_fault_ex for the functions that fail with the code as the thread's last error
+ * (handle and BOOL functions): 1 when the fault fired, the last error then set. */
+int sim_fault_last_error(const char *name, const char *detail);
 
 /* The calling thread's last error (what the GetLastError export returns). */
 DWORD_T sim_get_last_error(void);
+/* The result of a BOOL function: TRUE when err is 0, else FALSE with err as the last error. */
+BOOL_T sim_bool_result(DWORD_T err);
 
 /* Per-thread state (last error, COM initialisation). */
 typedef struct sim_thread_state {
@@ -271,6 +276,9 @@ typedef struct sim_handle_hdr {
     sim_leak_kind kind;
 } sim_handle_hdr;
 void *sim_handle_new(sim_leak_kind kind, size_t size);    /* zeroed object, header filled */
+/* The end of a function that hands out a handle: NULL with err as the last error when
+ * err is not 0, else sim_handle_new (NULL + ERROR_NOT_ENOUGH_MEMORY when that fails). */
+void *sim_handle_open(DWORD_T err, sim_leak_kind kind, size_t size);
 void *sim_handle_get(const void *h, sim_leak_kind kind);  /* NULL unless h is open and of that kind */
 int sim_handle_kind(const void *h, sim_leak_kind *kind);  /* 1 when h is any open handle */
 int sim_handle_close(void *h, sim_leak_kind kind);        /* 1 closed, 0 not an open handle of that kind */

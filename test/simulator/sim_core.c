@@ -109,6 +109,12 @@ sim_thread_state *sim_thread(void) {
 }
 #endif
 
+BOOL_T sim_bool_result(DWORD_T err) {
+    if (!err) return 1;
+    sim_set_last_error(err);
+    return 0;
+}
+
 void sim_set_last_error(DWORD_T code) {
     sim_thread()->last_error = code;
 }
@@ -209,6 +215,12 @@ void *sim_handle_new(sim_leak_kind kind, size_t size) {
     }
     g_leaks[kind]++;
     sim_unlock();
+    return h;
+}
+
+void *sim_handle_open(DWORD_T err, sim_leak_kind kind, size_t size) {
+    void *h = err ? NULL : sim_handle_new(kind, size);
+    if (!h) sim_set_last_error(err ? err : SIM_ERROR_NOT_ENOUGH_MEMORY);
     return h;
 }
 
@@ -630,6 +642,13 @@ int sim_fault_ex(const char *name, const char *detail, uint32_t *code) {
 
 int sim_fault(const char *name, uint32_t *code) {
     return sim_fault_ex(name, NULL, code);
+}
+
+int sim_fault_last_error(const char *name, const char *detail) {
+    uint32_t code;
+    if (!sim_fault_ex(name, detail, &code)) return 0;
+    sim_set_last_error(code);
+    return 1;
 }
 
 int sim_fault_hangs(const char *name) {

@@ -40,6 +40,14 @@ HRESULT vss_out_bstr(BSTR *out, const char *utf8);
 HRESULT vss_out_bstr_or_null(BSTR *out, const char *utf8);
 
 void vss_com_ref(int delta);                       /* comRefs in the leak report */
+
+/* IUnknown of the simulator's COM objects; `refs` counts the caller's references.
+ * vss_query_interface answers the IIDs in `iids` (NULL-terminated; IUnknown always)
+ * with This and one more reference. vss_release returns the references left and sets
+ * *last when that was the last one: the caller then destroys the object. */
+HRESULT vss_query_interface(const char *name, void *This, uint32_t *refs, REFIID riid, void **ppv, const IID *const *iids);
+ULONG vss_add_ref(uint32_t *refs);
+ULONG vss_release(uint32_t *refs, int *last);
 char *vss_strdup(const char *s);                   /* NULL -> NULL */
 char *vss_w_to_utf8(LPCWSTR w);                    /* NULL -> "" (malloc'd) */
 int vss_str_eq(const char *a, const char *b);      /* NULL equals "" */

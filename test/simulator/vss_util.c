@@ -49,6 +49,43 @@ void vss_com_ref(int delta)
     sim_leak_add(SIM_LEAK_COM_REFS, delta);
 }
 
+HRESULT vss_query_interface(const char *name, void *This, uint32_t *refs, REFIID riid, void **ppv, const IID *const *iids)
+{
+    HRESULT hr;
+    if (vss_fault(name, NULL, &hr)) return hr;
+    if (!ppv || !riid) return E_INVALIDARG;
+    *ppv = NULL;
+    int known = vss_guid_eq(riid, &vss_iid_unknown);
+    for (size_t i = 0; !known && iids && iids[i]; i++) known = vss_guid_eq(riid, iids[i]);
+    if (!known) return E_NOINTERFACE;
+    vss_add_ref(refs);
+    *ppv = This;
+    return S_OK;
+}
+
+ULONG vss_add_ref(uint32_t *refs)
+{
+    sim_lock();
+    ULONG r = ++*refs;
+    vss_com_ref(+1);
+    sim_unlock();
+    return r;
+}
+
+ULONG vss_release(uint32_t *refs, int *last)
+{
+    sim_lock();
+    *last = 0;
+    ULONG r = 0;
+    if (*refs > 0) {
+        r = --*refs;
+        vss_com_ref(-1);
+        *last = r == 0;
+    }
+    sim_unlock();
+    return r;
+}
+
 char *vss_strdup(const char *s)
 {
     if (!s) return NULL;
