@@ -79,7 +79,9 @@ export function snapshotPath(device: string, originalPath: string): string {
   const sep = separatorOf(style);
   const rel = relativeToVolume(originalPath);
   const base = device.replace(/[\\/]+$/, '');
-  return rel === '' ? base : `${base}${sep}${rel}`;
+  // A file set at the volume root needs the trailing separator: the bare device name
+  // opens the device itself, not its root folder.
+  return rel === '' ? `${base}${sep}` : `${base}${sep}${rel}`;
 }
 
 /** Joins path segments in the given style, collapsing duplicate separators. */

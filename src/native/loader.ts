@@ -58,9 +58,19 @@ function openScenario(lib: KoffiLib, scenario: string): void {
   simulatorScenarioOpened = scenario;
 }
 
+/**
+ * Windows DLLs are loaded by their full System32 path, never by bare name: the engine
+ * runs elevated, and the default search order would try the application's folder
+ * (user-writable for a per-user VS Code install), the current folder and PATH first.
+ */
+export function systemDllPath(dll: DllName): string {
+  const windowsDir = process.env.SystemRoot ?? process.env.windir ?? 'C:\\Windows';
+  return `${windowsDir.replace(/[\\/]+$/, '')}\\System32\\${dll}.dll`;
+}
+
 /** The loaded library for a Windows DLL name (the simulator stands in for all of them). */
 export function loadDll(dll: DllName): KoffiLib {
-  const key = target.kind === 'simulator' ? target.library : `${dll}.dll`;
+  const key = target.kind === 'simulator' ? target.library : systemDllPath(dll);
   let lib = libraries.get(key);
   if (!lib) {
     try {

@@ -54,36 +54,22 @@ void vss_async_abandon(vss_async *a)
 
 static HRESULT STDMETHODCALLTYPE async_QueryInterface(IVssAsync *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault("IVssAsync::QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
-    if (!vss_guid_eq(riid, &vss_iid_unknown) && !vss_guid_eq(riid, &vss_iid_async)) return E_NOINTERFACE;
-    sim_lock();
-    async_impl(This)->refs++;
-    vss_com_ref(+1);
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    static const IID *const iids[] = { &vss_iid_async, NULL };
+    return vss_query_interface("IVssAsync::QueryInterface", This, &async_impl(This)->refs, riid, ppv, iids);
 }
 
 static ULONG STDMETHODCALLTYPE async_AddRef(IVssAsync *This)
 {
-    sim_lock();
-    ULONG r = ++async_impl(This)->refs;
-    vss_com_ref(+1);
-    sim_unlock();
-    return r;
+    return vss_add_ref(&async_impl(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE async_Release(IVssAsync *This)
 {
     vss_async *a = async_impl(This);
+    int last;
     sim_lock();
-    if (a->refs == 0) { sim_unlock(); return 0; }
-    ULONG r = --a->refs;
-    vss_com_ref(-1);
-    if (r == 0) {
+    ULONG r = vss_release(&a->refs, &last);
+    if (last) {
         /* Nobody waits any more: the service still completes the work (a hung
          * operation never does, so it just stops being the object's operation). */
         if (a->state == ASYNC_PENDING) {

@@ -376,28 +376,15 @@ static HRESULT store_string(char **field, LPCWSTR value)
 
 static HRESULT STDMETHODCALLTYPE bc_QueryInterface(IVssBackupComponentsEx2 *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault(BC "QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
     /* Ex and Ex2 extend the same vtable, so every one of them is this object. */
-    if (!vss_guid_eq(riid, &vss_iid_unknown) && !vss_guid_eq(riid, &vss_iid_backup_components) &&
-        !vss_guid_eq(riid, &vss_iid_backup_components_ex) && !vss_guid_eq(riid, &vss_iid_backup_components_ex2))
-        return E_NOINTERFACE;
-    sim_lock();
-    bc_add_ref(bc_impl(This));
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    static const IID *const iids[] = { &vss_iid_backup_components, &vss_iid_backup_components_ex,
+                                       &vss_iid_backup_components_ex2, NULL };
+    return vss_query_interface(BC "QueryInterface", This, &bc_impl(This)->refs, riid, ppv, iids);
 }
 
 static ULONG STDMETHODCALLTYPE bc_AddRef(IVssBackupComponentsEx2 *This)
 {
-    sim_lock();
-    bc_add_ref(bc_impl(This));
-    ULONG r = bc_impl(This)->refs;
-    sim_unlock();
-    return r;
+    return vss_add_ref(&bc_impl(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE bc_Release(IVssBackupComponentsEx2 *This)

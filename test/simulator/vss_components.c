@@ -26,39 +26,21 @@ static vss_component *comp_impl(IVssComponentEx *p) { return (vss_component *)p;
 
 static HRESULT STDMETHODCALLTYPE comp_QueryInterface(IVssComponentEx *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault("IVssComponent::QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
-    if (!vss_guid_eq(riid, &vss_iid_unknown) && !vss_guid_eq(riid, &vss_iid_component) &&
-        !vss_guid_eq(riid, &vss_iid_component_ex))
-        return E_NOINTERFACE;
-    sim_lock();
-    comp_impl(This)->refs++;
-    vss_com_ref(+1);
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    static const IID *const iids[] = { &vss_iid_component, &vss_iid_component_ex, NULL };
+    return vss_query_interface("IVssComponent::QueryInterface", This, &comp_impl(This)->refs, riid, ppv, iids);
 }
 
 static ULONG STDMETHODCALLTYPE comp_AddRef(IVssComponentEx *This)
 {
-    sim_lock();
-    ULONG r = ++comp_impl(This)->refs;
-    vss_com_ref(+1);
-    sim_unlock();
-    return r;
+    return vss_add_ref(&comp_impl(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE comp_Release(IVssComponentEx *This)
 {
     vss_component *c = comp_impl(This);
-    sim_lock();
-    if (c->refs == 0) { sim_unlock(); return 0; }
-    ULONG r = --c->refs;
-    vss_com_ref(-1);
-    sim_unlock();
-    if (r == 0) {
+    int last;
+    ULONG r = vss_release(&c->refs, &last);
+    if (last) {
         vss_doc_component_clear(&c->c);
         free(c);
     }
@@ -549,37 +531,20 @@ static vss_writer_components *wc_from_unknown(IUnknown *p)
 
 static HRESULT STDMETHODCALLTYPE wc_QueryInterface(IUnknown *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault("IVssWriterComponentsExt::QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
-    if (!vss_guid_eq(riid, &vss_iid_unknown)) return E_NOINTERFACE;
-    sim_lock();
-    wc_from_unknown(This)->refs++;
-    vss_com_ref(+1);
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    return vss_query_interface("IVssWriterComponentsExt::QueryInterface", This, &wc_from_unknown(This)->refs, riid, ppv, NULL);
 }
 
 static ULONG STDMETHODCALLTYPE wc_AddRef(IUnknown *This)
 {
-    sim_lock();
-    ULONG r = ++wc_from_unknown(This)->refs;
-    vss_com_ref(+1);
-    sim_unlock();
-    return r;
+    return vss_add_ref(&wc_from_unknown(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE wc_Release(IUnknown *This)
 {
     vss_writer_components *w = wc_from_unknown(This);
-    sim_lock();
-    if (w->refs == 0) { sim_unlock(); return 0; }
-    ULONG r = --w->refs;
-    vss_com_ref(-1);
-    sim_unlock();
-    if (r == 0) {
+    int last;
+    ULONG r = vss_release(&w->refs, &last);
+    if (last) {
         for (uint32_t i = 0; i < w->count; i++) vss_doc_component_clear(&w->components[i]);
         free(w);
     }

@@ -74,37 +74,20 @@ static vss_filedesc *fd_impl(IVssWMFiledesc *p) { return (vss_filedesc *)p; }
 
 static HRESULT STDMETHODCALLTYPE fd_QueryInterface(IVssWMFiledesc *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault("IVssWMFiledesc::QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
-    if (!vss_guid_eq(riid, &vss_iid_unknown)) return E_NOINTERFACE;
-    sim_lock();
-    fd_impl(This)->refs++;
-    vss_com_ref(+1);
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    return vss_query_interface("IVssWMFiledesc::QueryInterface", This, &fd_impl(This)->refs, riid, ppv, NULL);
 }
 
 static ULONG STDMETHODCALLTYPE fd_AddRef(IVssWMFiledesc *This)
 {
-    sim_lock();
-    ULONG r = ++fd_impl(This)->refs;
-    vss_com_ref(+1);
-    sim_unlock();
-    return r;
+    return vss_add_ref(&fd_impl(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE fd_Release(IVssWMFiledesc *This)
 {
     vss_filedesc *f = fd_impl(This);
-    sim_lock();
-    if (f->refs == 0) { sim_unlock(); return 0; }
-    ULONG r = --f->refs;
-    vss_com_ref(-1);
-    sim_unlock();
-    if (r == 0) {
+    int last;
+    ULONG r = vss_release(&f->refs, &last);
+    if (last) {
         free(f->path);
         free(f->filespec);
         free(f);
@@ -207,36 +190,21 @@ static vss_wmcomponent *wmc_impl(IVssWMComponent *p) { return (vss_wmcomponent *
 
 static HRESULT STDMETHODCALLTYPE wmc_QueryInterface(IVssWMComponent *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault("IVssWMComponent::QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
-    if (!vss_guid_eq(riid, &vss_iid_unknown)) return E_NOINTERFACE;
-    sim_lock();
-    wmc_impl(This)->refs++;
-    vss_com_ref(+1);
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    return vss_query_interface("IVssWMComponent::QueryInterface", This, &wmc_impl(This)->refs, riid, ppv, NULL);
 }
 
 static ULONG STDMETHODCALLTYPE wmc_AddRef(IVssWMComponent *This)
 {
-    sim_lock();
-    ULONG r = ++wmc_impl(This)->refs;
-    vss_com_ref(+1);
-    sim_unlock();
-    return r;
+    return vss_add_ref(&wmc_impl(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE wmc_Release(IVssWMComponent *This)
 {
     vss_wmcomponent *c = wmc_impl(This);
+    int last;
     sim_lock();
-    if (c->refs == 0) { sim_unlock(); return 0; }
-    ULONG r = --c->refs;
-    vss_com_ref(-1);
-    if (r == 0) {
+    ULONG r = vss_release(&c->refs, &last);
+    if (last) {
         vss_metadata_release(c->md);
         free(c);
     }
@@ -402,38 +370,23 @@ static vss_ewm *ewm_impl(IVssExamineWriterMetadataEx2 *p) { return (vss_ewm *)p;
 
 static HRESULT STDMETHODCALLTYPE ewm_QueryInterface(IVssExamineWriterMetadataEx2 *This, REFIID riid, void **ppv)
 {
-    HRESULT hr;
-    if (vss_fault("IVssExamineWriterMetadata::QueryInterface", NULL, &hr)) return hr;
-    if (!ppv || !riid) return E_INVALIDARG;
-    *ppv = NULL;
-    if (!vss_guid_eq(riid, &vss_iid_unknown) && !vss_guid_eq(riid, &vss_iid_ewm) &&
-        !vss_guid_eq(riid, &vss_iid_ewm_ex) && !vss_guid_eq(riid, &vss_iid_ewm_ex2))
-        return E_NOINTERFACE;
-    sim_lock();
-    ewm_impl(This)->refs++;
-    vss_com_ref(+1);
-    sim_unlock();
-    *ppv = This;
-    return S_OK;
+    /* Ex and Ex2 extend the same vtable, so every one of them is this object. */
+    static const IID *const iids[] = { &vss_iid_ewm, &vss_iid_ewm_ex, &vss_iid_ewm_ex2, NULL };
+    return vss_query_interface("IVssExamineWriterMetadata::QueryInterface", This, &ewm_impl(This)->refs, riid, ppv, iids);
 }
 
 static ULONG STDMETHODCALLTYPE ewm_AddRef(IVssExamineWriterMetadataEx2 *This)
 {
-    sim_lock();
-    ULONG r = ++ewm_impl(This)->refs;
-    vss_com_ref(+1);
-    sim_unlock();
-    return r;
+    return vss_add_ref(&ewm_impl(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE ewm_Release(IVssExamineWriterMetadataEx2 *This)
 {
     vss_ewm *e = ewm_impl(This);
+    int last;
     sim_lock();
-    if (e->refs == 0) { sim_unlock(); return 0; }
-    ULONG r = --e->refs;
-    vss_com_ref(-1);
-    if (r == 0) {
+    ULONG r = vss_release(&e->refs, &last);
+    if (last) {
         vss_metadata_release(e->md);
         free(e);
     }

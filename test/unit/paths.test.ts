@@ -40,6 +40,7 @@ describe('paths: volumes and snapshot paths', () => {
     assert.equal(snapshotPath('/tmp/s/snapshots/1', '/tmp/s/Windows/Cluster/CLUSDB'), '/tmp/s/snapshots/1/tmp/s/Windows/Cluster/CLUSDB');
     assert.equal(snapshotPath('/tmp/s/snapshots/1/', '/a'), '/tmp/s/snapshots/1/a');
     assert.equal(snapshotPath('C:\\snap\\1', 'C:\\Windows\\Cluster\\CLUSDB'), 'C:\\snap\\1\\Windows\\Cluster\\CLUSDB');
+    assert.equal(snapshotPath('\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3', 'C:\\'), '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\');
   });
 
   it('tells the path style and whether a path is absolute', () => {

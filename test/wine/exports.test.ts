@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { declaredExports, type DeclaredExport, type DllName } from '../../src/native/loader';
+import { declaredExports, systemDllPath, type DeclaredExport, type DllName } from '../../src/native/loader';
 import { findUnresolvedExports, type UnresolvedExport } from '../../src/native/exportCheck';
 import { projectRoot, simulatorLibraryPath } from '../support/sim';
 
@@ -64,7 +64,7 @@ describe('Windows exports declared by the native bridge (Wine system DLLs)', fun
     const names = declared.filter((e) => e.dll === dll);
     if (names.length === 0) continue;
     it(`${dll}.dll exports the ${names.length} function(s) the bridge declares from it`, function () {
-      const unresolved = findUnresolvedExports(names, (d) => `${d}.dll`);
+      const unresolved = findUnresolvedExports(names, systemDllPath);
       const unexpected = unresolved.filter((u) => !(key(u) in MISSING_IN_WINE));
       if (unexpected.length > 0) assert.fail(`not exported by Wine's ${dll}.dll:\n${describeUnresolved(unexpected)}`);
       const missing = new Set(unresolved.map(key));
