@@ -396,6 +396,8 @@ async function backUpThroughVss(
       time,
       cluster: { name: cluster.name, version: cluster.version },
       node: status.machine,
+      // The nodes at backup time: an authoritative restore checks them when the cluster answers nowhere.
+      nodes: status.nodes.map((n) => n.name),
       writer: {
         id: writer.writerId, instanceId: writer.instanceId, name: writer.name,
         restoreMethod: writer.restoreMethod, restoreService: writer.restoreService, backupSchema: writer.backupSchema,

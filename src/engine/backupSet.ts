@@ -88,6 +88,8 @@ export interface BackupManifest {
   cluster: { name: string | null; version: string | null };
   /** The node the backup was taken on. */
   node: string;
+  /** The cluster's node names at backup time (absent in sets that did not record them). */
+  nodes?: string[];
   writer: ManifestWriter | null;
   components: ManifestComponent[];
   snapshot: ManifestSnapshot | null;
@@ -450,6 +452,9 @@ export function checkManifest(value: unknown): { manifest: BackupManifest | null
     p('cluster must be { name, version } with a non-empty name or null');
   }
   if (!str(value.node) || value.node === '') p('node is missing');
+  if (value.nodes !== undefined && (!Array.isArray(value.nodes) || !value.nodes.every((n) => str(n) && n !== ''))) {
+    p('nodes must be a list of non-empty node names');
+  }
 
   const components = value.components;
   if (!Array.isArray(components)) p('components is not a list');

@@ -9,11 +9,21 @@
  *   components are marked with IVssBackupComponentsEx2::SetAuthoritativeRestore, and
  *   after the restore the service starts here first and only then on the other nodes.
  *
+ * The order follows the writer's restore method (windows-api.md §3). The Cluster Database
+ * writer lives inside the cluster service and reports VSS_RME_RESTORE_STOP_START: with
+ * ClusSvc running here (it is started first when it is stopped), PreRestore; the set's
+ * files are staged beside the live ones — the live CLUSDB is a loaded registry hive and
+ * cannot be replaced while the service runs; PostRestore; then ClusSvc is stopped here,
+ * the live files are copied to a safety folder, the staged files are renamed over them,
+ * and ClusSvc is started again. VSS_RME_STOP_RESTORE_START stops the service before the
+ * VSS sequence instead (and fails clearly when its writer is then not available). An
+ * offline hive copy (no VSS document) is staged, then swapped in with the service stopped.
+ *
  * Nothing is touched before the set has been verified completely and every refusal
- * check has passed. From the moment a service is stopped, a journal on disk records
- * each step (restoreJournal.ts): any failure — or a crash of this process, found at
- * the next run — puts the old files back from the safety copy and starts again the
- * services that were stopped, until the cluster service has run here on the restored
+ * check has passed. From the first change on, a journal on disk records each step
+ * (restoreJournal.ts): any failure — or a crash of this process, found at the next run —
+ * deletes the staged files, puts the old files back from the safety copy and returns the
+ * services to how they were, until the cluster service has run here on the restored
  * files; from then on the restore is complete.
  */
 import * as path from 'node:path';
@@ -38,8 +48,8 @@ import { acquireOperationLock } from './lock';
 import type { ClusterStatus, NodeInfo } from './model';
 import { expandEnvironmentVariables, isAbsolutePath, pathStyle } from './paths';
 import {
-  createJournal, isCommitted, JournalStore, removeSafetyCopy, replaceLiveFiles, restoreSafetyCopy, safetyRootFor,
-  takeSafetyCopy, type JournalFile, type ReplaceHooks, type RestoreJournal,
+  createJournal, isCommitted, JournalStore, removeSafetyCopy, removeStagedFiles, restoreSafetyCopy, safetyRootFor, stageFiles,
+  swapStagedFiles, takeSafetyCopy, type JournalFile, type ReplaceHooks, type RestoreJournal,
 } from './restoreJournal';
 import {
   CLUSTER_SERVICE_NAME, queryServiceState, startServiceAndWait, stopServiceAndWait, type ServiceStateLabel,
@@ -55,18 +65,28 @@ const CLUSDB_FOLDER = 'Cluster';
 const CLUSDB_FILE = 'CLUSDB';
 /** VSS operations can take minutes on a busy server; past this the restore gives up (and rolls back). */
 const VSS_OPERATION_TIMEOUT_MS = 10 * 60_000;
-/** Restore methods this tool carries out: the files are replaced with the service stopped, then it is started. */
-const SUPPORTED_RESTORE_METHODS: ReadonlySet<number> = new Set([
-  VssRestoreMethod.RestoreStopStart, VssRestoreMethod.StopRestoreStart, VssRestoreMethod.RestoreIfCanReplace,
-]);
+/**
+ * A writer subscribes to VSS some time after its service reports RUNNING: when the restore has just
+ * started the cluster service, a missing writer is looked for again (a fresh VSS object each time)
+ * for this long before the restore gives up.
+ */
+const WRITER_WAIT_MS = 60_000;
+const WRITER_RETRY_INTERVAL_MS = 5_000;
+/**
+ * Restore methods this tool carries out, each in the order it means: RESTORE_STOP_START (restore while
+ * the service runs, then stop and start it) and STOP_RESTORE_START (stop it, restore, start it).
+ */
+const SUPPORTED_RESTORE_METHODS: ReadonlySet<number> = new Set([VssRestoreMethod.RestoreStopStart, VssRestoreMethod.StopRestoreStart]);
 
 export interface RestoreOptions {
   /** Where the operation lock lives (default: lock.ts's folder). */
   lockFolder?: string;
   /** The longest wait for one service to stop or start (default serviceControl's). */
   serviceTimeoutMs?: number;
-  /** Test hooks into the file replacement (e.g. fail after the k-th file). */
+  /** Test hooks into staging and the swap (e.g. fail after the k-th file). */
   hooks?: ReplaceHooks;
+  /** How long to wait for the writer after the restore started the cluster service (default 60 s). */
+  writerWaitMs?: number;
 }
 
 // ---------------------------------------------------------------------------------
@@ -126,8 +146,13 @@ interface Preflight {
   otherNodes: string[];
   runningOtherNodes: string[];
   unqueryable: { node: string; error: string }[];
-  /** Whether the cluster's node list could be read (from this node or through the cluster's network name). */
+  /**
+   * Whether the cluster's node list is known: read from this node or through the cluster's network
+   * name, or — when the cluster answers nowhere — the node names the set recorded at backup time.
+   */
   membershipKnown: boolean;
+  /** The node list is the one the set recorded (the cluster answered nowhere). */
+  nodesFromSet: boolean;
   pending: RestoreJournal | null;
 }
 
@@ -135,13 +160,20 @@ function sameClusterName(a: string, b: string): boolean {
   return a.normalize('NFC').toUpperCase() === b.normalize('NFC').toUpperCase();
 }
 
+interface Membership {
+  clusterName: string | null;
+  nodes: string[];
+  membershipKnown: boolean;
+  nodesFromSet: boolean;
+}
+
 /**
  * Which cluster this node belongs to and its nodes. While the cluster service runs here
  * the local cluster says so; otherwise the set's cluster is opened by its network name
- * (it answers while any node runs) and must list this node.
+ * (it answers while any node runs) and must list this node; when nothing answers, a set
+ * made on this node is taken as this node's cluster, with the node names it recorded.
  */
-async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet, params: RestoreParams, ctx: OperationContext):
-Promise<{ clusterName: string | null; nodes: string[]; membershipKnown: boolean }> {
+async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet, params: RestoreParams, ctx: OperationContext): Promise<Membership> {
   const manifest = set.manifest;
   const setCluster = manifest.cluster.name;
   const setNames = `${setCluster ?? 'an unnamed cluster'} (node ${manifest.node})`;
@@ -160,7 +192,7 @@ Promise<{ clusterName: string | null; nodes: string[]; membershipKnown: boolean 
       }
       ctx.logger.log('warn', `Restoring a set of ${setNames} on cluster ${here}, as explicitly allowed.`);
     }
-    return { clusterName: here, nodes, membershipKnown: true };
+    return { clusterName: here, nodes, membershipKnown: true, nodesFromSet: false };
   }
   // The cluster service does not run here: ask the cluster through its network name.
   if (setCluster !== null) {
@@ -169,10 +201,10 @@ Promise<{ clusterName: string | null; nodes: string[]; membershipKnown: boolean 
       const nodes = remote.nodes.map((n) => n.name);
       if (nodes.some((n) => sameComputerName(n, facts.machine))) {
         ctx.logger.log('info', `Cluster ${setCluster} answers through its network name and lists this node.`);
-        return { clusterName: remote.cluster?.name ?? setCluster, nodes, membershipKnown: true };
+        return { clusterName: remote.cluster?.name ?? setCluster, nodes, membershipKnown: true, nodesFromSet: false };
       }
       if (!params.allowOtherCluster) refuse(`Cluster ${setCluster}, which made the set, does not list this node (${facts.machine}) as a member.`);
-      return { clusterName: null, nodes, membershipKnown: true };
+      return { clusterName: null, nodes, membershipKnown: true, nodesFromSet: false };
     } catch (err) {
       if (err instanceof CancelledError) throw err;
       ctx.logger.log('info', `Cluster ${setCluster} cannot be reached by name (${describeError(err)}).`);
@@ -180,14 +212,21 @@ Promise<{ clusterName: string | null; nodes: string[]; membershipKnown: boolean 
   }
   if (sameComputerName(manifest.node, facts.machine)) {
     ctx.logger.log('info', `The cluster service is not running here; the set was made on this node (${facts.machine}), so it is taken as this node's cluster.`);
-    return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false };
+    const recorded = manifest.nodes ?? [];
+    if (recorded.length > 0) {
+      // Nothing answers for the cluster, so no node runs its service as a member; the nodes at backup time are the ones to check.
+      ctx.logger.log('info', `The set records the cluster's nodes at backup time: ${recorded.join(', ')}; they are the nodes checked.`);
+      const nodes = recorded.some((n) => sameComputerName(n, facts.machine)) ? [...recorded] : [facts.machine, ...recorded];
+      return { clusterName: setCluster, nodes, membershipKnown: true, nodesFromSet: true };
+    }
+    return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false };
   }
   if (!params.allowOtherCluster) {
     refuse(`The cluster service is not running on this node and ${setCluster ?? 'the set\'s cluster'} cannot be reached, ` +
       `so the set ${set.summary.name} (made on ${manifest.node}) cannot be confirmed to belong to this node's cluster.`);
   }
   ctx.logger.log('warn', `Restoring a set of ${setNames} that could not be matched to this node's cluster, as explicitly allowed.`);
-  return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false };
+  return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false };
 }
 
 /** The service is not stopped (running, starting, stopping, paused): it counts as running for the checks. */
@@ -211,7 +250,7 @@ async function preflight(params: RestoreParams, ctx: OperationContext, facts: Lo
     `node ${m.node}, ${m.time}, ${m.files.length} file(s).`);
   throwIfCancelled(ctx.signal, 'The restore');
 
-  const { clusterName, nodes, membershipKnown } = await identifyCluster(facts, set, params, ctx);
+  const { clusterName, nodes, membershipKnown, nodesFromSet } = await identifyCluster(facts, set, params, ctx);
 
   const localService = queryServiceState(localTarget(facts));
   ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${facts.machine} (this node): ${localService}.`);
@@ -236,12 +275,13 @@ async function preflight(params: RestoreParams, ctx: OperationContext, facts: Lo
       unqueryable.push({ node, error: describeError(err) });
     }
   }
-  return { facts, set, clusterName, localService, otherNodes, runningOtherNodes, unqueryable, membershipKnown, pending };
+  return { facts, set, clusterName, localService, otherNodes, runningOtherNodes, unqueryable, membershipKnown, nodesFromSet, pending };
 }
 
 const UNKNOWN_MEMBERSHIP = (pre: Preflight): string =>
   `The cluster's nodes cannot be listed: the cluster service runs neither on ${pre.facts.machine} nor on any node that answers for ` +
-  `${pre.set.manifest.cluster.name ?? 'the cluster'}, so it cannot be confirmed that it is stopped on every other node. ` +
+  `${pre.set.manifest.cluster.name ?? 'the cluster'}, and the set does not record the cluster's nodes, so it cannot be confirmed ` +
+  'that the service is stopped on every other node. ' +
   'Start the cluster service on one node (if need be with /forcequorum), then run the authoritative restore again and let it stop the ' +
   'other nodes. Nothing was changed.';
 
@@ -488,42 +528,80 @@ export function applyWriterTargets(placements: FilePlacement[], components: Docu
 function describePending(journal: RestoreJournal): string {
   const action = isCommitted(journal)
     ? 'it had already restored the files and started the cluster service here, so it is completed (the other nodes it stopped are started)'
-    : 'it is rolled back: the files from before it are put back from its safety copy and the services it stopped are started again';
+    : 'it is rolled back: its staged files are deleted, the files from before it are put back from its safety copy, and the services it ' +
+      'stopped or started are returned to how they were';
   return `First, an earlier restore of ${path.basename(journal.set)} that was interrupted at "${journal.phase}" is finished: ${action}.`;
+}
+
+/** The restore method a VSS set's manifest records (the restore itself reads it from the saved writer metadata). */
+function plannedRestoreMethod(set: VerifiedBackupSet): number | null {
+  if (set.manifest.kind !== 'vss-cluster-writer') return null;
+  // A set that did not record it is planned with the Cluster Database writer's documented method.
+  return set.manifest.writer?.restoreMethod ?? VssRestoreMethod.RestoreStopStart;
 }
 
 function planSteps(params: RestoreParams, pre: Preflight, placements: FilePlacement[]): string[] {
   const { facts, set } = pre;
   const steps: string[] = [];
   const here = `${facts.machine} (this node)`;
+  const dir = facts.clusDbDir;
+  const count = placements.length;
   if (pre.pending) steps.push(describePending(pre.pending));
   const m = set.manifest;
   steps.push(`Verify the backup set ${set.summary.name}: ${m.files.length} file(s) from ${m.node}, cluster ${m.cluster.name ?? '(unnamed)'}, made ${m.time} — passed.`);
+  const method = plannedRestoreMethod(set);
+  if (method !== null && !SUPPORTED_RESTORE_METHODS.has(method)) {
+    steps.push(`Refused: the Cluster Database writer asks for restore method ${restoreMethodName(method)}, which this tool does not carry out.`);
+    return steps;
+  }
+
   const stopOthers = params.authoritative ? pre.runningOtherNodes : [];
+  const otherNodeSteps: string[] = [];
   if (params.authoritative) {
+    if (pre.nodesFromSet) {
+      otherNodeSteps.push(`The cluster answers nowhere, so the nodes the set recorded are checked: ${pre.otherNodes.join(', ') || 'no other node'}.`);
+    }
     if (!pre.membershipKnown) {
-      steps.push(`Refused: ${UNKNOWN_MEMBERSHIP(pre).replace(/ Nothing was changed\.$/, '')}`);
+      otherNodeSteps.push(`Refused: ${UNKNOWN_MEMBERSHIP(pre).replace(/ Nothing was changed\.$/, '')}`);
     } else if (pre.unqueryable.length > 0) {
-      steps.push(`Refused: the cluster service cannot be queried on ${pre.unqueryable.map((u) => u.node).join(', ')}; every other node must be reachable.`);
+      otherNodeSteps.push(`Refused: the cluster service cannot be queried on ${pre.unqueryable.map((u) => u.node).join(', ')}; every other node must be reachable.`);
     } else if (stopOthers.length > 0) {
-      steps.push(params.stopOtherNodes
+      otherNodeSteps.push(params.stopOtherNodes
         ? `Stop the cluster service on ${stopOthers.join(', ')}.`
         : `The cluster service runs on ${stopOthers.join(', ')}: it must be stopped there first (the restore is refused unless you allow stopping it).`);
     } else if (pre.otherNodes.length > 0) {
-      steps.push(`The cluster service is already stopped on ${pre.otherNodes.join(', ')}.`);
+      otherNodeSteps.push(`The cluster service is already stopped on ${pre.otherNodes.join(', ')}.`);
     }
   }
-  steps.push(isActive(pre.localService) ? `Stop the cluster service (${CLUSTER_SERVICE_NAME}) on ${here}.` : `The cluster service is already stopped on ${here}.`);
-  steps.push(`Copy the current cluster database files (${placements.length}) to a safety folder under ${safetyRootFor(facts.clusDbDir)}.`);
-  if (m.kind === 'vss-cluster-writer') {
-    steps.push(`Restore ${placements.length} file(s) into ${facts.clusDbDir} through the Cluster Database VSS writer` +
-      `${params.authoritative ? ', marked authoritative: the whole cluster goes back to this configuration' : ''}.`);
+  const runsHere = isActive(pre.localService);
+  const safety = `copy the current cluster database files (${count}) to a safety folder under ${safetyRootFor(dir)}`;
+  const authoritativeNote = params.authoritative ? ', marked authoritative: the whole cluster goes back to this configuration' : '';
+
+  if (method === VssRestoreMethod.RestoreStopStart) {
+    if (!runsHere) {
+      steps.push(`Start the cluster service (${CLUSTER_SERVICE_NAME}) on ${here} and wait until it runs: the Cluster Database VSS writer runs inside it.`);
+    }
+    steps.push(...otherNodeSteps);
+    steps.push(`Restore through the Cluster Database VSS writer (${restoreMethodName(method)}${authoritativeNote}), with the cluster service ` +
+      `running on ${here}: PreRestore, write the set's ${count} file(s) beside the live ones in ${dir}, PostRestore.`);
+    steps.push(`Stop the cluster service on ${here}, ${safety}, and rename the restored files into place.`);
   } else {
-    steps.push(`Replace the ${placements.length} cluster hive file(s) in ${facts.clusDbDir} with the set's copies (an offline hive copy, without VSS).`);
+    steps.push(...otherNodeSteps);
+    steps.push(runsHere ? `Stop the cluster service (${CLUSTER_SERVICE_NAME}) on ${here}.` : `The cluster service is already stopped on ${here}.`);
+    if (method === null) {
+      steps.push(`Write the set's ${count} cluster hive file(s) beside the live ones in ${dir} (an offline hive copy, without VSS), ` +
+        `${safety}, and rename the restored files into place.`);
+    } else {
+      steps.push(`Restore through the Cluster Database VSS writer (${restoreMethodName(method)}${authoritativeNote}): PreRestore, write the ` +
+        `set's ${count} file(s) beside the live ones in ${dir}, ${safety}, rename the restored files into place, PostRestore. ` +
+        'This method needs the writer while the cluster service is stopped; the Cluster Database writer runs inside the service, ' +
+        'so if it is not available then, the restore fails and is rolled back.');
+    }
   }
   steps.push(`Start the cluster service on ${here} and wait until it runs${params.authoritative ? '' : '; the node rejoins the cluster and catches up with the running nodes'}.`);
   if (stopOthers.length > 0 && params.stopOtherNodes) steps.push(`Then start the cluster service on ${stopOthers.join(', ')} again.`);
-  steps.push('If anything fails before the cluster service runs here again, the files are put back from the safety folder and the stopped services are started again.');
+  steps.push('If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files are ' +
+    'put back from the safety folder, and the cluster services are returned to how they were.');
   return steps;
 }
 
@@ -553,40 +631,58 @@ interface Services {
 }
 
 /**
- * Put the node back as it was before the journal's restore: stop the local service if
- * it runs on restored files, restore every file from the safety copy, then start the
- * services that were running. Returns problems starting services (the files are back).
+ * Put the node back as it was before the journal's restore: delete the staged files; when
+ * the safety copy had been taken (live files may have changed), stop the local service —
+ * it may run on restored files — and put every file back from it; then return the local
+ * service to its state before the restore and start the other nodes the restore stopped.
+ * Returns problems with the services (the files are back).
  */
 async function rollBack(store: JournalStore, journal: RestoreJournal, ctx: OperationContext, services: Services): Promise<string[]> {
   const here: ServiceTarget = { node: journal.localNode, isLocal: true };
   ctx.progress('Rolling back');
   ctx.logger.log('warn', `Rolling back the restore ${journal.id} (at "${journal.phase}").`);
-  if (journal.phase !== 'planned') {
+  const removed = removeStagedFiles(journal);
+  if (removed.length > 0) ctx.logger.log('info', `Deleted the staged file(s): ${removed.join(', ')}.`);
+  if (journal.safetyCopied) {
     // The service must not hold the files while they are put back.
     await stopServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+    const changed = restoreSafetyCopy(journal);
+    ctx.logger.log('info', changed.length > 0
+      ? `Put back from the safety copy: ${changed.join(', ')}.`
+      : 'The live files were still the ones from before the restore.');
+  } else {
+    ctx.logger.log('info', 'The live files had not been changed.');
   }
-  const changed = restoreSafetyCopy(journal);
-  ctx.logger.log('info', changed.length > 0
-    ? `Put back from the safety copy: ${changed.join(', ')}.`
-    : 'The live files were still the ones from before the restore.');
-  const problems = await startStoppedServices(journal, ctx, services, journal.localServiceWasRunning);
+  const problems = await returnServices(journal, ctx, services, journal.localServiceWasRunning ? 'start' : 'stop');
   store.advance(journal, 'done');
   removeSafetyCopy(journal);
   store.remove();
   return problems;
 }
 
-/** Start the local service (when asked), wait until it runs, then the other nodes the restore stopped. */
-async function startStoppedServices(journal: RestoreJournal, ctx: OperationContext, services: Services, startLocal: boolean): Promise<string[]> {
+/**
+ * Bring the local service to `local` ('start': running, 'stop': stopped, 'keep': as it is), then
+ * start the other nodes the restore stopped — after this node runs, the order of an authoritative
+ * restore. Returns what failed.
+ */
+async function returnServices(journal: RestoreJournal, ctx: OperationContext, services: Services, local: 'start' | 'stop' | 'keep'): Promise<string[]> {
   const problems: string[] = [];
-  if (startLocal) {
+  const here: ServiceTarget = { node: journal.localNode, isLocal: true };
+  if (local === 'start') {
     try {
-      await startServiceAndWait({ node: journal.localNode, isLocal: true }, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+      await startServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
     } catch (err) {
       problems.push(`${journal.serviceName} on ${journal.localNode}: ${describeError(err)}`);
       ctx.logger.log('error', `Starting ${journal.serviceName} on ${journal.localNode} failed: ${describeError(err)}`);
-      // The other nodes are started only after this one runs (the order of an authoritative restore).
       return problems.concat(journal.otherNodesToRestart.map((n) => `${CLUSTER_SERVICE_NAME} on ${n}: not started because it did not start on ${journal.localNode}`));
+    }
+  } else if (local === 'stop') {
+    // It was stopped before the restore, which started it for the writer: it goes back to stopped.
+    try {
+      await stopServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+    } catch (err) {
+      problems.push(`${journal.serviceName} on ${journal.localNode} (stopping it again, as it was before the restore): ${describeError(err)}`);
+      ctx.logger.log('error', `Stopping ${journal.serviceName} on ${journal.localNode} again failed: ${describeError(err)}`);
     }
   }
   for (const node of journal.otherNodesToRestart) {
@@ -603,7 +699,7 @@ async function startStoppedServices(journal: RestoreJournal, ctx: OperationConte
 /** Finish a restore that had committed: the services it stopped are started; the safety copy goes. */
 async function complete(store: JournalStore, journal: RestoreJournal, ctx: OperationContext, services: Services): Promise<string[]> {
   ctx.logger.log('info', `Completing the restore ${journal.id} (at "${journal.phase}").`);
-  const problems = journal.phase === 'done' ? [] : await startStoppedServices(journal, ctx, services, true);
+  const problems = journal.phase === 'done' ? [] : await returnServices(journal, ctx, services, 'start');
   store.advance(journal, 'done');
   removeSafetyCopy(journal);
   store.remove();
@@ -677,31 +773,162 @@ async function loadVssDocuments(set: VerifiedBackupSet, params: RestoreParams, c
   return { backupComponentsXml, method, schema: saved.schema };
 }
 
-/** Stop the services the restore needs stopped, recording each before it is stopped. */
-async function stopServices(store: JournalStore, journal: RestoreJournal, pre: Preflight, params: RestoreParams,
-  ctx: OperationContext, services: Services): Promise<void> {
+/** Everything one restore works with. */
+interface RestoreRun {
+  store: JournalStore;
+  journal: RestoreJournal;
+  pre: Preflight;
+  params: RestoreParams;
+  ctx: OperationContext;
+  options: RestoreOptions;
+  services: Services;
+  /** Where each file goes, as placed from the manifest (before the writer's restore targets). */
+  placements: FilePlacement[];
+}
+
+function localService(run: RestoreRun): string {
+  return `${run.journal.serviceName} on ${run.pre.facts.machine}`;
+}
+
+/**
+ * Authoritative: stop the cluster service on the other nodes that run it (each recorded
+ * before it is stopped), then make sure every other node is stopped. Writes `otherNodesStopped`.
+ */
+async function stopOtherNodes(run: RestoreRun): Promise<void> {
+  const { store, journal, pre, params, ctx, services } = run;
   if (params.authoritative) {
     for (const node of pre.runningOtherNodes) {
+      throwIfCancelled(ctx.signal, 'The restore');
       journal.otherNodesToRestart.push(node);
       store.write(journal);
       await stopServiceAndWait({ node, isLocal: false }, CLUSTER_SERVICE_NAME, ctx, { timeoutMs: services.timeoutMs });
     }
+    requireOtherNodesStopped(run);
   }
-  await stopServiceAndWait(localTarget(pre.facts), journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
-  if (params.authoritative) {
-    // Nobody may have started a node in the meantime: every other node must be stopped now.
-    const running = pre.otherNodes.filter((node) => isActive(queryServiceState({ node, isLocal: false })));
-    if (running.length > 0) {
-      throw new EngineError('NODES_RUNNING',
-        `The cluster service was started again on ${running.join(', ')} while the restore was stopping the cluster. Stop it there and try again.`);
-    }
-  }
-  store.advance(journal, 'servicesStopped');
+  store.advance(journal, 'otherNodesStopped');
 }
 
-/** The VSS restore sequence of windows-api.md §4.2 around the file replacement. */
-async function restoreThroughVss(store: JournalStore, journal: RestoreJournal, pre: Preflight, params: RestoreParams,
-  docs: VssDocuments, placements: FilePlacement[], ctx: OperationContext, options: RestoreOptions): Promise<void> {
+/** Nobody may have started another node in the meantime: each must be stopped now (authoritative only). */
+function requireOtherNodesStopped(run: RestoreRun): void {
+  if (!run.params.authoritative) return;
+  const running = run.pre.otherNodes.filter((node) => isActive(queryServiceState({ node, isLocal: false })));
+  if (running.length > 0) {
+    throw new EngineError('NODES_RUNNING',
+      `The cluster service was started again on ${running.join(', ')} while the restore was running. Stop it there and try again.`);
+  }
+}
+
+/**
+ * The Cluster Database writer exists only while the cluster service runs: start it here when it
+ * is not running (a roll-back stops it again). Returns whether it had to be started.
+ */
+async function ensureLocalServiceRunning(run: RestoreRun): Promise<boolean> {
+  const { journal, pre, ctx, services } = run;
+  const state = queryServiceState(localTarget(pre.facts), journal.serviceName);
+  if (state === 'running') return false;
+  ctx.logger.log('info', `${localService(run)} is ${state}; starting it, because the Cluster Database VSS writer runs inside the cluster ` +
+    `service and ${restoreMethodName(VssRestoreMethod.RestoreStopStart)} restores while the service runs.`);
+  await startServiceAndWait(localTarget(pre.facts), journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+  return true;
+}
+
+/** The writer needs the service running here for the whole VSS sequence. */
+function requireLocalServiceRunning(run: RestoreRun, after: string): void {
+  const state = queryServiceState(localTarget(run.pre.facts), run.journal.serviceName);
+  if (state !== 'running') {
+    throw new EngineError('RESTORE_FAILED',
+      `${localService(run)} is ${state} ${after}, but the Cluster Database VSS writer runs inside it and the restore needs it running. ` +
+      `Check the System event log of ${run.pre.facts.machine} (for example, whether the node lost quorum), then try again.`);
+  }
+}
+
+/**
+ * When the restore had to start the cluster service here, the node list came from the cluster's
+ * network name or from the set; now this node answers for the cluster, so a node it lists that was
+ * not checked must not run the service either (authoritative only). Best effort: a cluster that
+ * does not answer yet leaves the checks already made.
+ */
+async function checkNodesListedNow(run: RestoreRun): Promise<void> {
+  const { pre, params, ctx } = run;
+  if (!params.authoritative) return;
+  let listed: string[];
+  try {
+    const status = await detectLocalCluster(ctx);
+    listed = status.nodes.map((n) => n.name);
+  } catch (err) {
+    if (err instanceof CancelledError) throw err;
+    ctx.logger.log('warn', `The cluster could not be asked for its nodes after starting ${localService(run)}: ${describeError(err)}`);
+    return;
+  }
+  const unchecked = listed.filter((n) => !sameComputerName(n, pre.facts.machine) && !pre.otherNodes.some((o) => sameComputerName(o, n)));
+  for (const node of unchecked) {
+    let state: ServiceStateLabel;
+    try {
+      state = queryServiceState({ node, isLocal: false });
+    } catch (err) {
+      throw new EngineError('NODE_UNREACHABLE',
+        `The cluster lists ${node} now that its service runs on ${pre.facts.machine}, but the cluster service cannot be queried there ` +
+        `(${describeError(err)}). Make the node reachable (or evict it) and try again.`);
+    }
+    ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${node} (listed by the cluster now): ${state}.`);
+    if (isActive(state)) {
+      throw new EngineError('NODES_RUNNING',
+        `The cluster service runs on ${node}, which the cluster lists now that its service runs on ${pre.facts.machine} but which was ` +
+        'not checked before. Stop it there, or run the restore again to be asked, then try again.');
+    }
+  }
+}
+
+/** Look for the Cluster Database writer among the writers GatherWriterMetadata reached. */
+function requireRunningWriter(vss: VssBackupComponents, run: RestoreRun, docs: VssDocuments): void {
+  const { ctx } = run;
+  let live: WriterRestoreMethod | null = null;
+  let found = false;
+  try {
+    const count = vss.getWriterMetadataCount();
+    for (let i = 0; i < count && !found; i++) {
+      const { metadata } = vss.getWriterMetadata(i);
+      try {
+        if (!sameGuid(metadata.getIdentity().writerId, CLUSTER_DATABASE_WRITER_ID)) continue;
+        found = true;
+        live = metadata.getRestoreMethod();
+      } finally {
+        metadata.release();
+      }
+    }
+  } catch (err) {
+    try {
+      vss.freeWriterMetadata();
+    } catch (freeErr) {
+      ctx.logger.log('warn', `FreeWriterMetadata after a failure: ${describeError(freeErr)}`);
+    }
+    throw err;
+  }
+  vss.freeWriterMetadata();
+  const saved = docs.method.method;
+  if (!found) {
+    const service = localService(run);
+    throw new EngineError('WRITER_NOT_FOUND', saved === VssRestoreMethod.StopRestoreStart
+      ? `The set's writer metadata asks for ${restoreMethodName(saved)}: stop the service, restore, start it. With ${service} stopped, ` +
+        'the Cluster Database VSS writer — which runs inside the cluster service — is not among the running writers, so the restore ' +
+        'cannot go through the writer in that order. Nothing was restored.'
+      : `The Cluster Database VSS writer (${CLUSTER_DATABASE_WRITER_ID}) is not among the running writers although ${service} runs. ` +
+        'Check `vssadmin list writers` and the Application event log, then try again.');
+  }
+  if (live && live.method !== saved) {
+    ctx.logger.log('warn', `The running Cluster Database writer reports ${restoreMethodName(live.method)}; the set was made with ` +
+      `${restoreMethodName(saved)}, which this restore follows.`);
+  }
+}
+
+/**
+ * The VSS restore sequence of windows-api.md §4.2. `restoreFiles` runs between PreRestore
+ * (after the restore targets are read again) and SetFileRestoreStatus/PostRestore; it stages
+ * the files, or (STOP_RESTORE_START) stages and swaps them in. Writes `postRestored`.
+ */
+async function restoreThroughVss(run: RestoreRun, docs: VssDocuments, restoreFiles: () => Promise<void>): Promise<void> {
+  const { store, journal, pre, params, ctx } = run;
+  throwIfCancelled(ctx.signal, 'The restore');
   const vss = VssBackupComponents.create();
   let components: DocumentComponent[] = [];
   let preRestored = false;
@@ -712,6 +939,7 @@ async function restoreThroughVss(store: JournalStore, journal: RestoreJournal, p
     vss.setRestoreState(VssRestoreType.ByCopy);
     ctx.progress('Gathering writer metadata');
     await waitForAsync(vss.gatherWriterMetadata(), 'IVssBackupComponents::GatherWriterMetadata', ctx);
+    requireRunningWriter(vss, run, docs);
 
     components = readClusterWriterComponents(vss, false);
     if (components.length === 0) {
@@ -742,16 +970,8 @@ async function restoreThroughVss(store: JournalStore, journal: RestoreJournal, p
     for (const c of components) {
       if (c.preRestoreFailure) ctx.logger.log('warn', `PreRestore message for ${describeComponent(c.ref)}: ${c.preRestoreFailure}`);
     }
-    const placed = applyWriterTargets(placements, components, pre.set, pre.facts.clusDbDir, ctx);
-    setJournalFiles(journal, placed);
-
-    ctx.progress('Copying the current files to the safety folder');
-    takeSafetyCopy(store, journal);
-    ctx.logger.log('info', `Safety copy of ${journal.files.filter((f) => f.existed).length} file(s) in ${journal.safetyDir}.`);
-    throwIfCancelled(ctx.signal, 'The restore');
-    ctx.progress('Replacing the cluster database files');
-    replaceLiveFiles(store, journal, options.hooks);
-    ctx.logger.log('info', `Replaced ${journal.files.length} file(s) in ${pre.facts.clusDbDir}.`);
+    setJournalFiles(journal, applyWriterTargets(run.placements, components, pre.set, pre.facts.clusDbDir, ctx));
+    await restoreFiles();
 
     for (const c of components) vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.All);
     ctx.progress('PostRestore');
@@ -761,10 +981,9 @@ async function restoreThroughVss(store: JournalStore, journal: RestoreJournal, p
     store.advance(journal, 'postRestored');
   } catch (err) {
     if (preRestored && !postRestoreSent) {
-      // Tell the writer the restore did not happen and let it end its restore session.
-      const status = journal.phase === 'replacing' || journal.phase === 'replaced' ? VssFileRestoreStatus.Failed : VssFileRestoreStatus.None;
+      // Tell the writer the restore failed and let it end its restore session; the roll-back deletes the staged files.
       try {
-        for (const c of components) vss.setFileRestoreStatus(c.ref, status);
+        for (const c of components) vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.Failed);
         await waitForAsync(vss.postRestore(), 'IVssBackupComponents::PostRestore', uncancellable(ctx));
       } catch (closeErr) {
         ctx.logger.log('warn', `Ending the writer's restore session after the failure: ${describeError(closeErr)}`);
@@ -776,6 +995,21 @@ async function restoreThroughVss(store: JournalStore, journal: RestoreJournal, p
   }
 }
 
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new CancelledError('The restore'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 function setJournalFiles(journal: RestoreJournal, placed: FilePlacement[]): void {
   journal.files = placed.map((p): JournalFile => ({
     target: p.target, source: p.source, sha256: p.sha256, size: p.size,
@@ -783,23 +1017,103 @@ function setJournalFiles(journal: RestoreJournal, placed: FilePlacement[]): void
   }));
 }
 
-/** An offline hive copy goes back without VSS, with the cluster service stopped. */
-function restoreOfflineHive(store: JournalStore, journal: RestoreJournal, pre: Preflight, ctx: OperationContext, options: RestoreOptions): void {
+/** Write the set's files beside the live ones (nothing live changes). Writes `staged`. */
+function stage(run: RestoreRun): void {
+  const { store, journal, pre, ctx, options } = run;
+  throwIfCancelled(ctx.signal, 'The restore');
+  ctx.progress('Staging the restored files');
+  stageFiles(store, journal, options.hooks);
+  ctx.logger.log('info', `Staged ${journal.staged.length} file(s) beside the live ones in ${pre.facts.clusDbDir}.`);
+}
+
+/** With the service stopped here: the safety copy, then each staged file renamed over its live file. */
+function swapIn(run: RestoreRun): void {
+  const { store, journal, pre, ctx, options } = run;
+  throwIfCancelled(ctx.signal, 'The restore');
   ctx.progress('Copying the current files to the safety folder');
   takeSafetyCopy(store, journal);
+  ctx.logger.log('info', `Safety copy of ${journal.files.filter((f) => f.existed).length} file(s) in ${journal.safetyDir}.`);
   throwIfCancelled(ctx.signal, 'The restore');
-  ctx.progress('Replacing the cluster hive files');
-  replaceLiveFiles(store, journal, options.hooks);
-  ctx.logger.log('info', `Replaced ${journal.files.length} file(s) in ${pre.facts.clusDbDir} (offline hive, without VSS).`);
-  store.advance(journal, 'postRestored');
+  ctx.progress('Replacing the cluster database files');
+  swapStagedFiles(store, journal, options.hooks);
+  ctx.logger.log('info', `Replaced ${journal.files.length} file(s) in ${pre.facts.clusDbDir}.`);
+}
+
+async function stopLocalService(run: RestoreRun): Promise<void> {
+  const { store, journal, pre, ctx, services } = run;
+  throwIfCancelled(ctx.signal, 'The restore');
+  await stopServiceAndWait(localTarget(pre.facts), journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+  store.advance(journal, 'serviceStopped');
+}
+
+async function startLocalService(run: RestoreRun): Promise<void> {
+  const { journal, pre, ctx, services } = run;
+  await startServiceAndWait(localTarget(pre.facts), journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
+}
+
+/**
+ * VSS_RME_RESTORE_STOP_START (the Cluster Database writer's method): the VSS sequence with
+ * the service running here, the files staged in between; after PostRestore the service is
+ * stopped, the staged files swapped in, and the service started again.
+ */
+async function restoreThenRestartService(run: RestoreRun, docs: VssDocuments): Promise<void> {
+  const started = await ensureLocalServiceRunning(run);
+  if (started) await checkNodesListedNow(run);
+  await stopOtherNodes(run);
+  if (run.journal.otherNodesToRestart.length > 0) requireLocalServiceRunning(run, 'after the other nodes were stopped');
+  const writerWaitMs = started ? run.options.writerWaitMs ?? WRITER_WAIT_MS : 0;
+  const deadline = Date.now() + writerWaitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await restoreThroughVss(run, docs, async () => stage(run));
+      break;
+    } catch (err) {
+      // Only a writer that is not there yet is waited for; nothing was sent to it, so a fresh attempt is safe.
+      if (!(err instanceof EngineError && err.code === 'WRITER_NOT_FOUND') || Date.now() >= deadline) throw err;
+      const delay = Math.min(WRITER_RETRY_INTERVAL_MS, Math.max(1, deadline - Date.now()));
+      run.ctx.logger.log('info', `The Cluster Database writer is not there yet after ${localService(run)} was started ` +
+        `(attempt ${attempt}); looking again in ${Math.round(delay / 100) / 10} s.`);
+      run.ctx.progress('Waiting for the Cluster Database writer');
+      await sleep(delay, run.ctx.signal);
+    }
+  }
+  requireOtherNodesStopped(run);
+  await stopLocalService(run);
+  swapIn(run);
+  await startLocalService(run);
+}
+
+/**
+ * VSS_RME_STOP_RESTORE_START: the service is stopped here before the VSS sequence, and the
+ * files go into place between PreRestore and PostRestore. The writer must be available with
+ * the service stopped (the Cluster Database writer is not: the restore then fails and rolls back).
+ */
+async function stopThenRestore(run: RestoreRun, docs: VssDocuments): Promise<void> {
+  await stopOtherNodes(run);
+  await stopLocalService(run);
+  await restoreThroughVss(run, docs, async () => {
+    stage(run);
+    swapIn(run);
+  });
+  await startLocalService(run);
+}
+
+/** An offline hive copy goes back without VSS: staged, then swapped in with the cluster service stopped. */
+async function restoreOfflineHive(run: RestoreRun): Promise<void> {
+  stage(run);
+  await stopLocalService(run);
+  swapIn(run);
+  await startLocalService(run);
 }
 
 /** Adds the roll-back outcome to the error that caused it (keeping its type, API and code). */
 function annotateRolledBack(err: unknown, journal: RestoreJournal, problems: string[]): Error {
   const error = err instanceof Error ? err : new Error(String(err));
+  const local = `${journal.serviceName} ${journal.localServiceWasRunning ? 'runs' : 'is stopped'} on ${journal.localNode}`;
+  const others = journal.otherNodesToRestart.length > 0 ? ` and was started again on ${journal.otherNodesToRestart.join(', ')}` : '';
   const services = problems.length > 0
-    ? ` but starting the services again failed: ${problems.join('; ')}`
-    : journal.localServiceWasRunning || journal.otherNodesToRestart.length > 0 ? ' and the stopped cluster services were started again' : '';
+    ? `, but returning the cluster services to how they were failed: ${problems.join('; ')}`
+    : `; the cluster services are as they were (${local}${others})`;
   error.message = `${error.message} — the restore failed, so ${journal.localNode} was rolled back: its cluster database files are as before the restore${services}.`;
   return error;
 }
@@ -849,19 +1163,20 @@ export async function restoreCluster(params: RestoreParams, ctx: OperationContex
 async function runRestore(params: RestoreParams, pre: Preflight, placements: FilePlacement[], ctx: OperationContext,
   options: RestoreOptions, services: Services, docs: VssDocuments | null): Promise<RestoreResult> {
   const serviceName = docs?.method.service || CLUSTER_SERVICE_NAME;
+  const restoreMethod = docs ? docs.method.method : null;
   const store = new JournalStore(pre.facts.clusDbDir);
   const journal = createJournal({
-    set: pre.set.path, kind: pre.set.manifest.kind, authoritative: params.authoritative, localNode: pre.facts.machine,
+    set: pre.set.path, kind: pre.set.manifest.kind, authoritative: params.authoritative, restoreMethod, localNode: pre.facts.machine,
     serviceName, localServiceWasRunning: isActive(pre.localService), clusDbDir: pre.facts.clusDbDir, files: placements,
   });
-  ctx.logger.log('info', `Starting the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} of ${pre.set.summary.name}.`);
+  const run: RestoreRun = { store, journal, pre, params, ctx, options, services, placements };
+  ctx.logger.log('info', `Starting the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} of ${pre.set.summary.name} ` +
+    `(${restoreMethod === null ? 'offline hive, without VSS' : restoreMethodName(restoreMethod)}).`);
   store.advance(journal, 'planned');
   try {
-    await stopServices(store, journal, pre, params, ctx, services);
-    if (docs) await restoreThroughVss(store, journal, pre, params, docs, placements, ctx, options);
-    else restoreOfflineHive(store, journal, pre, ctx, options);
-    // RESTORE_STOP_START: the service named by the writer starts once PostRestore has returned.
-    await startServiceAndWait(localTarget(pre.facts), serviceName, ctx, { timeoutMs: services.timeoutMs });
+    if (restoreMethod === null) await restoreOfflineHive(run);
+    else if (restoreMethod === VssRestoreMethod.RestoreStopStart) await restoreThenRestartService(run, docs as VssDocuments);
+    else await stopThenRestore(run, docs as VssDocuments);
     store.advance(journal, 'servicesStarted');
   } catch (err) {
     let problems: string[];
@@ -878,7 +1193,7 @@ async function runRestore(params: RestoreParams, pre: Preflight, placements: Fil
 
   // Committed: the cluster service runs here on the restored files. Start the other nodes only now.
   const safe = uncancellable(ctx);
-  const problems = await startStoppedServices(journal, safe, services, false);
+  const problems = await returnServices(journal, safe, services, 'keep');
   if (docs?.method.rebootRequired) problems.push(`The Cluster Database writer says ${pre.facts.machine} must be restarted to complete the restore.`);
   store.advance(journal, 'done');
   removeSafetyCopy(journal);

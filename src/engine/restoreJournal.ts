@@ -7,12 +7,15 @@
  *   <ClusDb dir>/../ClusterRestoreJournal.json   the journal, rewritten atomically at each phase
  *   <ClusDb dir>/../ClusterRestoreSafety/<id>/    copies of the live files taken before any is replaced
  *
- * Files are replaced by write-beside-and-rename (`<file>.fcbnew`, flushed, renamed over
- * the live file), so each live file is always either wholly old or wholly new. When the
- * engine dies part-way, the next run reads the journal and either rolls every file back
- * to the safety copy or, once the restore had committed (the cluster service ran on the
- * restored files), finishes what was left — never leaving a mix of old and new files.
- * Both directions are idempotent, so a crash during recovery is recovered the same way.
+ * The set's files are first *staged* beside the live ones (`<file>.fcbnew`, verified
+ * against the manifest's SHA-256 and flushed) — that can happen while the cluster
+ * service runs and holds the live files open — and later *swapped* in by renaming each
+ * staged file over its live file, so each live file is always either wholly old or
+ * wholly new. When the engine dies part-way, the next run reads the journal and either
+ * rolls back (staged files removed, every live file back as the safety copy has it) or,
+ * once the restore had committed (the cluster service ran here on the restored files),
+ * finishes what was left — never leaving a mix of old and new files. Both directions are
+ * idempotent, so a crash during recovery is recovered the same way.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -22,24 +25,28 @@ import { EngineError } from './errors';
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
 export const NEW_FILE_SUFFIX = '.fcbnew';
-const JOURNAL_VERSION = 1;
+const JOURNAL_VERSION = 2;
 
-/** The phases in order; each is written once everything before it is done. */
+/**
+ * The phases of a restore, each written once everything before it is done. A VSS_RME_RESTORE_STOP_START
+ * restore (the Cluster Database writer's method) writes them in this order; an offline-hive restore skips
+ * otherNodesStopped and postRestored; a VSS_RME_STOP_RESTORE_START restore stops the service first, so it
+ * writes serviceStopped before staged and postRestored after replaced. Roll-back therefore relies on
+ * what the journal records (the safety copy, the staged and replaced files, the nodes stopped), not on
+ * the position of a phase — except the commit point, which is the same for every order.
+ */
 export const RESTORE_PHASES = [
-  'planned', 'servicesStopped', 'safetyCopied', 'replacing', 'replaced', 'postRestored', 'servicesStarted', 'done',
+  'planned', 'otherNodesStopped', 'staged', 'postRestored', 'serviceStopped', 'safetyCopied', 'replacing', 'replaced',
+  'servicesStarted', 'done',
 ] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
-
-export function phaseIndex(phase: RestorePhase): number {
-  return RESTORE_PHASES.indexOf(phase);
-}
 
 /**
  * The restore commits when the cluster service runs here on the restored files: before
  * that, an interruption or failure puts the old files back; from then on it is finished.
  */
 export function isCommitted(journal: RestoreJournal): boolean {
-  return phaseIndex(journal.phase) >= phaseIndex('servicesStarted');
+  return journal.phase === 'servicesStarted' || journal.phase === 'done';
 }
 
 /** One live file the restore replaces. */
@@ -67,10 +74,15 @@ export interface RestoreJournal {
   set: string;
   kind: 'vss-cluster-writer' | 'offline-hive';
   authoritative: boolean;
+  /** The writer's VSS_RESTOREMETHOD_ENUM value that sets the order of the steps (null: offline hive, no writer). */
+  restoreMethod: number | null;
   /** This node, and the cluster service the restore stops and starts here. */
   localNode: string;
   serviceName: string;
-  /** Whether the service ran here before the restore (it is started again on roll-back only then). */
+  /**
+   * Whether the service ran here before the restore. A roll-back leaves it as it was: started again
+   * when it ran, stopped again when the restore had started it (the writer needs it running).
+   */
   localServiceWasRunning: boolean;
   /** Other nodes whose service this restore stops, recorded before each is stopped; started again afterwards. */
   otherNodesToRestart: string[];
@@ -78,6 +90,10 @@ export interface RestoreJournal {
   clusDbDir: string;
   safetyDir: string;
   files: JournalFile[];
+  /** Targets whose staged copy (`<target>.fcbnew`) is complete. */
+  staged: string[];
+  /** Whether the safety copy of every live file is complete and recorded (live files may change only then). */
+  safetyCopied: boolean;
   /** Targets already renamed into place (replacing phase). */
   replaced: string[];
   startedAt: string;
@@ -98,8 +114,9 @@ export function newRestoreId(now = new Date()): string {
 }
 
 export function createJournal(init: {
-  set: string; kind: RestoreJournal['kind']; authoritative: boolean; localNode: string; serviceName: string;
-  localServiceWasRunning: boolean; clusDbDir: string; files: Array<Pick<JournalFile, 'target' | 'source' | 'sha256' | 'size'>>;
+  set: string; kind: RestoreJournal['kind']; authoritative: boolean; restoreMethod: number | null; localNode: string;
+  serviceName: string; localServiceWasRunning: boolean; clusDbDir: string;
+  files: Array<Pick<JournalFile, 'target' | 'source' | 'sha256' | 'size'>>;
 }): RestoreJournal {
   const id = newRestoreId();
   const now = new Date().toISOString();
@@ -109,6 +126,7 @@ export function createJournal(init: {
     set: init.set,
     kind: init.kind,
     authoritative: init.authoritative,
+    restoreMethod: init.restoreMethod,
     localNode: init.localNode,
     serviceName: init.serviceName,
     localServiceWasRunning: init.localServiceWasRunning,
@@ -120,6 +138,8 @@ export function createJournal(init: {
       target: f.target, source: f.source, sha256: f.sha256.toLowerCase(), size: f.size,
       existed: false, safetyCopy: null, oldSha256: null, oldSize: null,
     })),
+    staged: [],
+    safetyCopied: false,
     replaced: [],
     startedAt: now,
     updatedAt: now,
@@ -251,7 +271,8 @@ export class JournalStore {
         `The restore journal ${this.path} cannot be read (${(err as Error).message}). An earlier restore did not finish; ` +
         `compare the files in ${path.dirname(this.path)} with the safety copies under ${SAFETY_FOLDER_NAME} before removing it.`);
     }
-    if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files)) {
+    if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files) ||
+      !Array.isArray(journal.staged) || !Array.isArray(journal.replaced) || typeof journal.safetyCopied !== 'boolean') {
       throw new EngineError('RESTORE_FAILED',
         `The restore journal ${this.path} has an unknown format (version ${String(journal.version)}). ` +
         'It was written by another version of this tool; finish that restore with it, or remove the journal after checking the ClusDb files.');
@@ -279,24 +300,68 @@ export class JournalStore {
 }
 
 /**
- * Crash-recovery tests set FCBACKUP_RESTORE_CRASH_AT to a phase name (or `replacing:N`,
- * N files into the replacement) to make the engine process die right after that state
- * reached the disk, as a power cut or a killed process would.
+ * Crash-recovery tests set FCBACKUP_RESTORE_CRASH_AT to a phase name, `replacing:N` (N
+ * files renamed into place) or `staging:N` (N files staged, N ≥ 1) to make the engine
+ * process die right after that state reached the disk, as a power cut or a killed
+ * process would.
  */
 function crashHook(journal: RestoreJournal): void {
   const at = process.env.FCBACKUP_RESTORE_CRASH_AT;
   if (!at) return;
   const [phase, count] = at.split(':');
-  if (phase !== journal.phase) return;
-  if (count !== undefined && Number(count) !== journal.replaced.length) return;
+  if (phase === 'staging') {
+    if (journal.phase === 'staged' || journal.safetyCopied || journal.staged.length === 0 || Number(count) !== journal.staged.length) return;
+  } else {
+    if (phase !== journal.phase) return;
+    if (count !== undefined && Number(count) !== journal.replaced.length) return;
+  }
   process.kill(process.pid, 'SIGKILL');
 }
 
 // ---- the file steps ----
 
-/** A hook the tests use to fail the replacement after a given number of files. */
+/** Hooks the tests use to fail a step after a given number of files. */
 export interface ReplaceHooks {
+  afterFileStaged?(target: string, index: number): void;
   afterFileReplaced?(target: string, index: number): void;
+}
+
+export function stagedPathFor(target: string): string {
+  return `${target}${NEW_FILE_SUFFIX}`;
+}
+
+/**
+ * Write each file's restored content beside its live file (`<target>.fcbnew`), verified
+ * against the manifest's hash and flushed, recording each one. The live files are not
+ * touched, so this can run while the cluster service holds them. The journal (with the
+ * final targets) is written before the first file, so a crash leaves nothing unrecorded.
+ * Writes the `staged` phase.
+ */
+export function stageFiles(store: JournalStore, journal: RestoreJournal, hooks: ReplaceHooks = {}): void {
+  journal.staged = [];
+  store.write(journal);
+  journal.files.forEach((file, index) => {
+    fs.mkdirSync(path.dirname(file.target), { recursive: true });
+    copyVerified(file.source, stagedPathFor(file.target), { sha256: file.sha256, size: file.size });
+    journal.staged.push(file.target);
+    store.write(journal);
+    hooks.afterFileStaged?.(file.target, index);
+  });
+  for (const dir of new Set(journal.files.map((f) => path.dirname(f.target)))) fsyncDirectory(dir);
+  store.advance(journal, 'staged');
+}
+
+/** Delete every staged file of the journal (and a half-written one); returns the ones that existed. */
+export function removeStagedFiles(journal: RestoreJournal): string[] {
+  const removed: string[] = [];
+  for (const file of journal.files) {
+    const staged = stagedPathFor(file.target);
+    if (fs.existsSync(staged)) {
+      fs.rmSync(staged, { force: true });
+      removed.push(staged);
+    }
+  }
+  return removed;
 }
 
 /**
@@ -317,15 +382,28 @@ export function takeSafetyCopy(store: JournalStore, journal: RestoreJournal): vo
     }
   });
   fsyncDirectory(journal.safetyDir);
+  journal.safetyCopied = true;
   store.advance(journal, 'safetyCopied');
 }
 
-/** Replace each live file with its restored content, recording each one. Writes `replacing` … `replaced`. */
-export function replaceLiveFiles(store: JournalStore, journal: RestoreJournal, hooks: ReplaceHooks = {}): void {
+/**
+ * Rename each staged file over its live file, recording each one; the staged copy is
+ * checked against the manifest's hash once more first (it waited on disk while the
+ * writer ran PostRestore). Needs the safety copy. Writes `replacing` … `replaced`.
+ */
+export function swapStagedFiles(store: JournalStore, journal: RestoreJournal, hooks: ReplaceHooks = {}): void {
+  if (!journal.safetyCopied) throw new Error('The live files cannot be replaced before their safety copy is recorded.');
   journal.replaced = [];
   store.advance(journal, 'replacing');
   journal.files.forEach((file, index) => {
-    replaceFileAtomically(file.source, file.target, { sha256: file.sha256, size: file.size });
+    const staged = stagedPathFor(file.target);
+    if (!matches(staged, { sha256: file.sha256, size: file.size })) {
+      throw new EngineError('RESTORE_FAILED',
+        `The restored copy of ${path.basename(file.target)} staged in ${staged} is missing or no longer matches the backup set ` +
+        `(SHA-256 ${file.sha256}, ${file.size} bytes).`);
+    }
+    fs.renameSync(staged, file.target);
+    fsyncDirectory(path.dirname(file.target));
     journal.replaced.push(file.target);
     store.write(journal);
     hooks.afterFileReplaced?.(file.target, index);
@@ -335,15 +413,15 @@ export function replaceLiveFiles(store: JournalStore, journal: RestoreJournal, h
 
 /**
  * Put every live file back as the safety copy has it (files that did not exist are
- * removed) and delete stray `.fcbnew` files. Every file is checked, not only those the
+ * removed) and delete staged `.fcbnew` files. Every file is checked, not only those the
  * journal lists as replaced: the engine may have died between a rename and its record.
- * Returns the targets that had to be changed.
+ * Before the safety copy is recorded no live file has been changed, so only the staged
+ * files go. Returns the targets that had to be changed.
  */
 export function restoreSafetyCopy(journal: RestoreJournal): string[] {
   const changed: string[] = [];
-  for (const file of journal.files) fs.rmSync(`${file.target}${NEW_FILE_SUFFIX}`, { force: true });
-  // Live files are only replaced once the safety copy is complete and recorded.
-  if (phaseIndex(journal.phase) < phaseIndex('safetyCopied')) return changed;
+  removeStagedFiles(journal);
+  if (!journal.safetyCopied) return changed;
   for (const file of journal.files) {
     if (!file.existed) {
       if (fs.existsSync(file.target)) {

@@ -1,11 +1,11 @@
 /**
  * Every call of an authoritative restore failing in turn (simulator fault injection
  * into each Win32 export and COM method the restore makes, at its first and last call
- * and on both sides of the commit point), failures in the file replacement after each
- * file, and writer failures at PreRestore/PostRestore: until the cluster service runs
- * here on the restored files, the restore is refused or rolled back — the live files
- * byte-identical to before, every service running again, nothing left behind; after
- * that point the restore stands. Nothing leaks in either case.
+ * and on both sides of the commit point), failures while staging and while swapping
+ * after each file, and writer failures at PreRestore/PostRestore: until the cluster
+ * service runs here on the restored files, the restore is refused or rolled back — the
+ * live files byte-identical to before, no staged file left, every service running
+ * again; after that point the restore stands. Nothing leaks in either case.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -18,7 +18,7 @@ import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault } from '.
 import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, useScenario } from '../support/sim';
 import {
-  assertSameFiles, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
+  assertSameFiles, assertSubsequence, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
 } from './restore-fixture';
 
 /** Calls whose failure cannot be observed as a failed restore: handle/memory release, and the last-error read itself. */
@@ -99,7 +99,8 @@ describe('restore under injected faults (simulator)', function () {
   it('covers every kind of call the restore makes', () => {
     const names = new Set(baseline.map(faultName));
     for (const name of ['ControlService', 'StartServiceW', 'QueryServiceStatusEx', 'OpenSCManagerW', 'CreateVssBackupComponentsInternal',
-      'IVssBackupComponents::InitializeForRestore', 'IVssBackupComponents::PreRestore', 'IVssBackupComponentsEx2::SetAuthoritativeRestore',
+      'IVssBackupComponents::InitializeForRestore', 'IVssBackupComponents::GetWriterMetadataCount', 'IVssBackupComponents::GetWriterMetadata',
+      'IVssBackupComponents::FreeWriterMetadata', 'IVssBackupComponents::PreRestore', 'IVssBackupComponentsEx2::SetAuthoritativeRestore',
       'IVssBackupComponents::SetFileRestoreStatus', 'IVssBackupComponents::PostRestore', 'IVssAsync::QueryStatus', 'AdjustTokenPrivileges']) {
       assert.ok(names.has(name), `${name} is in the successful run`);
     }
@@ -158,17 +159,33 @@ describe('restore under injected faults (simulator)', function () {
     assert.ok(rolledBack > 40 && completed > 10, `${points.length} fault points: ${rolledBack} rolled back, ${completed} completed`);
   });
 
-  it('a failure in the file replacement after each number of files rolls back', async () => {
+  it('a failure while staging after each number of files: the writer is told (VSS_RS_FAILED), the staged files go, the live files were never touched', async () => {
+    for (const k of [1, 2]) {
+      reset();
+      await assert.rejects(restoreCluster(authoritative(), recordingContext(), {
+        ...options,
+        hooks: { afterFileStaged: (_target, index) => { if (index + 1 === k) throw new Error(`disk failure after ${k} staged file(s)`); } },
+      }), (err: unknown) => err instanceof Error && new RegExp(`disk failure after ${k} staged file\\(s\\) — the restore failed, so NODE1 was rolled back`).test(err.message));
+      const log = simulatorCallLog();
+      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:3'), log.join(' '));
+      assert.ok(!log.includes('IVssBackupComponents::SetFileRestoreStatus:2'), 'nothing was reported restored');
+      assert.ok(log.indexOf('IVssBackupComponents::PostRestore') > log.indexOf('IVssBackupComponents::SetFileRestoreStatus:3'), 'PostRestore ends the writer\'s session');
+      assert.ok(!log.includes('ControlService:NODE1:1'), 'this node\'s service was never stopped');
+      expectRolledBack(f, `after ${k} staged file(s)`);
+    }
+  });
+
+  it('a failure while swapping after each number of files rolls back from the safety copy and starts this node again', async () => {
     for (const k of [1, 2]) {
       reset();
       await assert.rejects(restoreCluster(authoritative(), recordingContext(), {
         ...options,
         hooks: { afterFileReplaced: (_target, index) => { if (index + 1 === k) throw new Error(`disk failure after ${k} file(s)`); } },
       }), (err: unknown) => err instanceof Error && new RegExp(`disk failure after ${k} file\\(s\\) — the restore failed, so NODE1 was rolled back`).test(err.message));
-      // The writer was told: FAILED status, then PostRestore to end its session.
       const log = simulatorCallLog();
-      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:3'), log.join(' '));
-      assert.ok(log.includes('IVssBackupComponents::PostRestore'));
+      // The writer's session had ended with VSS_RS_ALL before the service was stopped for the swap.
+      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:2') && !log.includes('IVssBackupComponents::SetFileRestoreStatus:3'));
+      assertSubsequence(log, ['IVssBackupComponents::PostRestore', 'ControlService:NODE1:1', 'StartServiceW:NODE1', 'StartServiceW:NODE2']);
       expectRolledBack(f, `after ${k} file(s)`);
     }
   });
@@ -186,13 +203,15 @@ describe('restore under injected faults (simulator)', function () {
     });
   }
 
-  it('a writer that is not there fails the selection (VSS_E_OBJECT_NOT_FOUND) and rolls back', async () => {
+  it('a writer that is not there although ClusSvc runs is reported (WRITER_NOT_FOUND) before anything is selected, and rolled back', async () => {
     const x = await prepareRestore(spec, { lockFolder });
     extra.push(x);
     fs.writeFileSync(x.scenario.path, fs.readFileSync(x.scenario.path, 'utf8').replace('"present": true', '"present": false'));
     reset(x);
     await assert.rejects(restoreCluster(authoritative(x), recordingContext(), options), (err: unknown) =>
-      err instanceof NativeError && err.api === 'IVssBackupComponents::SetSelectedForRestore' && err.codeName === 'VSS_E_OBJECT_NOT_FOUND');
+      err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
+      /not among the running writers although ClusSvc on NODE1 runs\. Check `vssadmin list writers`/.test(err.message) && /rolled back/.test(err.message));
+    assert.ok(!simulatorCallLog().some((c) => c.includes('SetSelectedForRestore')));
     expectRolledBack(x, 'writer absent');
   });
 });

@@ -57,10 +57,10 @@ export function clusdbDir(s: TempScenario): string {
   return path.join(s.dir, 'Windows', 'Cluster');
 }
 
-/** The live ClusDb files (regular files only) by name. */
+/** The live ClusDb files (regular files only, staged `.fcbnew` copies aside: restoreArtifacts reports those) by name. */
 export function liveFiles(dir: string): Map<string, Buffer> {
   if (!fs.existsSync(dir)) return new Map();
-  return new Map(fs.readdirSync(dir).sort().filter((n) => fs.statSync(path.join(dir, n)).isFile())
+  return new Map(fs.readdirSync(dir).sort().filter((n) => !n.endsWith('.fcbnew') && fs.statSync(path.join(dir, n)).isFile())
     .map((name) => [name, fs.readFileSync(path.join(dir, name))]));
 }
 

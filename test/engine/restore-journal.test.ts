@@ -1,7 +1,8 @@
 /**
- * The restore journal and the crash-safe file replacement (no native code): safety
- * copy, write-beside-and-rename, roll-back from any point (also from the journal as a
- * crashed process left it on disk), and the journal's own atomic writes.
+ * The restore journal and the crash-safe file replacement (no native code): staging
+ * beside the live files, safety copy, the swap by rename, roll-back from any point (also
+ * from the journal as a crashed process left it on disk), and the journal's own atomic
+ * writes.
  */
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../../src/engine/errors';
 import {
-  createJournal, isCommitted, JournalStore, NEW_FILE_SUFFIX, removeSafetyCopy, replaceLiveFiles, restoreSafetyCopy,
-  takeSafetyCopy, type RestoreJournal,
+  createJournal, isCommitted, JournalStore, NEW_FILE_SUFFIX, removeSafetyCopy, removeStagedFiles, RESTORE_PHASES, restoreSafetyCopy,
+  stageFiles, swapStagedFiles, takeSafetyCopy, type RestoreJournal,
 } from '../../src/engine/restoreJournal';
 
 function sha(data: Buffer): string {
@@ -47,12 +48,12 @@ function fixture(): Fixture {
   for (const [name, data] of oldContent) fs.writeFileSync(path.join(clusDb, name), data);
   for (const [name, data] of newContent) fs.writeFileSync(path.join(setDir, name), data);
   const journal = createJournal({
-    set: path.join(root, 'set'), kind: 'vss-cluster-writer', authoritative: false, localNode: 'NODE1', serviceName: 'ClusSvc',
+    set: path.join(root, 'set'), kind: 'vss-cluster-writer', authoritative: false, restoreMethod: 8, localNode: 'NODE1', serviceName: 'ClusSvc',
     localServiceWasRunning: true, clusDbDir: clusDb,
     files: [...newContent].map(([name, data]) => ({ target: path.join(clusDb, name), source: path.join(setDir, name), sha256: sha(data), size: data.length })),
   });
   const store = new JournalStore(clusDb);
-  store.advance(journal, 'servicesStopped');
+  store.advance(journal, 'planned');
   return { root, clusDb, setDir, oldContent, newContent, journal, store };
 }
 
@@ -65,11 +66,22 @@ function liveState(f: Fixture): Record<string, string | null> {
   return out;
 }
 
+function stagedNames(f: Fixture): string[] {
+  return fs.readdirSync(f.clusDb).filter((n) => n.endsWith(NEW_FILE_SUFFIX)).sort();
+}
+
 function expectOld(f: Fixture): void {
   assert.deepEqual(liveState(f), {
     CLUSDB: sha(f.oldContent.get('CLUSDB')!), 'CLUSDB.blf': sha(f.oldContent.get('CLUSDB.blf')!), 'CLUSDB.0.container': null,
   });
-  assert.deepEqual(fs.readdirSync(f.clusDb).filter((n) => n.endsWith(NEW_FILE_SUFFIX)), []);
+  assert.deepEqual(stagedNames(f), []);
+}
+
+/** The live files are the old ones (staged files may exist beside them). */
+function expectOldLive(f: Fixture): void {
+  assert.deepEqual(liveState(f), {
+    CLUSDB: sha(f.oldContent.get('CLUSDB')!), 'CLUSDB.blf': sha(f.oldContent.get('CLUSDB.blf')!), 'CLUSDB.0.container': null,
+  });
 }
 
 function expectNew(f: Fixture): void {
@@ -94,8 +106,10 @@ describe('restore journal and file replacement', () => {
     assert.equal(f.store.path, path.join(f.root, 'Windows', 'ClusterRestoreJournal.json'));
     assert.equal(path.dirname(path.dirname(f.journal.safetyDir)), path.join(f.root, 'Windows'));
     const onDisk = f.store.read();
-    assert.equal(onDisk?.phase, 'servicesStopped');
+    assert.equal(onDisk?.phase, 'planned');
     assert.equal(onDisk?.id, f.journal.id);
+    assert.equal(onDisk?.restoreMethod, 8);
+    assert.equal(onDisk?.safetyCopied, false);
     assert.ok(!fs.existsSync(`${f.store.path}${NEW_FILE_SUFFIX}`));
     f.store.remove();
     assert.equal(f.store.read(), null);
@@ -103,20 +117,40 @@ describe('restore journal and file replacement', () => {
 
   it('refuses a damaged or foreign journal with a message that says what to do', () => {
     const f = make();
-    fs.writeFileSync(f.store.path, '{"version": 1, "phase": "repl');
+    fs.writeFileSync(f.store.path, '{"version": 2, "phase": "repl');
     assert.throws(() => f.store.read(), (err: unknown) => err instanceof EngineError && err.code === 'RESTORE_FAILED' && /cannot be read.*safety copies/s.test(err.message));
     fs.writeFileSync(f.store.path, JSON.stringify({ version: 99, phase: 'done', files: [] }));
     assert.throws(() => f.store.read(), (err: unknown) => err instanceof EngineError && /unknown format \(version 99\)/.test(err.message));
+    // A journal of the earlier format (phases in another order) is not guessed at.
+    fs.writeFileSync(f.store.path, JSON.stringify({ version: 1, phase: 'servicesStopped', files: [], replaced: [] }));
+    assert.throws(() => f.store.read(), (err: unknown) => err instanceof EngineError && /unknown format \(version 1\)/.test(err.message));
   });
 
-  it('safety copy, replacement, and a full roll-back leave the live files byte-identical to before', () => {
+  it('staging writes verified copies beside the live files and changes no live file', () => {
     const f = make();
+    stageFiles(f.store, f.journal);
+    expectOldLive(f);
+    assert.deepEqual(stagedNames(f), ['CLUSDB.0.container.fcbnew', 'CLUSDB.blf.fcbnew', 'CLUSDB.fcbnew']);
+    for (const [name, data] of f.newContent) assert.equal(sha(fs.readFileSync(path.join(f.clusDb, `${name}${NEW_FILE_SUFFIX}`))), sha(data), name);
+    const onDisk = f.store.read()!;
+    assert.equal(onDisk.phase, 'staged');
+    assert.equal(onDisk.staged.length, 3);
+    assert.equal(onDisk.safetyCopied, false);
+    // Rolling back before the safety copy only deletes the staged files.
+    assert.deepEqual(restoreSafetyCopy(onDisk), []);
+    expectOld(f);
+  });
+
+  it('stage, safety copy, swap, and a full roll-back leave the live files byte-identical to before', () => {
+    const f = make();
+    stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
     assert.equal(f.store.read()?.phase, 'safetyCopied');
     assert.deepEqual(f.journal.files.map((x) => x.existed), [true, true, false]);
-    expectOld(f);
-    replaceLiveFiles(f.store, f.journal);
+    expectOldLive(f);
+    swapStagedFiles(f.store, f.journal);
     expectNew(f);
+    assert.deepEqual(stagedNames(f), [], 'the staged files were renamed into place');
     const onDisk = f.store.read()!;
     assert.equal(onDisk.phase, 'replaced');
     assert.equal(onDisk.replaced.length, 3);
@@ -130,21 +164,47 @@ describe('restore journal and file replacement', () => {
     assert.ok(!fs.existsSync(onDisk.safetyDir));
   });
 
+  it('refuses to swap before the safety copy is recorded', () => {
+    const f = make();
+    stageFiles(f.store, f.journal);
+    assert.throws(() => swapStagedFiles(f.store, f.journal), /before their safety copy/);
+    expectOldLive(f);
+  });
+
+  it('rolls back from the journal a failure left after each number of staged files', () => {
+    for (let k = 1; k <= 3; k++) {
+      const f = make();
+      const failAfter = (_target: string, index: number): void => {
+        if (index + 1 === k) throw new Error(`injected failure after ${k} staged file(s)`);
+      };
+      assert.throws(() => stageFiles(f.store, f.journal, { afterFileStaged: failAfter }), /injected failure/);
+      const onDisk = f.store.read()!;
+      assert.equal(onDisk.staged.length, k);
+      assert.equal(onDisk.phase, 'planned');
+      assert.equal(stagedNames(f).length, k);
+      expectOldLive(f);
+      assert.equal(removeStagedFiles(onDisk).length, k);
+      expectOld(f);
+    }
+  });
+
   it('rolls back from the journal a failure left after each number of replaced files', () => {
     for (let k = 0; k <= 3; k++) {
       const f = make();
+      stageFiles(f.store, f.journal);
       takeSafetyCopy(f.store, f.journal);
       const failAfter = (_target: string, index: number): void => {
         if (index + 1 === k) throw new Error(`injected failure after ${k} file(s)`);
       };
       if (k === 0) {
-        // The very first copy fails (its source vanished).
-        fs.rmSync(path.join(f.setDir, 'CLUSDB'));
-        assert.throws(() => replaceLiveFiles(f.store, f.journal), /ENOENT/);
+        // The first staged copy vanished while it waited: nothing is renamed.
+        fs.rmSync(path.join(f.clusDb, `CLUSDB${NEW_FILE_SUFFIX}`));
+        assert.throws(() => swapStagedFiles(f.store, f.journal), (err: unknown) =>
+          err instanceof EngineError && /staged in .*CLUSDB\.fcbnew is missing or no longer matches/.test(err.message));
       } else if (k < 3) {
-        assert.throws(() => replaceLiveFiles(f.store, f.journal, { afterFileReplaced: failAfter }), /injected failure/);
+        assert.throws(() => swapStagedFiles(f.store, f.journal, { afterFileReplaced: failAfter }), /injected failure/);
       } else {
-        replaceLiveFiles(f.store, f.journal);
+        swapStagedFiles(f.store, f.journal);
       }
       const onDisk = f.store.read()!;
       assert.equal(onDisk.replaced.length, k, `k=${k}`);
@@ -156,39 +216,44 @@ describe('restore journal and file replacement', () => {
 
   it('also rolls back a file renamed into place whose record never reached the journal', () => {
     const f = make();
+    stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
-    // As if the process died right after renaming CLUSDB, before recording it, with a half-written .fcbnew beside CLUSDB.blf.
-    fs.copyFileSync(path.join(f.setDir, 'CLUSDB'), path.join(f.clusDb, 'CLUSDB'));
-    fs.writeFileSync(path.join(f.clusDb, `CLUSDB.blf${NEW_FILE_SUFFIX}`), 'partial');
+    // As if the process died right after renaming CLUSDB, before recording it.
+    fs.renameSync(path.join(f.clusDb, `CLUSDB${NEW_FILE_SUFFIX}`), path.join(f.clusDb, 'CLUSDB'));
     const onDisk = f.store.read()!;
     assert.equal(onDisk.replaced.length, 0);
     restoreSafetyCopy(onDisk);
     expectOld(f);
   });
 
-  it('before the safety copy is recorded, a roll-back only removes stray .fcbnew files', () => {
+  it('refuses a source that changed after verification: nothing staged for it, no live file changed', () => {
     const f = make();
-    fs.writeFileSync(path.join(f.clusDb, `CLUSDB${NEW_FILE_SUFFIX}`), 'partial');
-    assert.deepEqual(restoreSafetyCopy(f.store.read()!), []);
+    fs.appendFileSync(path.join(f.setDir, 'CLUSDB.blf'), 'tampered');
+    assert.throws(() => stageFiles(f.store, f.journal), (err: unknown) =>
+      err instanceof EngineError && err.code === 'RESTORE_FAILED' && /CLUSDB\.blf changed while it was being restored/.test(err.message));
+    assert.deepEqual(stagedNames(f), ['CLUSDB.fcbnew']);
+    expectOldLive(f);
+    restoreSafetyCopy(f.store.read()!);
     expectOld(f);
   });
 
-  it('refuses a source that changed after verification, leaving the live file as it was', () => {
+  it('refuses a staged copy that changed before the swap (and the roll-back puts back what was swapped)', () => {
     const f = make();
+    stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
-    fs.appendFileSync(path.join(f.setDir, 'CLUSDB.blf'), 'tampered');
-    assert.throws(() => replaceLiveFiles(f.store, f.journal), (err: unknown) =>
-      err instanceof EngineError && err.code === 'RESTORE_FAILED' && /CLUSDB\.blf changed while it was being restored/.test(err.message));
-    assert.equal(sha(fs.readFileSync(path.join(f.clusDb, 'CLUSDB.blf'))), sha(f.oldContent.get('CLUSDB.blf')!));
-    assert.ok(!fs.existsSync(path.join(f.clusDb, `CLUSDB.blf${NEW_FILE_SUFFIX}`)));
+    fs.appendFileSync(path.join(f.clusDb, `CLUSDB.blf${NEW_FILE_SUFFIX}`), 'changed while waiting');
+    assert.throws(() => swapStagedFiles(f.store, f.journal), (err: unknown) =>
+      err instanceof EngineError && /CLUSDB\.blf staged in .* no longer matches the backup set/.test(err.message));
+    assert.equal(f.store.read()!.replaced.length, 1, 'CLUSDB was swapped before');
     restoreSafetyCopy(f.store.read()!);
     expectOld(f);
   });
 
   it('refuses to roll back from a damaged safety copy (and says so) rather than write wrong content', () => {
     const f = make();
+    stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
-    replaceLiveFiles(f.store, f.journal);
+    swapStagedFiles(f.store, f.journal);
     fs.writeFileSync(f.journal.files[0].safetyCopy!, 'damaged');
     assert.throws(() => restoreSafetyCopy(f.store.read()!), (err: unknown) =>
       err instanceof EngineError && /safety copy of .*CLUSDB .* is missing or damaged/.test(err.message));
@@ -196,10 +261,8 @@ describe('restore journal and file replacement', () => {
 
   it('counts a restore as committed from servicesStarted on', () => {
     const f = make();
-    for (const phase of ['planned', 'servicesStopped', 'safetyCopied', 'replacing', 'replaced', 'postRestored'] as const) {
-      assert.equal(isCommitted({ ...f.journal, phase }), false, phase);
+    for (const phase of RESTORE_PHASES) {
+      assert.equal(isCommitted({ ...f.journal, phase }), phase === 'servicesStarted' || phase === 'done', phase);
     }
-    assert.equal(isCommitted({ ...f.journal, phase: 'servicesStarted' }), true);
-    assert.equal(isCommitted({ ...f.journal, phase: 'done' }), true);
   });
 });

@@ -186,12 +186,37 @@ describe('restore refusals (simulator)', function () {
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
     });
 
-    it('authoritative: refused when the cluster\'s nodes cannot be listed (the cluster service runs nowhere)', async () => {
+    it('authoritative: refused when the cluster\'s nodes cannot be listed (the service runs nowhere, a set that does not record its nodes)', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      // A set written before the manifest recorded the cluster's nodes: still valid, but it cannot name the nodes to check.
+      const older = path.join(f.scenario.dir, 'backups', 'without-nodes');
+      fs.cpSync(f.setPath, older, { recursive: true });
+      editManifest(older, (m) => { delete m.nodes; });
       for (const n of f.nodes) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
-      await expectRefused(f, auth(f.setPath), 'NODE_UNREACHABLE', /The cluster's nodes cannot be listed: .*Start the cluster service on one node/);
-      const plan = await planRestore(auth(f.setPath), recordingContext());
+      await expectRefused(f, auth(older), 'NODE_UNREACHABLE',
+        /The cluster's nodes cannot be listed: .*the set does not record the cluster's nodes.*Start the cluster service on one node/);
+      const plan = await planRestore(auth(older), recordingContext());
       assert.ok(plan.steps.some((step) => /^Refused: The cluster's nodes cannot be listed/.test(step)), plan.steps.join('\n'));
+      // The same set restored as a node restore needs no node list (and starts this node's service for the writer).
+      await restoreCluster(node(older), recordingContext(), options);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
+    });
+
+    it('authoritative with the service stopped everywhere: refused when a node the set recorded cannot be queried', async () => {
+      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
+      assert.deepEqual(manifest.nodes, ['NODE1', 'NODE2', 'NODE3']);
+      for (const n of ['NODE1', 'NODE2']) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
+      await expectRefused(f, auth(f.setPath), 'NODE_UNREACHABLE', /cannot be queried on NODE3 \(OpenSCManagerW failed: RPC_S_SERVER_UNAVAILABLE \(1722\)/, false);
+      assert.deepEqual(serviceStates(['NODE1', 'NODE2'], 'NODE1'), { NODE1: 'stopped', NODE2: 'stopped' });
+    });
+
+    it('a manifest whose node list is not a list of names is refused, even with a valid seal', async () => {
+      for (const [bad, label] of [[['NODE1', ''], 'an empty name'], ['NODE1', 'a string'], [[1, 2], 'numbers']] as const) {
+        const set = copyOfSet((dir) => editManifest(dir, (m) => { (m as unknown as { nodes: unknown }).nodes = bad; }));
+        const err = await expectRefused(shared, node(set), 'INVALID_SET', /nodes must be a list of non-empty node names/);
+        assert.ok(err.message.length > 0, label);
+      }
     });
 
     it('refused in a process that is not elevated', async () => {

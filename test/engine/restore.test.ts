@@ -2,24 +2,33 @@
  * Node and authoritative restores end to end, through real koffi against the
  * simulator: a real backup is made, the live configuration changes, and the restore
  * brings it back — the live ClusDb files equal the set's files, the call log shows the
- * §4.2 sequence and the service order (this node first, the others after), and
- * discovery sees the restored configuration. Also the offline-hive restore, the plan,
- * Unicode names, cancellation, and zero leaks.
+ * §4.2 sequence in the order of the writer's restore method (RESTORE_STOP_START:
+ * PreRestore and PostRestore while ClusSvc runs here, the files staged in between, then
+ * ClusSvc stopped, the files swapped in, ClusSvc started; the other nodes after this
+ * one), and discovery sees the restored configuration. The simulator's Cluster Database
+ * writer exists only while ClusSvc runs here, as on Windows: a stopped service is started
+ * first, and a STOP_RESTORE_START set fails safely. Also the offline-hive restore, the
+ * plan, Unicode names, cancellation, and zero leaks.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sealManifest, type BackupManifest } from '../../src/engine/backupSet';
 import { detectLocalCluster } from '../../src/engine/discovery';
 import { makeContext } from '../../src/engine/context';
 import { EngineError } from '../../src/engine/errors';
 import { planRestore, restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import { stopServiceAndWait } from '../../src/engine/serviceControl';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
-import { assertNoLeaks } from '../support/sim';
+import { makeTempScenario } from '../support/scenario';
+import { assertNoLeaks, useScenario } from '../support/sim';
 import {
   assertSameFiles, assertSubsequence, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates,
   type RestoreFixture,
 } from './restore-fixture';
+
+const serviceCalls = (log: string[]): string[] => log.filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW'));
 
 describe('restore (simulator)', function () {
   this.timeout(120_000);
@@ -34,6 +43,10 @@ describe('restore (simulator)', function () {
     return f;
   }
 
+  async function stopEverywhere(nodes: string[], local: string): Promise<void> {
+    for (const n of nodes) await stopServiceAndWait({ node: n, isLocal: n === local }, 'ClusSvc', makeContext());
+  }
+
   before(() => {
     lockFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-'));
     options = { lockFolder };
@@ -46,33 +59,52 @@ describe('restore (simulator)', function () {
   });
 
   describe('node restore', () => {
-    it('restores this node through VSS: live files equal the set, this node\'s service stopped and started, discovery sees the restored nodes', async () => {
+    it('restores this node through VSS while ClusSvc runs, then stops it, swaps the files in and starts it; discovery sees the restored nodes', async () => {
       const f = await prepare({}, { lockFolder });
       const changed = await detectLocalCluster(makeContext());
       assert.deepEqual(changed.nodes.map((n) => n.name), ['NODE1', 'NODE2', 'NODE3'], 'the live configuration changed after the backup');
+      simulatorClearCallLog();
 
-      const ctx = recordingContext();
+      // What this node looks like at the VSS steps: the service runs and the live files are still the old ones.
+      const seen: Record<string, { service: string; liveUnchanged: boolean; staged: number }> = {};
+      const ctx = recordingContext(undefined, (step) => {
+        if (step === 'PreRestore' || step === 'PostRestore' || step === 'Replacing the cluster database files') {
+          const live = liveFiles(f.clusDb);
+          seen[step] = {
+            service: serviceStates(['NODE1'], 'NODE1').NODE1,
+            liveUnchanged: [...live].every(([name, data]) => f.before.get(name)?.equals(data)),
+            staged: fs.readdirSync(f.clusDb).filter((n) => n.endsWith('.fcbnew')).length,
+          };
+        }
+      });
       const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, options);
 
+      assert.deepEqual(seen, {
+        PreRestore: { service: 'running', liveUnchanged: true, staged: 0 },
+        PostRestore: { service: 'running', liveUnchanged: true, staged: 2 },
+        'Replacing the cluster database files': { service: 'stopped', liveUnchanged: true, staged: 2 },
+      });
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live ClusDb files are the set\'s files');
-      assert.deepEqual(restoreArtifacts(f), [], 'no journal, safety folder or temporary file is left');
+      assert.deepEqual(restoreArtifacts(f), [], 'no journal, safety folder or staged file is left');
       const log = simulatorCallLog();
-      assert.deepEqual(log.filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW')),
-        ['ControlService:NODE1:1', 'StartServiceW:NODE1'], 'only this node\'s service is stopped and started');
+      assert.deepEqual(serviceCalls(log), ['ControlService:NODE1:1', 'StartServiceW:NODE1'], 'only this node\'s service is stopped and started');
       assert.ok(!log.some((c) => c.startsWith('IVssBackupComponentsEx2::SetAuthoritativeRestore')), 'a node restore is not authoritative');
       assertSubsequence(log, [
-        'ControlService:NODE1:1',
         'CreateVssBackupComponentsInternal',
         'IVssBackupComponents::InitializeForRestore',
         'IVssBackupComponents::SetRestoreState',
         'IVssBackupComponents::GatherWriterMetadata',
+        'IVssBackupComponents::GetWriterMetadataCount',
         'IVssBackupComponents::SetSelectedForRestore:1',
         'IVssBackupComponents::PreRestore',
         'IVssComponent::GetRestoreTarget',
         'IVssBackupComponents::SetFileRestoreStatus:2',
         'IVssBackupComponents::PostRestore',
+        'ControlService:NODE1:1',
         'StartServiceW:NODE1',
       ]);
+      assert.ok(log.indexOf('ControlService:NODE1:1') > log.lastIndexOf('IVssBackupComponents::PostRestore'),
+        'the service is stopped only after PostRestore (RESTORE_STOP_START)');
       assert.ok(log.includes('CreateVssExamineWriterMetadataInternal'), 'the saved writer metadata is examined');
 
       assert.equal(result.authoritative, false);
@@ -83,26 +115,78 @@ describe('restore (simulator)', function () {
       assert.deepEqual(after.nodes.map((n) => n.name), ['NODE1', 'NODE2', 'NODE3', 'NODE4'], 'discovery sees the restored configuration');
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
 
-      // Progress for every step, and every step in the log.
-      for (const step of ['Verifying the backup set', 'Stopping ClusSvc on NODE1 (this node)', 'PreRestore',
-        'Copying the current files to the safety folder', 'Replacing the cluster database files', 'PostRestore', 'Starting ClusSvc on NODE1 (this node)']) {
-        assert.ok(ctx.steps.includes(step), `progress "${step}" in ${ctx.steps.join(' | ')}`);
-      }
+      // Progress for every step, in order, and every step in the log.
+      assertSubsequence(ctx.steps, ['Verifying the backup set', 'Initialising the VSS restore', 'Gathering writer metadata', 'PreRestore',
+        'Staging the restored files', 'PostRestore', 'Stopping ClusSvc on NODE1 (this node)', 'Copying the current files to the safety folder',
+        'Replacing the cluster database files', 'Starting ClusSvc on NODE1 (this node)', 'Reading the resulting node states']);
       assert.match(ctx.text(), /IVssBackupComponents::PreRestore → S_OK/);
+      assert.match(ctx.text(), /Staged 2 file\(s\) beside the live ones/);
       assert.match(ctx.text(), /Safety copy of 2 file\(s\)/);
       assert.match(ctx.text(), /node restore .* is complete/);
+    });
+
+    it('a node whose cluster service is stopped: starts it first (the writer lives in it), then restores and leaves it running', async () => {
+      const f = await prepare({}, { lockFolder });
+      await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
+      simulatorClearCallLog();
+      const ctx = recordingContext();
+      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, options);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
+      assert.deepEqual(restoreArtifacts(f), []);
+      const log = simulatorCallLog();
+      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1', 'StartServiceW:NODE1']);
+      assertSubsequence(log, ['StartServiceW:NODE1', 'CreateVssBackupComponentsInternal', 'IVssBackupComponents::GatherWriterMetadata',
+        'IVssBackupComponents::SetSelectedForRestore:1', 'IVssBackupComponents::PreRestore', 'IVssBackupComponents::PostRestore',
+        'ControlService:NODE1:1', 'StartServiceW:NODE1']);
+      assert.deepEqual(result.nodes.map((n) => [n.name, n.state]), [['NODE1', 'up']]);
+      assert.equal(serviceStates(['NODE1'], 'NODE1').NODE1, 'running');
+      assert.match(ctx.text(), /ClusSvc on NODE1 is stopped; starting it, because the Cluster Database VSS writer runs inside the cluster service/);
+    });
+
+    it('a stopped node whose writer does not appear once its service runs: looks again for a while, then fails clearly and stops the service again', async () => {
+      const f = await prepare({}, { lockFolder });
+      const other = makeTempScenario({});
+      try {
+        fs.writeFileSync(f.scenario.path, fs.readFileSync(f.scenario.path, 'utf8').replace('"present": true', '"present": false'));
+        fs.rmSync(`${f.scenario.path}.state.json`, { force: true });
+        useScenario(other.path);
+        useScenario(f.scenario.path);
+        await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
+        assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files changed after the backup');
+        simulatorClearCallLog();
+        const ctx = recordingContext();
+        await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, { ...options, writerWaitMs: 400 }),
+          (err: unknown) => err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
+            /not among the running writers although ClusSvc on NODE1 runs/.test(err.message) &&
+            /rolled back: .*\(ClusSvc is stopped on NODE1\)/.test(err.message));
+        const log = simulatorCallLog();
+        assert.ok(log.filter((c) => c === 'IVssBackupComponents::GatherWriterMetadata').length >= 2, 'the writer was looked for again');
+        assert.ok(!log.some((c) => /SetSelectedForRestore|PreRestore/.test(c)));
+        assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1'], 'started for the writer, then stopped again');
+        assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
+        assert.deepEqual(restoreArtifacts(f), []);
+        assert.equal(serviceStates(['NODE1'], 'NODE1').NODE1, 'stopped');
+        assert.match(ctx.text(), /The Cluster Database writer is not there yet after ClusSvc on NODE1 was started \(attempt 1\); looking again/);
+        assert.ok(ctx.steps.includes('Waiting for the Cluster Database writer'));
+      } finally {
+        other.cleanup();
+      }
     });
 
     it('restores an offline-hive set (made while the service was stopped) without VSS, then starts the service', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { lockFolder });
       const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as { kind: string };
       assert.equal(manifest.kind, 'offline-hive');
-      await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), options);
+      const ctx = recordingContext();
+      await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live files are the set\'s');
+      assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
       assert.ok(!log.some((c) => c.startsWith('CreateVss') || c.includes('::')), `no VSS call: ${log.filter((c) => c.includes('::')).join(' ')}`);
-      assert.deepEqual(log.filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW')), ['StartServiceW:NODE1']);
+      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1']);
       assert.equal(serviceStates(['NODE1'], 'NODE1').NODE1, 'running');
+      assertSubsequence(ctx.steps, ['Staging the restored files', 'Copying the current files to the safety folder', 'Replacing the cluster database files',
+        'Starting ClusSvc on NODE1 (this node)']);
     });
 
     it('works with Cyrillic, Japanese and emoji cluster and node names', async () => {
@@ -111,12 +195,13 @@ describe('restore (simulator)', function () {
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
       assert.deepEqual(result.nodes.map((n) => n.name), ['УЗЕЛ-1', 'ノード2', 'node-🚀']);
-      assertSubsequence(simulatorCallLog(), ['ControlService:ノード2:1', 'ControlService:УЗЕЛ-1:1', 'StartServiceW:УЗЕЛ-1', 'StartServiceW:ノード2']);
+      assertSubsequence(simulatorCallLog(), ['ControlService:ノード2:1', 'IVssBackupComponents::PostRestore', 'ControlService:УЗЕЛ-1:1',
+        'StartServiceW:УЗЕЛ-1', 'StartServiceW:ノード2']);
     });
   });
 
   describe('authoritative restore', () => {
-    it('stops every other node, marks the restore authoritative, starts this node first and then the others', async () => {
+    it('stops every other node, marks the restore authoritative while this node runs, then restarts this node first and the others after', async () => {
       // A fifth node joined after the backup: the live configuration lists it, the set does not.
       const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'].map((name) => ({ name })) },
         { lockFolder, backupMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'] });
@@ -126,13 +211,12 @@ describe('restore (simulator)', function () {
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live ClusDb files are the set\'s files');
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
-      const services = log.filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW'));
-      assert.deepEqual(services, [
+      assert.deepEqual(serviceCalls(log), [
         'ControlService:NODE2:1', 'ControlService:NODE3:1', 'ControlService:NODE4:1', 'ControlService:NODE5:1', 'ControlService:NODE1:1',
         'StartServiceW:NODE1', 'StartServiceW:NODE2', 'StartServiceW:NODE3', 'StartServiceW:NODE4', 'StartServiceW:NODE5',
       ]);
       assertSubsequence(log, [
-        'ControlService:NODE1:1',
+        'ControlService:NODE5:1',
         'IVssBackupComponents::InitializeForRestore',
         'IVssBackupComponents::GatherWriterMetadata',
         'IVssBackupComponents::SetSelectedForRestore:1',
@@ -140,8 +224,11 @@ describe('restore (simulator)', function () {
         'IVssBackupComponents::PreRestore',
         'IVssBackupComponents::SetFileRestoreStatus:2',
         'IVssBackupComponents::PostRestore',
+        'ControlService:NODE1:1',
         'StartServiceW:NODE1',
+        'StartServiceW:NODE2',
       ]);
+      assert.ok(log.indexOf('ControlService:NODE1:1') > log.lastIndexOf('IVssBackupComponents::PostRestore'), 'PreRestore/PostRestore while this node runs');
       // This node runs before any other node is started.
       const firstOtherStart = log.indexOf('StartServiceW:NODE2');
       const localRunning = log.lastIndexOf('QueryServiceStatusEx:NODE1', firstOtherStart);
@@ -160,22 +247,85 @@ describe('restore (simulator)', function () {
         { lockFolder, liveMembers: ['NODE1', 'NODE2'] });
       await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
-      assert.deepEqual(simulatorCallLog().filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW')),
-        ['ControlService:NODE1:1', 'StartServiceW:NODE1']);
+      assert.deepEqual(serviceCalls(simulatorCallLog()), ['ControlService:NODE1:1', 'StartServiceW:NODE1']);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'stopped', NODE3: 'stopped' });
     });
 
-    it('restores when the cluster service is stopped everywhere (the cluster answers nowhere; the set is this node\'s)', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2', service: 'stopped' }] }, { lockFolder, liveMembers: ['NODE1'] });
-      // An offline-hive set cannot be authoritative; a node restore works without any running node.
-      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), options);
+    it('with the cluster service stopped on every node: checks the nodes the set recorded, starts this node for the writer, restores', async () => {
+      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { lockFolder, liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
+      assert.deepEqual(manifest.nodes, ['NODE1', 'NODE2', 'NODE3'], 'the backup recorded the cluster\'s nodes');
+      await stopEverywhere(f.nodes, f.machine);
+      simulatorClearCallLog();
+
+      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext());
+      assert.ok(!plan.steps.some((s) => s.startsWith('Refused')), plan.steps.join('\n'));
+      assert.ok(plan.steps.includes('The cluster answers nowhere, so the nodes the set recorded are checked: NODE2, NODE3.'), plan.steps.join('\n'));
+      assert.ok(plan.steps.includes('The cluster service is already stopped on NODE2, NODE3.'), plan.steps.join('\n'));
+
+      const ctx = recordingContext();
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, ctx, options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
-      assert.deepEqual(result.nodes.map((n) => [n.name, n.state]), [['NODE1', 'up']]);
+      assert.deepEqual(restoreArtifacts(f), []);
+      const log = simulatorCallLog();
+      assert.ok(log.includes('OpenSCManagerW:NODE2') && log.includes('OpenSCManagerW:NODE3'), 'the recorded nodes were queried');
+      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1', 'StartServiceW:NODE1']);
+      assertSubsequence(log, ['StartServiceW:NODE1', 'IVssBackupComponentsEx2::SetAuthoritativeRestore:1', 'IVssBackupComponents::PostRestore',
+        'ControlService:NODE1:1', 'StartServiceW:NODE1']);
+      assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'stopped', NODE3: 'stopped' });
+      assert.deepEqual(result.nodes.map((n) => [n.name, n.state]), [['NODE1', 'up'], ['NODE2', 'down'], ['NODE3', 'down']]);
+      assert.match(ctx.text(), /The set records the cluster's nodes at backup time: NODE1, NODE2, NODE3/);
+    });
+
+    it('refuses (and stops this node again) when the node list this node reads once started names a running node the set did not record', async () => {
+      // NODE4 joined after the backup and runs; the cluster was renamed since, so its old name answers nowhere.
+      const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4'].map((name) => ({ name })) },
+        { lockFolder, backupMembers: ['NODE1', 'NODE2', 'NODE3'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
+      const renamed = path.join(f.scenario.dir, 'backups', 'renamed');
+      fs.cpSync(f.setPath, renamed, { recursive: true });
+      const file = path.join(renamed, 'manifest.json');
+      const { integrity: _seal, ...unsealed } = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupManifest;
+      unsealed.cluster.name = 'OLDNAME';
+      fs.writeFileSync(file, JSON.stringify(sealManifest(unsealed), null, 2));
+      await stopEverywhere(['NODE1', 'NODE2', 'NODE3'], f.machine);
+      simulatorClearCallLog();
+
+      await assert.rejects(restoreCluster({ set: renamed, authoritative: true, stopOtherNodes: true }, recordingContext(), options), (err: unknown) =>
+        err instanceof EngineError && err.code === 'NODES_RUNNING' && /runs on NODE4, which the cluster lists now/.test(err.message) &&
+        /rolled back: .*ClusSvc is stopped on NODE1/.test(err.message));
+      const log = simulatorCallLog();
+      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1']);
+      assert.ok(!log.some((c) => c.startsWith('CreateVssBackupComponents')), 'no VSS restore was started');
+      assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
+      assert.deepEqual(restoreArtifacts(f), []);
+      assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'stopped', NODE2: 'stopped', NODE3: 'stopped', NODE4: 'running' });
+    });
+  });
+
+  describe('restore methods', () => {
+    it('STOP_RESTORE_START stops the service first; the writer is then gone, so the restore fails clearly and is rolled back', async () => {
+      const f = await prepare({ writer: { restoreMethod: 3 } }, { lockFolder });
+      const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
+      assert.ok(plan.steps.some((s) => /VSS_RME_STOP_RESTORE_START.*if it is not available then, the restore fails and is rolled back/.test(s)),
+        plan.steps.join('\n'));
+      simulatorClearCallLog();
+
+      await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), options), (err: unknown) =>
+        err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
+        /asks for VSS_RME_STOP_RESTORE_START.*With ClusSvc on NODE1 stopped, the Cluster Database VSS writer .* is not among the running writers/.test(err.message) &&
+        /rolled back: its cluster database files are as before the restore; the cluster services are as they were \(ClusSvc runs on NODE1\)/.test(err.message));
+      const log = simulatorCallLog();
+      assertSubsequence(log, ['ControlService:NODE1:1', 'CreateVssBackupComponentsInternal', 'IVssBackupComponents::GatherWriterMetadata',
+        'IVssBackupComponents::GetWriterMetadataCount', 'StartServiceW:NODE1']);
+      assert.ok(!log.some((c) => /SetSelectedForRestore|PreRestore|PostRestore/.test(c)), 'nothing was sent to a writer that is not there');
+      assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are as before');
+      assert.deepEqual(restoreArtifacts(f), []);
+      assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
     });
   });
 
   describe('plan', () => {
-    it('describes the steps and the nodes that run, and changes nothing', async () => {
+    it('describes the steps in the writer\'s order and the nodes that run, and changes nothing', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }, { name: 'NODE4', reachable: false }] },
         { lockFolder, liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
       const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext());
@@ -189,19 +339,26 @@ describe('restore (simulator)', function () {
       assert.ok(!log.some((c) => /^(ControlService|StartServiceW|CreateVss)/.test(c)), log.join(' '));
       assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
 
+      const safety = path.join(path.dirname(f.clusDb), 'ClusterRestoreSafety');
       const nodePlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
       assert.deepEqual(nodePlan.steps.slice(1), [
-        'Stop the cluster service (ClusSvc) on NODE1 (this node).',
-        `Copy the current cluster database files (2) to a safety folder under ${path.join(path.dirname(f.clusDb), 'ClusterRestoreSafety')}.`,
-        `Restore 2 file(s) into ${f.clusDb} through the Cluster Database VSS writer.`,
+        'Restore through the Cluster Database VSS writer (VSS_RME_RESTORE_STOP_START), with the cluster service running on NODE1 (this node): ' +
+          `PreRestore, write the set's 2 file(s) beside the live ones in ${f.clusDb}, PostRestore.`,
+        `Stop the cluster service on NODE1 (this node), copy the current cluster database files (2) to a safety folder under ${safety}, and rename the restored files into place.`,
         'Start the cluster service on NODE1 (this node) and wait until it runs; the node rejoins the cluster and catches up with the running nodes.',
-        'If anything fails before the cluster service runs here again, the files are put back from the safety folder and the stopped services are started again.',
+        'If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files are put back ' +
+          'from the safety folder, and the cluster services are returned to how they were.',
       ]);
+      await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
+      const stoppedPlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
+      assert.equal(stoppedPlan.steps[1],
+        'Start the cluster service (ClusSvc) on NODE1 (this node) and wait until it runs: the Cluster Database VSS writer runs inside it.');
     });
   });
 
   describe('cancellation', () => {
-    for (const at of ['PreRestore', 'Replacing the cluster database files', 'Waiting for ClusSvc on NODE1 (this node) to be running']) {
+    for (const at of ['PreRestore', 'Staging the restored files', 'PostRestore', 'Stopping ClusSvc on NODE1 (this node)',
+      'Replacing the cluster database files', 'Waiting for ClusSvc on NODE1 (this node) to be running']) {
       it(`cancelled at "${at}": rolled back, files as before, services running`, async () => {
         const f = await prepare({}, { lockFolder });
         const controller = new AbortController();

@@ -64,10 +64,24 @@ export function ensureNode24() {
   return node24;
 }
 
+/**
+ * The environment minus what an enclosing `npm run` adds (npm_node_execpath, NODE,
+ * npm_config_* …): left in place, the nested npm would run code-server's install
+ * scripts with the outer Node instead of Node 24.
+ */
+function withoutNpmRunEnv(env) {
+  const out = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (/^npm_/i.test(key) || key === 'NODE' || key === 'INIT_CWD') continue;
+    out[key] = value;
+  }
+  return out;
+}
+
 /** Environment under which npm builds code-server's native modules against Node 24. */
 function node24Env(scratch) {
   return {
-    ...process.env,
+    ...withoutNpmRunEnv(process.env),
     PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: nodeDir,
     npm_config_update_notifier: 'false',

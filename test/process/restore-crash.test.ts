@@ -4,8 +4,8 @@
  * restore process aborted inside a Win32/VSS call (simulator fault in "crash" mode).
  * The next run finds the journal and either rolls the node back (before the cluster
  * service ran here on the restored files) or completes the restore (after) — the live
- * ClusDb is then wholly the old or wholly the restored configuration, never a mix,
- * and every service stopped for the restore runs again.
+ * ClusDb is then wholly the old or wholly the restored configuration, never a mix, no
+ * staged file is left beside it, and every service stopped for the restore runs again.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -83,22 +83,38 @@ describe('restore interrupted by a crash (engine process)', function () {
     fs.rmSync(lockFolder, { recursive: true, force: true });
   });
 
-  const phases: [string, 'rolledBack' | 'completed'][] = [
-    ['planned', 'rolledBack'], ['servicesStopped', 'rolledBack'], ['safetyCopied', 'rolledBack'],
-    ['replacing:0', 'rolledBack'], ['replacing:1', 'rolledBack'], ['replacing:2', 'rolledBack'], ['replaced', 'rolledBack'],
-    ['postRestored', 'rolledBack'], ['servicesStarted', 'completed'], ['done', 'completed'],
+  function stagedCount(f: RestoreFixture): number {
+    return fs.readdirSync(f.clusDb).filter((n) => n.endsWith('.fcbnew')).length;
+  }
+
+  /** Every journal phase of a RESTORE_STOP_START restore (and points inside staging and the swap), with what the dead restore left. */
+  const phases: [string, 'rolledBack' | 'completed', { local: 'running' | 'stopped'; staged: number; liveChanged: boolean }][] = [
+    ['planned', 'rolledBack', { local: 'running', staged: 0, liveChanged: false }],
+    ['otherNodesStopped', 'rolledBack', { local: 'running', staged: 0, liveChanged: false }],
+    ['staging:1', 'rolledBack', { local: 'running', staged: 1, liveChanged: false }],
+    ['staged', 'rolledBack', { local: 'running', staged: 2, liveChanged: false }],
+    ['postRestored', 'rolledBack', { local: 'running', staged: 2, liveChanged: false }],
+    ['serviceStopped', 'rolledBack', { local: 'stopped', staged: 2, liveChanged: false }],
+    ['safetyCopied', 'rolledBack', { local: 'stopped', staged: 2, liveChanged: false }],
+    ['replacing:0', 'rolledBack', { local: 'stopped', staged: 2, liveChanged: false }],
+    ['replacing:1', 'rolledBack', { local: 'stopped', staged: 1, liveChanged: true }],
+    ['replacing:2', 'rolledBack', { local: 'stopped', staged: 0, liveChanged: true }],
+    ['replaced', 'rolledBack', { local: 'stopped', staged: 0, liveChanged: true }],
+    ['servicesStarted', 'completed', { local: 'running', staged: 0, liveChanged: true }],
+    ['done', 'completed', { local: 'running', staged: 0, liveChanged: true }],
   ];
-  for (const [phase, outcome] of phases) {
+  for (const [phase, outcome, left] of phases) {
     it(`engine killed right after "${phase}": the next run ${outcome === 'rolledBack' ? 'rolls back' : 'completes'}`, async () => {
       const f = await prepare();
       await crashEngineAt(f, phase);
       const journal = path.join(path.dirname(f.clusDb), journalName);
       assert.ok(fs.existsSync(journal), 'the dead restore left its journal');
-      if (phase === 'replacing:1') {
-        const live = liveFiles(f.clusDb);
-        assert.notDeepEqual([...live.values()].map(String), [...f.before.values()].map(String), 'one file was already replaced');
-      }
       useScenario(f.scenario.path);
+      assert.equal(serviceStates([f.machine], f.machine)[f.machine], left.local, 'this node\'s service when the engine died');
+      assert.equal(stagedCount(f), left.staged, 'staged files beside the live ones');
+      const live = [...liveFiles(f.clusDb)].map(([name, data]) => `${name}:${data.toString('base64')}`);
+      const before = [...f.before].map(([name, data]) => `${name}:${data.toString('base64')}`);
+      assert.equal(JSON.stringify(live) !== JSON.stringify(before), left.liveChanged, 'whether live files were already replaced');
       assert.equal(await recoverInterruptedRestore(recordingContext(), { lockFolder }), outcome);
       expectRecovered(f, outcome, phase);
       assertNoLeaks();
@@ -107,9 +123,11 @@ describe('restore interrupted by a crash (engine process)', function () {
 
   const calls: [string, number, 'rolledBack' | 'completed'][] = [
     ['ControlService', 2, 'rolledBack'], // while stopping the other nodes
+    ['IVssBackupComponents::GatherWriterMetadata', 1, 'rolledBack'],
     ['IVssBackupComponents::PreRestore', 1, 'rolledBack'],
-    ['IVssBackupComponents::SetFileRestoreStatus', 1, 'rolledBack'], // the files are replaced by then
+    ['IVssBackupComponents::SetFileRestoreStatus', 1, 'rolledBack'], // the files are staged by then
     ['IVssBackupComponents::PostRestore', 1, 'rolledBack'],
+    ['ControlService', 3, 'rolledBack'], // this node's service, stopped for the swap after PostRestore
     ['StartServiceW', 1, 'rolledBack'], // this node's service, on the restored files
     ['StartServiceW', 2, 'completed'], // the first other node, after this node ran
   ];

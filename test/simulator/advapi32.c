@@ -560,14 +560,21 @@ SIMAPI BOOL_T SIMCALL QueryServiceStatusEx(void *hService, uint32_t InfoLevel, u
     return 1;
 }
 
-SIMAPI BOOL_T SIMCALL ControlService(void *hService, DWORD_T dwControl, uint8_t *lpServiceStatus) {
-    if (service_call_refused("ControlService", hService, &dwControl)) return 0;
-    if (!lpServiceStatus) {
+/* The start of ControlService and StartServiceW: the fault and handle checks, then their
+ * own argument check (`args_ok`, else ERROR_INVALID_PARAMETER). The node behind the
+ * handle with the lock held, or NULL when the call fails here (the last error set). */
+static sim_node *begin_service_change(const char *fn, void *hService, const DWORD_T *control, int args_ok, service_handle **h) {
+    if (service_call_refused(fn, hService, control)) return NULL;
+    if (!args_ok) {
         sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
-        return 0;
+        return NULL;
     }
+    return lock_service_node(hService, h);
+}
+
+SIMAPI BOOL_T SIMCALL ControlService(void *hService, DWORD_T dwControl, uint8_t *lpServiceStatus) {
     service_handle *h;
-    sim_node *n = lock_service_node(hService, &h);
+    sim_node *n = begin_service_change("ControlService", hService, &dwControl, lpServiceStatus != NULL, &h);
     if (!n) return 0;
     DWORD_T err = 0;
     int fill = 1;
@@ -604,13 +611,8 @@ SIMAPI BOOL_T SIMCALL ControlService(void *hService, DWORD_T dwControl, uint8_t 
 }
 
 SIMAPI BOOL_T SIMCALL StartServiceW(void *hService, DWORD_T dwNumServiceArgs, const WCHAR_T **lpServiceArgVectors) {
-    if (service_call_refused("StartServiceW", hService, NULL)) return 0;
-    if (dwNumServiceArgs && !lpServiceArgVectors) {
-        sim_set_last_error(SIM_ERROR_INVALID_PARAMETER);
-        return 0;
-    }
     service_handle *h;
-    sim_node *n = lock_service_node(hService, &h);
+    sim_node *n = begin_service_change("StartServiceW", hService, NULL, !dwNumServiceArgs || lpServiceArgVectors, &h);
     if (!n) return 0;
     DWORD_T err = 0;
     if (!(h->access & SERVICE_START)) {

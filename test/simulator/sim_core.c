@@ -201,20 +201,51 @@ static void reg_remove(reg_slot *s) {
     g_reg_live--;
 }
 
+/* Registers p as a live allocation of `kind` and counts it; 0 when the registry cannot grow. */
+static int track(void *p, sim_leak_kind kind) {
+    sim_lock();
+    int ok = reg_add(p, kind);
+    if (ok) g_leaks[kind]++;
+    sim_unlock();
+    return ok;
+}
+
+/* The registry slot of p when it is a live allocation of `kind` (lock held). */
+static reg_slot *live_slot(const void *p, sim_leak_kind kind) {
+    reg_slot *s = reg_find(p);
+    return s && s->kind == kind ? s : NULL;
+}
+
+/* Whether p is a live allocation of `kind`. */
+static int tracked(const void *p, sim_leak_kind kind) {
+    sim_lock();
+    int live = live_slot(p, kind) != NULL;
+    sim_unlock();
+    return live;
+}
+
+/* Unregisters p when it is a live allocation of `kind` (1); 0 otherwise. */
+static int untrack(const void *p, sim_leak_kind kind) {
+    sim_lock();
+    reg_slot *s = live_slot(p, kind);
+    if (s) {
+        reg_remove(s);
+        g_leaks[kind]--;
+    }
+    sim_unlock();
+    return s != NULL;
+}
+
 void *sim_handle_new(sim_leak_kind kind, size_t size) {
     if (size < sizeof(sim_handle_hdr)) size = sizeof(sim_handle_hdr);
     sim_handle_hdr *h = (sim_handle_hdr *)calloc(1, size);
     if (!h) return NULL;
     h->magic = SIM_HANDLE_MAGIC;
     h->kind = kind;
-    sim_lock();
-    if (!reg_add(h, kind)) {
-        sim_unlock();
+    if (!track(h, kind)) {
         free(h);
         return NULL;
     }
-    g_leaks[kind]++;
-    sim_unlock();
     return h;
 }
 
@@ -225,12 +256,7 @@ void *sim_handle_open(DWORD_T err, sim_leak_kind kind, size_t size) {
 }
 
 void *sim_handle_get(const void *h, sim_leak_kind kind) {
-    void *result = NULL;
-    sim_lock();
-    reg_slot *s = reg_find(h);
-    if (s && s->kind == kind && kind <= SIM_LEAK_TOKEN) result = (void *)(uintptr_t)h;
-    sim_unlock();
-    return result;
+    return kind <= SIM_LEAK_TOKEN && tracked(h, kind) ? (void *)(uintptr_t)h : NULL;
 }
 
 int sim_handle_kind(const void *h, sim_leak_kind *kind) {
@@ -246,16 +272,8 @@ int sim_handle_kind(const void *h, sim_leak_kind *kind) {
 }
 
 int sim_handle_close(void *h, sim_leak_kind kind) {
-    sim_lock();
-    reg_slot *s = reg_find(h);
-    if (!s || s->kind != kind || kind > SIM_LEAK_TOKEN) {
-        sim_unlock();
-        return 0;
-    }
-    reg_remove(s);
-    g_leaks[kind]--;
+    if (kind > SIM_LEAK_TOKEN || !untrack(h, kind)) return 0;
     ((sim_handle_hdr *)h)->magic = 0;
-    sim_unlock();
     free(h);
     return 1;
 }
@@ -423,14 +441,10 @@ BSTR_T sim_bstr_alloc_len(const WCHAR_T *w, uint32_t cch) {
     if (w) memcpy(b, w, (size_t)cch * 2);
     else memset(b, 0, (size_t)cch * 2);
     b[cch] = 0;
-    sim_lock();
-    if (!reg_add(b, SIM_LEAK_BSTR)) {
-        sim_unlock();
+    if (!track(b, SIM_LEAK_BSTR)) {
         free(block);
         return NULL;
     }
-    g_leaks[SIM_LEAK_BSTR]++;
-    sim_unlock();
     return b;
 }
 
@@ -449,55 +463,32 @@ BSTR_T sim_bstr_from_utf8(const char *utf8) {
 }
 
 int sim_bstr_is_live(const WCHAR_T *b) {
-    sim_lock();
-    reg_slot *s = reg_find(b);
-    int live = s && s->kind == SIM_LEAK_BSTR;
-    sim_unlock();
-    return live;
+    return tracked(b, SIM_LEAK_BSTR);
 }
 
 void sim_bstr_free(BSTR_T b) {
     if (!b) return;
-    sim_lock();
-    reg_slot *s = reg_find(b);
-    if (!s || s->kind != SIM_LEAK_BSTR) {
-        sim_unlock();
+    if (!untrack(b, SIM_LEAK_BSTR)) {
         /* Windows would corrupt its heap here; the simulator refuses and says so. */
         fprintf(stderr, "clussim: SysFreeString of a pointer that is not a live BSTR (%p) was ignored\n", (void *)b);
         sim_log_call("SysFreeString:invalid");
         return;
     }
-    reg_remove(s);
-    g_leaks[SIM_LEAK_BSTR]--;
-    sim_unlock();
     free((unsigned char *)(void *)b - 8);
 }
 
 void *sim_cotaskmem_alloc(size_t n) {
     void *p = malloc(n ? n : 1);
-    if (!p) return NULL;
-    sim_lock();
-    if (!reg_add(p, SIM_LEAK_COTASKMEM)) {
-        sim_unlock();
+    if (p && !track(p, SIM_LEAK_COTASKMEM)) {
         free(p);
         return NULL;
     }
-    g_leaks[SIM_LEAK_COTASKMEM]++;
-    sim_unlock();
     return p;
 }
 
 int sim_cotaskmem_free(void *p) {
     if (!p) return 1;
-    sim_lock();
-    reg_slot *s = reg_find(p);
-    if (!s || s->kind != SIM_LEAK_COTASKMEM) {
-        sim_unlock();
-        return 0;
-    }
-    reg_remove(s);
-    g_leaks[SIM_LEAK_COTASKMEM]--;
-    sim_unlock();
+    if (!untrack(p, SIM_LEAK_COTASKMEM)) return 0;
     free(p);
     return 1;
 }
@@ -896,23 +887,32 @@ static char *temp_sibling(const char *path) {
     return tmp;
 }
 
-int sim_write_file_atomic(const char *path, const void *data, size_t len) {
-    char *tmp = temp_sibling(path);
-    if (!tmp) return -1;
-    FILE *f = sim_fopen(tmp, "wb");
+/* Replacing a file atomically (a concurrent reader never sees half a file): the bytes
+ * go to a temporary sibling opened by atomic_open, which atomic_close renames over the
+ * file when everything was written (`ok`), and removes otherwise. 0 on success. */
+static FILE *atomic_open(const char *path, char **tmp) {
+    *tmp = temp_sibling(path);
+    FILE *f = *tmp ? sim_fopen(*tmp, "wb") : NULL;
     if (!f) {
-        free(tmp);
-        return -1;
+        free(*tmp);
+        *tmp = NULL;
     }
-    int ok = (len == 0 || fwrite(data, 1, len, f) == len);
+    return f;
+}
+
+static int atomic_close(FILE *f, char *tmp, const char *path, int ok) {
     if (fclose(f) != 0) ok = 0;
-    if (!ok || rename_replace(tmp, path) != 0) {
-        remove_file(tmp);
-        free(tmp);
-        return -1;
-    }
+    int rc = ok && rename_replace(tmp, path) == 0 ? 0 : -1;
+    if (rc != 0) remove_file(tmp);
     free(tmp);
-    return 0;
+    return rc;
+}
+
+int sim_write_file_atomic(const char *path, const void *data, size_t len) {
+    char *tmp;
+    FILE *f = atomic_open(path, &tmp);
+    if (!f) return -1;
+    return atomic_close(f, tmp, path, len == 0 || fwrite(data, 1, len, f) == len);
 }
 
 int sim_copy_file(const char *from, const char *to) {
@@ -1304,6 +1304,26 @@ static int want_type(vctx *v, const json_value *val, json_type t, const char *pa
     return 0;
 }
 
+/* An array of at most `max` entries; 1 when it is one (else the error is reported). */
+static int want_array(vctx *v, const json_value *val, const char *path, uint32_t max) {
+    if (!want_type(v, val, JSON_ARRAY, path)) return 0;
+    if (val->count <= max) return 1;
+    verr(v, path, val, "has %u entries; the simulator supports at most %u", (unsigned)val->count, max);
+    return 0;
+}
+
+/* Entry i of an array of objects (a `what`, e.g. "node") that may hold the `known` fields
+ * and must hold `required`; its path ("nodes[3]") goes to p. NULL after an error. */
+static const json_value *array_object(vctx *v, const json_value *arr, uint32_t i, const char *path, const char *what,
+                                      const char *const *known, const char *required, char *p, size_t cap) {
+    const json_value *item = arr->items[i];
+    snprintf(p, cap, "%s[%u]", path, i);
+    if (!want_type(v, item, JSON_OBJECT, p)) return NULL;
+    check_keys(v, item, p, known);
+    if (!v->failed && !json_get(item, required)) verr(v, p, item, "the %s has no \"%s\"", what, required);
+    return v->failed ? NULL : item;
+}
+
 static void get_bool(vctx *v, const json_value *obj, const char *key, const char *path, int def, int *out) {
     const json_value *val = json_get(obj, key);
     *out = def;
@@ -1525,26 +1545,16 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
     if (!nodes) {
         sc->node_count = 4;
         for (uint32_t i = 0; i < 4; i++) default_node(&sc->nodes[i], i);
-    } else if (want_type(v, nodes, JSON_ARRAY, "nodes")) {
-        if (nodes->count > SIM_MAX_NODES) {
-            verr(v, "nodes", nodes, "has %u entries; the simulator supports at most %u", (unsigned)nodes->count, SIM_MAX_NODES);
-            return;
-        }
+    } else if (want_array(v, nodes, "nodes", SIM_MAX_NODES)) {
         sc->node_count = (uint32_t)nodes->count;
         for (uint32_t i = 0; i < sc->node_count && !v->failed; i++) {
-            const json_value *nv = nodes->items[i];
-            char p[64];
-            snprintf(p, sizeof p, "nodes[%u]", i);
-            if (!want_type(v, nv, JSON_OBJECT, p)) return;
             static const char *const NK[] = { "name", "id", "state", "reachable", "service", NULL };
-            check_keys(v, nv, p, NK);
+            char p[64];
+            const json_value *nv = array_object(v, nodes, i, "nodes", "node", NK, "name", p, sizeof p);
+            if (!nv) return;
             sim_node *n = &sc->nodes[i];
             default_node(n, i);
             const json_value *name = json_get(nv, "name");
-            if (!name) {
-                verr(v, p, nv, "the node has no \"name\"");
-                return;
-            }
             get_text(v, nv, "name", p, "", n->name, sizeof n->name, 0, NAME_FORBIDDEN);
             char default_id[64];
             copy_str(default_id, sizeof default_id, n->id);
@@ -1582,23 +1592,13 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
         static const char *const DK[] = { "files", NULL };
         check_keys(v, db, "clusdb", DK);
         const json_value *files = json_get(db, "files");
-        if (files && !v->failed && want_type(v, files, JSON_ARRAY, "clusdb.files")) {
-            if (files->count > SIM_MAX_FILES) {
-                verr(v, "clusdb.files", files, "has %u entries; the simulator supports at most %u", (unsigned)files->count, SIM_MAX_FILES);
-                return;
-            }
+        if (files && !v->failed && want_array(v, files, "clusdb.files", SIM_MAX_FILES)) {
             sc->file_count = (uint32_t)files->count;
             for (uint32_t i = 0; i < sc->file_count && !v->failed; i++) {
-                const json_value *fv = files->items[i];
-                char p[64];
-                snprintf(p, sizeof p, "clusdb.files[%u]", i);
-                if (!want_type(v, fv, JSON_OBJECT, p)) return;
                 static const char *const FK[] = { "name", "size", NULL };
-                check_keys(v, fv, p, FK);
-                if (!json_get(fv, "name")) {
-                    verr(v, p, fv, "the file has no \"name\"");
-                    return;
-                }
+                char p[64];
+                const json_value *fv = array_object(v, files, i, "clusdb.files", "file", FK, "name", p, sizeof p);
+                if (!fv) return;
                 /* 256: file names are limited to 255 bytes on common Linux file systems. */
                 get_text(v, fv, "name", p, "", sc->files[i].name, 256, 0, FILE_FORBIDDEN);
                 if (!v->failed && (strcmp(sc->files[i].name, ".") == 0 || strcmp(sc->files[i].name, "..") == 0))
@@ -1637,26 +1637,16 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
         uint32_t code;
         if (hr && !v->failed && parse_code(v, hr, "writer.failureHr", &code)) sc->writer_failure_hr = (HRESULT_T)code;
         const json_value *comps = json_get(w, "components");
-        if (comps && !v->failed && want_type(v, comps, JSON_ARRAY, "writer.components")) {
-            if (comps->count > SIM_MAX_COMPONENTS) {
-                verr(v, "writer.components", comps, "has %u entries; the simulator supports at most %u", (unsigned)comps->count, SIM_MAX_COMPONENTS);
-                return;
-            }
+        if (comps && !v->failed && want_array(v, comps, "writer.components", SIM_MAX_COMPONENTS)) {
             sc->component_count = (uint32_t)comps->count;
             for (uint32_t i = 0; i < sc->component_count && !v->failed; i++) {
-                const json_value *cv = comps->items[i];
-                char p[64];
-                snprintf(p, sizeof p, "writer.components[%u]", i);
-                if (!want_type(v, cv, JSON_OBJECT, p)) return;
                 static const char *const CK2[] = { "logicalPath", "name", "type", "selectable", NULL };
-                check_keys(v, cv, p, CK2);
+                char p[64];
+                const json_value *cv = array_object(v, comps, i, "writer.components", "component", CK2, "name", p, sizeof p);
+                if (!cv) return;
                 sim_component *c = &sc->components[i];
                 memset(c, 0, sizeof *c);
                 c->type = 2;
-                if (!json_get(cv, "name")) {
-                    verr(v, p, cv, "the component has no \"name\"");
-                    return;
-                }
                 get_text(v, cv, "logicalPath", p, "", c->logical_path, sizeof c->logical_path, 1, NULL);
                 get_text(v, cv, "name", p, "", c->name, sizeof c->name, 0, NULL);
                 const json_value *t = json_get(cv, "type");
@@ -1681,24 +1671,14 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
     /* faults */
     *fault_count = 0;
     const json_value *fl = json_get(root, "faults");
-    if (fl && want_type(v, fl, JSON_ARRAY, "faults")) {
-        if (fl->count > SIM_MAX_FAULTS) {
-            verr(v, "faults", fl, "has %u entries; the simulator supports at most %u", (unsigned)fl->count, SIM_MAX_FAULTS);
-            return;
-        }
+    if (fl && want_array(v, fl, "faults", SIM_MAX_FAULTS)) {
         for (uint32_t i = 0; i < fl->count && !v->failed; i++) {
-            const json_value *fv = fl->items[i];
-            char p[64];
-            snprintf(p, sizeof p, "faults[%u]", i);
-            if (!want_type(v, fv, JSON_OBJECT, p)) return;
             static const char *const FK2[] = { "function", "call", "code", "mode", NULL };
-            check_keys(v, fv, p, FK2);
+            char p[64];
+            const json_value *fv = array_object(v, fl, i, "faults", "fault", FK2, "function", p, sizeof p);
+            if (!fv) return;
             pending_fault *pf = &faults[*fault_count];
             memset(pf, 0, sizeof *pf);
-            if (!json_get(fv, "function")) {
-                verr(v, p, fv, "the fault has no \"function\"");
-                return;
-            }
             get_text(v, fv, "function", p, "", pf->name, sizeof pf->name, 0, NULL);
             pf->call = get_u32(v, fv, "call", p, 1, 0xFFFFFFFFu);
             if (!v->failed && pf->call == 0) verr(v, p, json_get(fv, "call"), "\"call\" counts from 1 (the first call)");
@@ -1801,16 +1781,11 @@ char *sim_clusdb_header(const char *cluster, const char *const *nodes, uint32_t 
     return b.data;
 }
 
-/* Writes `header` then deterministic filler up to `size` bytes, through a temporary
- * sibling renamed into place (a concurrent reader never sees half a file). */
+/* Writes `header` then deterministic filler up to `size` bytes, atomically. */
 static int write_filled_file(const char *path, const char *header, uint64_t size, uint64_t seed) {
-    char *tmp = temp_sibling(path);
-    if (!tmp) return -1;
-    FILE *f = sim_fopen(tmp, "wb");
-    if (!f) {
-        free(tmp);
-        return -1;
-    }
+    char *tmp;
+    FILE *f = atomic_open(path, &tmp);
+    if (!f) return -1;
     int ok = 1;
     uint64_t written = 0;
     if (header) {
@@ -1836,14 +1811,7 @@ static int write_filled_file(const char *path, const char *header, uint64_t size
         written += n;
     }
     free(buf);
-    if (fclose(f) != 0) ok = 0;
-    if (!ok || rename_replace(tmp, path) != 0) {
-        remove_file(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return atomic_close(f, tmp, path, ok);
 }
 
 static char *scenario_header(const sim_scenario *sc) {
@@ -1879,6 +1847,35 @@ static int create_clusdb_files(const sim_scenario *sc, int recreate, uint32_t ge
     return 0;
 }
 
+/* Reads the first line of a file into *line (without its '\n'); *complete says whether a
+ * '\n' ended it. 0 when the file could be opened. */
+static int read_first_line(const char *path, json_buf *line, int *complete) {
+    memset(line, 0, sizeof *line);
+    *complete = 0;
+    FILE *f = sim_fopen(path, "rb");
+    if (!f) return -1;
+    char chunk[4096];
+    while (!*complete) {
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        if (n == 0) break;
+        char *nl = (char *)memchr(chunk, '\n', n);
+        if (nl) {
+            n = (size_t)(nl - chunk);
+            *complete = 1;
+        }
+        json_buf_append(line, chunk, n);
+        if (line->len > (64u << 20)) break;
+    }
+    fclose(f);
+    if (line->failed) *complete = 0;
+    return 0;
+}
+
+static int is_header_line(const json_buf *line, int complete) {
+    size_t ml = strlen(SIM_CLUSDB_HEADER_MAGIC);
+    return complete && line->len >= ml && strncmp(line->data, SIM_CLUSDB_HEADER_MAGIC, ml) == 0;
+}
+
 int sim_clusdb_mutate(uint32_t generation) {
     sim_lock();
     sim_scenario *sc = g_scenario;
@@ -1897,22 +1894,12 @@ int sim_clusdb_mutate(uint32_t generation) {
         char *header = NULL;
         if (is_clusdb_name(sc->files[i].name)) {
             /* Keep the live header line: the cluster identity does not change. */
-            FILE *f = sim_fopen(path, "rb");
-            if (f) {
-                json_buf b;
-                memset(&b, 0, sizeof b);
-                int c;
-                while ((c = fgetc(f)) != EOF) {
-                    char ch = (char)c;
-                    json_buf_append(&b, &ch, 1);
-                    if (ch == '\n' || b.len > (64u << 20)) break;
-                }
-                fclose(f);
-                if (b.len && strncmp(b.data, SIM_CLUSDB_HEADER_MAGIC, strlen(SIM_CLUSDB_HEADER_MAGIC)) == 0 && b.data[b.len - 1] == '\n')
-                    header = b.data;
-                else
-                    json_buf_free(&b);
-            }
+            json_buf line;
+            int complete;
+            int keep = read_first_line(path, &line, &complete) == 0 && is_header_line(&line, complete);
+            if (keep) json_buf_append(&line, "\n", 1);
+            if (keep && !line.failed) header = line.data;
+            else json_buf_free(&line);
             if (!header) header = scenario_header(sc);
         }
         uint64_t existing;
@@ -1954,35 +1941,6 @@ static void members_set_from_scenario(const sim_scenario *sc) {
         count = i + 1;
     }
     members_set(names, count);
-}
-
-/* Reads the first line of a file into *line (without its '\n'); *complete says whether a
- * '\n' ended it. 0 when the file could be opened. */
-static int read_first_line(const char *path, json_buf *line, int *complete) {
-    memset(line, 0, sizeof *line);
-    *complete = 0;
-    FILE *f = sim_fopen(path, "rb");
-    if (!f) return -1;
-    char chunk[4096];
-    while (!*complete) {
-        size_t n = fread(chunk, 1, sizeof chunk, f);
-        if (n == 0) break;
-        char *nl = (char *)memchr(chunk, '\n', n);
-        if (nl) {
-            n = (size_t)(nl - chunk);
-            *complete = 1;
-        }
-        json_buf_append(line, chunk, n);
-        if (line->len > (64u << 20)) break;
-    }
-    fclose(f);
-    if (line->failed) *complete = 0;
-    return 0;
-}
-
-static int is_header_line(const json_buf *line, int complete) {
-    size_t ml = strlen(SIM_CLUSDB_HEADER_MAGIC);
-    return complete && line->len >= ml && strncmp(line->data, SIM_CLUSDB_HEADER_MAGIC, ml) == 0;
 }
 
 /* Parses a CLUSDB header line; 0 when it is a valid header. */
@@ -2082,7 +2040,8 @@ void sim_reload_clusdb(void) {
             clusdb_cache_clear();
             g_clusdb.valid = !line.failed;
             g_clusdb.sig = sig;
-            g_clusdb.settled = sig_settled(sig, read_at);
+            /* A file that exists but could not be read (locked for a moment) is read again next time. */
+            g_clusdb.settled = (opened || !sig.exists) && sig_settled(sig, read_at);
             g_clusdb.opened = opened;
             g_clusdb.complete = complete;
             g_clusdb.line = line;
@@ -2271,19 +2230,18 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
         snprintf(err, errlen, "no scenario file was given");
         return 1;
     }
+    int rc = 1;   /* the return code of a failure from here on */
+    name_index nodes;
+    memset(&nodes, 0, sizeof nodes);
     sim_scenario *sc = (sim_scenario *)calloc(1, sizeof *sc);
     pending_fault *faults = (pending_fault *)calloc(SIM_MAX_FAULTS, sizeof *faults);
     if (!sc || !faults) {
-        free(sc);
-        free(faults);
         snprintf(err, errlen, "out of memory");
-        return 1;
+        goto fail;
     }
     if (absolute_path(path_in, sc->path, sizeof sc->path) != 0) {
         snprintf(err, errlen, "the path cannot be resolved or is longer than %u bytes", (unsigned)sizeof sc->path - 1);
-        free(sc);
-        free(faults);
-        return 1;
+        goto fail;
     }
     size_t len;
     int too_big;
@@ -2294,26 +2252,22 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
         else if (errno == ENOENT) snprintf(err, errlen, "the file does not exist");
         else if (sim_dir_exists(sc->path)) snprintf(err, errlen, "this is a folder, not a scenario file");
         else snprintf(err, errlen, "the file cannot be read: %s", strerror(errno ? errno : EIO));
-        free(sc);
-        free(faults);
-        return 1;
+        goto fail;
     }
     uint64_t hash = fnv1a(text, len, FNV_OFFSET);
     json_value *root = json_parse(text, len, err, errlen);
     free(text);
     if (!root) {
-        free(sc);
-        free(faults);
-        return 2;
+        rc = 2;
+        goto fail;
     }
     vctx v = { err, errlen, 0 };
     uint32_t fault_count = 0;
     parse_scenario(&v, root, sc, faults, &fault_count);
     json_free(root);
     if (v.failed) {
-        free(sc);
-        free(faults);
-        return 3;
+        rc = 3;
+        goto fail;
     }
 
     /* Derived paths: <folder>/Windows and <folder>/Windows/Cluster. */
@@ -2321,9 +2275,7 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
     while (cut > 0 && !is_sep(sc->path[cut - 1])) cut--;
     if (cut == 0) {
         snprintf(err, errlen, "cannot tell the scenario's folder from its path");
-        free(sc);
-        free(faults);
-        return 1;
+        goto fail;
     }
     memcpy(sc->dir, sc->path, cut - 1);
     sc->dir[cut - 1] = '\0';
@@ -2334,18 +2286,17 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
     }
     char *sysroot = sim_path_join(sc->dir, "Windows");
     char *clusdir = sysroot ? sim_path_join(sysroot, "Cluster") : NULL;
-    if (!sysroot || !clusdir || strlen(clusdir) >= sizeof sc->clusdb_dir) {
-        snprintf(err, errlen, "the scenario's folder path is too long");
-        free(sysroot);
-        free(clusdir);
-        free(sc);
-        free(faults);
-        return 1;
+    int paths_fit = sysroot && clusdir && strlen(clusdir) < sizeof sc->clusdb_dir;
+    if (paths_fit) {
+        copy_str(sc->system_root, sizeof sc->system_root, sysroot);
+        copy_str(sc->clusdb_dir, sizeof sc->clusdb_dir, clusdir);
     }
-    copy_str(sc->system_root, sizeof sc->system_root, sysroot);
-    copy_str(sc->clusdb_dir, sizeof sc->clusdb_dir, clusdir);
     free(sysroot);
     free(clusdir);
+    if (!paths_fit) {
+        snprintf(err, errlen, "the scenario's folder path is too long");
+        goto fail;
+    }
 
     /* The local machine. */
     sc->local_node = -1;
@@ -2375,24 +2326,15 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
      * a missing one or one written for a different text starts afresh. */
     char state_path[sizeof g_state_path];
     snprintf(state_path, sizeof state_path, "%s.state.json", sc->path);
-    name_index nodes;
-    memset(&nodes, 0, sizeof nodes);
     name_index_build(&nodes, sc, sc->node_count, scenario_node_name);
     int continued = sim_file_exists(state_path) && state_apply(sc, &nodes, &machine, state_path, hash);
     int recreate = !continued && sim_file_exists(state_path);
+    rc = 4;
     if (sim_mkdirs(sc->system_root) != 0) {
         snprintf(err, errlen, "cannot create the folder %.700s: %s", sc->system_root, strerror(errno));
-        name_index_free(&nodes);
-        free(sc);
-        free(faults);
-        return 4;
+        goto fail;
     }
-    if (create_clusdb_files(sc, recreate, 0, err, errlen) != 0) {
-        name_index_free(&nodes);
-        free(sc);
-        free(faults);
-        return 4;
-    }
+    if (create_clusdb_files(sc, recreate, 0, err, errlen) != 0) goto fail;
 
     /* Commit. */
     sim_lock();
@@ -2417,6 +2359,12 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
     sim_unlock();
     free(faults);
     return 0;
+
+fail:
+    name_index_free(&nodes);
+    free(sc);
+    free(faults);
+    return rc;
 }
 
 /* ======================================================================

@@ -82,20 +82,6 @@ static void bc_destroy(vss_bc *bc)
     free(bc);
 }
 
-/* A reference of the caller (counted in the leak report). */
-static void bc_add_ref(vss_bc *bc)
-{
-    bc->refs++;
-    vss_com_ref(+1);
-}
-
-static void bc_release(vss_bc *bc)
-{
-    if (bc->refs == 0) return;
-    vss_com_ref(-1);
-    if (--bc->refs == 0 && bc->holds == 0) bc_destroy(bc);
-}
-
 void vss_bc_hold(vss_bc *bc)
 {
     bc->holds++;
@@ -166,6 +152,15 @@ static int writer_takes_part(const vss_bc *bc, const vss_metadata *md)
     if (id_listed(bc->disabled_classes, bc->disabled_class_count, &md->writer_id)) return 0;
     if (id_listed(bc->disabled_instances, bc->disabled_instance_count, &md->instance_id)) return 0;
     return 1;
+}
+
+/* The Cluster Database writer lives inside the cluster service, as on Windows: it exists
+ * only while ClusSvc runs on this machine (lock held). */
+static int writer_service_runs(void)
+{
+    sim_state_refresh();
+    sim_node *local = sim_local_node();
+    return local && local->service_state == SIM_SVC_RUNNING;
 }
 
 /* The persisted count of StartSnapshotSet calls already refused, so that a retry in
@@ -271,7 +266,7 @@ HRESULT vss_bc_complete(vss_bc *bc, vss_op op)
     case VSS_OP_GATHER_METADATA: {
         sim_scenario *sc = sim_scenario_get();
         if (!sc) return VSS_E_UNEXPECTED;
-        if (sc->writer_present) {
+        if (sc->writer_present && writer_service_runs()) {
             vss_metadata *md = vss_metadata_from_scenario(sc);
             if (!md) return E_OUTOFMEMORY;
             if (writer_takes_part(bc, md)) bc->writer = md;
@@ -333,6 +328,44 @@ static int ready(const vss_bc *bc, bc_mode mode)
     return bc->mode == mode && !bc->aborted && !bc->pending;
 }
 
+/* Whether the operation may start now: the order of windows-api.md section 4 (lock held). */
+static int may_start(const vss_bc *bc, vss_op op)
+{
+    switch (op) {
+    case VSS_OP_GATHER_METADATA:
+        return !bc->metadata_gathered && ((ready(bc, MODE_BACKUP) && bc->backup_state_set) || ready(bc, MODE_RESTORE));
+    case VSS_OP_PREPARE_BACKUP:
+        return ready(bc, MODE_BACKUP) && bc->snapshot_set_started && !bc->prepared;
+    case VSS_OP_DO_SNAPSHOT_SET:
+        return ready(bc, MODE_BACKUP) && bc->prepared && bc->volume_added && !bc->snapshot_done;
+    case VSS_OP_GATHER_STATUS:
+        return bc->mode != MODE_NEW && !bc->aborted && !bc->pending && bc->metadata_gathered;
+    case VSS_OP_BACKUP_COMPLETE:
+        return ready(bc, MODE_BACKUP) && bc->snapshot_done && !bc->backup_completed;
+    case VSS_OP_PRE_RESTORE:
+        return ready(bc, MODE_RESTORE) && bc->metadata_gathered && !bc->pre_restored;
+    case VSS_OP_POST_RESTORE:
+        return ready(bc, MODE_RESTORE) && bc->pre_restored && !bc->post_restored;
+    }
+    return 0;
+}
+
+/* The methods that hand out an IVssAsync: VSS_E_BAD_STATE out of order, else the
+ * operation starts (an injected "fail" or "hang" fault shows in the operation). */
+static HRESULT start_operation(IVssBackupComponentsEx2 *This, const char *name, vss_op op, IVssAsync **ppAsync)
+{
+    HRESULT fail_hr;
+    int hang;
+    vss_fault_async(name, &fail_hr, &hang);
+    if (!ppAsync) return E_INVALIDARG;
+    *ppAsync = NULL;
+    sim_lock();
+    vss_bc *bc = bc_impl(This);
+    HRESULT hr = may_start(bc, op) ? start_async(bc, op, fail_hr, hang, ppAsync) : VSS_E_BAD_STATE;
+    sim_unlock();
+    return hr;
+}
+
 static char *component_key(LPCWSTR logical_path, LPCWSTR name, char **name_out)
 {
     char *path = vss_w_to_utf8(logical_path);
@@ -390,9 +423,11 @@ static ULONG STDMETHODCALLTYPE bc_AddRef(IVssBackupComponentsEx2 *This)
 static ULONG STDMETHODCALLTYPE bc_Release(IVssBackupComponentsEx2 *This)
 {
     vss_bc *bc = bc_impl(This);
+    int last;
     sim_lock();
-    ULONG r = bc->refs ? bc->refs - 1 : 0;
-    bc_release(bc);
+    ULONG r = vss_release(&bc->refs, &last);
+    /* A live IVssAsync holds the object until it goes too. */
+    if (last && bc->holds == 0) bc_destroy(bc);
     sim_unlock();
     return r;
 }
@@ -517,43 +552,49 @@ static HRESULT STDMETHODCALLTYPE bc_DisableWriterInstances(IVssBackupComponentsE
 
 static HRESULT STDMETHODCALLTYPE bc_GatherWriterMetadata(IVssBackupComponentsEx2 *This, IVssAsync **pAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "GatherWriterMetadata", &fail_hr, &hang);
-    if (!pAsync) return E_INVALIDARG;
-    *pAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (bc->metadata_gathered || !((ready(bc, MODE_BACKUP) && bc->backup_state_set) || ready(bc, MODE_RESTORE)))
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_GATHER_METADATA, fail_hr, hang, pAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "GatherWriterMetadata", VSS_OP_GATHER_METADATA, pAsync);
 }
 
-static int metadata_readable(const vss_bc *bc)
+/* The lists of writers a requester reads: the gathered metadata, the gathered status and
+ * the document's writer components. */
+typedef enum { LIST_METADATA, LIST_STATUS, LIST_COMPONENTS } writer_list;
+
+/* Whether the list can be read now (lock held). */
+static int list_readable(const vss_bc *bc, writer_list list)
 {
-    return bc->mode != MODE_NEW && !bc->aborted && bc->metadata_gathered && !bc->metadata_freed;
+    switch (list) {
+    case LIST_METADATA: return bc->mode != MODE_NEW && !bc->aborted && bc->metadata_gathered && !bc->metadata_freed;
+    case LIST_STATUS: return bc->status_gathered && !bc->aborted;
+    case LIST_COMPONENTS:
+        return !bc->aborted && bc->mode != MODE_NEW && (bc->mode != MODE_BACKUP || bc->metadata_gathered);
+    }
+    return 0;
 }
 
-static HRESULT STDMETHODCALLTYPE bc_GetWriterMetadataCount(IVssBackupComponentsEx2 *This, UINT *pcWriters)
+/* GetWriterMetadataCount, GetWriterStatusCount and GetWriterComponentsCount: 1 when the
+ * Cluster Database writer is in the list, else 0. */
+static HRESULT list_count(IVssBackupComponentsEx2 *This, const char *name, writer_list list, UINT *out)
 {
     HRESULT hr;
-    if (vss_fault(BC "GetWriterMetadataCount", NULL, &hr)) return hr;
-    if (!pcWriters) return E_INVALIDARG;
-    *pcWriters = 0;
+    if (vss_fault(name, NULL, &hr)) return hr;
+    if (!out) return E_INVALIDARG;
+    *out = 0;
     sim_lock();
     vss_bc *bc = bc_impl(This);
-    if (!metadata_readable(bc)) {
+    if (!list_readable(bc, list)) {
         hr = VSS_E_BAD_STATE;
     } else {
-        *pcWriters = bc->writer ? 1 : 0;
+        int has = list == LIST_METADATA ? bc->writer != NULL : list == LIST_STATUS ? bc->status_has_writer : bc->doc.has_writer;
+        *out = has ? 1 : 0;
         hr = S_OK;
     }
     sim_unlock();
     return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE bc_GetWriterMetadataCount(IVssBackupComponentsEx2 *This, UINT *pcWriters)
+{
+    return list_count(This, BC "GetWriterMetadataCount", LIST_METADATA, pcWriters);
 }
 
 static HRESULT writer_metadata(IVssBackupComponentsEx2 *This, const char *name, UINT iWriter, VSS_ID *pidInstance,
@@ -565,7 +606,7 @@ static HRESULT writer_metadata(IVssBackupComponentsEx2 *This, const char *name, 
     *out = NULL;
     sim_lock();
     vss_bc *bc = bc_impl(This);
-    if (!metadata_readable(bc)) {
+    if (!list_readable(bc, LIST_METADATA)) {
         hr = VSS_E_BAD_STATE;
     } else if (!bc->writer || iWriter != 0) {
         hr = E_INVALIDARG;
@@ -595,20 +636,27 @@ static HRESULT STDMETHODCALLTYPE bc_GetWriterMetadataEx(IVssBackupComponentsEx2 
     return hr;
 }
 
-static HRESULT STDMETHODCALLTYPE bc_FreeWriterMetadata(IVssBackupComponentsEx2 *This)
+/* FreeWriterMetadata and FreeWriterStatus: the metadata or status list is gone. */
+static HRESULT free_list(IVssBackupComponentsEx2 *This, const char *name, writer_list list)
 {
     HRESULT hr;
-    if (vss_fault(BC "FreeWriterMetadata", NULL, &hr)) return hr;
+    if (vss_fault(name, NULL, &hr)) return hr;
     sim_lock();
     vss_bc *bc = bc_impl(This);
     if (bc->mode == MODE_NEW) {
         hr = VSS_E_BAD_STATE;
     } else {
-        if (bc->metadata_gathered) bc->metadata_freed = 1;
+        if (list == LIST_STATUS) bc->status_gathered = 0;
+        else if (bc->metadata_gathered) bc->metadata_freed = 1;
         hr = S_OK;
     }
     sim_unlock();
     return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE bc_FreeWriterMetadata(IVssBackupComponentsEx2 *This)
+{
+    return free_list(This, BC "FreeWriterMetadata", LIST_METADATA);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_AddComponent(IVssBackupComponentsEx2 *This, VSS_ID instanceId, VSS_ID writerId,
@@ -625,7 +673,7 @@ static HRESULT STDMETHODCALLTYPE bc_AddComponent(IVssBackupComponentsEx2 *This, 
     const vss_md_component *m = NULL;
     if (!ready(bc, MODE_BACKUP) || !bc->metadata_gathered || bc->prepared || !bc->doc.select_components) {
         hr = VSS_E_BAD_STATE;
-    } else if (!bc->writer || !vss_guid_eq(&writerId, &bc->writer->writer_id) ||
+    } else if (!bc->writer || !writer_service_runs() || !vss_guid_eq(&writerId, &bc->writer->writer_id) ||
                !vss_guid_eq(&instanceId, &bc->writer->instance_id) ||
                !(m = vss_metadata_find(bc->writer, (uint32_t)ct, path, name))) {
         hr = VSS_E_OBJECT_NOT_FOUND;
@@ -773,74 +821,22 @@ static HRESULT STDMETHODCALLTYPE bc_IsVolumeSupported(IVssBackupComponentsEx2 *T
 
 static HRESULT STDMETHODCALLTYPE bc_PrepareForBackup(IVssBackupComponentsEx2 *This, IVssAsync **ppAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "PrepareForBackup", &fail_hr, &hang);
-    if (!ppAsync) return E_INVALIDARG;
-    *ppAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (!ready(bc, MODE_BACKUP) || !bc->snapshot_set_started || bc->prepared)
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_PREPARE_BACKUP, fail_hr, hang, ppAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "PrepareForBackup", VSS_OP_PREPARE_BACKUP, ppAsync);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_DoSnapshotSet(IVssBackupComponentsEx2 *This, IVssAsync **ppAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "DoSnapshotSet", &fail_hr, &hang);
-    if (!ppAsync) return E_INVALIDARG;
-    *ppAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (!ready(bc, MODE_BACKUP) || !bc->prepared || !bc->volume_added || bc->snapshot_done)
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_DO_SNAPSHOT_SET, fail_hr, hang, ppAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "DoSnapshotSet", VSS_OP_DO_SNAPSHOT_SET, ppAsync);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_GatherWriterStatus(IVssBackupComponentsEx2 *This, IVssAsync **pAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "GatherWriterStatus", &fail_hr, &hang);
-    if (!pAsync) return E_INVALIDARG;
-    *pAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (bc->mode == MODE_NEW || bc->aborted || bc->pending || !bc->metadata_gathered)
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_GATHER_STATUS, fail_hr, hang, pAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "GatherWriterStatus", VSS_OP_GATHER_STATUS, pAsync);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_GetWriterStatusCount(IVssBackupComponentsEx2 *This, UINT *pcWriters)
 {
-    HRESULT hr;
-    if (vss_fault(BC "GetWriterStatusCount", NULL, &hr)) return hr;
-    if (!pcWriters) return E_INVALIDARG;
-    *pcWriters = 0;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    if (!bc->status_gathered || bc->aborted) {
-        hr = VSS_E_BAD_STATE;
-    } else {
-        *pcWriters = bc->status_has_writer ? 1 : 0;
-        hr = S_OK;
-    }
-    sim_unlock();
-    return hr;
+    return list_count(This, BC "GetWriterStatusCount", LIST_STATUS, pcWriters);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_GetWriterStatus(IVssBackupComponentsEx2 *This, UINT iWriter, VSS_ID *pidInstance,
@@ -853,7 +849,7 @@ static HRESULT STDMETHODCALLTYPE bc_GetWriterStatus(IVssBackupComponentsEx2 *Thi
     *pbstrWriter = NULL;
     sim_lock();
     vss_bc *bc = bc_impl(This);
-    if (!bc->status_gathered || bc->aborted) {
+    if (!list_readable(bc, LIST_STATUS)) {
         hr = VSS_E_BAD_STATE;
     } else if (!bc->status_has_writer || iWriter != 0 || !bc->writer) {
         hr = E_INVALIDARG;
@@ -870,18 +866,7 @@ static HRESULT STDMETHODCALLTYPE bc_GetWriterStatus(IVssBackupComponentsEx2 *Thi
 
 static HRESULT STDMETHODCALLTYPE bc_FreeWriterStatus(IVssBackupComponentsEx2 *This)
 {
-    HRESULT hr;
-    if (vss_fault(BC "FreeWriterStatus", NULL, &hr)) return hr;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    if (bc->mode == MODE_NEW) {
-        hr = VSS_E_BAD_STATE;
-    } else {
-        bc->status_gathered = 0;
-        hr = S_OK;
-    }
-    sim_unlock();
-    return hr;
+    return free_list(This, BC "FreeWriterStatus", LIST_STATUS);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SetBackupSucceeded(IVssBackupComponentsEx2 *This, VSS_ID instanceId, VSS_ID writerId,
@@ -906,20 +891,7 @@ static HRESULT STDMETHODCALLTYPE bc_SetBackupSucceeded(IVssBackupComponentsEx2 *
 
 static HRESULT STDMETHODCALLTYPE bc_BackupComplete(IVssBackupComponentsEx2 *This, IVssAsync **ppAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "BackupComplete", &fail_hr, &hang);
-    if (!ppAsync) return E_INVALIDARG;
-    *ppAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (!ready(bc, MODE_BACKUP) || !bc->snapshot_done || bc->backup_completed)
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_BACKUP_COMPLETE, fail_hr, hang, ppAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "BackupComplete", VSS_OP_BACKUP_COMPLETE, ppAsync);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SaveAsXML(IVssBackupComponentsEx2 *This, BSTR *pbstrXML)
@@ -1145,20 +1117,7 @@ static HRESULT STDMETHODCALLTYPE bc_SetRestoreState(IVssBackupComponentsEx2 *Thi
 
 static HRESULT STDMETHODCALLTYPE bc_GetWriterComponentsCount(IVssBackupComponentsEx2 *This, UINT *pcComponents)
 {
-    HRESULT hr;
-    if (vss_fault(BC "GetWriterComponentsCount", NULL, &hr)) return hr;
-    if (!pcComponents) return E_INVALIDARG;
-    *pcComponents = 0;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    if (bc->aborted || bc->mode == MODE_NEW || (bc->mode == MODE_BACKUP && !bc->metadata_gathered)) {
-        hr = VSS_E_BAD_STATE;
-    } else {
-        *pcComponents = bc->doc.has_writer ? 1 : 0;
-        hr = S_OK;
-    }
-    sim_unlock();
-    return hr;
+    return list_count(This, BC "GetWriterComponentsCount", LIST_COMPONENTS, pcComponents);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_GetWriterComponents(IVssBackupComponentsEx2 *This, UINT iWriter,
@@ -1170,7 +1129,7 @@ static HRESULT STDMETHODCALLTYPE bc_GetWriterComponents(IVssBackupComponentsEx2 
     *ppWriter = NULL;
     sim_lock();
     vss_bc *bc = bc_impl(This);
-    if (bc->aborted || bc->mode == MODE_NEW || (bc->mode == MODE_BACKUP && !bc->metadata_gathered))
+    if (!list_readable(bc, LIST_COMPONENTS))
         hr = VSS_E_BAD_STATE;
     else if (!bc->doc.has_writer || iWriter != 0)
         hr = E_INVALIDARG;
@@ -1189,22 +1148,38 @@ static HRESULT restore_component(vss_bc *bc, const VSS_ID *writer_id, const VSS_
     if (!ready(bc, MODE_RESTORE) || bc->pre_restored) return VSS_E_BAD_STATE;
     if (need_running_writer) {
         if (!bc->metadata_gathered) return VSS_E_BAD_STATE;
-        if (!bc->writer || !vss_guid_eq(writer_id, &bc->writer->writer_id)) return VSS_E_OBJECT_NOT_FOUND;
+        if (!bc->writer || !writer_service_runs() || !vss_guid_eq(writer_id, &bc->writer->writer_id)) return VSS_E_OBJECT_NOT_FOUND;
     }
     return find_doc_component(bc, writer_id, instance_id, ct, logical_path, name, out);
 }
 
-static HRESULT select_for_restore(IVssBackupComponentsEx2 *This, const char *method, VSS_ID writerId,
-                                  VSS_COMPONENT_TYPE ct, LPCWSTR wszLogicalPath, LPCWSTR wszComponentName,
-                                  boolean bSelectedForRestore, const VSS_ID *instanceId)
+typedef enum { SET_SELECTED, SET_AUTHORITATIVE, SET_ADDITIONAL_RESTORES, SET_RESTORE_OPTIONS } restore_setting;
+
+/* SetSelectedForRestore[Ex], SetAuthoritativeRestore, SetAdditionalRestores and
+ * SetRestoreOptions: one setting (`flag` or `text`) of one component of the document.
+ * `detail` goes into the call log. */
+static HRESULT set_restore_setting(IVssBackupComponentsEx2 *This, const char *method, const char *detail,
+                                   VSS_ID writerId, const VSS_ID *instanceId, VSS_COMPONENT_TYPE ct,
+                                   LPCWSTR wszLogicalPath, LPCWSTR wszComponentName, restore_setting what,
+                                   boolean flag, LPCWSTR text)
 {
     HRESULT hr;
-    if (vss_fault(method, bSelectedForRestore ? "1" : "0", &hr)) return hr;
+    if (vss_fault(method, detail, &hr)) return hr;
     if (!wszComponentName) return E_INVALIDARG;
     sim_lock();
     vss_doc_component *c = NULL;
-    hr = restore_component(bc_impl(This), &writerId, instanceId, ct, wszLogicalPath, wszComponentName, 1, &c);
-    if (hr == S_OK) c->selected = bSelectedForRestore != 0;
+    /* Authoritative restore is a property of the restore itself: it does not need the
+     * writer running now, only a restore before PreRestore. */
+    hr = restore_component(bc_impl(This), &writerId, instanceId, ct, wszLogicalPath, wszComponentName,
+                           what != SET_AUTHORITATIVE, &c);
+    if (hr == S_OK) {
+        switch (what) {
+        case SET_SELECTED: c->selected = flag != 0; break;
+        case SET_AUTHORITATIVE: c->authoritative = flag != 0; break;
+        case SET_ADDITIONAL_RESTORES: c->additional_restores = flag != 0; break;
+        case SET_RESTORE_OPTIONS: hr = store_string(&c->restore_options, text); break;
+        }
+    }
     sim_unlock();
     return hr;
 }
@@ -1213,8 +1188,8 @@ static HRESULT STDMETHODCALLTYPE bc_SetSelectedForRestore(IVssBackupComponentsEx
                                                           VSS_COMPONENT_TYPE ct, LPCWSTR wszLogicalPath,
                                                           LPCWSTR wszComponentName, boolean bSelectedForRestore)
 {
-    return select_for_restore(This, BC "SetSelectedForRestore", writerId, ct, wszLogicalPath, wszComponentName,
-                              bSelectedForRestore, NULL);
+    return set_restore_setting(This, BC "SetSelectedForRestore", bSelectedForRestore ? "1" : "0", writerId, NULL, ct,
+                               wszLogicalPath, wszComponentName, SET_SELECTED, bSelectedForRestore, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SetSelectedForRestoreEx(IVssBackupComponentsEx2 *This, VSS_ID writerId,
@@ -1222,72 +1197,37 @@ static HRESULT STDMETHODCALLTYPE bc_SetSelectedForRestoreEx(IVssBackupComponents
                                                             LPCWSTR wszComponentName, boolean bSelectedForRestore,
                                                             VSS_ID instanceId)
 {
-    return select_for_restore(This, BC_EX "SetSelectedForRestoreEx", writerId, ct, wszLogicalPath, wszComponentName,
-                              bSelectedForRestore, &instanceId);
+    return set_restore_setting(This, BC_EX "SetSelectedForRestoreEx", bSelectedForRestore ? "1" : "0", writerId,
+                               &instanceId, ct, wszLogicalPath, wszComponentName, SET_SELECTED, bSelectedForRestore, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SetAuthoritativeRestore(IVssBackupComponentsEx2 *This, VSS_ID writerId,
                                                             VSS_COMPONENT_TYPE ct, LPCWSTR wszLogicalPath,
                                                             LPCWSTR wszComponentName, boolean bAuth)
 {
-    HRESULT hr;
-    if (vss_fault(BC_EX2 "SetAuthoritativeRestore", bAuth ? "1" : "0", &hr)) return hr;
-    if (!wszComponentName) return E_INVALIDARG;
-    sim_lock();
-    vss_doc_component *c = NULL;
-    /* only during a restore, before PreRestore */
-    hr = restore_component(bc_impl(This), &writerId, NULL, ct, wszLogicalPath, wszComponentName, 0, &c);
-    if (hr == S_OK) c->authoritative = bAuth != 0;
-    sim_unlock();
-    return hr;
+    return set_restore_setting(This, BC_EX2 "SetAuthoritativeRestore", bAuth ? "1" : "0", writerId, NULL, ct,
+                               wszLogicalPath, wszComponentName, SET_AUTHORITATIVE, bAuth, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SetRestoreOptions(IVssBackupComponentsEx2 *This, VSS_ID writerId,
                                                       VSS_COMPONENT_TYPE ct, LPCWSTR wszLogicalPath,
                                                       LPCWSTR wszComponentName, LPCWSTR wszRestoreOptions)
 {
-    HRESULT hr;
-    if (vss_fault(BC "SetRestoreOptions", NULL, &hr)) return hr;
-    if (!wszComponentName) return E_INVALIDARG;
-    sim_lock();
-    vss_doc_component *c = NULL;
-    hr = restore_component(bc_impl(This), &writerId, NULL, ct, wszLogicalPath, wszComponentName, 1, &c);
-    if (hr == S_OK) hr = store_string(&c->restore_options, wszRestoreOptions);
-    sim_unlock();
-    return hr;
+    return set_restore_setting(This, BC "SetRestoreOptions", NULL, writerId, NULL, ct, wszLogicalPath, wszComponentName,
+                               SET_RESTORE_OPTIONS, 0, wszRestoreOptions);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SetAdditionalRestores(IVssBackupComponentsEx2 *This, VSS_ID writerId,
                                                           VSS_COMPONENT_TYPE ct, LPCWSTR wszLogicalPath,
                                                           LPCWSTR wszComponentName, boolean bAdditionalRestores)
 {
-    HRESULT hr;
-    if (vss_fault(BC "SetAdditionalRestores", NULL, &hr)) return hr;
-    if (!wszComponentName) return E_INVALIDARG;
-    sim_lock();
-    vss_doc_component *c = NULL;
-    hr = restore_component(bc_impl(This), &writerId, NULL, ct, wszLogicalPath, wszComponentName, 1, &c);
-    if (hr == S_OK) c->additional_restores = bAdditionalRestores != 0;
-    sim_unlock();
-    return hr;
+    return set_restore_setting(This, BC "SetAdditionalRestores", NULL, writerId, NULL, ct, wszLogicalPath,
+                               wszComponentName, SET_ADDITIONAL_RESTORES, bAdditionalRestores, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_PreRestore(IVssBackupComponentsEx2 *This, IVssAsync **ppAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "PreRestore", &fail_hr, &hang);
-    if (!ppAsync) return E_INVALIDARG;
-    *ppAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (!ready(bc, MODE_RESTORE) || !bc->metadata_gathered || bc->pre_restored)
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_PRE_RESTORE, fail_hr, hang, ppAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "PreRestore", VSS_OP_PRE_RESTORE, ppAsync);
 }
 
 static HRESULT STDMETHODCALLTYPE bc_SetFileRestoreStatus(IVssBackupComponentsEx2 *This, VSS_ID writerId,
@@ -1316,20 +1256,7 @@ static HRESULT STDMETHODCALLTYPE bc_SetFileRestoreStatus(IVssBackupComponentsEx2
 
 static HRESULT STDMETHODCALLTYPE bc_PostRestore(IVssBackupComponentsEx2 *This, IVssAsync **ppAsync)
 {
-    HRESULT fail_hr;
-    int hang;
-    vss_fault_async(BC "PostRestore", &fail_hr, &hang);
-    if (!ppAsync) return E_INVALIDARG;
-    *ppAsync = NULL;
-    sim_lock();
-    vss_bc *bc = bc_impl(This);
-    HRESULT hr;
-    if (!ready(bc, MODE_RESTORE) || !bc->pre_restored || bc->post_restored)
-        hr = VSS_E_BAD_STATE;
-    else
-        hr = start_async(bc, VSS_OP_POST_RESTORE, fail_hr, hang, ppAsync);
-    sim_unlock();
-    return hr;
+    return start_operation(This, BC "PostRestore", VSS_OP_POST_RESTORE, ppAsync);
 }
 
 /* ============================================== methods outside the simulation */

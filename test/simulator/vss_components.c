@@ -50,12 +50,17 @@ static ULONG STDMETHODCALLTYPE comp_Release(IVssComponentEx *This)
 /* A string attribute of the component: NULL when it has no value. */
 static HRESULT comp_string(const char *name, BSTR *out, const char *value)
 {
+    return vss_string_method(name, out, value, 1);
+}
+
+/* A yes/no attribute of the component. */
+static HRESULT comp_flag(const char *name, boolean *out, int value)
+{
     HRESULT hr;
     if (vss_fault(name, NULL, &hr)) return hr;
-    sim_lock();
-    hr = vss_out_bstr_or_null(out, value);
-    sim_unlock();
-    return hr;
+    if (!out) return E_INVALIDARG;
+    *out = (boolean)(value ? 1 : 0);
+    return S_OK;
 }
 
 static HRESULT comp_count(const char *name, UINT *out)
@@ -99,21 +104,12 @@ static HRESULT STDMETHODCALLTYPE comp_GetComponentType(IVssComponentEx *This, VS
 
 static HRESULT STDMETHODCALLTYPE comp_GetComponentName(IVssComponentEx *This, BSTR *pbstrName)
 {
-    HRESULT hr;
-    if (vss_fault("IVssComponent::GetComponentName", NULL, &hr)) return hr;
-    sim_lock();
-    hr = vss_out_bstr(pbstrName, comp_impl(This)->c.name);
-    sim_unlock();
-    return hr;
+    return vss_string_method("IVssComponent::GetComponentName", pbstrName, comp_impl(This)->c.name, 0);
 }
 
 static HRESULT STDMETHODCALLTYPE comp_GetBackupSucceeded(IVssComponentEx *This, boolean *pbSucceeded)
 {
-    HRESULT hr;
-    if (vss_fault("IVssComponent::GetBackupSucceeded", NULL, &hr)) return hr;
-    if (!pbSucceeded) return E_INVALIDARG;
-    *pbSucceeded = (boolean)(comp_impl(This)->c.backup_succeeded ? 1 : 0);
-    return S_OK;
+    return comp_flag("IVssComponent::GetBackupSucceeded", pbSucceeded, comp_impl(This)->c.backup_succeeded);
 }
 
 static HRESULT STDMETHODCALLTYPE comp_GetAlternateLocationMappingCount(IVssComponentEx *This, UINT *pcMappings)
@@ -174,20 +170,12 @@ static HRESULT STDMETHODCALLTYPE comp_GetPartialFile(IVssComponentEx *This, UINT
 
 static HRESULT STDMETHODCALLTYPE comp_IsSelectedForRestore(IVssComponentEx *This, boolean *pbSelectedForRestore)
 {
-    HRESULT hr;
-    if (vss_fault("IVssComponent::IsSelectedForRestore", NULL, &hr)) return hr;
-    if (!pbSelectedForRestore) return E_INVALIDARG;
-    *pbSelectedForRestore = (boolean)(comp_impl(This)->c.selected ? 1 : 0);
-    return S_OK;
+    return comp_flag("IVssComponent::IsSelectedForRestore", pbSelectedForRestore, comp_impl(This)->c.selected);
 }
 
 static HRESULT STDMETHODCALLTYPE comp_GetAdditionalRestores(IVssComponentEx *This, boolean *pbAdditionalRestores)
 {
-    HRESULT hr;
-    if (vss_fault("IVssComponent::GetAdditionalRestores", NULL, &hr)) return hr;
-    if (!pbAdditionalRestores) return E_INVALIDARG;
-    *pbAdditionalRestores = (boolean)(comp_impl(This)->c.additional_restores ? 1 : 0);
-    return S_OK;
+    return comp_flag("IVssComponent::GetAdditionalRestores", pbAdditionalRestores, comp_impl(This)->c.additional_restores);
 }
 
 static HRESULT STDMETHODCALLTYPE comp_GetNewTargetCount(IVssComponentEx *This, UINT *pcNewTarget)
@@ -420,11 +408,7 @@ static HRESULT STDMETHODCALLTYPE comp_GetPostSnapshotFailureMsg(IVssComponentEx 
 
 static HRESULT STDMETHODCALLTYPE comp_GetAuthoritativeRestore(IVssComponentEx *This, boolean *pbAuth)
 {
-    HRESULT hr;
-    if (vss_fault("IVssComponentEx::GetAuthoritativeRestore", NULL, &hr)) return hr;
-    if (!pbAuth) return E_INVALIDARG;
-    *pbAuth = (boolean)(comp_impl(This)->c.authoritative ? 1 : 0);
-    return S_OK;
+    return comp_flag("IVssComponentEx::GetAuthoritativeRestore", pbAuth, comp_impl(This)->c.authoritative);
 }
 
 static HRESULT STDMETHODCALLTYPE comp_GetRollForward(IVssComponentEx *This, VSS_ROLLFORWARD_TYPE *pRollType, BSTR *pbstrPoint)

@@ -38,6 +38,9 @@ extern const IID vss_iid_component, vss_iid_component_ex;
  * could not be allocated. vss_out_bstr_or_null hands out NULL for "". */
 HRESULT vss_out_bstr(BSTR *out, const char *utf8);
 HRESULT vss_out_bstr_or_null(BSTR *out, const char *utf8);
+/* A method whose whole work is handing out a string: the fault check, then the BSTR
+ * (NULL for an empty or NULL value when empty_is_null). */
+HRESULT vss_string_method(const char *name, BSTR *out, const char *value, int empty_is_null);
 
 void vss_com_ref(int delta);                       /* comRefs in the leak report */
 

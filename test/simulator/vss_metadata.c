@@ -97,22 +97,12 @@ static ULONG STDMETHODCALLTYPE fd_Release(IVssWMFiledesc *This)
 
 static HRESULT STDMETHODCALLTYPE fd_GetPath(IVssWMFiledesc *This, BSTR *pbstrPath)
 {
-    HRESULT hr;
-    if (vss_fault("IVssWMFiledesc::GetPath", NULL, &hr)) return hr;
-    sim_lock();
-    hr = vss_out_bstr(pbstrPath, fd_impl(This)->path);
-    sim_unlock();
-    return hr;
+    return vss_string_method("IVssWMFiledesc::GetPath", pbstrPath, fd_impl(This)->path, 0);
 }
 
 static HRESULT STDMETHODCALLTYPE fd_GetFilespec(IVssWMFiledesc *This, BSTR *pbstrFilespec)
 {
-    HRESULT hr;
-    if (vss_fault("IVssWMFiledesc::GetFilespec", NULL, &hr)) return hr;
-    sim_lock();
-    hr = vss_out_bstr(pbstrFilespec, fd_impl(This)->filespec);
-    sim_unlock();
-    return hr;
+    return vss_string_method("IVssWMFiledesc::GetFilespec", pbstrFilespec, fd_impl(This)->filespec, 0);
 }
 
 static HRESULT STDMETHODCALLTYPE fd_GetRecursive(IVssWMFiledesc *This, boolean *pbRecursive)
@@ -198,18 +188,25 @@ static ULONG STDMETHODCALLTYPE wmc_AddRef(IVssWMComponent *This)
     return vss_add_ref(&wmc_impl(This)->refs);
 }
 
-static ULONG STDMETHODCALLTYPE wmc_Release(IVssWMComponent *This)
+/* Release of the objects that show a shared vss_metadata (IVssWMComponent and
+ * IVssExamineWriterMetadata): the last reference frees the object and its hold on *md. */
+static ULONG release_metadata_view(void *object, uint32_t *refs, vss_metadata **md)
 {
-    vss_wmcomponent *c = wmc_impl(This);
     int last;
     sim_lock();
-    ULONG r = vss_release(&c->refs, &last);
+    ULONG r = vss_release(refs, &last);
     if (last) {
-        vss_metadata_release(c->md);
-        free(c);
+        vss_metadata_release(*md);
+        free(object);
     }
     sim_unlock();
     return r;
+}
+
+static ULONG STDMETHODCALLTYPE wmc_Release(IVssWMComponent *This)
+{
+    vss_wmcomponent *c = wmc_impl(This);
+    return release_metadata_view(c, &c->refs, &c->md);
 }
 
 static HRESULT STDMETHODCALLTYPE wmc_GetComponentInfo(IVssWMComponent *This, PVSSCOMPONENTINFO *ppInfo)
@@ -383,15 +380,7 @@ static ULONG STDMETHODCALLTYPE ewm_AddRef(IVssExamineWriterMetadataEx2 *This)
 static ULONG STDMETHODCALLTYPE ewm_Release(IVssExamineWriterMetadataEx2 *This)
 {
     vss_ewm *e = ewm_impl(This);
-    int last;
-    sim_lock();
-    ULONG r = vss_release(&e->refs, &last);
-    if (last) {
-        vss_metadata_release(e->md);
-        free(e);
-    }
-    sim_unlock();
-    return r;
+    return release_metadata_view(e, &e->refs, &e->md);
 }
 
 static HRESULT identity(IVssExamineWriterMetadataEx2 *This, VSS_ID *pidInstance, VSS_ID *pidWriter,

@@ -86,6 +86,16 @@ ULONG vss_release(uint32_t *refs, int *last)
     return r;
 }
 
+HRESULT vss_string_method(const char *name, BSTR *out, const char *value, int empty_is_null)
+{
+    HRESULT hr;
+    if (vss_fault(name, NULL, &hr)) return hr;
+    sim_lock();
+    hr = empty_is_null ? vss_out_bstr_or_null(out, value) : vss_out_bstr(out, value);
+    sim_unlock();
+    return hr;
+}
+
 char *vss_strdup(const char *s)
 {
     if (!s) return NULL;

@@ -24,12 +24,18 @@ const MISSING_IN_WINE: Readonly<Record<string, string>> = {
 
 const DLLS: readonly DllName[] = ['clusapi', 'vssapi', 'advapi32', 'ole32', 'oleaut32', 'kernel32'];
 
-/** Imports every compiled bridge module, so that each one registers its bindings. */
+const compiledNativeDir = path.join(projectRoot, 'out', 'src', 'native');
+
+/**
+ * Imports every compiled bridge module, so that each one registers its bindings. Only
+ * modules whose source still exists count: out/ may hold files of deleted sources.
+ */
 function importEveryBridgeModule(): string[] {
-  const dir = path.join(projectRoot, 'out', 'src', 'native');
-  const modules = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  const modules = fs.readdirSync(compiledNativeDir)
+    .filter((f) => f.endsWith('.js') && fs.existsSync(path.join(projectRoot, 'src', 'native', f.replace(/\.js$/, '.ts'))))
+    .sort();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module list is only known at run time
-  for (const file of modules) require(path.join(dir, file));
+  for (const file of modules) require(path.join(compiledNativeDir, file));
   return modules;
 }
 
@@ -58,6 +64,17 @@ describe('Windows exports declared by the native bridge (Wine system DLLs)', fun
       assert.ok(declared.some((e) => e.dll === dll), `src/native/${dll}.ts exists but declares nothing from ${dll}.dll through lazyBindings()`);
     }
     assert.ok(!declared.some((e) => e.name.startsWith('ClusSim')), 'simulator control exports must not be listed as Windows exports');
+  });
+
+  it('no bridge module loads a library or declares a function outside lazyBindings()', function () {
+    // Otherwise its declarations would escape declaredExports() and this check.
+    const allowed = new Set(['loader.js', 'exportCheck.js']);
+    const offenders = modules.filter((file) => {
+      if (allowed.has(file)) return false;
+      const code = fs.readFileSync(path.join(compiledNativeDir, file), 'utf8');
+      return /\bloadDll\b|\bkoffi\w*\.(default\.)?load\(/.test(code);
+    });
+    if (offenders.length > 0) assert.fail(`load libraries through lazyBindings() instead: ${offenders.join(', ')}`);
   });
 
   for (const dll of DLLS) {
