@@ -1,5 +1,5 @@
 // The demo: a four-node simulated cluster (CLUSTER1, NODE1..NODE4, NODE1 local) and
-// `fcbackup status` against it. `npm run demo` builds the simulator and the bundle first.
+// `fcbackup status`, a backup, its verification and the list of sets against it. `npm run demo` builds the simulator and the bundle first.
 // The scenario lives in .cache/demo/ and is reused, so state the simulator keeps there
 // (service states, backups) carries over between runs; delete the folder to start over.
 import { spawnSync } from 'node:child_process';
@@ -54,7 +54,19 @@ console.log(`\n$ fcbackup status --simulate ${shown}\n`);
 const result = spawnSync(process.execPath, [cli, 'status', '--simulate', scenario], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 
+// The main job: a VSS backup of the simulated cluster's configuration, then a check
+// that the new set verifies, and the sets kept so far (the newest five).
 const backups = join(demoDir, 'backups');
-console.log('\nNext, back up the simulated cluster\'s configuration:');
-console.log(`  node dist/cli.js backup --simulate ${shown} --to ${relative(process.cwd(), backups) || backups}`);
-console.log('Add --json for machine-readable output, or --verbose to see every step.');
+const shownBackups = relative(process.cwd(), backups) || backups;
+function step(args) {
+  console.log(`\n$ fcbackup ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(r.stdout ?? '');
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  return r.stdout ?? '';
+}
+const setPath = step(['backup', '--simulate', shown, '--to', shownBackups, '--keep', '5']).trim().split('\n').pop();
+step(['verify', '--simulate', shown, setPath]);
+step(['list', '--simulate', shown, shownBackups]);
+console.log('\nAdd --json for machine-readable output, or --verbose to see every step.');
+console.log(`Restore: node dist/cli.js restore --simulate ${shown} <set> [--authoritative --stop-other-nodes] --yes`);
