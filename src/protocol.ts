@@ -98,6 +98,16 @@ export const Requests = {
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;
 
+/** A request by its name in `Requests`, for callers that load this module (and vscode-jsonrpc) only when needed. */
+export type RequestName = keyof typeof Requests;
+export type RequestParams<K extends RequestName> = (typeof Requests)[K] extends RequestType<infer P, infer _R, EngineErrorData> ? P : never;
+export type RequestResult<K extends RequestName> = (typeof Requests)[K] extends RequestType<infer _P, infer R, EngineErrorData> ? R : never;
+
+/** The request object named `name`, typed with its parameters and result. */
+export function requestType<K extends RequestName>(name: K): RequestType<RequestParams<K>, RequestResult<K>, EngineErrorData> {
+  return Requests[name] as RequestType<RequestParams<K>, RequestResult<K>, EngineErrorData>;
+}
+
 export const Notifications = {
   log: new NotificationType<LogParams>('fcb/log'),
   progress: new NotificationType<ProgressParams>('fcb/progress'),

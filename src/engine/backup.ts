@@ -33,11 +33,12 @@ import {
 } from '../native/vssTypes';
 import type { FileDescription, VssExamineWriterMetadata, WriterComponentDescription } from '../native/vssWriterMetadata';
 import { readClusterNameFromHive } from './backupHive';
+import { readClusterDatabaseWriter } from './clusterWriter';
 import { applyRetention, BackupSetWriter, backupSetName, removeStalePartialSets, toolVersion, type ManifestComponent, type ManifestFile } from './backupSet';
-import type { OperationContext } from './context';
+import { sleep, type OperationContext } from './context';
 import { detectLocalCluster } from './discovery';
 import { sameComputerName } from './clusterNames';
-import { CancelledError, EngineError, throwIfCancelled } from './errors';
+import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import { acquireOperationLock } from './lock';
 import type { BackupFileEntry, BackupResult, ClusterStatus } from './model';
 import {
@@ -128,7 +129,7 @@ export async function backupCluster(params: BackupParams, ctx: OperationContext,
         });
       } catch (err) {
         // The backup itself succeeded; a retention problem must not hide that.
-        ctx.logger.log('warn', `Retention could not finish: ${describe(err)}`);
+        ctx.logger.log('warn', `Retention could not finish: ${errorMessage(err)}`);
       }
     }
     ctx.logger.log('info', `Backup complete: ${result.path} (${result.files.length} file(s)).`);
@@ -168,10 +169,6 @@ function selectNode(requested: string | undefined, status: ClusterStatus, ctx: O
     `To back up ${requested}, open a Remote window (Remote-SSH) on ${requested} or run fcbackup there.`);
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 // ---------------------------------------------------------------------------------
 // cluster service not running: copy the hive
 
@@ -190,7 +187,7 @@ async function backUpOfflineHive(
     const entries = await fsp.readdir(clusterDir, { withFileTypes: true });
     names = entries.filter((e) => e.isFile() && matchesFilespec(e.name, HIVE_FILESPEC)).map((e) => e.name).sort();
   } catch (err) {
-    throw new EngineError('NOT_CLUSTER_NODE', `Cannot read the ClusDb folder ${clusterDir}: ${describe(err)}`);
+    throw new EngineError('NOT_CLUSTER_NODE', `Cannot read the ClusDb folder ${clusterDir}: ${errorMessage(err)}`);
   }
   if (names.length === 0) {
     throw new EngineError('NOT_CLUSTER_NODE', `No ClusDb files (${HIVE_FILESPEC}) in ${clusterDir}; there is nothing to back up.`);
@@ -413,17 +410,17 @@ async function backUpThroughVss(
         vss.abortBackup();
         log.log('info', 'The VSS backup was aborted (AbortBackup).');
       } catch (abortErr) {
-        log.log('warn', `AbortBackup failed: ${describe(abortErr)}`);
+        log.log('warn', `AbortBackup failed: ${errorMessage(abortErr)}`);
       }
     }
     if (setWriter) {
       try {
         await setWriter.discard();
       } catch (discardErr) {
-        log.log('warn', `Could not remove the unfinished backup set ${setWriter.partialPath}: ${describe(discardErr)}`);
+        log.log('warn', `Could not remove the unfinished backup set ${setWriter.partialPath}: ${errorMessage(discardErr)}`);
       }
     }
-    log.log('error', `The backup failed: ${describe(err)}`);
+    log.log('error', `The backup failed: ${errorMessage(err)}`);
     throw err;
   } finally {
     // Releasing the object deletes the (non-persistent) shadow copy.
@@ -435,37 +432,14 @@ async function backUpThroughVss(
 
 /** Finds the Cluster Database writer among the gathered writers and reads what the backup needs from it. */
 function readClusterWriter(vss: VssBackupComponents, ctx: OperationContext): SelectedWriter {
-  const count = vss.getWriterMetadataCount();
-  ctx.logger.log('info', `${count} VSS writer(s) reported metadata.`);
-  let selected: SelectedWriter | undefined;
-  try {
-    for (let i = 0; i < count && !selected; i++) {
-      const { instanceId, metadata } = vss.getWriterMetadata(i);
-      try {
-        const identity = metadata.getIdentity();
-        ctx.logger.log('debug', `Writer ${i}: "${identity.writerName}" ${identity.writerId} (instance ${identity.instanceId})`);
-        if (!sameGuid(identity.writerId, CLUSTER_DATABASE_WRITER_ID)) continue;
-        selected = describeWriter(metadata, instanceId, identity.writerId, identity.writerName, ctx);
-      } finally {
-        metadata.release();
-      }
-    }
-  } catch (err) {
-    // Free the gathered metadata anyway, but report the call that failed first.
-    try {
-      vss.freeWriterMetadata();
-    } catch (freeErr) {
-      ctx.logger.log('warn', `FreeWriterMetadata after a failure: ${describe(freeErr)}`);
-    }
-    throw err;
-  }
-  vss.freeWriterMetadata();
+  const selected = readClusterDatabaseWriter(vss, ctx, (metadata, identity, instanceId) =>
+    describeWriter(metadata, instanceId, identity.writerId, identity.writerName, ctx));
   if (!selected) {
     throw new EngineError('WRITER_NOT_FOUND',
       `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer (${CLUSTER_DATABASE_WRITER_ID}) is not running; ` +
       'check `vssadmin list writers` and that the cluster service is running, then try again.');
   }
-  return selected;
+  return selected.value;
 }
 
 function describeWriter(metadata: VssExamineWriterMetadata, instanceId: Guid, writerId: Guid, name: string, ctx: OperationContext): SelectedWriter {
@@ -621,22 +595,6 @@ async function waitForAsync(op: VssAsync, step: string, ctx: OperationContext, s
   } finally {
     op.release();
   }
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** GatherWriterStatus + the Cluster Database writer's state; a failed writer ends the backup (WRITER_FAILED). */

@@ -102,7 +102,7 @@ export interface BackupManifest {
 export type UnsealedManifest = Omit<BackupManifest, 'integrity'>;
 
 // ---------------------------------------------------------------------------------
-// names and helpers
+// names, the seal, hashing and copying
 
 /** The set's folder name: `<cluster>_<node>_<yyyymmddThhmmssZ>`, file-system safe, Unicode kept, long names hashed. */
 export function backupSetName(cluster: string | null, node: string, time: Date): string {
@@ -139,10 +139,6 @@ function sealDigest(unsealed: unknown): string {
 
 export function sealManifest(unsealed: UnsealedManifest): BackupManifest {
   return { ...unsealed, integrity: { algorithm: 'sha256', digest: sealDigest(unsealed) } };
-}
-
-export function componentTypeNumber(type: ComponentTypeName): number {
-  return type === 'database' ? 1 : 2;
 }
 
 /** A path inside the set → the native path under `setPath`. The caller must have validated `rel`. */
@@ -327,10 +323,6 @@ export class BackupSetWriter {
     const doc: ManifestDocument = { role, path: file, size, sha256 };
     this.documents.push(doc);
     return doc;
-  }
-
-  get copiedFiles(): readonly ManifestFile[] {
-    return this.files;
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * Pure policy helpers of discovery: which errors mean a node cannot be reached, how
+ * Pure policy functions of discovery: which errors mean a node cannot be reached, how
  * computer names compare, what a user-typed cluster name may look like.
  */
 import { EngineError } from './errors';
@@ -26,7 +26,7 @@ export function isUnreachableError(code: number): boolean {
   return UNREACHABLE_CODES.has(code >>> 0);
 }
 
-/** Longest cluster name "Connect to Cluster…" accepts (a DNS name is at most 253 characters; IPv6 literals fit too). */
+/** Longest cluster name the engine accepts from any client (a DNS name is at most 253 characters; IPv6 literals fit too). */
 export const MAX_CLUSTER_NAME_LENGTH = 255;
 
 /** Windows computer names compare without regard to case. */

@@ -18,13 +18,20 @@ export interface OperationContext {
 
 export const silentLogger: Logger = { log: () => undefined };
 
-export function consoleLogger(minimum: LogLevel = 'info'): Logger {
-  const order: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
-  return {
-    log(level, message) {
-      if (order.indexOf(level) >= order.indexOf(minimum)) process.stderr.write(`[${level}] ${message}\n`);
-    },
-  };
+/** Resolves after `ms`, or as soon as `signal` aborts (the caller then sees the signal aborted). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export function makeContext(partial: Partial<OperationContext> = {}): OperationContext {

@@ -16,7 +16,7 @@ import { getComputerName } from '../native/kernel32';
 import { getNativeTarget } from '../native/loader';
 import type { OperationContext } from './context';
 import { isUnreachableError, sameComputerName, validateClusterName } from './clusterNames';
-import { throwIfCancelled } from './errors';
+import { errorMessage, throwIfCancelled } from './errors';
 import type { ClusterStatus, ClusterSummary, LocalClusterState, NativeErrorInfo, NodeInfo, NodeState } from './model';
 
 export { isUnreachableError, sameComputerName, validateClusterName, MAX_CLUSTER_NAME_LENGTH } from './clusterNames';
@@ -29,7 +29,7 @@ export function nativeErrorInfo(err: NativeError): NativeErrorInfo {
 /** A failed call for the log: a NativeError's message already names the API, the code and the argument. */
 function describeFailure(call: string, err: unknown): string {
   if (err instanceof NativeError) return err.message;
-  return `${call} failed: ${err instanceof Error ? err.message : String(err)}`;
+  return `${call} failed: ${errorMessage(err)}`;
 }
 
 /** GetNodeClusterState(NULL) as a LocalClusterState, logged. */

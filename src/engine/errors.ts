@@ -39,3 +39,8 @@ export class CancelledError extends EngineError {
 export function throwIfCancelled(signal: AbortSignal, what?: string): void {
   if (signal.aborted) throw new CancelledError(what);
 }
+
+/** The message of whatever was thrown, for a log line or another error's message. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -2,6 +2,7 @@
  * The data the engine hands out: plain JSON-serialisable shapes shared by the engine
  * process, the client, the CLI and the UI.
  */
+import type { ClusterVersion } from '../native/clusapi';
 
 /** What GetNodeClusterState says about this machine (NODE_CLUSTER_STATE 0, 1, 3, 0x13). */
 export type LocalClusterState = 'notInstalled' | 'notConfigured' | 'notRunning' | 'running';
@@ -16,17 +17,8 @@ export interface NativeErrorInfo {
   message: string;
 }
 
-export interface ClusterVersionInfo {
-  major: number;
-  minor: number;
-  build: number;
-  vendor: string;
-  csdVersion: string;
-  /** CLUSTER_MAKE_VERSION(major, minor) values. */
-  highestVersion: number;
-  lowestVersion: number;
-  mixedMode: boolean;
-}
+/** CLUSTERVERSIONINFO as GetClusterInformation reports it; the raw flags are summed up in `mixedMode`. */
+export type ClusterVersionInfo = Omit<ClusterVersion, 'flags'>;
 
 export interface QuorumInfo {
   resource: string;

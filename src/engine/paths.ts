@@ -124,10 +124,6 @@ export function matchesFilespec(fileName: string, filespec: string): boolean {
   return new RegExp(pattern, 'isu').test(fileName);
 }
 
-export function hasWildcards(filespec: string): boolean {
-  return /[*?]/.test(filespec);
-}
-
 /** Characters Windows forbids in file names, plus the separators of both styles. */
 // eslint-disable-next-line no-control-regex
 const ILLEGAL_NAME_CHARS = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;

@@ -41,9 +41,10 @@ import { VssExamineWriterMetadata, type WriterRestoreMethod } from '../native/vs
 import { describeHresult, sameGuid, setComTrace } from '../native/com';
 import { formatHresult, hresultName } from '../native/errors';
 import { openBackupSet, type VerifiedBackupSet } from './backupSet';
-import type { OperationContext } from './context';
+import { readClusterDatabaseWriter } from './clusterWriter';
+import { sleep, type OperationContext } from './context';
 import { connectToCluster, detectLocalCluster, sameComputerName } from './discovery';
-import { CancelledError, EngineError, throwIfCancelled } from './errors';
+import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import { acquireOperationLock } from './lock';
 import type { ClusterStatus, NodeInfo } from './model';
 import { expandEnvironmentVariables, isAbsolutePath, pathStyle } from './paths';
@@ -106,10 +107,6 @@ async function readLocalFacts(ctx: OperationContext): Promise<LocalFacts> {
 
 function localTarget(facts: LocalFacts): ServiceTarget {
   return { node: facts.machine, isLocal: true };
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A context for work that must finish whatever the user does (rolling back, starting services again). */
@@ -207,7 +204,7 @@ async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet, params
       return { clusterName: null, nodes, membershipKnown: true, nodesFromSet: false };
     } catch (err) {
       if (err instanceof CancelledError) throw err;
-      ctx.logger.log('info', `Cluster ${setCluster} cannot be reached by name (${describeError(err)}).`);
+      ctx.logger.log('info', `Cluster ${setCluster} cannot be reached by name (${errorMessage(err)}).`);
     }
   }
   if (sameComputerName(manifest.node, facts.machine)) {
@@ -271,8 +268,8 @@ async function preflight(params: RestoreParams, ctx: OperationContext, facts: Lo
       ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${node}: ${state}.`);
       if (isActive(state)) runningOtherNodes.push(node);
     } catch (err) {
-      ctx.logger.log('warn', `${CLUSTER_SERVICE_NAME} on ${node} cannot be queried: ${describeError(err)}`);
-      unqueryable.push({ node, error: describeError(err) });
+      ctx.logger.log('warn', `${CLUSTER_SERVICE_NAME} on ${node} cannot be queried: ${errorMessage(err)}`);
+      unqueryable.push({ node, error: errorMessage(err) });
     }
   }
   return { facts, set, clusterName, localService, otherNodes, runningOtherNodes, unqueryable, membershipKnown, nodesFromSet, pending };
@@ -383,7 +380,7 @@ async function waitForAsync(operation: VssAsync, what: string, ctx: OperationCon
         try {
           operation.cancel();
         } catch (err) {
-          ctx.logger.log('warn', `IVssAsync::Cancel for ${what} failed: ${describeError(err)}`);
+          ctx.logger.log('warn', `IVssAsync::Cancel for ${what} failed: ${errorMessage(err)}`);
         }
         throw new CancelledError(what);
       }
@@ -672,8 +669,8 @@ async function returnServices(journal: RestoreJournal, ctx: OperationContext, se
     try {
       await startServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
     } catch (err) {
-      problems.push(`${journal.serviceName} on ${journal.localNode}: ${describeError(err)}`);
-      ctx.logger.log('error', `Starting ${journal.serviceName} on ${journal.localNode} failed: ${describeError(err)}`);
+      problems.push(`${journal.serviceName} on ${journal.localNode}: ${errorMessage(err)}`);
+      ctx.logger.log('error', `Starting ${journal.serviceName} on ${journal.localNode} failed: ${errorMessage(err)}`);
       return problems.concat(journal.otherNodesToRestart.map((n) => `${CLUSTER_SERVICE_NAME} on ${n}: not started because it did not start on ${journal.localNode}`));
     }
   } else if (local === 'stop') {
@@ -681,16 +678,16 @@ async function returnServices(journal: RestoreJournal, ctx: OperationContext, se
     try {
       await stopServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
     } catch (err) {
-      problems.push(`${journal.serviceName} on ${journal.localNode} (stopping it again, as it was before the restore): ${describeError(err)}`);
-      ctx.logger.log('error', `Stopping ${journal.serviceName} on ${journal.localNode} again failed: ${describeError(err)}`);
+      problems.push(`${journal.serviceName} on ${journal.localNode} (stopping it again, as it was before the restore): ${errorMessage(err)}`);
+      ctx.logger.log('error', `Stopping ${journal.serviceName} on ${journal.localNode} again failed: ${errorMessage(err)}`);
     }
   }
   for (const node of journal.otherNodesToRestart) {
     try {
       await startServiceAndWait({ node, isLocal: false }, CLUSTER_SERVICE_NAME, ctx, { timeoutMs: services.timeoutMs });
     } catch (err) {
-      problems.push(`${CLUSTER_SERVICE_NAME} on ${node}: ${describeError(err)}`);
-      ctx.logger.log('error', `Starting ${CLUSTER_SERVICE_NAME} on ${node} failed: ${describeError(err)}`);
+      problems.push(`${CLUSTER_SERVICE_NAME} on ${node}: ${errorMessage(err)}`);
+      ctx.logger.log('error', `Starting ${CLUSTER_SERVICE_NAME} on ${node} failed: ${errorMessage(err)}`);
     }
   }
   return problems;
@@ -723,7 +720,7 @@ async function recoverWithJournal(clusDbDir: string, ctx: OperationContext, serv
     for (const p of problems) ctx.logger.log('warn', `While rolling back the interrupted restore: ${p}`);
   } catch (err) {
     throw new EngineError('RESTORE_FAILED',
-      `An interrupted restore (${journal.id}) could not be rolled back: ${describeError(err)}. Its journal ${store.path} and safety copy ` +
+      `An interrupted restore (${journal.id}) could not be rolled back: ${errorMessage(err)}. Its journal ${store.path} and safety copy ` +
       `${journal.safetyDir} are kept; fix the cause and run the restore again to retry.`, { cause: err });
   }
   return 'rolledBack';
@@ -857,7 +854,7 @@ async function checkNodesListedNow(run: RestoreRun): Promise<void> {
     listed = status.nodes.map((n) => n.name);
   } catch (err) {
     if (err instanceof CancelledError) throw err;
-    ctx.logger.log('warn', `The cluster could not be asked for its nodes after starting ${localService(run)}: ${describeError(err)}`);
+    ctx.logger.log('warn', `The cluster could not be asked for its nodes after starting ${localService(run)}: ${errorMessage(err)}`);
     return;
   }
   const unchecked = listed.filter((n) => !sameComputerName(n, pre.facts.machine) && !pre.otherNodes.some((o) => sameComputerName(o, n)));
@@ -868,7 +865,7 @@ async function checkNodesListedNow(run: RestoreRun): Promise<void> {
     } catch (err) {
       throw new EngineError('NODE_UNREACHABLE',
         `The cluster lists ${node} now that its service runs on ${pre.facts.machine}, but the cluster service cannot be queried there ` +
-        `(${describeError(err)}). Make the node reachable (or evict it) and try again.`);
+        `(${errorMessage(err)}). Make the node reachable (or evict it) and try again.`);
     }
     ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${node} (listed by the cluster now): ${state}.`);
     if (isActive(state)) {
@@ -882,29 +879,7 @@ async function checkNodesListedNow(run: RestoreRun): Promise<void> {
 /** Look for the Cluster Database writer among the writers GatherWriterMetadata reached. */
 function requireRunningWriter(vss: VssBackupComponents, run: RestoreRun, docs: VssDocuments): void {
   const { ctx } = run;
-  let live: WriterRestoreMethod | null = null;
-  let found = false;
-  try {
-    const count = vss.getWriterMetadataCount();
-    for (let i = 0; i < count && !found; i++) {
-      const { metadata } = vss.getWriterMetadata(i);
-      try {
-        if (!sameGuid(metadata.getIdentity().writerId, CLUSTER_DATABASE_WRITER_ID)) continue;
-        found = true;
-        live = metadata.getRestoreMethod();
-      } finally {
-        metadata.release();
-      }
-    }
-  } catch (err) {
-    try {
-      vss.freeWriterMetadata();
-    } catch (freeErr) {
-      ctx.logger.log('warn', `FreeWriterMetadata after a failure: ${describeError(freeErr)}`);
-    }
-    throw err;
-  }
-  vss.freeWriterMetadata();
+  const found = readClusterDatabaseWriter(vss, ctx, (metadata) => metadata.getRestoreMethod());
   const saved = docs.method.method;
   if (!found) {
     const service = localService(run);
@@ -915,7 +890,8 @@ function requireRunningWriter(vss: VssBackupComponents, run: RestoreRun, docs: V
       : `The Cluster Database VSS writer (${CLUSTER_DATABASE_WRITER_ID}) is not among the running writers although ${service} runs. ` +
         'Check `vssadmin list writers` and the Application event log, then try again.');
   }
-  if (live && live.method !== saved) {
+  const live = found.value;
+  if (live.method !== saved) {
     ctx.logger.log('warn', `The running Cluster Database writer reports ${restoreMethodName(live.method)}; the set was made with ` +
       `${restoreMethodName(saved)}, which this restore follows.`);
   }
@@ -986,28 +962,13 @@ async function restoreThroughVss(run: RestoreRun, docs: VssDocuments, restoreFil
         for (const c of components) vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.Failed);
         await waitForAsync(vss.postRestore(), 'IVssBackupComponents::PostRestore', uncancellable(ctx));
       } catch (closeErr) {
-        ctx.logger.log('warn', `Ending the writer's restore session after the failure: ${describeError(closeErr)}`);
+        ctx.logger.log('warn', `Ending the writer's restore session after the failure: ${errorMessage(closeErr)}`);
       }
     }
     throw err;
   } finally {
     vss.release();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledError('The restore'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function setJournalFiles(journal: RestoreJournal, placed: FilePlacement[]): void {
@@ -1075,6 +1036,7 @@ async function restoreThenRestartService(run: RestoreRun, docs: VssDocuments): P
         `(attempt ${attempt}); looking again in ${Math.round(delay / 100) / 10} s.`);
       run.ctx.progress('Waiting for the Cluster Database writer');
       await sleep(delay, run.ctx.signal);
+      throwIfCancelled(run.ctx.signal, 'The restore');
     }
   }
   requireOtherNodesStopped(run);
@@ -1184,7 +1146,7 @@ async function runRestore(params: RestoreParams, pre: Preflight, placements: Fil
       problems = await rollBack(store, journal, uncancellable(ctx), services);
     } catch (rollbackErr) {
       throw new EngineError('RESTORE_FAILED',
-        `The restore failed (${describeError(err)}) and rolling it back failed too (${describeError(rollbackErr)}). ` +
+        `The restore failed (${errorMessage(err)}) and rolling it back failed too (${errorMessage(rollbackErr)}). ` +
         `The journal ${store.path} and the safety copy ${journal.safetyDir} are kept: fix the cause and run the restore again, ` +
         'which finishes the roll-back first.', { cause: err });
     }
@@ -1212,7 +1174,7 @@ async function resultingNodes(pre: Preflight, params: RestoreParams, ctx: Operat
   try {
     status = await detectLocalCluster(ctx);
   } catch (err) {
-    ctx.logger.log('warn', `The cluster could not be asked for its node states after the restore: ${describeError(err)}`);
+    ctx.logger.log('warn', `The cluster could not be asked for its node states after the restore: ${errorMessage(err)}`);
     const error = err instanceof NativeError ? { api: err.api, code: err.code, codeName: err.codeName, message: err.message } : undefined;
     return [{ name: pre.facts.machine, id: null, state: 'unknown', isLocal: true, ...(error ? { error } : {}) }];
   }

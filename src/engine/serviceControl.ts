@@ -11,7 +11,7 @@ import {
   type ServiceStatus, type ServiceStatusProcess,
 } from '../native/advapi32';
 import { NativeError } from '../native/errors';
-import type { OperationContext } from './context';
+import { sleep, type OperationContext } from './context';
 import { CancelledError, EngineError } from './errors';
 
 export const CLUSTER_SERVICE_NAME = 'ClusSvc';
@@ -71,24 +71,6 @@ export function queryServiceState(target: ServiceTarget, service = CLUSTER_SERVI
     if (err instanceof NativeError && err.code === ERROR_SERVICE_DOES_NOT_EXIST && err.api === 'OpenServiceW') return 'notInstalled';
     throw err;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new CancelledError('Waiting for the service'));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledError('Waiting for the service'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function formatDuration(ms: number): string {

@@ -12,7 +12,7 @@ export type WelcomeView =
   | 'notInstalled'
   /** Installed, but this machine is not a member of a cluster. */
   | 'notConfigured'
-  /** A cluster node whose cluster service is stopped: a stand-alone server for now. */
+  /** A cluster node whose cluster service is stopped: a stand-alone server until the service starts. */
   | 'notRunning'
   /** The cluster service runs: the tree shows the cluster, no welcome view. */
   | 'none';

@@ -6,7 +6,7 @@
  * and the code: functions returning a DWORD return the code itself, functions
  * returning a handle or BOOL report it through GetLastError, read right away.
  * Handles are small classes with an idempotent close(); `withCluster`, `withNode`
- * and `withNodeEnum` close them whatever the callback does.
+ * and `withClusterEnum` close them whatever the callback does.
  */
 import koffi, { type TypeObject } from 'koffi';
 import { Win32Error } from './errors';
@@ -78,8 +78,10 @@ export interface ClusterVersion {
   build: number;
   vendor: string;
   csdVersion: string;
+  /** CLUSTER_MAKE_VERSION(major, minor) values. */
   highestVersion: number;
   lowestVersion: number;
+  /** dwFlags (CLUSTER_VERSION_FLAG_MIXED_MODE). */
   flags: number;
   mixedMode: boolean;
 }

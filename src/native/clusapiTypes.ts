@@ -1,7 +1,6 @@
 /**
- * clusapi constants and the pure helpers that interpret them (windows-api.md §1.3).
- * No koffi here, so the UI-side helpers and unit tests can use them without loading
- * anything native.
+ * clusapi constants and the pure functions that interpret them (windows-api.md §1.3).
+ * No koffi here, so unit tests can use them without loading anything native.
  */
 
 export const ERROR_SUCCESS = 0;

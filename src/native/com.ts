@@ -11,6 +11,7 @@
 import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
 import { HResultError, hresultName, formatHresult } from './errors';
+import { takeBstrOutputs } from './oleaut32';
 
 /** An interface pointer (koffi 3 represents pointers as BigInt). */
 export type ComPtr = bigint;
@@ -223,6 +224,32 @@ export class ComObject {
     traceCall(method.qualifiedName, hr);
     if ((hr | 0) < 0) throw new HResultError(method.qualifiedName, hr);
     return hr;
+  }
+
+  /** Calls a method whose last parameter is `_Out_ void **` and returns that pointer (never NULL). */
+  protected callForPointer(method: ComMethod, ...args: unknown[]): ComPtr {
+    const out: (bigint | null)[] = [null];
+    this.call(method, ...args, out);
+    return requirePointer(method.qualifiedName, out);
+  }
+
+  /** Calls a method whose last parameter is `_Out_ uint32_t *` and returns that value. */
+  protected callForUint32(method: ComMethod, ...args: unknown[]): number {
+    const out = [0];
+    this.call(method, ...args, out);
+    return out[0] >>> 0;
+  }
+
+  /** Calls a method whose last parameter is an `_Out_` boolean (uint8_t, or a 32-bit BOOL) and returns it. */
+  protected callForFlag(method: ComMethod, ...args: unknown[]): boolean {
+    const out = [0];
+    this.call(method, ...args, out);
+    return out[0] !== 0;
+  }
+
+  /** Calls a method whose last parameter is `_Out_ BSTR *` and returns the string (null for a NULL BSTR), freeing the BSTR. */
+  protected callForBstr(method: ComMethod, ...args: unknown[]): string | null {
+    return takeBstrOutputs(1, (out) => this.call(method, ...args, out))[0];
   }
 
   /** QueryInterface for `iid`; returns the new pointer (one reference owned by the caller). */

@@ -19,7 +19,6 @@ const api = lazyBindings('ole32', (lib) => ({
     'int32_t CoInitializeSecurity(void *secDesc, int32_t cAuthSvc, void *authSvc, void *reserved1, uint32_t authnLevel, ' +
       'uint32_t impLevel, void *authList, uint32_t capabilities, void *reserved3)'),
   CoUninitialize: lib.func('void CoUninitialize()'),
-  CoTaskMemFree: lib.func('void CoTaskMemFree(void *p)'),
 }));
 
 export const COINIT_MULTITHREADED = 0x0;
@@ -94,8 +93,4 @@ export async function withComSession<R>(use: (session: ComSession) => Promise<R>
   } finally {
     uninitializeCom(session);
   }
-}
-
-export function coTaskMemFree(p: bigint | null | undefined): void {
-  if (p) api().CoTaskMemFree(p);
 }

@@ -43,6 +43,25 @@ export function takeBstr(bstr: Bstr | null | undefined): string | null {
   }
 }
 
+/**
+ * Calls `call` with `count` `BSTR*` output cells and returns their strings (null for a
+ * NULL BSTR). Every BSTR is freed, also when the call fails after filling some of them.
+ */
+export function takeBstrOutputs(count: number, call: (...cells: (Bstr | null)[][]) => void): (string | null)[] {
+  const cells = Array.from({ length: count }, (): (Bstr | null)[] => [null]);
+  try {
+    call(...cells);
+    return cells.map((cell) => {
+      const text = takeBstr(cell[0]);
+      cell[0] = null;
+      return text;
+    });
+  } finally {
+    // A callee that failed half-way may still have filled an output: never leave a BSTR behind.
+    for (const cell of cells) takeBstr(cell[0]);
+  }
+}
+
 /** Runs `use` with a temporary BSTR holding `text` (or NULL for null) and frees it afterwards. */
 export function withBstr<R>(text: string | null, use: (bstr: Bstr | null) => R): R {
   if (text === null) return use(null);

@@ -52,7 +52,7 @@ export class VssAsync extends ComObject {
     return hr;
   }
 
-  /** Blocks the calling thread up to `timeoutMs`. Not used on the event loop; here for completeness of the slot table. */
+  /** Blocks the calling thread up to `timeoutMs`. The engine never calls it (it polls, so the event loop stays free). */
   waitBlocking(timeoutMs: number): number {
     return this.call(IVssAsync.Wait, timeoutMs >>> 0);
   }

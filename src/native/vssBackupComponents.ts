@@ -8,10 +8,10 @@
  */
 import koffi from 'koffi';
 import {
-  ComObject, defineInterface, GUID_NULL, guidFromBytes, guidFromStruct, guidToStruct, readPointer, requirePointer,
+  ComObject, defineInterface, GUID_NULL, guidFromBytes, guidFromStruct, guidToStruct, readPointer,
   type ComPtr, type Guid, type GuidStruct,
 } from './com';
-import { takeBstr, withBstr } from './oleaut32';
+import { takeBstrOutputs, withBstr } from './oleaut32';
 import { createVssBackupComponentsPointer, vssFreeSnapshotProperties } from './vssapi';
 import { VssAsync } from './vssAsync';
 import { VssWriterComponents } from './vssComponents';
@@ -43,7 +43,6 @@ const IVssBackupComponents = defineInterface(I, {
     `uint32_t index, _Out_ ${G} *instanceId, _Out_ ${G} *writerId, _Out_ void **writerName, _Out_ uint32_t *state, _Out_ int32_t *failureHr`],
   SetBackupSucceeded: [20, `${G} instanceId, ${G} writerId, ${CT_PATH_NAME}, uint8_t succeeded`],
   SetSelectedForRestore: [22, `${G} writerId, ${CT_PATH_NAME}, uint8_t selected`],
-  SetRestoreOptions: [23, `${G} writerId, ${CT_PATH_NAME}, const char16_t *options`],
   SaveAsXML: [26, '_Out_ void **xml'],
   BackupComplete: [27, '_Out_ void **async'],
   SetFileRestoreStatus: [30, `${G} writerId, ${CT_PATH_NAME}, uint32_t status`],
@@ -58,7 +57,6 @@ const IVssBackupComponents = defineInterface(I, {
 });
 
 const IVssBackupComponentsEx2 = defineInterface('IVssBackupComponentsEx2', {
-  SetSelectedForRestoreEx: [52, `${G} writerId, ${CT_PATH_NAME}, uint8_t selected, ${G} instanceId`],
   SetAuthoritativeRestore: [54, `${G} writerId, ${CT_PATH_NAME}, uint8_t auth`],
 });
 
@@ -66,6 +64,7 @@ const IVssBackupComponentsEx2 = defineInterface('IVssBackupComponentsEx2', {
 export interface ComponentRef {
   writerId: Guid;
   componentType: VssComponentType;
+  /** "" for a component at the writer's root: passed as an empty string, not NULL (as the MS vshadow sample does). */
   logicalPath: string;
   componentName: string;
 }
@@ -98,11 +97,6 @@ export interface SnapshotProperties {
 
 const SNAPSHOT_PROP_SIZE = 128;
 
-/** The logical path argument: a root component's empty path is passed as "" (as the MS vshadow sample does). */
-function logicalPathArg(logicalPath: string): string {
-  return logicalPath;
-}
-
 export class VssBackupComponents extends ComObject {
   constructor(ptr: ComPtr) {
     super(I, ptr);
@@ -114,15 +108,7 @@ export class VssBackupComponents extends ComObject {
   }
 
   private asyncCall(method: (typeof IVssBackupComponents)['DoSnapshotSet']): VssAsync {
-    const out: (bigint | null)[] = [null];
-    this.call(method, out);
-    return new VssAsync(requirePointer(method.qualifiedName, out), method.qualifiedName);
-  }
-
-  private count(method: (typeof IVssBackupComponents)['GetWriterMetadataCount']): number {
-    const out = [0];
-    this.call(method, out);
-    return out[0] >>> 0;
+    return new VssAsync(this.callForPointer(method), method.qualifiedName);
   }
 
   // ---- backup ----
@@ -145,15 +131,13 @@ export class VssBackupComponents extends ComObject {
   }
 
   getWriterMetadataCount(): number {
-    return this.count(IVssBackupComponents.GetWriterMetadataCount);
+    return this.callForUint32(IVssBackupComponents.GetWriterMetadataCount);
   }
 
   /** The metadata of the writer at `index`; the caller releases `metadata`. */
   getWriterMetadata(index: number): { instanceId: Guid; metadata: VssExamineWriterMetadata } {
     const instance: Partial<GuidStruct> = {};
-    const out: (bigint | null)[] = [null];
-    this.call(IVssBackupComponents.GetWriterMetadata, index >>> 0, instance, out);
-    const metadata = new VssExamineWriterMetadata(requirePointer(IVssBackupComponents.GetWriterMetadata.qualifiedName, out));
+    const metadata = new VssExamineWriterMetadata(this.callForPointer(IVssBackupComponents.GetWriterMetadata, index >>> 0, instance));
     return { instanceId: guidFromStruct(instance as GuidStruct), metadata };
   }
 
@@ -163,7 +147,7 @@ export class VssBackupComponents extends ComObject {
 
   addComponent(instanceId: Guid, component: ComponentRef): void {
     this.call(IVssBackupComponents.AddComponent, guidToStruct(instanceId), guidToStruct(component.writerId),
-      component.componentType, logicalPathArg(component.logicalPath), component.componentName);
+      component.componentType, component.logicalPath, component.componentName);
   }
 
   /** StartSnapshotSet: the new snapshot set's id. */
@@ -174,9 +158,7 @@ export class VssBackupComponents extends ComObject {
   }
 
   isVolumeSupported(volumeName: string, providerId: Guid = GUID_NULL): boolean {
-    const out = [0];
-    this.call(IVssBackupComponents.IsVolumeSupported, guidToStruct(providerId), volumeName, out);
-    return out[0] !== 0;
+    return this.callForFlag(IVssBackupComponents.IsVolumeSupported, guidToStruct(providerId), volumeName);
   }
 
   /** AddToSnapshotSet(volume, provider = GUID_NULL: VSS chooses): the snapshot's id. */
@@ -199,29 +181,23 @@ export class VssBackupComponents extends ComObject {
   }
 
   getWriterStatusCount(): number {
-    return this.count(IVssBackupComponents.GetWriterStatusCount);
+    return this.callForUint32(IVssBackupComponents.GetWriterStatusCount);
   }
 
   getWriterStatus(index: number): WriterStatus {
     const instance: Partial<GuidStruct> = {};
     const writer: Partial<GuidStruct> = {};
-    const name: (bigint | null)[] = [null];
     const state = [0];
     const failure = [0];
-    try {
-      this.call(IVssBackupComponents.GetWriterStatus, index >>> 0, instance, writer, name, state, failure);
-      const writerName = takeBstr(name[0]) ?? '';
-      name[0] = null;
-      return {
-        instanceId: guidFromStruct(instance as GuidStruct),
-        writerId: guidFromStruct(writer as GuidStruct),
-        writerName,
-        state: state[0] >>> 0,
-        failureHr: failure[0] | 0,
-      };
-    } finally {
-      takeBstr(name[0]);
-    }
+    const [writerName] = takeBstrOutputs(1, (name) =>
+      this.call(IVssBackupComponents.GetWriterStatus, index >>> 0, instance, writer, name, state, failure));
+    return {
+      instanceId: guidFromStruct(instance as GuidStruct),
+      writerId: guidFromStruct(writer as GuidStruct),
+      writerName: writerName ?? '',
+      state: state[0] >>> 0,
+      failureHr: failure[0] | 0,
+    };
   }
 
   freeWriterStatus(): void {
@@ -279,7 +255,7 @@ export class VssBackupComponents extends ComObject {
 
   setBackupSucceeded(instanceId: Guid, component: ComponentRef, succeeded: boolean): void {
     this.call(IVssBackupComponents.SetBackupSucceeded, guidToStruct(instanceId), guidToStruct(component.writerId),
-      component.componentType, logicalPathArg(component.logicalPath), component.componentName, succeeded ? 1 : 0);
+      component.componentType, component.logicalPath, component.componentName, succeeded ? 1 : 0);
   }
 
   backupComplete(): VssAsync {
@@ -288,9 +264,7 @@ export class VssBackupComponents extends ComObject {
 
   /** The Backup Components Document. */
   saveAsXml(): string {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssBackupComponents.SaveAsXML, out);
-    return takeBstr(out[0]) ?? '';
+    return this.callForBstr(IVssBackupComponents.SaveAsXML) ?? '';
   }
 
   /** AbortBackup: ends a backup that will not complete (call it on every failure after InitializeForBackup). */
@@ -310,24 +284,17 @@ export class VssBackupComponents extends ComObject {
   }
 
   getWriterComponentsCount(): number {
-    return this.count(IVssBackupComponents.GetWriterComponentsCount);
+    return this.callForUint32(IVssBackupComponents.GetWriterComponentsCount);
   }
 
   /** IVssWriterComponentsExt for the writer at `index`; the caller releases it. */
   getWriterComponents(index: number): VssWriterComponents {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssBackupComponents.GetWriterComponents, index >>> 0, out);
-    return new VssWriterComponents(requirePointer(IVssBackupComponents.GetWriterComponents.qualifiedName, out));
+    return new VssWriterComponents(this.callForPointer(IVssBackupComponents.GetWriterComponents, index >>> 0));
   }
 
   setSelectedForRestore(component: ComponentRef, selected: boolean): void {
     this.call(IVssBackupComponents.SetSelectedForRestore, guidToStruct(component.writerId), component.componentType,
-      logicalPathArg(component.logicalPath), component.componentName, selected ? 1 : 0);
-  }
-
-  setRestoreOptions(component: ComponentRef, options: string): void {
-    this.call(IVssBackupComponents.SetRestoreOptions, guidToStruct(component.writerId), component.componentType,
-      logicalPathArg(component.logicalPath), component.componentName, options);
+      component.logicalPath, component.componentName, selected ? 1 : 0);
   }
 
   preRestore(): VssAsync {
@@ -336,7 +303,7 @@ export class VssBackupComponents extends ComObject {
 
   setFileRestoreStatus(component: ComponentRef, status: VssFileRestoreStatus): void {
     this.call(IVssBackupComponents.SetFileRestoreStatus, guidToStruct(component.writerId), component.componentType,
-      logicalPathArg(component.logicalPath), component.componentName, status);
+      component.logicalPath, component.componentName, status);
   }
 
   postRestore(): VssAsync {
@@ -349,7 +316,7 @@ export class VssBackupComponents extends ComObject {
   }
 }
 
-/** IVssBackupComponentsEx2: slots 0–50 are IVssBackupComponents'; it adds the restore selections used here. */
+/** IVssBackupComponentsEx2: slots 0–50 are IVssBackupComponents'; it adds the authoritative-restore marking used here. */
 export class VssBackupComponentsEx2 extends ComObject {
   constructor(ptr: ComPtr) {
     super('IVssBackupComponentsEx2', ptr);
@@ -358,12 +325,7 @@ export class VssBackupComponentsEx2 extends ComObject {
   /** Marks the component's restore as authoritative (slot 54); only during a restore, before PreRestore. */
   setAuthoritativeRestore(component: ComponentRef, authoritative: boolean): void {
     this.call(IVssBackupComponentsEx2.SetAuthoritativeRestore, guidToStruct(component.writerId), component.componentType,
-      logicalPathArg(component.logicalPath), component.componentName, authoritative ? 1 : 0);
-  }
-
-  setSelectedForRestoreEx(component: ComponentRef, selected: boolean, instanceId: Guid = GUID_NULL): void {
-    this.call(IVssBackupComponentsEx2.SetSelectedForRestoreEx, guidToStruct(component.writerId), component.componentType,
-      logicalPathArg(component.logicalPath), component.componentName, selected ? 1 : 0, guidToStruct(instanceId));
+      component.logicalPath, component.componentName, authoritative ? 1 : 0);
   }
 }
 

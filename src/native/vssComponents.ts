@@ -7,13 +7,10 @@
  * methods; GetComponentCount/GetWriterInfo/GetComponent at slots 0–2, called with
  * this = obj), and the IUnknown vtable sits at obj+8 (Release is called with this = obj+8).
  */
-import {
-  ComObject, defineInterface, guidFromStruct, requirePointer, type ComPtr, type Guid, type GuidStruct,
-} from './com';
-import { takeBstr } from './oleaut32';
+import { ComObject, defineInterface, guidFromStruct, type ComPtr, type Guid, type GuidStruct } from './com';
+import { takeBstrOutputs } from './oleaut32';
 import { IID_IVssComponentEx } from './vssTypes';
-import type { FileDescription } from './vssWriterMetadata';
-import { VssWMFiledesc } from './vssWriterMetadata';
+import { describeFiledesc, type FileDescription } from './vssWriterMetadata';
 
 const IVssWriterComponentsExt = defineInterface('IVssWriterComponentsExt', {
   GetComponentCount: [0, '_Out_ uint32_t *count'],
@@ -26,21 +23,15 @@ const IVssComponent = defineInterface('IVssComponent', {
   GetComponentType: [4, '_Out_ uint32_t *type'],
   GetComponentName: [5, '_Out_ void **name'],
   GetBackupSucceeded: [6, '_Out_ uint8_t *succeeded'],
-  GetBackupMetadata: [10, '_Out_ void **data'],
   IsSelectedForRestore: [14, '_Out_ uint8_t *selected'],
-  GetAdditionalRestores: [15, '_Out_ uint8_t *additional'],
   GetNewTargetCount: [16, '_Out_ uint32_t *count'],
   GetNewTarget: [17, 'uint32_t index, _Out_ void **filedesc'],
   GetDirectedTargetCount: [19, '_Out_ uint32_t *count'],
   GetDirectedTarget: [20,
     'uint32_t index, _Out_ void **sourcePath, _Out_ void **sourceFileName, _Out_ void **sourceRangeList, ' +
     '_Out_ void **destinationPath, _Out_ void **destinationFilename, _Out_ void **destinationRangeList'],
-  GetRestoreMetadata: [22, '_Out_ void **data'],
   GetRestoreTarget: [24, '_Out_ uint32_t *target'],
   GetPreRestoreFailureMsg: [26, '_Out_ void **message'],
-  GetPostRestoreFailureMsg: [28, '_Out_ void **message'],
-  GetBackupStamp: [30, '_Out_ void **stamp'],
-  GetRestoreOptions: [33, '_Out_ void **options'],
   GetFileRestoreStatus: [36, '_Out_ uint32_t *status'],
 });
 
@@ -63,119 +54,58 @@ export class VssComponent extends ComObject {
     super('IVssComponent', ptr);
   }
 
-  private bstr(method: (typeof IVssComponent)['GetLogicalPath']): string | null {
-    const out: (bigint | null)[] = [null];
-    this.call(method, out);
-    return takeBstr(out[0]);
-  }
-
-  private u32(method: (typeof IVssComponent)['GetComponentType']): number {
-    const out = [0];
-    this.call(method, out);
-    return out[0] >>> 0;
-  }
-
-  private flag(method: (typeof IVssComponent)['GetBackupSucceeded']): boolean {
-    const out = [0];
-    this.call(method, out);
-    return out[0] !== 0;
-  }
-
   /** The logical path ('' for a component at the root; the writer may answer S_FALSE with NULL). */
   getLogicalPath(): string {
-    return this.bstr(IVssComponent.GetLogicalPath) ?? '';
+    return this.callForBstr(IVssComponent.GetLogicalPath) ?? '';
   }
 
   getComponentName(): string {
-    return this.bstr(IVssComponent.GetComponentName) ?? '';
+    return this.callForBstr(IVssComponent.GetComponentName) ?? '';
   }
 
   /** VSS_COMPONENT_TYPE. */
   getComponentType(): number {
-    return this.u32(IVssComponent.GetComponentType);
+    return this.callForUint32(IVssComponent.GetComponentType);
   }
 
   getBackupSucceeded(): boolean {
-    return this.flag(IVssComponent.GetBackupSucceeded);
-  }
-
-  getBackupMetadata(): string | null {
-    return this.bstr(IVssComponent.GetBackupMetadata);
+    return this.callForFlag(IVssComponent.GetBackupSucceeded);
   }
 
   isSelectedForRestore(): boolean {
-    return this.flag(IVssComponent.IsSelectedForRestore);
-  }
-
-  getAdditionalRestores(): boolean {
-    return this.flag(IVssComponent.GetAdditionalRestores);
+    return this.callForFlag(IVssComponent.IsSelectedForRestore);
   }
 
   /** VSS_RESTORE_TARGET, as the writer set it (read it after PreRestore). */
   getRestoreTarget(): number {
-    return this.u32(IVssComponent.GetRestoreTarget);
+    return this.callForUint32(IVssComponent.GetRestoreTarget);
   }
 
   /** VSS_FILE_RESTORE_STATUS. */
   getFileRestoreStatus(): number {
-    return this.u32(IVssComponent.GetFileRestoreStatus);
-  }
-
-  getRestoreMetadata(): string | null {
-    return this.bstr(IVssComponent.GetRestoreMetadata);
+    return this.callForUint32(IVssComponent.GetFileRestoreStatus);
   }
 
   getPreRestoreFailureMessage(): string | null {
-    return this.bstr(IVssComponent.GetPreRestoreFailureMsg);
-  }
-
-  getPostRestoreFailureMessage(): string | null {
-    return this.bstr(IVssComponent.GetPostRestoreFailureMsg);
-  }
-
-  getBackupStamp(): string | null {
-    return this.bstr(IVssComponent.GetBackupStamp);
-  }
-
-  getRestoreOptions(): string | null {
-    return this.bstr(IVssComponent.GetRestoreOptions);
+    return this.callForBstr(IVssComponent.GetPreRestoreFailureMsg);
   }
 
   getNewTargets(): FileDescription[] {
-    const count = this.u32(IVssComponent.GetNewTargetCount);
+    const count = this.callForUint32(IVssComponent.GetNewTargetCount);
     const targets: FileDescription[] = [];
-    for (let i = 0; i < count; i++) {
-      const out: (bigint | null)[] = [null];
-      this.call(IVssComponent.GetNewTarget, i, out);
-      const desc = new VssWMFiledesc(requirePointer(IVssComponent.GetNewTarget.qualifiedName, out));
-      try {
-        targets.push(desc.describe());
-      } finally {
-        desc.release();
-      }
-    }
+    for (let i = 0; i < count; i++) targets.push(describeFiledesc(this.callForPointer(IVssComponent.GetNewTarget, i)));
     return targets;
   }
 
   getDirectedTargets(): DirectedTarget[] {
-    const count = this.u32(IVssComponent.GetDirectedTargetCount);
+    const count = this.callForUint32(IVssComponent.GetDirectedTargetCount);
     const targets: DirectedTarget[] = [];
     for (let i = 0; i < count; i++) {
-      const outs: (bigint | null)[][] = [[null], [null], [null], [null], [null], [null]];
-      try {
-        this.call(IVssComponent.GetDirectedTarget, i, ...outs);
-        const text = outs.map((o) => {
-          const value = takeBstr(o[0]) ?? '';
-          o[0] = null;
-          return value;
-        });
-        targets.push({
-          sourcePath: text[0], sourceFileName: text[1], sourceRangeList: text[2],
-          destinationPath: text[3], destinationFileName: text[4], destinationRangeList: text[5],
-        });
-      } finally {
-        for (const o of outs) takeBstr(o[0]);
-      }
+      const text = takeBstrOutputs(6, (...outs) => this.call(IVssComponent.GetDirectedTarget, i, ...outs)).map((t) => t ?? '');
+      targets.push({
+        sourcePath: text[0], sourceFileName: text[1], sourceRangeList: text[2],
+        destinationPath: text[3], destinationFileName: text[4], destinationRangeList: text[5],
+      });
     }
     return targets;
   }
@@ -197,9 +127,7 @@ class VssComponentEx extends ComObject {
   }
 
   getAuthoritativeRestore(): boolean {
-    const out = [0];
-    this.call(IVssComponentEx.GetAuthoritativeRestore, out);
-    return out[0] !== 0;
+    return this.callForFlag(IVssComponentEx.GetAuthoritativeRestore);
   }
 }
 
@@ -218,9 +146,7 @@ export class VssWriterComponents extends ComObject {
   }
 
   getComponentCount(): number {
-    const out = [0];
-    this.call(IVssWriterComponentsExt.GetComponentCount, out);
-    return out[0] >>> 0;
+    return this.callForUint32(IVssWriterComponentsExt.GetComponentCount);
   }
 
   getWriterInfo(): { instanceId: Guid; writerId: Guid } {
@@ -232,9 +158,7 @@ export class VssWriterComponents extends ComObject {
 
   /** The component at `index`; the caller releases it. */
   getComponent(index: number): VssComponent {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssWriterComponentsExt.GetComponent, index >>> 0, out);
-    return new VssComponent(requirePointer(IVssWriterComponentsExt.GetComponent.qualifiedName, out));
+    return new VssComponent(this.callForPointer(IVssWriterComponentsExt.GetComponent, index >>> 0));
   }
 
   /** Every component's identity (each IVssComponent released before returning). */

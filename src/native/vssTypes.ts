@@ -68,7 +68,3 @@ const RESTORE_METHOD_NAMES: Record<number, string> = {
 export function restoreMethodName(method: number): string {
   return RESTORE_METHOD_NAMES[method] ?? `VSS_RME_${method}`;
 }
-
-export function componentTypeName(type: number): 'database' | 'filegroup' | 'undefined' {
-  return type === VssComponentType.Database ? 'database' : type === VssComponentType.Filegroup ? 'filegroup' : 'undefined';
-}

@@ -6,24 +6,21 @@
  */
 import koffi from 'koffi';
 import {
-  ComObject, defineInterface, guidFromStruct, readPointer, requirePointer, type ComPtr, type Guid, type GuidStruct,
+  ComObject, defineInterface, guidFromStruct, readPointer, type ComPtr, type Guid, type GuidStruct,
 } from './com';
-import { readBstr, takeBstr, withBstr } from './oleaut32';
+import { readBstr, takeBstrOutputs } from './oleaut32';
 import { createVssExamineWriterMetadataPointer } from './vssapi';
 
 const IVssExamineWriterMetadata = defineInterface('IVssExamineWriterMetadata', {
   GetIdentity: [3, '_Out_ fcb_GUID *instance, _Out_ fcb_GUID *writer, _Out_ void **name, _Out_ uint32_t *usage, _Out_ uint32_t *source'],
   GetFileCounts: [4, '_Out_ uint32_t *include, _Out_ uint32_t *exclude, _Out_ uint32_t *components'],
-  GetIncludeFile: [5, 'uint32_t index, _Out_ void **filedesc'],
   GetExcludeFile: [6, 'uint32_t index, _Out_ void **filedesc'],
   GetComponent: [7, 'uint32_t index, _Out_ void **component'],
   GetRestoreMethod: [8,
     '_Out_ uint32_t *method, _Out_ void **service, _Out_ void **userProcedure, _Out_ uint32_t *writerRestore, ' +
     '_Out_ uint8_t *rebootRequired, _Out_ uint32_t *mappings'],
-  GetAlternateLocationMapping: [9, 'uint32_t index, _Out_ void **filedesc'],
   GetBackupSchema: [10, '_Out_ uint32_t *schema'],
   SaveAsXML: [12, '_Out_ void **xml'],
-  LoadFromXML: [13, 'void *xml'],
 });
 
 const IVssWMComponent = defineInterface('IVssWMComponent', {
@@ -39,7 +36,6 @@ const IVssWMFiledesc = defineInterface('IVssWMFiledesc', {
   GetFilespec: [4, '_Out_ void **filespec'],
   GetRecursive: [5, '_Out_ uint8_t *recursive'],
   GetAlternateLocation: [6, '_Out_ void **alternateLocation'],
-  GetBackupTypeMask: [7, '_Out_ uint32_t *typeMask'],
 });
 
 export interface WriterIdentity {
@@ -98,35 +94,21 @@ export class VssWMFiledesc extends ComObject {
     super('IVssWMFiledesc', ptr);
   }
 
-  private bstrOut(method: (typeof IVssWMFiledesc)['GetPath']): string | null {
-    const out: (bigint | null)[] = [null];
-    this.call(method, out);
-    return takeBstr(out[0]);
-  }
-
   getPath(): string {
-    return this.bstrOut(IVssWMFiledesc.GetPath) ?? '';
+    return this.callForBstr(IVssWMFiledesc.GetPath) ?? '';
   }
 
   getFilespec(): string {
-    return this.bstrOut(IVssWMFiledesc.GetFilespec) ?? '';
+    return this.callForBstr(IVssWMFiledesc.GetFilespec) ?? '';
   }
 
   getRecursive(): boolean {
-    const out = [0];
-    this.call(IVssWMFiledesc.GetRecursive, out);
-    return out[0] !== 0;
+    return this.callForFlag(IVssWMFiledesc.GetRecursive);
   }
 
   /** S_FALSE with a NULL BSTR when there is none. */
   getAlternateLocation(): string | null {
-    return this.bstrOut(IVssWMFiledesc.GetAlternateLocation);
-  }
-
-  getBackupTypeMask(): number {
-    const out = [0];
-    this.call(IVssWMFiledesc.GetBackupTypeMask, out);
-    return out[0] >>> 0;
+    return this.callForBstr(IVssWMFiledesc.GetAlternateLocation);
   }
 
   describe(): FileDescription {
@@ -139,8 +121,8 @@ export class VssWMFiledesc extends ComObject {
   }
 }
 
-/** Reads a filedesc out-parameter, describes it and releases it. */
-function describeFiledesc(ptr: ComPtr): FileDescription {
+/** Describes the IVssWMFiledesc a call handed out and releases it. */
+export function describeFiledesc(ptr: ComPtr): FileDescription {
   const desc = new VssWMFiledesc(ptr);
   try {
     return desc.describe();
@@ -158,9 +140,7 @@ export class VssWMComponent extends ComObject {
 
   /** GetComponentInfo, read at the §2.12 offsets, always followed by FreeComponentInfo. */
   getComponentInfo(): ComponentInfo {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssWMComponent.GetComponentInfo, out);
-    const info = requirePointer(IVssWMComponent.GetComponentInfo.qualifiedName, out);
+    const info = this.callForPointer(IVssWMComponent.GetComponentInfo);
     let result: ComponentInfo;
     try {
       const raw = Buffer.from(koffi.decode(info, 'uint8_t', COMPONENTINFO_SIZE) as Uint8Array);
@@ -197,9 +177,7 @@ export class VssWMComponent extends ComObject {
   }
 
   private filedesc(method: (typeof IVssWMComponent)['GetFile'], index: number): FileDescription {
-    const out: (bigint | null)[] = [null];
-    this.call(method, index >>> 0, out);
-    return describeFiledesc(requirePointer(method.qualifiedName, out));
+    return describeFiledesc(this.callForPointer(method, index >>> 0));
   }
 
   getFile(index: number): FileDescription {
@@ -242,23 +220,17 @@ export class VssExamineWriterMetadata extends ComObject {
   getIdentity(): WriterIdentity {
     const instance: Partial<GuidStruct> = {};
     const writer: Partial<GuidStruct> = {};
-    const name: (bigint | null)[] = [null];
     const usage = [0];
     const source = [0];
-    try {
-      this.call(IVssExamineWriterMetadata.GetIdentity, instance, writer, name, usage, source);
-      const writerName = takeBstr(name[0]) ?? '';
-      name[0] = null;
-      return {
-        instanceId: guidFromStruct(instance as GuidStruct),
-        writerId: guidFromStruct(writer as GuidStruct),
-        writerName,
-        usage: usage[0],
-        source: source[0],
-      };
-    } finally {
-      takeBstr(name[0]);
-    }
+    const [writerName] = takeBstrOutputs(1, (name) =>
+      this.call(IVssExamineWriterMetadata.GetIdentity, instance, writer, name, usage, source));
+    return {
+      instanceId: guidFromStruct(instance as GuidStruct),
+      writerId: guidFromStruct(writer as GuidStruct),
+      writerName: writerName ?? '',
+      usage: usage[0],
+      source: source[0],
+    };
   }
 
   getFileCounts(): WriterFileCounts {
@@ -269,23 +241,13 @@ export class VssExamineWriterMetadata extends ComObject {
     return { includeFiles: include[0], excludeFiles: exclude[0], components: components[0] };
   }
 
-  getIncludeFile(index: number): FileDescription {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssExamineWriterMetadata.GetIncludeFile, index >>> 0, out);
-    return describeFiledesc(requirePointer(IVssExamineWriterMetadata.GetIncludeFile.qualifiedName, out));
-  }
-
   getExcludeFile(index: number): FileDescription {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssExamineWriterMetadata.GetExcludeFile, index >>> 0, out);
-    return describeFiledesc(requirePointer(IVssExamineWriterMetadata.GetExcludeFile.qualifiedName, out));
+    return describeFiledesc(this.callForPointer(IVssExamineWriterMetadata.GetExcludeFile, index >>> 0));
   }
 
   /** The component at `index`; the caller releases it. */
   getComponent(index: number): VssWMComponent {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssExamineWriterMetadata.GetComponent, index >>> 0, out);
-    return new VssWMComponent(requirePointer(IVssExamineWriterMetadata.GetComponent.qualifiedName, out));
+    return new VssWMComponent(this.callForPointer(IVssExamineWriterMetadata.GetComponent, index >>> 0));
   }
 
   /** Every component with its info and file sets (each IVssWMComponent released before returning). */
@@ -306,46 +268,27 @@ export class VssExamineWriterMetadata extends ComObject {
 
   getRestoreMethod(): WriterRestoreMethod {
     const method = [0];
-    const service: (bigint | null)[] = [null];
-    const userProcedure: (bigint | null)[] = [null];
     const writerRestore = [0];
     const reboot = [0];
     const mappings = [0];
-    try {
-      this.call(IVssExamineWriterMetadata.GetRestoreMethod, method, service, userProcedure, writerRestore, reboot, mappings);
-      const serviceName = takeBstr(service[0]);
-      service[0] = null;
-      const procedure = takeBstr(userProcedure[0]);
-      userProcedure[0] = null;
-      return {
-        method: method[0],
-        service: serviceName,
-        userProcedure: procedure,
-        writerRestore: writerRestore[0],
-        rebootRequired: reboot[0] !== 0,
-        mappings: mappings[0],
-      };
-    } finally {
-      // A callee that failed half-way may still have filled an output: never leave a BSTR behind.
-      takeBstr(service[0]);
-      takeBstr(userProcedure[0]);
-    }
+    const [service, userProcedure] = takeBstrOutputs(2, (serviceOut, procedureOut) =>
+      this.call(IVssExamineWriterMetadata.GetRestoreMethod, method, serviceOut, procedureOut, writerRestore, reboot, mappings));
+    return {
+      method: method[0],
+      service,
+      userProcedure,
+      writerRestore: writerRestore[0],
+      rebootRequired: reboot[0] !== 0,
+      mappings: mappings[0],
+    };
   }
 
   getBackupSchema(): number {
-    const out = [0];
-    this.call(IVssExamineWriterMetadata.GetBackupSchema, out);
-    return out[0] >>> 0;
+    return this.callForUint32(IVssExamineWriterMetadata.GetBackupSchema);
   }
 
   /** The Writer Metadata Document as XML (keep it with the backup; a restore needs it). */
   saveAsXml(): string {
-    const out: (bigint | null)[] = [null];
-    this.call(IVssExamineWriterMetadata.SaveAsXML, out);
-    return takeBstr(out[0]) ?? '';
-  }
-
-  loadFromXml(xml: string): void {
-    withBstr(xml, (bstr) => this.call(IVssExamineWriterMetadata.LoadFromXML, bstr));
+    return this.callForBstr(IVssExamineWriterMetadata.SaveAsXML) ?? '';
   }
 }

@@ -5,30 +5,20 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { Requests, type BackupSetSummary, type VerifyResult } from '../protocol';
+import type { BackupSetSummary, VerifyResult } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import type { EngineHost } from './engineHost';
 import { describeError } from './errors';
-import type { Translate } from './format';
-import type { ExtensionLog } from './log';
-import type { Notifier } from './notifier';
-import { RefreshScheduler } from './refreshScheduler';
+import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
 import { readSettings } from './settings';
-import { toTreeItem } from './treeItems';
-import { backupSetElements, itemModel, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement } from './treeModel';
+import { backupSetElements, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement } from './treeModel';
 
-export interface BackupsTreeDeps {
+export interface BackupsTreeDeps extends RefreshingTreeDeps {
   engine: EngineHost;
-  log: ExtensionLog;
-  notifier: Notifier;
   contextKeys: ContextKeyStore;
-  t: Translate;
 }
 
-export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeElement | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly scheduler: RefreshScheduler;
+export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps> {
   /** Verification results of this session, by set path. */
   readonly verifications = new Map<string, VerifyResult>();
   private sets: BackupSetSummary[] = [];
@@ -36,38 +26,15 @@ export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>
   private folder: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private watchedFolder: string | undefined;
-  private everLoaded = false;
-  private lastNotifiedError: string | undefined;
 
-  constructor(private readonly deps: BackupsTreeDeps) {
-    this.scheduler = new RefreshScheduler(() => this.load(), {
-      debounceMs: 300,
-      shouldTick: () => this.everLoaded,
-      onError: (err) => deps.log.error(`Refreshing the backups tree failed: ${describeError(err).message}`),
-    });
+  constructor(deps: BackupsTreeDeps) {
+    super(deps, 'the backups tree', 300);
     deps.contextKeys.set(ContextKeys.backupsState, 'loading');
-  }
-
-  get loaded(): boolean {
-    return this.everLoaded;
-  }
-
-  refresh(): Promise<void> {
-    this.everLoaded = true;
-    return this.scheduler.runNow();
-  }
-
-  requestRefresh(): void {
-    if (this.everLoaded) this.scheduler.request();
-  }
-
-  setInterval(seconds: number): void {
-    this.scheduler.setInterval(seconds);
   }
 
   /** The sets, newest first, loading them when the tree was never shown. */
   async elements(): Promise<BackupSetElement[]> {
-    if (!this.everLoaded) await this.refresh();
+    await this.ensureLoaded();
     return backupSetElements(this.sets, this.verifications);
   }
 
@@ -94,7 +61,7 @@ export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>
     this.watcher.onDidDelete(onChange);
   }
 
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const { engine, log, contextKeys } = this.deps;
     const folder = readSettings().backupFolder;
     this.folder = folder;
@@ -119,34 +86,26 @@ export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>
       return;
     }
     try {
-      this.sets = await engine.request(Requests.listBackups, { folder, verify: false });
+      this.sets = await engine.request('listBackups', { folder, verify: false });
       const listed = new Set(this.sets.map((s) => s.path));
       for (const path of [...this.verifications.keys()]) if (!listed.has(path)) this.verifications.delete(path);
       log.debug(`${this.sets.length} backup set(s) in ${folder}.`);
-      this.lastNotifiedError = undefined;
+      this.clearNotifiedFailure();
       contextKeys.set(ContextKeys.backupsState, this.sets.length > 0 ? 'sets' : 'empty');
     } catch (err) {
       this.sets = [];
-      this.error = describeError(err);
-      log.error(`Listing the backup sets in ${folder} failed: ${this.error.message}${this.error.apiDetail ? ` [${this.error.apiDetail}]` : ''}`);
+      const error = describeError(err);
+      this.error = error;
+      this.logFailure(`Listing the backup sets in ${folder}`, error);
       contextKeys.set(ContextKeys.backupsState, 'error');
-      // A periodic refresh that keeps failing the same way says so once.
-      if (this.lastNotifiedError !== this.error.message) {
-        this.lastNotifiedError = this.error.message;
-        this.deps.notifier.error(this.deps.t('Listing the backup sets failed: {0}', this.error.message),
-          [{ title: this.deps.t('Show Log'), run: () => log.show() }]);
-      }
+      this.notifyFailure(error, this.deps.t('Listing the backup sets failed: {0}', error.message));
     }
     this.changed.fire(undefined);
   }
 
-  getTreeItem(element: TreeElement): vscode.TreeItem {
-    return toTreeItem(element, itemModel(element, this.deps.t));
-  }
-
   async getChildren(element?: TreeElement): Promise<TreeElement[]> {
     if (element) return [];
-    if (!this.everLoaded) await this.refresh();
+    await this.ensureLoaded();
     if (this.error) {
       return [messageElement('backups-error', 'error', this.error.message, {
         tooltip: this.error.apiDetail, command: { id: 'fcbackup.showLog', title: this.deps.t('Show Log') },
@@ -155,9 +114,8 @@ export class BackupsTreeProvider implements vscode.TreeDataProvider<TreeElement>
     return backupSetElements(this.sets, this.verifications);
   }
 
-  dispose(): void {
-    this.scheduler.dispose();
+  override dispose(): void {
     this.watcher?.dispose();
-    this.changed.dispose();
+    super.dispose();
   }
 }

@@ -5,18 +5,14 @@
  * (and a notification), and the welcome views follow the fcbackup.clusterState
  * context key.
  */
-import * as vscode from 'vscode';
-import { Requests, type ClusterStatus } from '../protocol';
+import type * as vscode from 'vscode';
+import type { ClusterStatus } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import { EngineUnavailableError, type EngineHost } from './engineHost';
 import { describeError } from './errors';
-import type { Translate } from './format';
-import type { ExtensionLog } from './log';
-import type { Notifier } from './notifier';
-import { RefreshScheduler } from './refreshScheduler';
-import { toTreeItem } from './treeItems';
+import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
 import {
-  clusterChildren, clusterElement, clusterRoots, clusterViewState, failedClusterElement, itemModel,
+  clusterChildren, clusterElement, clusterRoots, clusterViewState, failedClusterElement,
   type ClusterElement, type ErrorInfo, type TreeElement,
 } from './treeModel';
 
@@ -28,52 +24,19 @@ interface LocalView {
   unavailable?: boolean;
 }
 
-export interface ClusterTreeDeps {
+export interface ClusterTreeDeps extends RefreshingTreeDeps {
   engine: EngineHost;
-  log: ExtensionLog;
-  notifier: Notifier;
   contextKeys: ContextKeyStore;
   state: vscode.Memento;
-  t: Translate;
 }
 
-export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeElement | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly scheduler: RefreshScheduler;
+export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps> {
   private local: LocalView | undefined;
   private connected: ClusterElement[] = [];
-  private lastNotifiedError: string | undefined;
-  private everLoaded = false;
 
-  constructor(private readonly deps: ClusterTreeDeps) {
-    this.scheduler = new RefreshScheduler(() => this.load(), {
-      debounceMs: 250,
-      // The timer never starts the engine on its own: only once the tree was shown.
-      shouldTick: () => this.everLoaded,
-      onError: (err) => deps.log.error(`Refreshing the cluster tree failed: ${describeError(err).message}`),
-    });
+  constructor(deps: ClusterTreeDeps) {
+    super(deps, 'the cluster tree', 250);
     deps.contextKeys.set(ContextKeys.clusterState, 'loading');
-  }
-
-  /** Whether the tree was shown (or refreshed) at least once. */
-  get loaded(): boolean {
-    return this.everLoaded;
-  }
-
-  /** Refresh now; resolves when the tree holds current data. */
-  refresh(): Promise<void> {
-    this.everLoaded = true;
-    return this.scheduler.runNow();
-  }
-
-  /** Refresh soon (several requests in a row give one refresh); nothing before the tree was first shown. */
-  requestRefresh(): void {
-    if (this.everLoaded) this.scheduler.request();
-  }
-
-  setInterval(seconds: number): void {
-    this.scheduler.setInterval(seconds);
   }
 
   /** The local machine's status, detecting it first when the tree was never loaded. */
@@ -108,7 +71,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>
 
   /** Connect to a cluster by name and keep it in the tree (for this workspace). */
   async connect(name: string, signal?: AbortSignal): Promise<ClusterStatus> {
-    const status = await this.deps.engine.request(Requests.connect, { name }, signal);
+    const status = await this.deps.engine.request('connect', { name }, signal);
     const shownName = status.cluster?.name ?? name;
     const localName = this.local?.status?.cluster?.name;
     if (localName && localName.toLowerCase() === shownName.toLowerCase()) {
@@ -130,7 +93,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>
     this.changed.fire(undefined);
   }
 
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const { engine, log, t } = this.deps;
     const target = engine.resolveTarget();
     if (target.kind === 'unavailable') {
@@ -144,10 +107,10 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>
     log.info(t('Detecting the local cluster ({0}).', target.kind === 'windows' ? t('Windows') : t('simulator scenario {0}', target.scenario)));
     let local: LocalView;
     try {
-      const status = await engine.request(Requests.status, {});
+      const status = await engine.request('status', {});
       local = { status };
       log.info(`Local machine ${status.machine}: ${status.state}${status.cluster ? `, cluster ${status.cluster.name} with ${status.nodes.length} node(s)` : ''}.`);
-      this.lastNotifiedError = undefined;
+      this.clearNotifiedFailure();
     } catch (err) {
       local = { error: describeError(err) };
       this.reportFailure(t('Detecting the cluster'), local.error!);
@@ -155,10 +118,10 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>
     const connected: ClusterElement[] = [];
     for (const name of this.connectedNames()) {
       try {
-        connected.push(clusterElement('connected', await engine.request(Requests.connect, { name })));
+        connected.push(clusterElement('connected', await engine.request('connect', { name })));
       } catch (err) {
         const error = describeError(err);
-        log.error(`Connecting to ${name} failed: ${error.message}${error.apiDetail ? ` [${error.apiDetail}]` : ''}`);
+        this.logFailure(`Connecting to ${name}`, error);
         connected.push(failedClusterElement('connected', name, error));
       }
     }
@@ -168,13 +131,10 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>
   }
 
   private reportFailure(what: string, error: ErrorInfo): void {
-    const { log, notifier, t } = this.deps;
-    log.error(`${what} failed: ${error.message}${error.apiDetail ? ` [${error.apiDetail}]` : ''}`);
-    // A periodic refresh that keeps failing the same way says so once, not every time.
-    if (this.lastNotifiedError === error.message) return;
-    this.lastNotifiedError = error.message;
-    const text = t('{0} failed: {1}', what, error.message) + (error.apiDetail && !error.message.includes(error.apiDetail) ? ` [${error.apiDetail}]` : '');
-    notifier.error(text, [{ title: t('Show Log'), run: () => this.deps.log.show() }]);
+    this.logFailure(what, error);
+    const { t } = this.deps;
+    this.notifyFailure(error, t('{0} failed: {1}', what, error.message) +
+      (error.apiDetail && !error.message.includes(error.apiDetail) ? ` [${error.apiDetail}]` : ''));
   }
 
   private publish(): void {
@@ -182,21 +142,11 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<TreeElement>
     this.changed.fire(undefined);
   }
 
-  getTreeItem(element: TreeElement): vscode.TreeItem {
-    return toTreeItem(element, itemModel(element, this.deps.t));
-  }
-
   async getChildren(element?: TreeElement): Promise<TreeElement[]> {
     if (!element) {
-      // First show: this is what starts the engine (activation does not).
-      if (!this.everLoaded) await this.refresh();
+      await this.ensureLoaded();
       return clusterRoots(this.local, this.connected, this.deps.t);
     }
     return element.kind === 'cluster' ? clusterChildren(element, this.deps.t) : [];
-  }
-
-  dispose(): void {
-    this.scheduler.dispose();
-    this.changed.dispose();
   }
 }

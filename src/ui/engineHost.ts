@@ -4,11 +4,16 @@
  * native target changes (the simulator scenario setting), ended on dispose. No
  * vscode here; the extension passes in how to resolve the target and where log and
  * progress notifications go.
+ *
+ * The client and the protocol module (and with them vscode-jsonrpc, most of the
+ * bundle's load time) are loaded when the first engine starts, not at activation:
+ * the UI names requests by their name in `Requests` and this module looks them up.
  */
-import type { RequestType } from 'vscode-jsonrpc';
-import { EngineClient } from '../client/engineClient';
+import type { EngineClient, EngineClientOptions } from '../client/engineClient';
 import type { TargetResolution } from '../client/nativeTarget';
-import type { EngineErrorData, LogLevel, LogParams, NativeTarget, ProgressParams } from '../protocol';
+import type {
+  LogLevel, LogParams, NativeTarget, ProgressParams, RequestName, RequestParams, RequestResult,
+} from '../protocol';
 
 /** No native target: not Windows and no simulator scenario configured. */
 export class EngineUnavailableError extends Error {
@@ -25,10 +30,8 @@ export interface EngineHostOptions {
   onProgress(params: ProgressParams): void;
   /** Called when the engine process ended without being asked to (crash, kill). */
   onUnexpectedExit(description: string): void;
-  /** Tests and the CLI pass their own; the extension uses the one beside its bundle. */
-  workerPath?: string;
   /** Stands in for EngineClient.start (unit tests). */
-  startClient?: typeof EngineClient.start;
+  startClient?: (options: EngineClientOptions) => Promise<EngineClient>;
 }
 
 function sameTarget(a: NativeTarget, b: NativeTarget): boolean {
@@ -80,14 +83,12 @@ export class EngineHost {
       if (this.clientTarget && sameTarget(this.clientTarget, target) && pending.running) return pending;
     }
     this.stop();
-    const start = this.options.startClient ?? EngineClient.start.bind(EngineClient);
     this.startCount++;
-    const starting = start({
+    const starting = this.launchClient({
       native: target,
       logLevel: this.options.logLevel(),
       onLog: (p) => this.options.onLog(p),
       onProgress: (p) => this.options.onProgress(p),
-      workerPath: this.options.workerPath,
     });
     this.starting = starting;
     try {
@@ -111,8 +112,17 @@ export class EngineHost {
     }
   }
 
-  request<P, R>(type: RequestType<P, R, EngineErrorData>, params: P, signal?: AbortSignal): Promise<R> {
-    return this.get().then((client) => client.request(type, params, signal));
+  /** Sends the request named `name` to the engine, starting the engine when needed. */
+  async request<K extends RequestName>(name: K, params: RequestParams<K>, signal?: AbortSignal): Promise<RequestResult<K>> {
+    const client = await this.get();
+    const { requestType } = await import('../protocol');
+    return client.request(requestType(name), params, signal);
+  }
+
+  private async launchClient(options: EngineClientOptions): Promise<EngineClient> {
+    if (this.options.startClient) return this.options.startClient(options);
+    const { EngineClient } = await import('../client/engineClient');
+    return EngineClient.start(options);
   }
 
   /** End the engine process (the next request starts a new one). */

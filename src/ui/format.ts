@@ -3,7 +3,7 @@
  * so the unit tests can check it; user-visible text goes through a `Translate`
  * function, which is `vscode.l10n.t` in the extension.
  */
-import type { BackupKind, LocalClusterState, NodeState } from '../protocol';
+import type { BackupKind, NodeState } from '../protocol';
 
 /** Same contract as vscode.l10n.t(message, ...args): `{0}`, `{1}` … are replaced by the arguments. */
 export type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
@@ -66,14 +66,5 @@ export function backupKindLabel(kind: BackupKind | null, t: Translate = untransl
     case 'vss-cluster-writer': return t('VSS snapshot');
     case 'offline-hive': return t('offline hive');
     case null: return t('unknown kind');
-  }
-}
-
-export function localStateLabel(state: LocalClusterState, t: Translate = untranslated): string {
-  switch (state) {
-    case 'notInstalled': return t('Failover Clustering is not installed');
-    case 'notConfigured': return t('not a cluster node');
-    case 'notRunning': return t('Cluster service not running (stand-alone server)');
-    case 'running': return t('cluster node');
   }
 }

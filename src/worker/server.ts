@@ -54,8 +54,6 @@ export interface WorkerServerOptions {
   logLevel(): LogLevel;
   /** Throws when requests may not run yet (before initialize). */
   checkReady?(method: string): void;
-  /** Also called for every log line, e.g. to mirror them on stderr while debugging. */
-  onLog?(level: LogLevel, message: string): void;
 }
 
 export function createWorkerServer(connection: MessageConnection, options: WorkerServerOptions): WorkerServer {
@@ -69,7 +67,6 @@ export function createWorkerServer(connection: MessageConnection, options: Worke
         const ctx: OperationContext = {
           logger: {
             log(level, message) {
-              options.onLog?.(level, message);
               if (levelAtLeast(level, options.logLevel())) void connection.sendNotification(Notifications.log, { level, message });
             },
           },

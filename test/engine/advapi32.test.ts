@@ -9,36 +9,11 @@ import {
   closeServiceHandle, controlService, enablePrivilege, isProcessElevated, openService, openServiceManager,
   queryServiceOn, queryServiceStatus, SERVICE_CONTROL_STOP, SERVICE_QUERY_STATUS, ServiceState, startServiceOn, stopServiceOn,
 } from '../../src/native/advapi32';
-import { Win32Error } from '../../src/native/errors';
 import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault, simulatorLeakReport } from '../../src/native/simulator';
-import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
-
-function expectWin32(api: string, code: number): (err: unknown) => boolean {
-  return (err: unknown) => {
-    assert.ok(err instanceof Win32Error, `expected Win32Error, got ${String(err)}`);
-    assert.equal(err.api, api);
-    assert.equal(err.code, code);
-    return true;
-  };
-}
+import { isWin32Error, suiteScenarios } from '../support/sim';
 
 describe('advapi32 bindings (simulator)', () => {
-  const scenarios: TempScenario[] = [];
-  function open(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
-    return s;
-  }
-
-  afterEach(() => {
-    assertNoLeaks();
-  });
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
-  });
+  const open = suiteScenarios();
 
   describe('token', () => {
     it('reports elevation from TokenElevation and closes the token', () => {
@@ -61,7 +36,7 @@ describe('advapi32 bindings (simulator)', () => {
     it('treats ERROR_NOT_ALL_ASSIGNED as a failure (a filtered token does not hold SeRestorePrivilege)', () => {
       open({ elevated: false });
       assert.throws(() => enablePrivilege('SeRestorePrivilege'), (err: unknown) => {
-        expectWin32('AdjustTokenPrivileges', 1300)(err);
+        isWin32Error('AdjustTokenPrivileges', 1300)(err);
         assert.match((err as Error).message, /ERROR_NOT_ALL_ASSIGNED \(1300\).*SeRestorePrivilege is not held/);
         return true;
       });
@@ -70,13 +45,13 @@ describe('advapi32 bindings (simulator)', () => {
     it('names the failing token call and closes the token on every failure', () => {
       open();
       simulatorInjectFault('OpenProcessToken', 1, 5);
-      assert.throws(() => isProcessElevated(), expectWin32('OpenProcessToken', 5));
+      assert.throws(() => isProcessElevated(), isWin32Error('OpenProcessToken', 5));
       simulatorInjectFault('GetTokenInformation', 1, 6);
-      assert.throws(() => isProcessElevated(), expectWin32('GetTokenInformation', 6));
+      assert.throws(() => isProcessElevated(), isWin32Error('GetTokenInformation', 6));
       simulatorInjectFault('LookupPrivilegeValueW', 1, 1313);
-      assert.throws(() => enablePrivilege('SeBackupPrivilege'), expectWin32('LookupPrivilegeValueW', 1313));
+      assert.throws(() => enablePrivilege('SeBackupPrivilege'), isWin32Error('LookupPrivilegeValueW', 1313));
       simulatorInjectFault('AdjustTokenPrivileges', 1, 5);
-      assert.throws(() => enablePrivilege('SeBackupPrivilege'), expectWin32('AdjustTokenPrivileges', 5));
+      assert.throws(() => enablePrivilege('SeBackupPrivilege'), isWin32Error('AdjustTokenPrivileges', 5));
       assert.equal(simulatorLeakReport().handles.token, 0);
     });
   });
@@ -114,30 +89,30 @@ describe('advapi32 bindings (simulator)', () => {
 
     it('reports 1062 stopping a stopped service and 1056 starting a running one', () => {
       open({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', service: 'stopped' }] });
-      assert.throws(() => stopServiceOn('NODE2', 'ClusSvc'), expectWin32('ControlService', 1062));
-      assert.throws(() => startServiceOn('NODE1', 'ClusSvc'), expectWin32('StartServiceW', 1056));
+      assert.throws(() => stopServiceOn('NODE2', 'ClusSvc'), isWin32Error('ControlService', 1062));
+      assert.throws(() => startServiceOn('NODE1', 'ClusSvc'), isWin32Error('StartServiceW', 1056));
     });
 
     it('names the node and the error: unreachable (1722), not installed (1060), not elevated (5)', () => {
       open({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', reachable: false }, { name: 'NODE3', service: 'notInstalled' }] });
       assert.throws(() => queryServiceOn('NODE2', 'ClusSvc'), (err: unknown) =>
-        expectWin32('OpenSCManagerW', 1722)(err) && /on NODE2/.test((err as Error).message));
+        isWin32Error('OpenSCManagerW', 1722)(err) && /on NODE2/.test((err as Error).message));
       assert.throws(() => queryServiceOn('NODE3', 'ClusSvc'), (err: unknown) =>
-        expectWin32('OpenServiceW', 1060)(err) && /ClusSvc on NODE3/.test((err as Error).message));
+        isWin32Error('OpenServiceW', 1060)(err) && /ClusSvc on NODE3/.test((err as Error).message));
       open({ elevated: false });
-      assert.throws(() => queryServiceOn(undefined, 'ClusSvc'), expectWin32('OpenSCManagerW', 5));
+      assert.throws(() => queryServiceOn(undefined, 'ClusSvc'), isWin32Error('OpenSCManagerW', 5));
     });
 
     it('closes both handles when a call on the service fails', () => {
       open();
       for (const fn of ['QueryServiceStatusEx', 'OpenServiceW'] as const) {
         simulatorInjectFault(fn, 1, 1726);
-        assert.throws(() => queryServiceOn('NODE2', 'ClusSvc'), expectWin32(fn, 1726));
+        assert.throws(() => queryServiceOn('NODE2', 'ClusSvc'), isWin32Error(fn, 1726));
       }
       simulatorInjectFault('ControlService', 1, 1061);
-      assert.throws(() => stopServiceOn('NODE3', 'ClusSvc'), expectWin32('ControlService', 1061));
+      assert.throws(() => stopServiceOn('NODE3', 'ClusSvc'), isWin32Error('ControlService', 1061));
       simulatorInjectFault('StartServiceW', 1, 1069);
-      assert.throws(() => startServiceOn('NODE3', 'ClusSvc'), expectWin32('StartServiceW', 1069));
+      assert.throws(() => startServiceOn('NODE3', 'ClusSvc'), isWin32Error('StartServiceW', 1069));
       const report = simulatorLeakReport();
       assert.equal(report.handles.scm + report.handles.service, 0);
     });

@@ -14,36 +14,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { backupCluster, type BackupOptions } from '../../src/engine/backup';
 import { MANIFEST_FILE, readBackupSet, type BackupManifest } from '../../src/engine/backupSet';
-import { makeContext, type OperationContext } from '../../src/engine/context';
 import { CancelledError, EngineError } from '../../src/engine/errors';
-import type { BackupResult, LogLevel } from '../../src/engine/model';
+import type { BackupResult } from '../../src/engine/model';
 import { HResultError, NativeError } from '../../src/native/errors';
 import { simulatorCallLog, simulatorInjectFault, simulatorLeakReport, totalLeaks } from '../../src/native/simulator';
-import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import { recordingContext } from '../support/context';
+import type { ScenarioSpec, TempScenario } from '../support/scenario';
+import { assertSubsequence, suiteScenarios } from '../support/sim';
 
 const WRITER_ID = '41e12264-35d8-479b-8e5c-9b23d1dad37e';
 const VSS_E_UNEXPECTED = 0x80042302;
-
-interface Recorded extends OperationContext {
-  lines: { level: LogLevel; message: string }[];
-  steps: string[];
-  text(): string;
-}
-
-function recordingContext(signal?: AbortSignal, onProgress?: (step: string) => void): Recorded {
-  const lines: { level: LogLevel; message: string }[] = [];
-  const steps: string[] = [];
-  const ctx = makeContext({
-    logger: { log: (level, message) => lines.push({ level, message }) },
-    progress: (step) => {
-      steps.push(step);
-      onProgress?.(step);
-    },
-    signal,
-  });
-  return { ...ctx, lines, steps, text: () => lines.map((l) => `[${l.level}] ${l.message}`).join('\n') };
-}
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -55,24 +35,15 @@ function vssCalls(): string[] {
     .map((e) => e.replace(/^([^:]+::[^:]+):.*$/, '$1'));
 }
 
-/** Asserts that `expected` occurs in `log` in this order (other entries may come between). */
-function assertSubsequence(log: string[], expected: string[]): void {
-  let at = 0;
-  for (const entry of log) if (at < expected.length && entry === expected[at]) at++;
-  assert.equal(at, expected.length, `call ${expected[at]} (#${at}) missing or out of order in:\n${log.join('\n')}`);
-}
-
 describe('backup (simulator)', function () {
   this.timeout(60_000);
-  const scenarios: TempScenario[] = [];
+  const openScenario = suiteScenarios();
   let lockFolder: string;
   let destination: string;
   let options: BackupOptions;
 
   function scenario(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
+    const s = openScenario(spec);
     // Opening the scenario creates the ClusDb files; the tests read them before the backup.
     simulatorCallLog();
     destination = path.join(s.dir, 'backups');
@@ -103,12 +74,7 @@ describe('backup (simulator)', function () {
       lockFolder,
     };
   });
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
-    fs.rmSync(lockFolder, { recursive: true, force: true });
-  });
+  after(() => fs.rmSync(lockFolder, { recursive: true, force: true }));
 
   describe('a full VSS backup', () => {
     it('copies ClusDb as it was at snapshot time, with manifest, hashes, documents and the §4.1 call sequence', async () => {

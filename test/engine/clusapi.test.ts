@@ -9,43 +9,16 @@ import * as path from 'node:path';
 import * as clusapi from '../../src/native/clusapi';
 import { Win32Error } from '../../src/native/errors';
 import { getComputerName, getLastError, getSystemWindowsDirectory } from '../../src/native/kernel32';
-import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault, simulatorLeakReport, totalLeaks } from '../../src/native/simulator';
-import { makeNodes, makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import { simulatorClearCallLog, simulatorInjectFault, simulatorLeakReport, totalLeaks } from '../../src/native/simulator';
+import { makeNodes } from '../support/scenario';
+import { callCount, isWin32Error, suiteScenarios } from '../support/sim';
 
 const LONG_CLUSTER = 'C'.repeat(150) + '-кластер-' + 'Z'.repeat(160);
 const LONG_NODE = 'N'.repeat(310);
 const UNICODE_NAMES = ['УЗЕЛ-Один', 'ノード二', 'node-🚀-三', 'Ωμέγα'];
 
-function isWin32Error(api: string, code: number): (err: unknown) => boolean {
-  return (err: unknown) => {
-    assert.ok(err instanceof Win32Error, `expected a Win32Error, got ${String(err)}`);
-    assert.equal(err.api, api);
-    assert.equal(err.code, code);
-    assert.ok(err.message.startsWith(`${api} failed: `), err.message);
-    assert.ok(err.message.includes(`(${code})`), err.message);
-    return true;
-  };
-}
-
-function callCount(name: string): number {
-  return simulatorCallLog().filter((entry) => entry === name || entry.startsWith(`${name}:`)).length;
-}
-
 describe('clusapi bindings (simulator)', () => {
-  const scenarios: TempScenario[] = [];
-  function scenario(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
-    return s;
-  }
-
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
-  });
+  const scenario = suiteScenarios();
 
   describe('CLUSTERVERSIONINFO', () => {
     it('has the 284-byte layout of clusapi.h', () => {

@@ -6,60 +6,16 @@
  * the call and code (or an unreachable/unknown node), and never a leaked handle.
  */
 import * as assert from 'node:assert/strict';
-import { makeContext, type OperationContext } from '../../src/engine/context';
 import { connectToCluster, detectLocalCluster, welcomeViewFor } from '../../src/engine/discovery';
 import { CancelledError, EngineError } from '../../src/engine/errors';
-import type { ClusterStatus, LogLevel } from '../../src/engine/model';
-import { Win32Error } from '../../src/native/errors';
+import type { ClusterStatus } from '../../src/engine/model';
 import { simulatorCallLog, simulatorInjectFault, simulatorLeakReport, totalLeaks } from '../../src/native/simulator';
-import { makeNodes, makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
-
-interface Recorded extends OperationContext {
-  lines: { level: LogLevel; message: string }[];
-  steps: string[];
-  text(): string;
-}
-
-function recordingContext(signal?: AbortSignal): Recorded {
-  const lines: { level: LogLevel; message: string }[] = [];
-  const steps: string[] = [];
-  const ctx = makeContext({
-    logger: { log: (level, message) => lines.push({ level, message }) },
-    progress: (step) => steps.push(step),
-    signal,
-  });
-  return { ...ctx, lines, steps, text: () => lines.map((l) => `[${l.level}] ${l.message}`).join('\n') };
-}
-
-function rejectsWithWin32(api: string, code: number): (err: unknown) => boolean {
-  return (err: unknown) => {
-    assert.ok(err instanceof Win32Error, `expected a Win32Error, got ${String(err)}`);
-    assert.equal(err.api, api);
-    assert.equal(err.code, code);
-    assert.match(err.message, new RegExp(`^${api} failed: \\w+ \\(${code}\\)`));
-    return true;
-  };
-}
-
-function calls(name: string): number {
-  return simulatorCallLog().filter((entry) => entry === name || entry.startsWith(`${name}:`)).length;
-}
+import { recordingContext } from '../support/context';
+import { makeNodes } from '../support/scenario';
+import { callCount, isWin32Error, suiteScenarios } from '../support/sim';
 
 describe('discovery (simulator)', () => {
-  const scenarios: TempScenario[] = [];
-  function scenario(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
-    return s;
-  }
-
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
-  });
+  const scenario = suiteScenarios();
 
   describe('local state', () => {
     it('not installed: no cluster, welcome view notInstalled', async () => {
@@ -69,7 +25,7 @@ describe('discovery (simulator)', () => {
       assert.deepEqual(status, { state: 'notInstalled', machine: 'SRV1', cluster: null, nodes: [] });
       assert.equal(welcomeViewFor(status), 'notInstalled');
       assert.match(ctx.text(), /GetNodeClusterState → ClusterStateNotInstalled \(0x0\)/);
-      assert.equal(calls('OpenCluster'), 0, 'nothing is opened on a machine without the feature');
+      assert.equal(callCount('OpenCluster'), 0, 'nothing is opened on a machine without the feature');
     });
 
     it('not configured: no cluster, welcome view notConfigured', async () => {
@@ -86,7 +42,7 @@ describe('discovery (simulator)', () => {
       assert.deepEqual(status, { state: 'notRunning', machine: 'NODE1', cluster: null, nodes: [] });
       assert.equal(welcomeViewFor(status), 'notRunning');
       assert.match(ctx.text(), /ClusterStateNotRunning \(0x3\).*stand-alone server/);
-      assert.equal(calls('OpenCluster'), 0);
+      assert.equal(callCount('OpenCluster'), 0);
     });
 
     it('running: the cluster with name, version, quorum and nodes; no welcome view', async () => {
@@ -129,7 +85,7 @@ describe('discovery (simulator)', () => {
       assert.match(ctx.text(), /OpenCluster\(NODE2\) → opened/);
       const log = simulatorCallLog();
       assert.equal(log.indexOf('GetNodeClusterState') < log.findIndex((e) => e.startsWith('OpenCluster')), true);
-      assert.equal(calls('OpenCluster'), 1);
+      assert.equal(callCount('OpenCluster'), 1);
     });
 
     it('falls back to OpenCluster(NULL) when OpenCluster(machine name) fails, logging both', async () => {
@@ -139,7 +95,7 @@ describe('discovery (simulator)', () => {
       const status = await detectLocalCluster(ctx);
       assert.equal(status.cluster?.name, 'CLUSTER1');
       assert.equal(status.nodes.length, 4);
-      assert.equal(calls('OpenCluster'), 2);
+      assert.equal(callCount('OpenCluster'), 2);
       assert.match(ctx.text(), /\[warn\] OpenCluster failed: RPC_S_SERVER_UNAVAILABLE \(1722\) — name NODE1; trying OpenCluster\(NULL\)/);
       assert.match(ctx.text(), /OpenCluster\(NULL\) → opened the local cluster/);
     });
@@ -149,7 +105,7 @@ describe('discovery (simulator)', () => {
       simulatorInjectFault('OpenCluster', 1, 1722);
       simulatorInjectFault('OpenCluster', 2, 5);
       const ctx = recordingContext();
-      await assert.rejects(detectLocalCluster(ctx), rejectsWithWin32('OpenCluster', 5));
+      await assert.rejects(detectLocalCluster(ctx), isWin32Error('OpenCluster', 5));
       assert.match(ctx.text(), /\[error\] OpenCluster failed: ERROR_ACCESS_DENIED \(5\) — local cluster/);
     });
   });
@@ -215,14 +171,14 @@ describe('discovery (simulator)', () => {
     it('GetNodeClusterState fails the status with its code', async () => {
       scenario();
       simulatorInjectFault('GetNodeClusterState', 1, 5);
-      await assert.rejects(detectLocalCluster(recordingContext()), rejectsWithWin32('GetNodeClusterState', 5));
+      await assert.rejects(detectLocalCluster(recordingContext()), isWin32Error('GetNodeClusterState', 5));
     });
 
     it('GetClusterInformation fails the status and closes the cluster', async () => {
       scenario();
       simulatorInjectFault('GetClusterInformation', 1, 1726);
-      await assert.rejects(detectLocalCluster(recordingContext()), rejectsWithWin32('GetClusterInformation', 1726));
-      assert.equal(calls('CloseCluster'), 1);
+      await assert.rejects(detectLocalCluster(recordingContext()), isWin32Error('GetClusterInformation', 1726));
+      assert.equal(callCount('CloseCluster'), 1);
     });
 
     it('GetClusterQuorumResource leaves the quorum out with a warning', async () => {
@@ -238,14 +194,14 @@ describe('discovery (simulator)', () => {
     it('ClusterOpenEnum fails the status with its code', async () => {
       scenario();
       simulatorInjectFault('ClusterOpenEnum', 1, 5);
-      await assert.rejects(detectLocalCluster(recordingContext()), rejectsWithWin32('ClusterOpenEnum', 5));
+      await assert.rejects(detectLocalCluster(recordingContext()), isWin32Error('ClusterOpenEnum', 5));
     });
 
     it('ClusterEnum fails the status and closes the enumeration', async () => {
       scenario();
       simulatorInjectFault('ClusterEnum', 3, 1726);
-      await assert.rejects(detectLocalCluster(recordingContext()), rejectsWithWin32('ClusterEnum', 1726));
-      assert.equal(calls('ClusterCloseEnum'), 1);
+      await assert.rejects(detectLocalCluster(recordingContext()), isWin32Error('ClusterEnum', 1726));
+      assert.equal(callCount('ClusterCloseEnum'), 1);
     });
 
     it('OpenClusterNode failing with an RPC error makes that node unreachable', async () => {
@@ -273,7 +229,7 @@ describe('discovery (simulator)', () => {
       const status = await detectLocalCluster(recordingContext());
       assert.deepEqual(status.nodes.map((n) => [n.state, n.id]), [['unreachable', '1'], ['up', '2'], ['unknown', '3'], ['up', '4']]);
       assert.equal(status.nodes[0].error?.api, 'GetClusterNodeState');
-      assert.equal(calls('CloseClusterNode'), 4);
+      assert.equal(callCount('CloseClusterNode'), 4);
     });
 
     it('GetClusterNodeId failing leaves the id out with a warning', async () => {
@@ -294,7 +250,7 @@ describe('discovery (simulator)', () => {
       assert.equal(status.machine, '');
       assert.equal(status.cluster?.name, 'CLUSTER1');
       assert.match(ctx.text(), /GetComputerNameW failed/);
-      assert.equal(calls('OpenCluster'), 1);
+      assert.equal(callCount('OpenCluster'), 1);
     });
   });
 
@@ -304,7 +260,7 @@ describe('discovery (simulator)', () => {
       const controller = new AbortController();
       controller.abort();
       await assert.rejects(detectLocalCluster(recordingContext(controller.signal)), CancelledError);
-      assert.equal(calls('GetNodeClusterState'), 0);
+      assert.equal(callCount('GetNodeClusterState'), 0);
     });
 
     it('stops between nodes and closes what it opened', async () => {
@@ -321,7 +277,7 @@ describe('discovery (simulator)', () => {
         },
       });
       await assert.rejects(status, (err: unknown) => err instanceof EngineError && err.code === 'CANCELLED');
-      assert.ok(calls('OpenClusterNode') < 64, 'the remaining nodes were not read');
+      assert.ok(callCount('OpenClusterNode') < 64, 'the remaining nodes were not read');
       assert.equal(totalLeaks(simulatorLeakReport()), 0);
     });
   });
@@ -343,14 +299,14 @@ describe('discovery (simulator)', () => {
       for (const bad of ['', '  ', 'A\nB', 'x'.repeat(300)]) {
         await assert.rejects(connectToCluster(bad, recordingContext()), (err: unknown) => err instanceof EngineError && err.code === 'BAD_ARGUMENT');
       }
-      assert.equal(calls('OpenCluster'), 0);
+      assert.equal(callCount('OpenCluster'), 0);
     });
 
     it('fails with OpenCluster and its code when the cluster cannot be reached', async () => {
       scenario();
       simulatorInjectFault('OpenCluster', 1, 1722);
       await assert.rejects(connectToCluster('FARAWAY', recordingContext()), (err: unknown) => {
-        rejectsWithWin32('OpenCluster', 1722)(err);
+        isWin32Error('OpenCluster', 1722)(err);
         assert.match((err as Error).message, /FARAWAY/);
         return true;
       });

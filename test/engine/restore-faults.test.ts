@@ -9,16 +9,16 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../../src/engine/errors';
-import { restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import { restoreCluster } from '../../src/engine/restore';
 import { NativeError } from '../../src/native/errors';
 import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault } from '../../src/native/simulator';
 import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import { recordingContext } from '../support/context';
+import { assertNoLeaks, assertSubsequence, useScenario } from '../support/sim';
 import {
-  assertSameFiles, assertSubsequence, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
+  assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture,
 } from './restore-fixture';
 
 /** Calls whose failure cannot be observed as a failed restore: handle/memory release, and the last-error read itself. */
@@ -43,11 +43,9 @@ interface FaultPoint {
 describe('restore under injected faults (simulator)', function () {
   this.timeout(600_000);
   const spec: ScenarioSpec = { servicePendingPolls: 0, asyncPendingPolls: 1 };
-  let lockFolder: string;
-  let options: RestoreOptions;
+  const suite = restoreSuite();
   let f: RestoreFixture;
   let other: TempScenario;
-  const extra: RestoreFixture[] = [];
 
   /** Back to the state before the restore: the changed live files, every service running, a fresh call log. */
   function reset(fixture: RestoreFixture = f): void {
@@ -74,12 +72,10 @@ describe('restore under injected faults (simulator)', function () {
   let mustFailFrom = 0;
 
   before(async () => {
-    lockFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-'));
-    options = { lockFolder };
     other = makeTempScenario({});
-    f = await prepareRestore(spec, { lockFolder });
+    f = await suite.prepare(spec);
     reset();
-    await restoreCluster(authoritative(), recordingContext(), options);
+    await restoreCluster(authoritative(), recordingContext(), suite.options);
     baseline = simulatorCallLog();
     // The commit point: this node's service runs on the restored files; the next thing is starting the other nodes.
     const localStart = baseline.indexOf('StartServiceW:NODE1');
@@ -88,13 +84,7 @@ describe('restore under injected faults (simulator)', function () {
     mustFailFrom = baseline.indexOf('IVssBackupComponents::PreRestore');
     assert.ok(mustFailFrom > 0 && mustFailFrom < localStart);
   });
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const x of [f, ...extra]) x.scenario.cleanup();
-    other.cleanup();
-    fs.rmSync(lockFolder, { recursive: true, force: true });
-  });
+  after(() => other.cleanup());
 
   it('covers every kind of call the restore makes', () => {
     const names = new Set(baseline.map(faultName));
@@ -133,7 +123,7 @@ describe('restore under injected faults (simulator)', function () {
       const ctx = recordingContext();
       let outcome: unknown;
       try {
-        outcome = await restoreCluster(authoritative(), ctx, options);
+        outcome = await restoreCluster(authoritative(), ctx, suite.options);
       } catch (err) {
         outcome = err;
       }
@@ -163,7 +153,7 @@ describe('restore under injected faults (simulator)', function () {
     for (const k of [1, 2]) {
       reset();
       await assert.rejects(restoreCluster(authoritative(), recordingContext(), {
-        ...options,
+        ...suite.options,
         hooks: { afterFileStaged: (_target, index) => { if (index + 1 === k) throw new Error(`disk failure after ${k} staged file(s)`); } },
       }), (err: unknown) => err instanceof Error && new RegExp(`disk failure after ${k} staged file\\(s\\) — the restore failed, so NODE1 was rolled back`).test(err.message));
       const log = simulatorCallLog();
@@ -179,7 +169,7 @@ describe('restore under injected faults (simulator)', function () {
     for (const k of [1, 2]) {
       reset();
       await assert.rejects(restoreCluster(authoritative(), recordingContext(), {
-        ...options,
+        ...suite.options,
         hooks: { afterFileReplaced: (_target, index) => { if (index + 1 === k) throw new Error(`disk failure after ${k} file(s)`); } },
       }), (err: unknown) => err instanceof Error && new RegExp(`disk failure after ${k} file\\(s\\) — the restore failed, so NODE1 was rolled back`).test(err.message));
       const log = simulatorCallLog();
@@ -192,10 +182,9 @@ describe('restore under injected faults (simulator)', function () {
 
   for (const failAt of ['preRestore', 'postRestore'] as const) {
     it(`the writer failing at ${failAt} is reported (WRITER_FAILED) and rolled back`, async () => {
-      const x = await prepareRestore({ ...spec, writer: { failAt } }, { lockFolder });
-      extra.push(x);
+      const x = await suite.prepare({ ...spec, writer: { failAt } });
       reset(x);
-      await assert.rejects(restoreCluster(authoritative(x), recordingContext(), options), (err: unknown) =>
+      await assert.rejects(restoreCluster(authoritative(x), recordingContext(), suite.options), (err: unknown) =>
         err instanceof EngineError && err.code === 'WRITER_FAILED' &&
         new RegExp(`VSS_WS_FAILED_AT_${failAt === 'preRestore' ? 'PRE' : 'POST'}_RESTORE, VSS_E_WRITERERROR_NONRETRYABLE`).test(err.message) &&
         /rolled back/.test(err.message));
@@ -204,11 +193,10 @@ describe('restore under injected faults (simulator)', function () {
   }
 
   it('a writer that is not there although ClusSvc runs is reported (WRITER_NOT_FOUND) before anything is selected, and rolled back', async () => {
-    const x = await prepareRestore(spec, { lockFolder });
-    extra.push(x);
+    const x = await suite.prepare(spec);
     fs.writeFileSync(x.scenario.path, fs.readFileSync(x.scenario.path, 'utf8').replace('"present": true', '"present": false'));
     reset(x);
-    await assert.rejects(restoreCluster(authoritative(x), recordingContext(), options), (err: unknown) =>
+    await assert.rejects(restoreCluster(authoritative(x), recordingContext(), suite.options), (err: unknown) =>
       err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
       /not among the running writers although ClusSvc on NODE1 runs\. Check `vssadmin list writers`/.test(err.message) && /rolled back/.test(err.message));
     assert.ok(!simulatorCallLog().some((c) => c.includes('SetSelectedForRestore')));

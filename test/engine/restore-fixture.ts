@@ -8,36 +8,17 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { backupCluster } from '../../src/engine/backup';
-import { makeContext, type OperationContext } from '../../src/engine/context';
-import type { LogLevel } from '../../src/engine/model';
+import { makeContext } from '../../src/engine/context';
+import type { RestoreOptions } from '../../src/engine/restore';
 import { queryServiceState } from '../../src/engine/serviceControl';
 import { simulatorCallLog } from '../../src/native/simulator';
 import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { useScenario } from '../support/sim';
+import { assertNoLeaks, useScenario } from '../support/sim';
 
 export const CLUSDB_SIZE = 65536;
-
-export interface Recorded extends OperationContext {
-  lines: { level: LogLevel; message: string }[];
-  steps: string[];
-  text(): string;
-}
-
-export function recordingContext(signal?: AbortSignal, onProgress?: (step: string) => void): Recorded {
-  const lines: { level: LogLevel; message: string }[] = [];
-  const steps: string[] = [];
-  const ctx = makeContext({
-    logger: { log: (level, message) => lines.push({ level, message }) },
-    progress: (step) => {
-      steps.push(step);
-      onProgress?.(step);
-    },
-    signal,
-  });
-  return { ...ctx, lines, steps, text: () => lines.map((l) => `[${l.level}] ${l.message}`).join('\n') };
-}
 
 export const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -67,13 +48,6 @@ export function liveFiles(dir: string): Map<string, Buffer> {
 export function assertSameFiles(actual: Map<string, Buffer>, expected: Map<string, Buffer>, what: string): void {
   const digest = (m: Map<string, Buffer>): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, sha(v)]));
   assert.deepEqual(digest(actual), digest(expected), what);
-}
-
-/** Asserts that `expected` occurs in `log` in this order (other entries may come between). */
-export function assertSubsequence(log: string[], expected: string[]): void {
-  let at = 0;
-  for (const entry of log) if (at < expected.length && entry === expected[at]) at++;
-  assert.equal(at, expected.length, `call ${expected[at]} (#${at}) missing or out of order in:\n${log.join('\n')}`);
 }
 
 export function serviceStates(nodes: string[], local: string): Record<string, string> {
@@ -134,4 +108,49 @@ export function restoreArtifacts(f: RestoreFixture): string[] {
   const windows = path.dirname(f.clusDb);
   return fs.readdirSync(windows).filter((n) => n === 'ClusterRestoreJournal.json' || n === 'ClusterRestoreSafety' || n.endsWith('.fcbnew'))
     .concat(fs.readdirSync(f.clusDb).filter((n) => n.endsWith('.fcbnew')));
+}
+
+export interface RestoreSuite {
+  /** The suite's own operation lock folder (made in its `before`). */
+  readonly lockFolder: string;
+  /** Restore options with the suite's lock folder. */
+  readonly options: RestoreOptions;
+  /** prepareRestore with the suite's lock folder; the fixture's scenario is removed when the suite ends. */
+  prepare(spec?: ScenarioSpec, more?: Partial<FixtureOptions>): Promise<RestoreFixture>;
+}
+
+/**
+ * The set-up every restore suite shares (call it inside `describe`): a lock folder of its
+ * own, no simulator leaks after each test and after the suite, and every fixture's
+ * scenario and the lock folder removed when the suite ends.
+ */
+export function restoreSuite(): RestoreSuite {
+  let options: RestoreOptions | undefined;
+  const fixtures: RestoreFixture[] = [];
+  const current = (): RestoreOptions & { lockFolder: string } => {
+    if (options?.lockFolder === undefined) throw new Error('The restore suite is used before its before() hook ran.');
+    return options as RestoreOptions & { lockFolder: string };
+  };
+  before(() => {
+    options = { lockFolder: fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-')) };
+  });
+  afterEach(() => assertNoLeaks());
+  after(() => {
+    assertNoLeaks();
+    for (const f of fixtures) f.scenario.cleanup();
+    if (options?.lockFolder) fs.rmSync(options.lockFolder, { recursive: true, force: true });
+  });
+  return {
+    get lockFolder() {
+      return current().lockFolder;
+    },
+    get options() {
+      return current();
+    },
+    async prepare(spec: ScenarioSpec = {}, more: Partial<FixtureOptions> = {}) {
+      const f = await prepareRestore(spec, { lockFolder: current().lockFolder, ...more });
+      fixtures.push(f);
+      return f;
+    },
+  };
 }

@@ -7,29 +7,25 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeContext } from '../../src/engine/context';
-import { planRestore, recoverInterruptedRestore, restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import { planRestore, recoverInterruptedRestore, restoreCluster } from '../../src/engine/restore';
 import {
   createJournal, JournalStore, stageFiles, swapStagedFiles, takeSafetyCopy, type RestoreJournal,
 } from '../../src/engine/restoreJournal';
 import { startServiceAndWait, stopServiceAndWait } from '../../src/engine/serviceControl';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
-import { assertNoLeaks } from '../support/sim';
+import { recordingContext } from '../support/context';
 import {
-  assertSameFiles, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
+  assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture,
 } from './restore-fixture';
 
 describe('recovering an interrupted restore (simulator)', function () {
   this.timeout(120_000);
-  let lockFolder: string;
-  let options: RestoreOptions;
-  const fixtures: RestoreFixture[] = [];
+  const suite = restoreSuite();
 
   async function prepare(): Promise<RestoreFixture> {
-    const f = await prepareRestore({}, { lockFolder });
-    fixtures.push(f);
+    const f = await suite.prepare({});
     simulatorClearCallLog();
     return f;
   }
@@ -82,20 +78,10 @@ describe('recovering an interrupted restore (simulator)', function () {
     return journal;
   }
 
-  before(() => {
-    lockFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-'));
-    options = { lockFolder };
-  });
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const f of fixtures) f.scenario.cleanup();
-    fs.rmSync(lockFolder, { recursive: true, force: true });
-  });
 
   it('finds nothing to do without a journal', async () => {
     await prepare();
-    assert.equal(await recoverInterruptedRestore(makeContext(), options), null);
+    assert.equal(await recoverInterruptedRestore(makeContext(), suite.options), null);
   });
 
   it('rolls back a restore that died while replacing files: old files, services started again', async () => {
@@ -104,7 +90,7 @@ describe('recovering an interrupted restore (simulator)', function () {
     assert.notDeepEqual(liveFiles(f.clusDb), f.before, 'a mix of old and new files before recovery');
     assert.deepEqual(serviceStates(['NODE1', 'NODE2'], 'NODE1'), { NODE1: 'stopped', NODE2: 'stopped' });
     const ctx = recordingContext();
-    assert.equal(await recoverInterruptedRestore(ctx, options), 'rolledBack');
+    assert.equal(await recoverInterruptedRestore(ctx, suite.options), 'rolledBack');
     assertSameFiles(liveFiles(f.clusDb), f.before, 'the files from before the restore');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
@@ -117,7 +103,7 @@ describe('recovering an interrupted restore (simulator)', function () {
     assert.equal(stagedFiles(f).length, 2, 'two staged files beside the live ones');
     assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are still the old ones');
     const ctx = recordingContext();
-    assert.equal(await recoverInterruptedRestore(ctx, options), 'rolledBack');
+    assert.equal(await recoverInterruptedRestore(ctx, suite.options), 'rolledBack');
     assert.deepEqual(stagedFiles(f), []);
     assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
     assert.deepEqual(restoreArtifacts(f), []);
@@ -129,7 +115,7 @@ describe('recovering an interrupted restore (simulator)', function () {
     const f = await prepare();
     await interruptedAt(f, 'serviceStopped');
     assert.deepEqual(serviceStates(['NODE1', 'NODE2'], 'NODE1'), { NODE1: 'stopped', NODE2: 'stopped' });
-    assert.equal(await recoverInterruptedRestore(makeContext(), options), 'rolledBack');
+    assert.equal(await recoverInterruptedRestore(makeContext(), suite.options), 'rolledBack');
     assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
@@ -141,7 +127,7 @@ describe('recovering an interrupted restore (simulator)', function () {
     await interruptedAt(f, 'staged', false);
     assert.equal(serviceStates(['NODE1'], 'NODE1').NODE1, 'running', 'the restore started it for the writer');
     simulatorClearCallLog();
-    assert.equal(await recoverInterruptedRestore(makeContext(), options), 'rolledBack');
+    assert.equal(await recoverInterruptedRestore(makeContext(), suite.options), 'rolledBack');
     assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'stopped', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
@@ -152,7 +138,7 @@ describe('recovering an interrupted restore (simulator)', function () {
     const f = await prepare();
     await interruptedAt(f, 'servicesStarted');
     assert.equal(serviceStates(['NODE2'], 'NODE1').NODE2, 'stopped');
-    assert.equal(await recoverInterruptedRestore(makeContext(), options), 'completed');
+    assert.equal(await recoverInterruptedRestore(makeContext(), suite.options), 'completed');
     assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the restored files stay');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
@@ -167,7 +153,7 @@ describe('recovering an interrupted restore (simulator)', function () {
     assertSameFiles(liveFiles(f.clusDb), mixed, 'the plan changes nothing');
     assert.ok(fs.existsSync(path.join(path.dirname(f.clusDb), 'ClusterRestoreJournal.json')));
 
-    const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), options);
+    const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
     assert.equal(result.recovered, 'rolledBack');
     assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'then restored');
     assert.deepEqual(restoreArtifacts(f), []);

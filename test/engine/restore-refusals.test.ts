@@ -14,29 +14,21 @@ import { sealManifest, type BackupManifest, type UnsealedManifest } from '../../
 import { makeContext } from '../../src/engine/context';
 import { EngineError } from '../../src/engine/errors';
 import { acquireOperationLock } from '../../src/engine/lock';
-import { planRestore, restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import { planRestore, restoreCluster } from '../../src/engine/restore';
 import { stopServiceAndWait } from '../../src/engine/serviceControl';
 import type { RestoreParams } from '../../src/protocol';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
-import type { ScenarioSpec } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import { recordingContext } from '../support/context';
+import { useScenario } from '../support/sim';
 import {
-  assertSameFiles, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
+  assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture,
 } from './restore-fixture';
 
 describe('restore refusals (simulator)', function () {
   this.timeout(120_000);
-  let lockFolder: string;
-  let options: RestoreOptions;
-  const fixtures: RestoreFixture[] = [];
+  const suite = restoreSuite();
   let shared: RestoreFixture;
   let copies = 0;
-
-  async function prepare(spec: ScenarioSpec, more: Partial<Parameters<typeof prepareRestore>[1]> = {}): Promise<RestoreFixture> {
-    const f = await prepareRestore(spec, { lockFolder, ...more });
-    fixtures.push(f);
-    return f;
-  }
 
   /** A fresh copy of the shared set, changed by `edit`. */
   function copyOfSet(edit: (dir: string) => void): string {
@@ -67,7 +59,7 @@ describe('restore refusals (simulator)', function () {
     // (A process that is not elevated cannot ask the SCM; the call log shows that nothing was controlled.)
     const statesBefore = checkServices ? serviceStates(f.nodes, f.machine) : {};
     let caught: EngineError | undefined;
-    await assert.rejects(restoreCluster(params, recordingContext(), options), (err: unknown) => {
+    await assert.rejects(restoreCluster(params, recordingContext(), suite.options), (err: unknown) => {
       assert.ok(err instanceof EngineError, `expected EngineError, got ${String(err)}`);
       assert.equal(err.code, code, err.message);
       assert.match(err.message, message);
@@ -83,15 +75,7 @@ describe('restore refusals (simulator)', function () {
   }
 
   before(async () => {
-    lockFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-'));
-    options = { lockFolder };
-    shared = await prepare({});
-  });
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const f of fixtures) f.scenario.cleanup();
-    fs.rmSync(lockFolder, { recursive: true, force: true });
+    shared = await suite.prepare({});
   });
 
   const node = (set: string): RestoreParams => ({ set, authoritative: false, stopOtherNodes: false });
@@ -154,17 +138,17 @@ describe('restore refusals (simulator)', function () {
     it('another cluster\'s set is refused, and restored only when explicitly allowed', async () => {
       const set = copyOfSet((dir) => editManifest(dir, (m) => { m.cluster.name = 'OTHERCLUSTER'; }));
       await expectRefused(shared, node(set), 'WRONG_CLUSTER', /made on cluster OTHERCLUSTER, but this node belongs to CLUSTER1/);
-      const f = await prepare({});
+      const f = await suite.prepare({});
       const other = path.join(f.scenario.dir, 'backups', 'other');
       fs.cpSync(f.setPath, other, { recursive: true });
       editManifest(other, (m) => { m.cluster.name = 'OTHERCLUSTER'; });
       useScenario(f.scenario.path);
-      await restoreCluster({ ...node(other), allowOtherCluster: true }, recordingContext(), options);
+      await restoreCluster({ ...node(other), allowOtherCluster: true }, recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored when allowed');
     });
 
     it('authoritative: refused while another node\'s service runs, naming the nodes', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       const err = await expectRefused(f, auth(f.setPath, false), 'NODES_RUNNING', /The cluster service is running on NODE2\. /);
       assert.doesNotMatch(err.message, /NODE3/);
       const plan = await planRestore(auth(f.setPath, false), recordingContext());
@@ -172,22 +156,22 @@ describe('restore refusals (simulator)', function () {
     });
 
     it('authoritative: refused when a node cannot be queried, naming it and the error', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       useScenario(f.scenario.path);
       const states = serviceStates(['NODE1', 'NODE2'], 'NODE1');
       simulatorClearCallLog();
-      await assert.rejects(restoreCluster(auth(f.setPath, true), recordingContext(), options), (err: unknown) =>
+      await assert.rejects(restoreCluster(auth(f.setPath, true), recordingContext(), suite.options), (err: unknown) =>
         err instanceof EngineError && err.code === 'NODE_UNREACHABLE' && /NODE3 \(OpenSCManagerW failed: RPC_S_SERVER_UNAVAILABLE \(1722\)/.test(err.message));
       assert.ok(!simulatorCallLog().some((c) => /^(ControlService|StartServiceW)/.test(c)));
       assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
       assert.deepEqual(serviceStates(['NODE1', 'NODE2'], 'NODE1'), states);
       // A node restore does not need the other nodes.
-      await restoreCluster(node(f.setPath), recordingContext(), options);
+      await restoreCluster(node(f.setPath), recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
     });
 
     it('authoritative: refused when the cluster\'s nodes cannot be listed (the service runs nowhere, a set that does not record its nodes)', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       // A set written before the manifest recorded the cluster's nodes: still valid, but it cannot name the nodes to check.
       const older = path.join(f.scenario.dir, 'backups', 'without-nodes');
       fs.cpSync(f.setPath, older, { recursive: true });
@@ -198,12 +182,12 @@ describe('restore refusals (simulator)', function () {
       const plan = await planRestore(auth(older), recordingContext());
       assert.ok(plan.steps.some((step) => /^Refused: The cluster's nodes cannot be listed/.test(step)), plan.steps.join('\n'));
       // The same set restored as a node restore needs no node list (and starts this node's service for the writer).
-      await restoreCluster(node(older), recordingContext(), options);
+      await restoreCluster(node(older), recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
     });
 
     it('authoritative with the service stopped everywhere: refused when a node the set recorded cannot be queried', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', reachable: false }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
       assert.deepEqual(manifest.nodes, ['NODE1', 'NODE2', 'NODE3']);
       for (const n of ['NODE1', 'NODE2']) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
@@ -220,7 +204,7 @@ describe('restore refusals (simulator)', function () {
     });
 
     it('refused in a process that is not elevated', async () => {
-      const f = await prepare({});
+      const f = await suite.prepare({});
       fs.writeFileSync(f.scenario.path, fs.readFileSync(f.scenario.path, 'utf8').replace('"elevated": true', '"elevated": false'));
       // Without the old state file the simulator keeps the ClusDb files of the changed scenario.
       fs.rmSync(`${f.scenario.path}.state.json`, { force: true });
@@ -230,7 +214,7 @@ describe('restore refusals (simulator)', function () {
     });
 
     it('refused when the cluster service is not installed on this node', async () => {
-      const f = await prepare({});
+      const f = await suite.prepare({});
       fs.writeFileSync(f.scenario.path, fs.readFileSync(f.scenario.path, 'utf8').replace('"service": "running"', '"service": "notInstalled"'));
       fs.rmSync(`${f.scenario.path}.state.json`, { force: true });
       useScenario(shared.scenario.path);
@@ -239,12 +223,12 @@ describe('restore refusals (simulator)', function () {
     });
 
     it('an offline-hive set cannot be restored authoritatively', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }] });
+      const f = await suite.prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }] });
       await expectRefused(f, auth(f.setPath), 'BAD_ARGUMENT', /offline copy of the cluster hive.*needs a VSS set/);
     });
 
     it('a second operation is refused while one holds the lock', async () => {
-      const lock = await acquireOperationLock(lockFolder, 'backup');
+      const lock = await acquireOperationLock(suite.lockFolder, 'backup');
       try {
         await expectRefused(shared, node(shared.setPath), 'BUSY', /Another backup or restore is running \(pid \d+, backup/);
       } finally {

@@ -12,33 +12,29 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { sealManifest, type BackupManifest } from '../../src/engine/backupSet';
 import { detectLocalCluster } from '../../src/engine/discovery';
 import { makeContext } from '../../src/engine/context';
 import { EngineError } from '../../src/engine/errors';
-import { planRestore, restoreCluster, type RestoreOptions } from '../../src/engine/restore';
+import { planRestore, restoreCluster } from '../../src/engine/restore';
 import { stopServiceAndWait } from '../../src/engine/serviceControl';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
 import { makeTempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import { recordingContext } from '../support/context';
+import { assertSubsequence, useScenario } from '../support/sim';
 import {
-  assertSameFiles, assertSubsequence, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates,
-  type RestoreFixture,
+  assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture, type RestoreSuite,
 } from './restore-fixture';
 
 const serviceCalls = (log: string[]): string[] => log.filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW'));
 
 describe('restore (simulator)', function () {
   this.timeout(120_000);
-  let lockFolder: string;
-  let options: RestoreOptions;
-  const fixtures: RestoreFixture[] = [];
+  const suite = restoreSuite();
 
-  async function prepare(...args: Parameters<typeof prepareRestore>): Promise<RestoreFixture> {
-    const f = await prepareRestore(...args);
-    fixtures.push(f);
+  async function prepare(...args: Parameters<RestoreSuite['prepare']>): Promise<RestoreFixture> {
+    const f = await suite.prepare(...args);
     simulatorClearCallLog();
     return f;
   }
@@ -47,20 +43,10 @@ describe('restore (simulator)', function () {
     for (const n of nodes) await stopServiceAndWait({ node: n, isLocal: n === local }, 'ClusSvc', makeContext());
   }
 
-  before(() => {
-    lockFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-restore-lock-'));
-    options = { lockFolder };
-  });
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const f of fixtures) f.scenario.cleanup();
-    fs.rmSync(lockFolder, { recursive: true, force: true });
-  });
 
   describe('node restore', () => {
     it('restores this node through VSS while ClusSvc runs, then stops it, swaps the files in and starts it; discovery sees the restored nodes', async () => {
-      const f = await prepare({}, { lockFolder });
+      const f = await prepare({});
       const changed = await detectLocalCluster(makeContext());
       assert.deepEqual(changed.nodes.map((n) => n.name), ['NODE1', 'NODE2', 'NODE3'], 'the live configuration changed after the backup');
       simulatorClearCallLog();
@@ -77,7 +63,7 @@ describe('restore (simulator)', function () {
           };
         }
       });
-      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, options);
+      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, suite.options);
 
       assert.deepEqual(seen, {
         PreRestore: { service: 'running', liveUnchanged: true, staged: 0 },
@@ -126,11 +112,11 @@ describe('restore (simulator)', function () {
     });
 
     it('a node whose cluster service is stopped: starts it first (the writer lives in it), then restores and leaves it running', async () => {
-      const f = await prepare({}, { lockFolder });
+      const f = await prepare({});
       await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
       simulatorClearCallLog();
       const ctx = recordingContext();
-      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, options);
+      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
@@ -144,7 +130,7 @@ describe('restore (simulator)', function () {
     });
 
     it('a stopped node whose writer does not appear once its service runs: looks again for a while, then fails clearly and stops the service again', async () => {
-      const f = await prepare({}, { lockFolder });
+      const f = await prepare({});
       const other = makeTempScenario({});
       try {
         fs.writeFileSync(f.scenario.path, fs.readFileSync(f.scenario.path, 'utf8').replace('"present": true', '"present": false'));
@@ -155,7 +141,7 @@ describe('restore (simulator)', function () {
         assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files changed after the backup');
         simulatorClearCallLog();
         const ctx = recordingContext();
-        await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, { ...options, writerWaitMs: 400 }),
+        await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, { ...suite.options, writerWaitMs: 400 }),
           (err: unknown) => err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
             /not among the running writers although ClusSvc on NODE1 runs/.test(err.message) &&
             /rolled back: .*\(ClusSvc is stopped on NODE1\)/.test(err.message));
@@ -174,11 +160,11 @@ describe('restore (simulator)', function () {
     });
 
     it('restores an offline-hive set (made while the service was stopped) without VSS, then starts the service', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { lockFolder });
+      const f = await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }, { name: 'NODE3' }] });
       const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as { kind: string };
       assert.equal(manifest.kind, 'offline-hive');
       const ctx = recordingContext();
-      await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, options);
+      await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, ctx, suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live files are the set\'s');
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
@@ -191,8 +177,8 @@ describe('restore (simulator)', function () {
 
     it('works with Cyrillic, Japanese and emoji cluster and node names', async () => {
       const nodes = [{ name: 'УЗЕЛ-1' }, { name: 'ノード2' }, { name: 'node-🚀' }];
-      const f = await prepare({ nodes, cluster: { name: 'Кластер-クラスタ-🚀' } }, { lockFolder });
-      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), options);
+      const f = await prepare({ nodes, cluster: { name: 'Кластер-クラスタ-🚀' } });
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
       assert.deepEqual(result.nodes.map((n) => n.name), ['УЗЕЛ-1', 'ノード2', 'node-🚀']);
       assertSubsequence(simulatorCallLog(), ['ControlService:ノード2:1', 'IVssBackupComponents::PostRestore', 'ControlService:УЗЕЛ-1:1',
@@ -204,9 +190,9 @@ describe('restore (simulator)', function () {
     it('stops every other node, marks the restore authoritative while this node runs, then restarts this node first and the others after', async () => {
       // A fifth node joined after the backup: the live configuration lists it, the set does not.
       const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'].map((name) => ({ name })) },
-        { lockFolder, backupMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'] });
+        { backupMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'] });
       const ctx = recordingContext();
-      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, options);
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options);
 
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live ClusDb files are the set\'s files');
       assert.deepEqual(restoreArtifacts(f), []);
@@ -244,15 +230,15 @@ describe('restore (simulator)', function () {
 
     it('needs no stopping when the other nodes are already stopped, and starts only what it stopped', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', service: 'stopped' }, { name: 'NODE3', service: 'stopped' }] },
-        { lockFolder, liveMembers: ['NODE1', 'NODE2'] });
-      await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), options);
+        { liveMembers: ['NODE1', 'NODE2'] });
+      await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
       assert.deepEqual(serviceCalls(simulatorCallLog()), ['ControlService:NODE1:1', 'StartServiceW:NODE1']);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'stopped', NODE3: 'stopped' });
     });
 
     it('with the cluster service stopped on every node: checks the nodes the set recorded, starts this node for the writer, restores', async () => {
-      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { lockFolder, liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
+      const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
       assert.deepEqual(manifest.nodes, ['NODE1', 'NODE2', 'NODE3'], 'the backup recorded the cluster\'s nodes');
       await stopEverywhere(f.nodes, f.machine);
@@ -264,7 +250,7 @@ describe('restore (simulator)', function () {
       assert.ok(plan.steps.includes('The cluster service is already stopped on NODE2, NODE3.'), plan.steps.join('\n'));
 
       const ctx = recordingContext();
-      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, ctx, options);
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, ctx, suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
@@ -280,7 +266,7 @@ describe('restore (simulator)', function () {
     it('refuses (and stops this node again) when the node list this node reads once started names a running node the set did not record', async () => {
       // NODE4 joined after the backup and runs; the cluster was renamed since, so its old name answers nowhere.
       const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4'].map((name) => ({ name })) },
-        { lockFolder, backupMembers: ['NODE1', 'NODE2', 'NODE3'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
+        { backupMembers: ['NODE1', 'NODE2', 'NODE3'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
       const renamed = path.join(f.scenario.dir, 'backups', 'renamed');
       fs.cpSync(f.setPath, renamed, { recursive: true });
       const file = path.join(renamed, 'manifest.json');
@@ -290,7 +276,7 @@ describe('restore (simulator)', function () {
       await stopEverywhere(['NODE1', 'NODE2', 'NODE3'], f.machine);
       simulatorClearCallLog();
 
-      await assert.rejects(restoreCluster({ set: renamed, authoritative: true, stopOtherNodes: true }, recordingContext(), options), (err: unknown) =>
+      await assert.rejects(restoreCluster({ set: renamed, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options), (err: unknown) =>
         err instanceof EngineError && err.code === 'NODES_RUNNING' && /runs on NODE4, which the cluster lists now/.test(err.message) &&
         /rolled back: .*ClusSvc is stopped on NODE1/.test(err.message));
       const log = simulatorCallLog();
@@ -304,13 +290,13 @@ describe('restore (simulator)', function () {
 
   describe('restore methods', () => {
     it('STOP_RESTORE_START stops the service first; the writer is then gone, so the restore fails clearly and is rolled back', async () => {
-      const f = await prepare({ writer: { restoreMethod: 3 } }, { lockFolder });
+      const f = await prepare({ writer: { restoreMethod: 3 } });
       const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
       assert.ok(plan.steps.some((s) => /VSS_RME_STOP_RESTORE_START.*if it is not available then, the restore fails and is rolled back/.test(s)),
         plan.steps.join('\n'));
       simulatorClearCallLog();
 
-      await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), options), (err: unknown) =>
+      await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options), (err: unknown) =>
         err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
         /asks for VSS_RME_STOP_RESTORE_START.*With ClusSvc on NODE1 stopped, the Cluster Database VSS writer .* is not among the running writers/.test(err.message) &&
         /rolled back: its cluster database files are as before the restore; the cluster services are as they were \(ClusSvc runs on NODE1\)/.test(err.message));
@@ -327,7 +313,7 @@ describe('restore (simulator)', function () {
   describe('plan', () => {
     it('describes the steps in the writer\'s order and the nodes that run, and changes nothing', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }, { name: 'NODE4', reachable: false }] },
-        { lockFolder, liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
+        { liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
       const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext());
       assert.equal(plan.node, 'NODE1');
       assert.equal(plan.cluster, 'CLUSTER1');
@@ -360,12 +346,12 @@ describe('restore (simulator)', function () {
     for (const at of ['PreRestore', 'Staging the restored files', 'PostRestore', 'Stopping ClusSvc on NODE1 (this node)',
       'Replacing the cluster database files', 'Waiting for ClusSvc on NODE1 (this node) to be running']) {
       it(`cancelled at "${at}": rolled back, files as before, services running`, async () => {
-        const f = await prepare({}, { lockFolder });
+        const f = await prepare({});
         const controller = new AbortController();
         const ctx = recordingContext(controller.signal, (step) => {
           if (step === at) controller.abort();
         });
-        await assert.rejects(restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, options),
+        await assert.rejects(restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options),
           (err: unknown) => err instanceof EngineError && err.code === 'CANCELLED' && /rolled back/.test(err.message));
         assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are as before the restore');
         assert.deepEqual(restoreArtifacts(f), []);

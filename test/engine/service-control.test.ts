@@ -11,26 +11,19 @@ import { EngineError } from '../../src/engine/errors';
 import {
   queryServiceState, startServiceAndWait, stopServiceAndWait, waitForServiceState,
 } from '../../src/engine/serviceControl';
-import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import type { ScenarioSpec, TempScenario } from '../support/scenario';
+import { suiteScenarios } from '../support/sim';
 
 const here = { node: 'NODE1', isLocal: true };
 const node2 = { node: 'NODE2', isLocal: false };
 
 describe('serviceControl (simulator SCM)', () => {
-  const scenarios: TempScenario[] = [];
+  const scenario = suiteScenarios();
   function open(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
+    const s = scenario(spec);
     simulatorClearCallLog();
     return s;
   }
-  afterEach(() => assertNoLeaks());
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
-  });
 
   it('queries each node: running, stopped, notInstalled; other failures throw', () => {
     open({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', service: 'stopped' }, { name: 'NODE3', service: 'notInstalled' }, { name: 'NODE4', reachable: false }] });

@@ -20,8 +20,8 @@ import {
   CLUSTER_DATABASE_WRITER_ID, VssBackupType, VssComponentType, VssFileRestoreStatus, VssRestoreTarget, VssRestoreType,
   VssWriterState, writerStateName,
 } from '../../src/native/vssTypes';
-import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import type { ScenarioSpec, TempScenario } from '../support/scenario';
+import { suiteScenarios } from '../support/sim';
 
 const E_ACCESSDENIED = 0x80070005 | 0;
 const VSS_E_BAD_STATE = 0x80042301 | 0;
@@ -74,14 +74,18 @@ function volumeOf(s: TempScenario): string {
 
 describe('VSS simulator contract (through the bridge)', function () {
   this.timeout(30_000);
-  const scenarios: TempScenario[] = [];
   const objects: VssBackupComponents[] = [];
   let session: ComSession | undefined;
+  const openScenario = suiteScenarios({
+    beforeLeakCheck: () => {
+      for (const vss of objects.splice(0)) vss.release();
+      if (session) uninitializeCom(session);
+      session = undefined;
+    },
+  });
 
   function scenario(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
+    const s = openScenario(spec);
     session ??= initializeCom();
     return s;
   }
@@ -116,17 +120,6 @@ describe('VSS simulator contract (through the bridge)', function () {
     finish(vss.backupComplete());
     return vss.saveAsXml();
   }
-
-  afterEach(() => {
-    for (const vss of objects.splice(0)) vss.release();
-    if (session) uninitializeCom(session);
-    session = undefined;
-    assertNoLeaks();
-  });
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
-  });
 
   describe('backup', () => {
     it('answers VSS_S_ASYNC_PENDING asyncPendingPolls times before an operation finishes', () => {

@@ -24,8 +24,7 @@ import {
   VssWriterState, isWriterFailedState, restoreMethodName, writerStateName,
 } from '../../src/native/vssTypes';
 import { VssExamineWriterMetadata } from '../../src/native/vssWriterMetadata';
-import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks, useScenario } from '../support/sim';
+import { suiteScenarios } from '../support/sim';
 
 async function finish(op: VssAsync): Promise<void> {
   try {
@@ -43,24 +42,12 @@ const quiet = (): OperationContext => makeContext();
 
 describe('VSS wrappers (simulator)', function () {
   this.timeout(30_000);
-  const scenarios: TempScenario[] = [];
   let session: ComSession | undefined;
-
-  function scenario(spec: ScenarioSpec = {}): TempScenario {
-    const s = makeTempScenario(spec);
-    scenarios.push(s);
-    useScenario(s.path);
-    return s;
-  }
-
-  afterEach(() => {
-    if (session) uninitializeCom(session);
-    session = undefined;
-    assertNoLeaks();
-  });
-  after(() => {
-    assertNoLeaks();
-    for (const s of scenarios) s.cleanup();
+  const scenario = suiteScenarios({
+    beforeLeakCheck: () => {
+      if (session) uninitializeCom(session);
+      session = undefined;
+    },
   });
 
   describe('GUIDs and BSTRs', () => {

@@ -170,6 +170,24 @@ function waitForPort(port, child, timeoutMs) {
   });
 }
 
+/** Environment for the server (and its command line): all of its state inside the scratch folder. */
+export function serverEnv(scratch) {
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
+    XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
+    XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
+    XDG_STATE_HOME: path.join(scratch, 'xdg-state'),
+    XDG_RUNTIME_DIR: path.join(scratch, 'tmp'),
+    TMPDIR: path.join(scratch, 'tmp'),
+    HOME: path.join(scratch, 'home'),
+    VSCODE_AGENT_FOLDER: path.join(scratch, 'server-data'),
+  };
+  delete env.ELECTRON_RUN_AS_NODE;
+  return env;
+}
+
 /**
  * Starts VS Code's server on 127.0.0.1 in its own process group with scratch
  * extension/user/server data folders under `scratch`. Returns { port, stop }.
@@ -190,20 +208,7 @@ export async function startServer(scratch, { onOutput, userSettings } = {}) {
     '--extensions-dir', path.join(scratch, 'extensions'),
     '--user-data-dir', path.join(scratch, 'user-data'),
     '--server-data-dir', path.join(scratch, 'server-data')];
-  const env = {
-    ...process.env,
-    PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
-    XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
-    XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
-    XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
-    XDG_STATE_HOME: path.join(scratch, 'xdg-state'),
-    XDG_RUNTIME_DIR: path.join(scratch, 'tmp'),
-    TMPDIR: path.join(scratch, 'tmp'),
-    HOME: path.join(scratch, 'home'),
-    VSCODE_AGENT_FOLDER: path.join(scratch, 'server-data'),
-  };
-  delete env.ELECTRON_RUN_AS_NODE;
-  const child = spawn(node24, args, { cwd: scratch, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node24, args, { cwd: scratch, env: serverEnv(scratch), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const logFile = fs.createWriteStream(path.join(scratch, 'server.log'));
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk) => { logFile.write(chunk); onOutput?.(chunk.toString('utf8')); });

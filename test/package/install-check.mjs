@@ -27,29 +27,14 @@ async function serverHelpers() {
   return import(pathToFileURL(path.join(root, 'test', 'integration', 'vscode-server.mjs')).href);
 }
 
-/** Environment for the server's command line: all of its state inside the scratch folder. */
-function serverEnv(scratch, node24) {
-  const env = {
-    ...process.env,
-    PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
-    XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
-    XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
-    XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
-    XDG_STATE_HOME: path.join(scratch, 'xdg-state'),
-    TMPDIR: path.join(scratch, 'tmp'),
-    HOME: path.join(scratch, 'home'),
-    VSCODE_AGENT_FOLDER: path.join(scratch, 'server-data'),
-  };
-  delete env.ELECTRON_RUN_AS_NODE;
-  return env;
-}
-
-function serverCli(node24, serverMain, scratch, args) {
+/** Runs the server's command line (`helpers`: vscode-server.mjs) with all of its state inside `scratch`. */
+function serverCli(helpers, serverMain, scratch, args) {
+  const { node24, serverEnv } = helpers;
   const r = spawnSync(node24, [serverMain, '--accept-server-license-terms',
     '--extensions-dir', path.join(scratch, 'extensions'),
     '--user-data-dir', path.join(scratch, 'user-data'),
     '--server-data-dir', path.join(scratch, 'server-data'), ...args],
-  { cwd: scratch, env: serverEnv(scratch, node24), encoding: 'utf8', timeout: 180_000 });
+  { cwd: scratch, env: serverEnv(scratch), encoding: 'utf8', timeout: 180_000 });
   const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim();
   if (r.error) throw new Error(`server-main.js ${args.join(' ')}: ${r.error.message}\n${output}`);
   if (r.status !== 0) throw new Error(`server-main.js ${args.join(' ')} exited with ${r.status ?? r.signal}:\n${output.slice(-2000)}`);
@@ -75,7 +60,8 @@ function viewTitles(manifest, nls) {
  * with what failed.
  */
 export async function installCheck(vsix) {
-  const { ensureCodeServer, ensureChromium, startServer, chromiumArgs, node24 } = await serverHelpers();
+  const helpers = await serverHelpers();
+  const { ensureCodeServer, ensureChromium, startServer, chromiumArgs } = helpers;
   const serverMain = ensureCodeServer();
   const chromiumPath = ensureChromium();
   const manifest = JSON.parse(readZipEntry(vsix, 'extension/package.json').toString('utf8'));
@@ -90,9 +76,9 @@ export async function installCheck(vsix) {
   // 1. Install as an administrator would, then ask the server what it has.
   const installStarted = Date.now();
   log(`installing ${path.relative(root, vsix)}`);
-  serverCli(node24, serverMain, scratch, ['--install-extension', vsix, '--force']);
+  serverCli(helpers, serverMain, scratch, ['--install-extension', vsix, '--force']);
   const installMs = Date.now() - installStarted;
-  const listed = serverCli(node24, serverMain, scratch, ['--list-extensions', '--show-versions']);
+  const listed = serverCli(helpers, serverMain, scratch, ['--list-extensions', '--show-versions']);
   const expected = `${extensionId}@${manifest.version}`;
   if (!listed.toLowerCase().split(/\s+/).includes(expected)) throw new Error(`--list-extensions does not show ${expected}:\n${listed}`);
 

@@ -15,9 +15,10 @@ import * as path from 'node:path';
 import { EngineClient, EngineRequestError } from '../../src/client/engineClient';
 import { recoverInterruptedRestore } from '../../src/engine/restore';
 import { Requests } from '../../src/protocol';
+import { recordingContext } from '../support/context';
 import { assertNoLeaks, projectRoot, simulatorLibraryPath, useScenario } from '../support/sim';
 import {
-  assertSameFiles, liveFiles, prepareRestore, recordingContext, restoreArtifacts, serviceStates, type RestoreFixture,
+  assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates, type RestoreFixture,
 } from '../engine/restore-fixture';
 
 const childScript = path.join(projectRoot, 'out', 'test', 'process', 'restore-crash-child.js');

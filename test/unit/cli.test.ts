@@ -8,6 +8,7 @@ import { formatStatus } from '../../src/cli/commands/status';
 import { helpText, runCli } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/types';
 import type { ClusterStatus } from '../../src/engine/model';
+import { CLUSTER1 } from '../support/clusterSummary';
 
 function captureIo(): CliIo & { out: string; err: string } {
   const io = {
@@ -91,12 +92,7 @@ describe('status text', () => {
   const running: ClusterStatus = {
     state: 'running',
     machine: 'NODE1',
-    cluster: {
-      name: 'CLUSTER1',
-      version: '10.0.20348',
-      versionInfo: { major: 10, minor: 0, build: 20348, vendor: 'Microsoft(R) Cluster service', csdVersion: '', highestVersion: 720896, lowestVersion: 720896, mixedMode: false },
-      quorum: { resource: 'Cluster Disk Witness', device: 'Q:', maxLogSize: 0 },
-    },
+    cluster: CLUSTER1,
     nodes: [
       { name: 'NODE1', id: '1', state: 'up', isLocal: true },
       { name: 'NODE2', id: '2', state: 'paused', isLocal: false },

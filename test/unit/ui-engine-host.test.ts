@@ -6,7 +6,6 @@
 import * as assert from 'node:assert/strict';
 import type { EngineClient, EngineClientOptions } from '../../src/client/engineClient';
 import type { TargetResolution } from '../../src/client/nativeTarget';
-import { Requests } from '../../src/protocol';
 import { EngineHost, EngineUnavailableError } from '../../src/ui/engineHost';
 
 class FakeClient {
@@ -58,8 +57,8 @@ describe('ui engine host', () => {
     const { host, clients } = makeHost({ current: scenarioA });
     assert.equal(host.everStarted, false);
     assert.equal(host.pid, undefined);
-    await host.request(Requests.status, {});
-    await host.request(Requests.status, {});
+    await host.request('status', {});
+    await host.request('status', {});
     assert.equal(clients.length, 1);
     assert.deepEqual(clients[0]!.options.native, scenarioA);
     assert.deepEqual(clients[0]!.requests, ['fcb/status', 'fcb/status']);
@@ -69,7 +68,7 @@ describe('ui engine host', () => {
 
   it('shares one start between concurrent first requests', async () => {
     const { host, clients } = makeHost({ current: scenarioA });
-    await Promise.all([host.request(Requests.status, {}), host.request(Requests.listBackups, { folder: '/b', verify: false })]);
+    await Promise.all([host.request('status', {}), host.request('listBackups', { folder: '/b', verify: false })]);
     assert.equal(clients.length, 1);
   });
 

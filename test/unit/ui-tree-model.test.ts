@@ -10,6 +10,7 @@ import {
   backupSetElements, backupSetItem, clusterChildren, clusterElement, clusterItem, clusterRoots, clusterViewState,
   failedClusterElement, itemModel, nodeDescription, type TreeElement,
 } from '../../src/ui/treeModel';
+import { CLUSTER1 } from '../support/clusterSummary';
 
 function node(name: string, state: NodeInfo['state'], id: string | null, isLocal = false): NodeInfo {
   return { name, state, id, isLocal };
@@ -18,12 +19,7 @@ function node(name: string, state: NodeInfo['state'], id: string | null, isLocal
 const running: ClusterStatus = {
   state: 'running',
   machine: 'NODE1',
-  cluster: {
-    name: 'CLUSTER1',
-    version: '10.0.20348',
-    versionInfo: { major: 10, minor: 0, build: 20348, vendor: 'Microsoft(R) Cluster service', csdVersion: '', highestVersion: 0xb0000, lowestVersion: 0xb0000, mixedMode: false },
-    quorum: { resource: 'Cluster Disk Witness', device: 'Q:', maxLogSize: 0 },
-  },
+  cluster: CLUSTER1,
   nodes: [node('NODE1', 'up', '1', true), node('NODE2', 'down', '2'), node('NODE3', 'paused', '3'), node('NODE4', 'unreachable', null)],
 };
 

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { Requests } from '../../protocol';
+import { noArguments } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 
 export const command: CliCommand = {
@@ -13,10 +14,7 @@ export const command: CliCommand = {
   summary: 'Back up the cluster configuration of this node (through VSS) into a new backup set under DIR',
   options: { to: { type: 'string' }, keep: { type: 'string' } },
   async run(args, ctx) {
-    if (args.positionals.length > 0) {
-      ctx.io.stderr(`fcbackup: backup takes no arguments (got "${args.positionals[0]}"); usage: fcbackup ${this.usage}`);
-      return ExitCode.usage;
-    }
+    if (!noArguments(this, args, ctx)) return ExitCode.usage;
     const to = args.options.to;
     if (typeof to !== 'string' || to.trim() === '') {
       ctx.io.stderr(`fcbackup: backup needs --to DIR, the folder that holds the backup sets; usage: fcbackup ${this.usage}`);

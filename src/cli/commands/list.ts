@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { BackupSetSummary } from '../../engine/model';
 import { Requests } from '../../protocol';
+import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 
 function formatSize(bytes: number): string {
@@ -21,7 +22,7 @@ function formatSize(bytes: number): string {
 
 function status(set: BackupSetSummary): string {
   if (set.verified === true) return 'intact';
-  if (set.verified === false) return `INVALID (${set.problems.length} problem${set.problems.length === 1 ? '' : 's'})`;
+  if (set.verified === false) return `INVALID (${countOf(set.problems.length, 'problem')})`;
   return '';
 }
 
@@ -47,14 +48,12 @@ export const command: CliCommand = {
   summary: 'List the backup sets in DIR, newest first (--verify checks every file)',
   options: { verify: { type: 'boolean' } },
   async run(args, ctx) {
-    if (args.positionals.length !== 1) {
-      ctx.io.stderr(`fcbackup: list needs exactly one folder; usage: fcbackup ${this.usage}`);
-      return ExitCode.usage;
-    }
-    const folder = path.resolve(args.positionals[0]);
+    const folderArgument = onlyArgument(this, args, ctx, 'folder');
+    if (folderArgument === undefined) return ExitCode.usage;
+    const folder = path.resolve(folderArgument);
     const engine = await ctx.engine();
     const sets = await engine.request(Requests.listBackups, { folder, verify: args.options.verify === true }, ctx.signal);
-    ctx.io.stdout(ctx.json ? JSON.stringify(sets, null, 2) : formatBackupSets(sets));
+    printResult(ctx, sets, formatBackupSets);
     return ExitCode.ok;
   },
 };

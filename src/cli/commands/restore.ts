@@ -11,6 +11,7 @@
 import * as path from 'node:path';
 import type { NodeInfo } from '../../engine/model';
 import { Requests, type RestoreParams, type RestorePlan, type RestoreResult } from '../../protocol';
+import { onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand, type CliContext } from '../types';
 
 function formatPlan(plan: RestorePlan): string[] {
@@ -53,10 +54,8 @@ export const command: CliCommand = {
     yes: { type: 'boolean' },
   },
   async run(args, ctx) {
-    if (args.positionals.length !== 1) {
-      ctx.io.stderr(`fcbackup: restore needs exactly one backup set folder; usage: fcbackup ${this.usage}`);
-      return ExitCode.usage;
-    }
+    const setArgument = onlyArgument(this, args, ctx, 'backup set folder');
+    if (setArgument === undefined) return ExitCode.usage;
     const authoritative = args.options.authoritative === true;
     let stopOtherNodes = args.options['stop-other-nodes'] === true;
     const yes = args.options.yes === true;
@@ -70,7 +69,7 @@ export const command: CliCommand = {
       return ExitCode.usage;
     }
     const params: RestoreParams = {
-      set: path.resolve(args.positionals[0]),
+      set: path.resolve(setArgument),
       authoritative,
       stopOtherNodes,
       allowOtherCluster: args.options['allow-other-cluster'] === true,
@@ -106,8 +105,7 @@ export const command: CliCommand = {
     }
 
     const result = await engine.request(Requests.restore, params, ctx.signal);
-    if (ctx.json) ctx.io.stdout(JSON.stringify(result, null, 2));
-    else for (const line of formatResult(result)) ctx.io.stdout(line);
+    printResult(ctx, result, (r) => formatResult(r).join('\n'));
     return ExitCode.ok;
   },
 };

@@ -6,6 +6,7 @@
  */
 import type { ClusterStatus, NodeInfo } from '../../engine/model';
 import { Requests } from '../../protocol';
+import { noArguments, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 
 function describeLocalState(status: ClusterStatus): string {
@@ -66,16 +67,13 @@ export const command: CliCommand = {
   summary: 'Show whether this machine is a cluster node, and the cluster with its nodes',
   options: { cluster: { type: 'string' } },
   async run(args, ctx) {
-    if (args.positionals.length > 0) {
-      ctx.io.stderr(`fcbackup: status takes no arguments (got "${args.positionals[0]}"); use --cluster NAME to ask a cluster by name.`);
-      return ExitCode.usage;
-    }
+    if (!noArguments(this, args, ctx, 'use --cluster NAME to ask a cluster by name.')) return ExitCode.usage;
     const engine = await ctx.engine();
     const clusterName = args.options.cluster;
     const status = typeof clusterName === 'string'
       ? await engine.request(Requests.connect, { name: clusterName }, ctx.signal)
       : await engine.request(Requests.status, {}, ctx.signal);
-    ctx.io.stdout(ctx.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+    printResult(ctx, status, formatStatus);
     return ExitCode.ok;
   },
 };

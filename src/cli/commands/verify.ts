@@ -5,8 +5,19 @@
  * every problem is printed and the exit code is 1.
  */
 import * as path from 'node:path';
+import type { VerifyResult } from '../../engine/model';
 import { Requests } from '../../protocol';
+import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';
+
+/** The verification as lines for a person. */
+function formatVerification(result: VerifyResult): string {
+  if (result.ok) {
+    const s = result.summary;
+    return `${result.path}: intact (${s.kind ?? '?'}, cluster ${s.cluster ?? 'unknown'}, node ${s.node ?? '?'}, ${s.time ?? 'unknown time'}).`;
+  }
+  return [`${result.path}: ${countOf(result.problems.length, 'problem')}:`, ...result.problems.map((problem) => `  ${problem}`)].join('\n');
+}
 
 export const command: CliCommand = {
   name: 'verify',
@@ -14,25 +25,15 @@ export const command: CliCommand = {
   summary: 'Check a backup set: every file\'s size and SHA-256, no missing or extra file, an unedited manifest',
   options: { cluster: { type: 'string' } },
   async run(args, ctx) {
-    if (args.positionals.length !== 1) {
-      ctx.io.stderr(`fcbackup: verify needs exactly one backup set folder; usage: fcbackup ${this.usage}`);
-      return ExitCode.usage;
-    }
-    const setPath = path.resolve(args.positionals[0]);
+    const setArgument = onlyArgument(this, args, ctx, 'backup set folder');
+    if (setArgument === undefined) return ExitCode.usage;
+    const setPath = path.resolve(setArgument);
     const expectedCluster = typeof args.options.cluster === 'string' && args.options.cluster !== '' ? args.options.cluster : undefined;
     const engine = await ctx.engine();
     const result = await engine.request(Requests.verifyBackup, { path: setPath, expectedCluster }, ctx.signal);
-    if (ctx.json) {
-      ctx.io.stdout(JSON.stringify(result, null, 2));
-    } else if (result.ok) {
-      const s = result.summary;
-      ctx.io.stdout(`${result.path}: intact (${s.kind ?? '?'}, cluster ${s.cluster ?? 'unknown'}, node ${s.node ?? '?'}, ${s.time ?? 'unknown time'}).`);
-    } else {
-      ctx.io.stdout(`${result.path}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:`);
-      for (const problem of result.problems) ctx.io.stdout(`  ${problem}`);
-    }
+    printResult(ctx, result, formatVerification);
     if (!result.ok) {
-      ctx.io.stderr(`fcbackup: the backup set ${result.path} failed verification (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}).`);
+      ctx.io.stderr(`fcbackup: the backup set ${result.path} failed verification (${countOf(result.problems.length, 'problem')}).`);
       return ExitCode.failed;
     }
     return ExitCode.ok;

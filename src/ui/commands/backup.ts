@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Requests, type BackupResult, type ClusterStatus, type VerifyResult } from '../../protocol';
+import type { BackupResult, ClusterStatus, VerifyResult } from '../../protocol';
 import { isClusterElement, isNodeElement } from '../elements';
 import { UserCancelled } from '../errors';
 import { pickFolder, pickNode } from '../pickers';
@@ -79,8 +79,8 @@ export const backupCommand: CommandDefinition = {
     const what = status.cluster ? t('Backing up {0} on {1}', status.cluster.name, node) : t('Backing up the cluster database of {0}', node);
     s.log.info(`${what} to ${destination} (keep ${keep === 0 ? 'all' : keep} set(s)).`);
     const outcome = await s.progress.run(what, async ({ signal }) => {
-      const result = await s.engine.request(Requests.backup, { destination, keep, node }, signal);
-      const verification = await s.engine.request(Requests.verifyBackup, { path: result.path, expectedCluster: result.cluster }, signal);
+      const result = await s.engine.request('backup', { destination, keep, node }, signal);
+      const verification = await s.engine.request('verifyBackup', { path: result.path, expectedCluster: result.cluster }, signal);
       return { result, verification };
     });
     s.backups.recordVerification(outcome.verification);

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import type { ClusterStatus } from '../../protocol';
 import { UserCancelled } from '../errors';
+import type { Translate } from '../format';
 import type { CommandDefinition } from './types';
 
 /** Longest name accepted: a DNS name. */
 const MAX_NAME_LENGTH = 253;
 
-function nameProblem(name: string, t: (m: string, ...a: Array<string | number>) => string): string | undefined {
+function nameProblem(name: string, t: Translate): string | undefined {
   const trimmed = name.trim();
   if (trimmed === '') return t('Enter the name of a cluster (or of one of its nodes).');
   if (trimmed.length > MAX_NAME_LENGTH) return t('A cluster name has at most {0} characters.', MAX_NAME_LENGTH);

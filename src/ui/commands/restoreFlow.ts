@@ -4,7 +4,7 @@
  * plain words in a modal, ask separately before stopping the cluster service on
  * other nodes, run with progress, then refresh both trees and show the node states.
  */
-import { Requests, type RestoreParams, type RestoreResult } from '../../protocol';
+import type { RestoreParams, RestoreResult } from '../../protocol';
 import { UserCancelled } from '../errors';
 import { resolveBackupSet } from '../pickers';
 import { restoreBlocker, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
@@ -17,7 +17,7 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
     ? t('Choose the backup to restore to every node of the cluster (authoritative)')
     : t('Choose the backup to restore on this node'));
   const params: RestoreParams = { set: element.set.path, authoritative, stopOtherNodes: false };
-  const plan = await s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request(Requests.planRestore, params, signal));
+  const plan = await s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request('planRestore', params, signal));
   s.log.info(`Restore plan for ${plan.set.name} on ${plan.node} (${authoritative ? 'authoritative' : 'node'}): ${plan.steps.join(' / ')}`);
 
   const blocker = restoreBlocker(plan, t);
@@ -41,7 +41,7 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   const title = authoritative ? t('Restoring {0} authoritatively', plan.cluster ?? plan.set.cluster ?? '') : t('Restoring {0}', plan.node);
   let result: RestoreResult;
   try {
-    result = await s.progress.run(title, ({ signal }) => s.engine.request(Requests.restore, params, signal));
+    result = await s.progress.run(title, ({ signal }) => s.engine.request('restore', params, signal));
   } finally {
     // Whatever happened, the services and the files may have changed.
     await Promise.all([s.clusters.refresh(), s.backups.refresh()]);

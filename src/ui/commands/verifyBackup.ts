@@ -1,4 +1,4 @@
-import { Requests, type VerifyResult } from '../../protocol';
+import type { VerifyResult } from '../../protocol';
 import { resolveBackupSet } from '../pickers';
 import { verifyResultText } from '../restoreText';
 import type { CommandDefinition } from './types';
@@ -10,7 +10,7 @@ export const verifyBackupCommand: CommandDefinition = {
   async run(s, arg): Promise<VerifyResult> {
     const element = await resolveBackupSet(s, arg, s.t('Choose the backup set to verify'));
     const result = await s.progress.run(s.t('Verifying {0}', element.set.name), ({ signal }) =>
-      s.engine.request(Requests.verifyBackup, { path: element.set.path }, signal));
+      s.engine.request('verifyBackup', { path: element.set.path }, signal));
     s.backups.recordVerification(result);
     const text = verifyResultText(result, s.t);
     if (result.ok) {
