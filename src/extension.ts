@@ -109,6 +109,7 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     runningOperations: () => progress.titles(),
     cancelOperations: () => progress.cancelAll(),
     useDialogs: (d) => dialogs.use(d),
+    engineLeakReport: async () => (engine.running ? engine.request('leakReport', {}) : undefined),
   };
 }
 

@@ -7,6 +7,7 @@ import type { BackupsTreeProvider } from './backupsTree';
 import type { ClusterTreeProvider } from './clusterTree';
 import type { Dialogs } from './dialogs';
 import type { NotificationRecord } from './notifier';
+import type { RequestResult } from '../protocol';
 
 export interface FailoverClusterBackupTestApi {
   /** Whether any engine process was started (activation alone must not start one). */
@@ -27,6 +28,11 @@ export interface FailoverClusterBackupTestApi {
   runningOperations(): string[];
   /** Press Cancel on every running progress notification; returns how many there were. */
   cancelOperations(): number;
+  /**
+   * The running engine process's simulator leak report (open handles, COM references,
+   * unfreed strings); undefined when no engine process runs.
+   */
+  engineLeakReport(): Promise<RequestResult<'leakReport'> | undefined>;
   /** Answer modal dialogs with these instead of asking the user (undefined: ask the user again). */
   useDialogs(dialogs: Dialogs | undefined): void;
 }

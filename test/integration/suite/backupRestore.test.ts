@@ -12,8 +12,7 @@ import * as vscode from 'vscode';
 import type { BackupResult, RestoreResult, VerifyResult } from '../../../src/protocol';
 import type { ScenarioSpec } from '../../support/scenario';
 import {
-  answerDialogs, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row,
-} from './helpers';
+  answerDialogs, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row, assertEngineNoLeaks } from './helpers';
 
 interface BackupOutcome { result: BackupResult; verification: VerifyResult }
 
@@ -61,6 +60,7 @@ describe('backup and restore commands', () => {
   afterEach(async () => (await testApi()).useDialogs(undefined));
 
   after(async () => {
+    await assertEngineNoLeaks();
     await setSetting('backupFolder', undefined);
     await setSetting('simulator.scenario', undefined);
     cleanupTemp();

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ScenarioSpec } from '../../support/scenario';
-import { cleanupTemp, findRow, processAlive, setSetting, testApi, treeRows, useScenario, waitFor } from './helpers';
+import { cleanupTemp, findRow, processAlive, setSetting, testApi, treeRows, useScenario, waitFor, assertEngineNoLeaks } from './helpers';
 
 const fiveNodes: ScenarioSpec = {
   cluster: { name: 'CLUSTER1', version: { major: 10, minor: 0, build: 20348 }, quorum: { resource: 'Cluster Disk Witness', device: 'Q:' } },
@@ -36,6 +36,7 @@ function rewriteClusDbNodes(scenario: string, nodes: string[]): void {
 
 describe('Failover Clusters tree', () => {
   after(async () => {
+    await assertEngineNoLeaks();
     await setSetting('simulator.scenario', undefined);
     cleanupTemp();
   });

@@ -54,9 +54,30 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('fcbackup').update(key, value, vscode.ConfigurationTarget.Workspace);
 }
 
+/**
+ * Fails when the running engine process's simulator reports any open handle, COM
+ * reference or unfreed string. Called before each scenario switch (which replaces the
+ * engine process) and at the end of every suite.
+ */
+export async function assertEngineNoLeaks(): Promise<void> {
+  let report;
+  try {
+    report = await (await testApi()).engineLeakReport();
+  } catch (err) {
+    // An engine whose scenario file was refused never loaded the simulator: nothing to leak.
+    if ((err as { data?: { engineCode?: string } }).data?.engineCode === 'SCENARIO') return;
+    throw err;
+  }
+  if (report === undefined) return;
+  const h = report.handles;
+  const total = h.cluster + h.node + h.enum + h.scm + h.service + h.token + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps;
+  if (total !== 0) throw new Error(`engine process leak report is not zero: ${JSON.stringify(report)}`);
+}
+
 /** Write a scenario into a fresh temp folder and point the extension at it; returns the scenario path. */
 export async function useScenario(spec: ScenarioSpec, prefix = 'fcb-it-'): Promise<string> {
   simulatorLibrary();
+  await assertEngineNoLeaks();
   const file = writeScenario(tempDir(prefix), spec);
   await setSetting('simulator.scenario', file);
   return file;

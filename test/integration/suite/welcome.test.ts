@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScenarioSpec } from '../../support/scenario';
-import { cleanupTemp, extension, setSetting, testApi, treeRows, useScenario, writeBrokenScenario } from './helpers';
+import { cleanupTemp, extension, setSetting, testApi, treeRows, useScenario, writeBrokenScenario, assertEngineNoLeaks } from './helpers';
 
 interface WelcomeEntry { view: string; when: string; contents: string }
 
@@ -46,6 +46,7 @@ describe('welcome views', () => {
   });
 
   after(async () => {
+    await assertEngineNoLeaks();
     if (savedSimulate !== undefined) process.env.FCBACKUP_SIMULATE = savedSimulate;
     await setSetting('simulator.scenario', undefined);
     cleanupTemp();
