@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const needs = [
-  { pkg: 'wine64', present: () => onPath('wine') },
+  // The `wine` command is in the package wine (only recommended by wine64), so name both.
+  { pkg: 'wine64 wine', present: () => onPath('wine') },
   { pkg: 'gcc-mingw-w64-x86-64', present: () => onPath('x86_64-w64-mingw32-gcc') },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/gssapi/gssapi.h') },
@@ -23,7 +24,7 @@ if (process.platform !== 'linux') {
   console.log('setup: not Linux; the simulator and Wine stages need a Debian-like Linux machine.');
   process.exit(1);
 }
-const missing = needs.filter((n) => !n.present()).map((n) => n.pkg);
+const missing = needs.filter((n) => !n.present()).flatMap((n) => n.pkg.split(' '));
 if (missing.length === 0) {
   console.log('setup: system packages present');
   process.exit(0);
@@ -35,7 +36,7 @@ if (!isRoot || !onPath('apt-get')) {
 }
 console.log(`setup: installing ${missing.join(' ')}`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
   const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
   if (r.status !== 0) {
     console.error(`setup: apt-get ${args.join(' ')} failed (exit ${r.status})`);

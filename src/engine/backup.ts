@@ -421,13 +421,25 @@ async function backUpThroughVss(
       }
     }
     log.log('error', `The backup failed: ${errorMessage(err)}`);
-    throw err;
+    throw withVssAdvice(err);
   } finally {
     // Releasing the object deletes the (non-persistent) shadow copy.
     vss?.release();
     if (session) uninitializeCom(session);
     setComTrace(previousTrace);
   }
+}
+
+/**
+ * A failing Windows call names the API and the code; the person reading it also needs to
+ * know that nothing was kept and where to look next. The error keeps its type, API and code.
+ */
+function withVssAdvice(err: unknown): unknown {
+  if (err instanceof NativeError) {
+    err.message = `${err.message}. The backup was stopped and nothing was kept. Check that the Volume Shadow Copy service runs, ` +
+      '`vssadmin list writers` and the Application event log, then try again.';
+  }
+  return err;
 }
 
 /** Finds the Cluster Database writer among the gathered writers and reads what the backup needs from it. */

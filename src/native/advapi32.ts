@@ -7,7 +7,7 @@
  */
 import { lazyBindings } from './loader';
 import { Win32Error } from './errors';
-import { getLastError } from './kernel32';
+import { closeHandle, getCurrentProcess, getLastError } from './kernel32';
 
 /** An opaque Windows handle (koffi 3 hands pointers out as bigint). */
 export type NativeHandle = bigint;
@@ -67,12 +67,6 @@ export interface ServiceStatusProcess extends ServiceStatus {
   serviceFlags: number;
 }
 
-// The token calls need these two kernel32 functions; kernel32.ts does not expose them.
-const kernel32 = lazyBindings('kernel32', (lib) => ({
-  GetCurrentProcess: lib.func('void *GetCurrentProcess()'),
-  CloseHandle: lib.func('int32_t CloseHandle(void *handle)'),
-}));
-
 const advapi32 = lazyBindings('advapi32', (lib) => ({
   OpenProcessToken: lib.func('int32_t OpenProcessToken(void *process, uint32_t access, _Out_ void **token)'),
   GetTokenInformation: lib.func(
@@ -106,14 +100,18 @@ function failWithLastError(api: string, detail?: string): never {
 // ---- the process token ----
 
 function openProcessToken(access: number): NativeHandle {
-  const k = kernel32();
   const out: [NativeHandle | null] = [null];
-  if (!advapi32().OpenProcessToken(k.GetCurrentProcess(), access, out) || out[0] === null) failWithLastError('OpenProcessToken');
+  if (!advapi32().OpenProcessToken(getCurrentProcess(), access, out) || out[0] === null) failWithLastError('OpenProcessToken');
   return out[0];
 }
 
-function closeHandle(handle: NativeHandle): void {
-  kernel32().CloseHandle(handle);
+/** Closes the token; a failure to close must not hide the answer or the error that is on its way out. */
+function closeToken(token: NativeHandle): void {
+  try {
+    closeHandle(token);
+  } catch {
+    // nothing useful to do about it here
+  }
 }
 
 /** Whether this process runs with a full (elevated) administrator token (TokenElevation). */
@@ -127,7 +125,7 @@ export function isProcessElevated(): boolean {
     }
     return elevation.readUInt32LE(0) !== 0;
   } finally {
-    closeHandle(token);
+    closeToken(token);
   }
 }
 
@@ -154,7 +152,7 @@ export function enablePrivilege(name: PrivilegeName): void {
         code === ERROR_NOT_ALL_ASSIGNED ? `${name} is not held by this account; run as an administrator or backup operator` : name);
     }
   } finally {
-    closeHandle(token);
+    closeToken(token);
   }
 }
 

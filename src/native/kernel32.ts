@@ -1,6 +1,7 @@
 /**
- * kernel32 bindings: the calling thread's last error, the computer name and the
- * system Windows directory. Typed wrappers only; failures become Win32Error.
+ * kernel32 bindings: the calling thread's last error, the computer name, the
+ * system Windows directory, and the current-process pseudo handle with CloseHandle
+ * (for the token calls in advapi32.ts). Typed wrappers only; failures become Win32Error.
  */
 import { Win32Error } from './errors';
 import { lazyBindings } from './loader';
@@ -19,6 +20,8 @@ const api = lazyBindings('kernel32', (lib) => ({
   GetLastError: lib.func('uint32_t GetLastError()'),
   GetComputerNameW: lib.func('int32_t GetComputerNameW(uint16_t *buffer, _Inout_ uint32_t *size)'),
   GetSystemWindowsDirectoryW: lib.func('uint32_t GetSystemWindowsDirectoryW(uint16_t *buffer, uint32_t size)'),
+  GetCurrentProcess: lib.func('void *GetCurrentProcess()'),
+  CloseHandle: lib.func('int32_t CloseHandle(void *handle)'),
 }));
 
 /**
@@ -27,6 +30,16 @@ const api = lazyBindings('kernel32', (lib) => ({
  */
 export function getLastError(): number {
   return (api().GetLastError() as number) >>> 0;
+}
+
+/** GetCurrentProcess: the pseudo handle of this process (it needs no closing). */
+export function getCurrentProcess(): bigint {
+  return api().GetCurrentProcess() as bigint;
+}
+
+/** CloseHandle; throws Win32Error when the handle was not open. */
+export function closeHandle(handle: bigint): void {
+  if ((api().CloseHandle(handle) as number) === 0) throw new Win32Error('CloseHandle', getLastError());
 }
 
 /** A UTF-16LE buffer of `cch` WCHARs decoded up to `length` characters or the first NUL. */

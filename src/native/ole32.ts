@@ -19,6 +19,7 @@ const api = lazyBindings('ole32', (lib) => ({
     'int32_t CoInitializeSecurity(void *secDesc, int32_t cAuthSvc, void *authSvc, void *reserved1, uint32_t authnLevel, ' +
       'uint32_t impLevel, void *authList, uint32_t capabilities, void *reserved3)'),
   CoUninitialize: lib.func('void CoUninitialize()'),
+  CoTaskMemFree: lib.func('void CoTaskMemFree(void *block)'),
 }));
 
 export const COINIT_MULTITHREADED = 0x0;
@@ -93,4 +94,12 @@ export async function withComSession<R>(use: (session: ComSession) => Promise<R>
   } finally {
     uninitializeCom(session);
   }
+}
+
+/**
+ * CoTaskMemFree: frees a block a COM call handed out through a `VSS_PWSZ *`-style
+ * output (windows-api.md §2.15; e.g. ExposeSnapshot). NULL is allowed and does nothing.
+ */
+export function coTaskMemFree(block: bigint | null): void {
+  api().CoTaskMemFree(block);
 }

@@ -395,6 +395,7 @@ describe('backup (simulator)', function () {
         assert.equal(error.api, name, `${what}: the error names ${error.api}`);
         assert.equal(error.codeName, 'VSS_E_UNEXPECTED');
         assert.ok(error.message.startsWith(`${name} failed: VSS_E_UNEXPECTED (0x80042302)`), error.message);
+        assert.match(error.message, /nothing was kept\. Check that the Volume Shadow Copy service runs, .*then try again\.$/, `${what}: says what to do`);
         const log = vssCalls();
         const aborted = log.includes('IVssBackupComponents::AbortBackup');
         assert.equal(aborted, !notBeforeInitialized.has(name), `${what}: AbortBackup ${aborted ? 'called' : 'missing'}`);

@@ -14,9 +14,9 @@ import { openBackupSet } from '../../src/engine/backupSet';
 import { makeContext, type OperationContext } from '../../src/engine/context';
 import { guidFromBytes, guidFromStruct, guidToBytes, guidToStruct, sameGuid } from '../../src/native/com';
 import { HResultError } from '../../src/native/errors';
-import { initializeCom, uninitializeCom, type ComSession } from '../../src/native/ole32';
+import { coTaskMemFree, initializeCom, uninitializeCom, type ComSession } from '../../src/native/ole32';
 import { readBstr, sysAllocString, sysFreeString, takeBstr, withBstr } from '../../src/native/oleaut32';
-import { simulatorCallLog } from '../../src/native/simulator';
+import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
 import type { VssAsync } from '../../src/native/vssAsync';
 import { VssBackupComponents, type ComponentRef } from '../../src/native/vssBackupComponents';
 import {
@@ -74,6 +74,22 @@ describe('VSS wrappers (simulator)', function () {
       assert.equal(withBstr(null, (b) => b), null);
       assert.equal(takeBstr(sysAllocString('')), '');
       assert.equal(takeBstr(null), null);
+    });
+
+    it('passes the block to CoTaskMemFree: NULL is a no-op, a block it did not hand out is refused', () => {
+      scenario();
+      simulatorClearCallLog();
+      coTaskMemFree(null);
+      assert.deepEqual(simulatorCallLog().filter((e) => e.startsWith('CoTaskMemFree')), ['CoTaskMemFree']);
+      // A BSTR is not a CoTaskMem block: the simulator sees the pointer, refuses it and logs so (Windows would corrupt its heap).
+      const bstr = sysAllocString('not a CoTaskMem block');
+      try {
+        simulatorClearCallLog();
+        coTaskMemFree(bstr);
+        assert.deepEqual(simulatorCallLog().filter((e) => e.startsWith('CoTaskMemFree')), ['CoTaskMemFree', 'CoTaskMemFree:invalid']);
+      } finally {
+        sysFreeString(bstr);
+      }
     });
 
     it('names writer states and restore methods', () => {
