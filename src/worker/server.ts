@@ -9,6 +9,7 @@ import type { OperationContext } from '../engine/context';
 import { EngineError } from '../engine/errors';
 import type { LogLevel } from '../engine/model';
 import { NativeError } from '../native/errors';
+import { withAdvice } from '../engine/advice';
 import { Notifications, type EngineErrorData } from '../protocol';
 
 export interface WorkerServer {
@@ -31,7 +32,7 @@ export function levelAtLeast(level: LogLevel, minimum: LogLevel): boolean {
 /** What the client needs to know about an error: the API and code of a failing Windows call, the engine's code. */
 export function toEngineErrorData(err: unknown): EngineErrorData {
   if (err instanceof NativeError) {
-    return { name: err.name, message: err.message, api: err.api, code: err.code, codeName: err.codeName };
+    return { name: err.name, message: withAdvice(err.message, err.codeName), api: err.api, code: err.code, codeName: err.codeName };
   }
   if (err instanceof EngineError) {
     return { name: err.name, message: err.message, engineCode: err.code };

@@ -78,6 +78,19 @@ function withoutNpmRunEnv(env) {
   return out;
 }
 
+/** npm's JavaScript entry point (npm-cli.js), to run it with a Node of our choosing. */
+function npmCliScript() {
+  const candidates = [process.env.npm_execpath];
+  const onPath = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout?.trim();
+  if (onPath) {
+    const real = fs.realpathSync(onPath);
+    candidates.push(real, path.join(path.dirname(real), 'npm-cli.js'), path.join(path.dirname(real), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'));
+  }
+  const found = candidates.find((c) => c && /npm-cli\.js$/.test(c) && fs.existsSync(c));
+  if (!found) throw new MissingPrerequisite('npm\'s npm-cli.js was not found (looked at npm_execpath and the npm on PATH); the integration stage runs it with Node 24.');
+  return found;
+}
+
 /** Environment under which npm builds code-server's native modules against Node 24. */
 function node24Env(scratch) {
   return {
@@ -112,7 +125,9 @@ export function ensureCodeServer() {
   }, null, 2));
   log(`installing code-server@${CODE_SERVER_VERSION} with Node ${NODE_VERSION} into ${path.relative(root, codeServerDir)} (takes a few minutes, once)`);
   const started = Date.now();
-  const r = spawnSync('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--no-save', '--no-package-lock'], {
+  // npm runs install scripts with the Node that runs npm itself, whatever PATH says, so
+  // run npm's own script with Node 24 (code-server's postinstall insists on it).
+  const r = spawnSync(node24, [npmCliScript(), 'install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--no-save', '--no-package-lock'], {
     cwd: partial, env: node24Env(scratch), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
   });
   fs.writeFileSync(path.join(cacheDir, 'code-server-install.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);

@@ -80,7 +80,7 @@ describe('engine process over IPC (simulator)', () => {
       assert.equal(err.data.api, 'ClusterOpenEnum');
       assert.equal(err.data.code, 5);
       assert.equal(err.data.codeName, 'ERROR_ACCESS_DENIED');
-      assert.equal(err.message, 'ClusterOpenEnum failed: ERROR_ACCESS_DENIED (5)');
+      assert.equal(err.message, 'ClusterOpenEnum failed: ERROR_ACCESS_DENIED (5). Run VS Code or fcbackup as an administrator (elevated) on the node, with an account that administers the cluster.');
       return true;
     });
     await expectNoEngineLeaks(client);

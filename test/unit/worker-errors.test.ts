@@ -10,7 +10,9 @@ describe('toEngineErrorData', () => {
   it('carries the API, the code and its name for a failing Win32 call', () => {
     const data = toEngineErrorData(new Win32Error('OpenCluster', 1722, 'name CLUSTER1'));
     assert.deepEqual(data, {
-      name: 'Win32Error', message: 'OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722) — name CLUSTER1',
+      name: 'Win32Error',
+      message: 'OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722) — name CLUSTER1. Check that the node is switched on and reachable ' +
+        'over the network, and that its firewall allows remote management (RPC).',
       api: 'OpenCluster', code: 1722, codeName: 'RPC_S_SERVER_UNAVAILABLE',
     });
   });
