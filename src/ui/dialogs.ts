@@ -1,7 +1,8 @@
 /**
- * Modal questions the commands ask. Behind an interface so the integration tests
- * can answer them (and read what was asked) through the test API; everything
- * else in the UI calls these, never showWarningMessage({ modal: true }) directly.
+ * Modal questions and quick picks the commands ask. Behind an interface so the
+ * integration tests can answer them (and read what was asked) through the test API;
+ * everything else in the UI calls these, never showWarningMessage({ modal: true }) or
+ * showQuickPick directly.
  */
 import * as vscode from 'vscode';
 import type { ConfirmationText } from './restoreText';
@@ -11,6 +12,8 @@ export interface Dialogs {
   confirm(text: ConfirmationText): Promise<boolean>;
   /** A modal explanation; resolves to the chosen action, or undefined for Cancel/close. */
   explain(message: string, detail: string, actions: string[]): Promise<string | undefined>;
+  /** A quick pick; resolves to the chosen item, or undefined when dismissed. */
+  pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
 }
 
 export const modalDialogs: Dialogs = {
@@ -20,6 +23,9 @@ export const modalDialogs: Dialogs = {
   },
   explain(message, detail, actions) {
     return Promise.resolve(vscode.window.showInformationMessage(message, { modal: true, detail }, ...actions));
+  },
+  pick(items, options) {
+    return Promise.resolve(vscode.window.showQuickPick(items, options));
   },
 };
 
@@ -37,5 +43,9 @@ export class DialogHost implements Dialogs {
 
   explain(message: string, detail: string, actions: string[]): Promise<string | undefined> {
     return this.current.explain(message, detail, actions);
+  }
+
+  pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+    return this.current.pick(items, options);
   }
 }

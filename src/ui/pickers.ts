@@ -1,6 +1,6 @@
 /**
  * What a command asks for when it runs from the command palette instead of a tree
- * row: a node of the local cluster, a backup set (newest first, with its verify
+ * row: a cluster and one of its nodes, a backup set (newest first, with its verify
  * status), a folder. Dismissing a picker cancels the command quietly.
  */
 import * as fs from 'node:fs';
@@ -11,7 +11,7 @@ import { UserCancelled } from './errors';
 import { backupKindLabel, formatLocalTime, formatSize, nodeStateLabel } from './format';
 import type { Services } from './services';
 import { isBackupSetElement } from './elements';
-import { verifyLabel, verifyState, type BackupSetElement } from './treeModel';
+import { verifyLabel, verifyState, type BackupSetElement, type ClusterElement } from './treeModel';
 
 interface NodePick extends vscode.QuickPickItem {
   node: NodeInfo;
@@ -26,9 +26,27 @@ export async function pickNode(s: Services, status: ClusterStatus, placeHolder: 
     detail: t('{0} · id {1}', nodeStateLabel(node.state, t), node.id ?? '?'),
     node,
   }));
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, title: status.cluster?.name });
+  const chosen = await s.dialogs.pick(items, { placeHolder, title: status.cluster?.name });
   if (!chosen) throw new UserCancelled();
   return chosen.node;
+}
+
+interface ClusterPick extends vscode.QuickPickItem {
+  cluster: ClusterElement;
+}
+
+/** One of the clusters the Failover Clusters view shows (the local one first). */
+export async function pickCluster(s: Services, clusters: ClusterElement[], placeHolder: string): Promise<ClusterElement> {
+  const { t } = s;
+  const items: ClusterPick[] = clusters.map((cluster) => ({
+    label: cluster.name,
+    description: cluster.source === 'local' ? t('this cluster') : t('connected by name'),
+    detail: cluster.status ? t('{0} node(s)', String(cluster.status.nodes.length)) : undefined,
+    cluster,
+  }));
+  const chosen = await s.dialogs.pick(items, { placeHolder });
+  if (!chosen) throw new UserCancelled();
+  return chosen.cluster;
 }
 
 interface SetPick extends vscode.QuickPickItem {
@@ -65,7 +83,7 @@ export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: s
       element,
     };
   });
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDetail: true });
+  const chosen = await s.dialogs.pick(items, { placeHolder, matchOnDetail: true });
   if (!chosen) throw new UserCancelled();
   return chosen.element;
 }

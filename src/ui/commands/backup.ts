@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { BackupResult, ClusterStatus, VerifyResult } from '../../protocol';
 import { isClusterElement, isNodeElement } from '../elements';
 import { UserCancelled } from '../errors';
-import { pickFolder, pickNode } from '../pickers';
+import { pickCluster, pickFolder, pickNode } from '../pickers';
 import { backupResultText } from '../restoreText';
 import { revealFolder } from '../reveal';
 import type { Services } from '../services';
@@ -49,10 +49,16 @@ async function chooseLocalNode(s: Services, arg: unknown, status: ClusterStatus)
     if (arg.trim().toLowerCase() !== status.machine.toLowerCase()) await explainOtherNode(s, arg.trim(), status);
     return status.machine;
   }
-  if (status.state === 'running' && status.nodes.length > 1) {
-    const node = await pickNode(s, status, t('Choose the node to back up'));
-    if (!node.isLocal) await explainOtherNode(s, node.name, status);
-  }
+  // From the palette: the cluster (the local one, or one connected by name) and its node.
+  const choices = s.clusters.clusters()
+    .filter((c) => c.status && c.status.nodes.length > 0 && (c.source !== 'local' || c.status.state === 'running'));
+  if (choices.length === 0) return status.machine;
+  const cluster = choices.length === 1 ? choices[0] : await pickCluster(s, choices, t('Choose the cluster to back up'));
+  const clusterStatus = cluster.status ?? status;
+  if (cluster.source === 'local' && clusterStatus.nodes.length === 1) return status.machine;
+  const node = await pickNode(s, clusterStatus, t('Choose the node to back up'));
+  const isThisMachine = cluster.source === 'local' ? node.isLocal : node.name.toLowerCase() === status.machine.toLowerCase();
+  if (!isThisMachine) await explainOtherNode(s, node.name, status);
   return status.machine;
 }
 

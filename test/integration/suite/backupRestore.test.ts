@@ -110,6 +110,27 @@ describe('backup and restore commands', () => {
     assert.equal(setFolders(folder).length, 1);
   });
 
+  it('Back Up from the palette asks for the node, and explains a node of a cluster connected by name', async () => {
+    const api = await testApi();
+    // A management server that is not a cluster node, with CLUSTER1 connected by name.
+    const { folder } = await prepare({ machine: 'ADMIN1', configured: false, nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] });
+    await vscode.commands.executeCommand('fcbackup.connect', 'NODE2');
+    const connected = await waitFor('the connected cluster', () => api.clusterTree.clusters().find((c) => c.source === 'connected' && c.status));
+    try {
+      const asked = answerDialogs(api, [{ pick: 'NODE3' }, undefined]);
+      const outcome = await vscode.commands.executeCommand('fcbackup.backup');
+      assert.equal(outcome, undefined);
+      assert.deepEqual(asked.map((a) => a.kind), ['pick', 'explain']);
+      assert.equal(asked[0]!.detail, 'CLUSTER1');
+      assert.deepEqual(asked[0]!.actions, ['NODE1', 'NODE2', 'NODE3']);
+      assert.match(asked[1]!.message, /NODE3/);
+      assert.match(asked[1]!.detail, /Remote window on NODE3/);
+      assert.deepEqual(setFolders(folder), []);
+    } finally {
+      await vscode.commands.executeCommand('fcbackup.disconnect', connected);
+    }
+  });
+
   it('backs up a stand-alone server (cluster service stopped) as an offline hive from the palette', async () => {
     await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }] });
     const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup');

@@ -131,20 +131,29 @@ export function findRow(rows: Row[], label: string): Row {
 }
 
 export interface AskedDialog {
-  kind: 'confirm' | 'explain';
+  kind: 'confirm' | 'explain' | 'pick';
   message: string;
   detail: string;
   actions: string[];
 }
 
+/** The answer to a quick pick: the item with this label (and description, when given). */
+export interface PickAnswer {
+  pick: string;
+  description?: string;
+}
+
+export type DialogAnswer = boolean | string | undefined | PickAnswer;
+
 /**
- * Answer the extension's modal dialogs from the test: `answers` are consumed in
- * order (true/false for confirmations, an action title or undefined for
- * explanations). Returns the list of what was asked.
+ * Answer the extension's modal dialogs and quick picks from the test: `answers` are
+ * consumed in order (true/false for confirmations, an action title or undefined for
+ * explanations, a PickAnswer or undefined for quick picks). Returns the list of what
+ * was asked; for a quick pick, `actions` lists the items as "label — description".
  */
-export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Array<boolean | string | undefined>): AskedDialog[] {
+export function answerDialogs(api: FailoverClusterBackupTestApi, answers: DialogAnswer[]): AskedDialog[] {
   const asked: AskedDialog[] = [];
-  const next = (): boolean | string | undefined => {
+  const next = (): DialogAnswer => {
     assert.ok(answers.length > 0, `an unexpected dialog was shown: ${JSON.stringify(asked[asked.length - 1])}`);
     return answers.shift();
   };
@@ -157,6 +166,18 @@ export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Array<
       asked.push({ kind: 'explain', message, detail, actions });
       const answer = next();
       return typeof answer === 'string' ? answer : undefined;
+    },
+    async pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions) {
+      asked.push({
+        kind: 'pick', message: options.placeHolder ?? '', detail: options.title ?? '',
+        actions: items.map((i) => (i.description ? `${i.label} — ${i.description}` : i.label)),
+      });
+      const answer = next();
+      if (answer === undefined) return undefined;
+      assert.ok(typeof answer === 'object', `a quick pick was answered with ${JSON.stringify(answer)}`);
+      const item = items.find((i) => i.label === answer.pick && (answer.description === undefined || i.description === answer.description));
+      assert.ok(item, `no item ${JSON.stringify(answer)} in the quick pick: ${JSON.stringify(asked[asked.length - 1])}`);
+      return item;
     },
   });
   return asked;
