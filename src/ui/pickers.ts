@@ -53,9 +53,30 @@ interface SetPick extends vscode.QuickPickItem {
   element: BackupSetElement;
 }
 
-/** A backup set from the Backups tree's argument, a path argument, or a quick pick. */
-export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: string): Promise<BackupSetElement> {
+/**
+ * Verify every set in the backup folder (sizes and SHA-256 of every file) and record
+ * the results, so a quick pick shows each set's real status.
+ */
+async function verifyAllSets(s: Services): Promise<void> {
+  const folder = s.backups.backupFolder;
+  if (!folder) return;
+  const sets = await s.progress.run(s.t('Verifying the backup sets in {0}', folder),
+    ({ signal }) => s.engine.request('listBackups', { folder, verify: true }, signal));
+  for (const set of sets) {
+    if (set.verified !== null) s.backups.recordVerification({ path: set.path, ok: set.verified, problems: set.problems, summary: set });
+  }
+}
+
+/**
+ * A backup set from the Backups tree's argument, a path argument, or a quick pick
+ * (newest first, with each set's verify status; `verifyFirst` verifies them all first).
+ */
+export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: string, verifyFirst = false): Promise<BackupSetElement> {
   if (isBackupSetElement(arg)) return arg;
+  if (verifyFirst && !(typeof arg === 'string' && arg.trim() !== '')) {
+    await s.backups.elements();
+    await verifyAllSets(s);
+  }
   const elements = await s.backups.elements();
   if (typeof arg === 'string' && arg.trim() !== '') {
     const wanted = path.resolve(arg);

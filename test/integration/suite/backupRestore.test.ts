@@ -182,6 +182,23 @@ describe('backup and restore commands', () => {
     }
   });
 
+  it('Restore from the palette verifies every set first and shows each one\'s status in the pick', async () => {
+    const api = await testApi();
+    const { rows } = await prepare();
+    const { result } = await backUpLocalNode(rows);
+    assert.match((await treeRows(api.backupsTree))[0]!.description, /verified$/);
+    // Damaged after the backup verified it: only a fresh verification can tell.
+    const damaged = filesUnder(path.join(result.path, 'files'))[0]!;
+    fs.appendFileSync(path.join(result.path, 'files', damaged), 'x');
+    const asked = answerDialogs(api, [undefined]);
+    const outcome = await vscode.commands.executeCommand('fcbackup.restoreNode');
+    assert.equal(outcome, undefined);
+    assert.deepEqual(asked.map((a) => a.kind), ['pick']);
+    assert.equal(asked[0]!.actions.length, 1);
+    assert.match(asked[0]!.actions[0]!, /verification failed$/);
+    assert.match((await treeRows(api.backupsTree))[0]!.description, /verification failed$/);
+  });
+
   it('Verify Backup… finds a damaged file and the set loses its restore menus', async () => {
     const api = await testApi();
     const { rows } = await prepare();
