@@ -17,6 +17,12 @@ export interface WorkerServer {
    *  EngineErrorData; the client's cancellation aborts ctx.signal; ctx.progress/ctx.logger send the
    *  progress/log notifications. */
   onRequest<P, R>(type: RequestType<P, R, EngineErrorData>, handler: (params: P, ctx: OperationContext) => Promise<R>): void;
+  /**
+   * Resolves once no request other than the caller's own is running. Handlers yield
+   * between native calls (cancellation, progress), so a leak report read while
+   * another request is half-way would count that request's open handles as leaks.
+   */
+  whenOthersIdle(): Promise<void>;
 }
 
 /** JSON-RPC error codes: -32800 is the protocol's "request cancelled"; -32000 an application error. */
@@ -58,7 +64,23 @@ export interface WorkerServerOptions {
 }
 
 export function createWorkerServer(connection: MessageConnection, options: WorkerServerOptions): WorkerServer {
+  // Requests whose handler runs, and how many of them wait in whenOthersIdle().
+  let running = 0;
+  let idleWaiters: Array<() => void> = [];
+  const othersIdle = (): boolean => running - idleWaiters.length <= 0;
+  const settle = (): void => {
+    if (!othersIdle()) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  };
   return {
+    whenOthersIdle(): Promise<void> {
+      return new Promise((resolve) => {
+        idleWaiters.push(resolve);
+        settle();
+      });
+    },
     onRequest<P, R>(type: RequestType<P, R, EngineErrorData>, handler: (params: P, ctx: OperationContext) => Promise<R>): void {
       connection.onRequest(type, async (params: P, token: CancellationToken): Promise<R> => {
         const controller = new AbortController();
@@ -76,6 +98,7 @@ export function createWorkerServer(connection: MessageConnection, options: Worke
           },
           signal: controller.signal,
         };
+        running++;
         try {
           options.checkReady?.(operation);
           return await handler(params, ctx);
@@ -85,6 +108,8 @@ export function createWorkerServer(connection: MessageConnection, options: Worke
           throw toResponseError(err);
         } finally {
           subscription.dispose();
+          running--;
+          settle();
         }
       });
     },

@@ -16,6 +16,7 @@ export function registerStatusHandlers(server: WorkerServer): void {
     if (getNativeTarget().kind !== 'simulator') {
       throw new EngineError('BAD_ARGUMENT', 'The leak report is available only when the engine runs against the simulator.');
     }
+    await server.whenOthersIdle();
     return simulatorLeakReport();
   });
 }

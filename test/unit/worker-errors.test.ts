@@ -4,7 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { CancelledError, EngineError } from '../../src/engine/errors';
 import { HResultError, Win32Error } from '../../src/native/errors';
-import { levelAtLeast, RESPONSE_CODE_CANCELLED, RESPONSE_CODE_ENGINE, toEngineErrorData, toResponseError } from '../../src/worker/server';
+import { RequestType, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
+import type { EngineErrorData } from '../../src/protocol';
+import { createWorkerServer, levelAtLeast, RESPONSE_CODE_CANCELLED, RESPONSE_CODE_ENGINE, toEngineErrorData, toResponseError } from '../../src/worker/server';
 
 describe('toEngineErrorData', () => {
   it('carries the API, the code and its name for a failing Win32 call', () => {
@@ -50,5 +52,39 @@ describe('log levels', () => {
     assert.equal(levelAtLeast('warn', 'info'), true);
     assert.equal(levelAtLeast('debug', 'info'), false);
     assert.equal(levelAtLeast('error', 'error'), true);
+  });
+});
+
+describe('createWorkerServer.whenOthersIdle', () => {
+  type Handler = (params: unknown, token: CancellationToken) => Promise<unknown>;
+  function fakeConnection(): { connection: MessageConnection; handlers: Map<string, Handler> } {
+    const handlers = new Map<string, Handler>();
+    const connection = {
+      onRequest(type: { method: string }, handler: Handler) { handlers.set(type.method, handler); },
+      sendNotification() { return Promise.resolve(); },
+    } as unknown as MessageConnection;
+    return { connection, handlers };
+  }
+  const token: CancellationToken = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() { /* nothing */ } }) };
+
+  it('waits for the other running requests, not for itself', async () => {
+    const { connection, handlers } = fakeConnection();
+    const server = createWorkerServer(connection, { logLevel: () => 'error' });
+    let release!: () => void;
+    const slowDone = new Promise<void>((r) => { release = r; });
+    server.onRequest(new RequestType<unknown, string, EngineErrorData>('slow'), async () => { await slowDone; return 'slow'; });
+    server.onRequest(new RequestType<unknown, string, EngineErrorData>('report'), async () => { await server.whenOthersIdle(); return 'report'; });
+
+    const alone = await handlers.get('report')!({}, token);
+    assert.equal(alone, 'report');
+
+    const slow = handlers.get('slow')!({}, token);
+    let reported = false;
+    const report = handlers.get('report')!({}, token).then((r) => { reported = true; return r; });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(reported, false, 'the report must wait for the running request');
+    release();
+    assert.equal(await slow, 'slow');
+    assert.equal(await report, 'report');
   });
 });
