@@ -58,6 +58,7 @@ interface SetPick extends vscode.QuickPickItem {
  * the results, so a quick pick shows each set's real status.
  */
 async function verifyAllSets(s: Services): Promise<void> {
+  await s.backups.elements(); // loads the Backups tree, which resolves the backup folder
   const folder = s.backups.backupFolder;
   if (!folder) return;
   const sets = await s.progress.run(s.t('Verifying the backup sets in {0}', folder),
@@ -73,10 +74,7 @@ async function verifyAllSets(s: Services): Promise<void> {
  */
 export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: string, verifyFirst = false): Promise<BackupSetElement> {
   if (isBackupSetElement(arg)) return arg;
-  if (verifyFirst && !(typeof arg === 'string' && arg.trim() !== '')) {
-    await s.backups.elements();
-    await verifyAllSets(s);
-  }
+  if (verifyFirst && !(typeof arg === 'string' && arg.trim() !== '')) await verifyAllSets(s);
   const elements = await s.backups.elements();
   if (typeof arg === 'string' && arg.trim() !== '') {
     const wanted = path.resolve(arg);
