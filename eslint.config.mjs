@@ -17,6 +17,10 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { paths: [noKoffi, noVscode] }],
+      'no-restricted-properties': ['error', {
+        object: 'fs', property: 'cpSync',
+        message: 'On Windows, Node 22–24 fs.cpSync ends the process on a non-ASCII path; copy file by file (test/support/files.ts copyTree).',
+      }],
     },
   },
   {

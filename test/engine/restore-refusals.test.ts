@@ -23,6 +23,7 @@ import { useScenario } from '../support/sim';
 import {
   assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture,
 } from './restore-fixture';
+import { copyTree } from '../support/files';
 
 describe('restore refusals (simulator)', function () {
   this.timeout(120_000);
@@ -33,7 +34,7 @@ describe('restore refusals (simulator)', function () {
   /** A fresh copy of the shared set, changed by `edit`. */
   function copyOfSet(edit: (dir: string) => void): string {
     const dir = path.join(shared.scenario.dir, 'backups', `copy-${++copies}`);
-    fs.cpSync(shared.setPath, dir, { recursive: true });
+    copyTree(shared.setPath, dir);
     edit(dir);
     return dir;
   }
@@ -140,7 +141,7 @@ describe('restore refusals (simulator)', function () {
       await expectRefused(shared, node(set), 'WRONG_CLUSTER', /made on cluster OTHERCLUSTER, but this node belongs to CLUSTER1/);
       const f = await suite.prepare({});
       const other = path.join(f.scenario.dir, 'backups', 'other');
-      fs.cpSync(f.setPath, other, { recursive: true });
+      copyTree(f.setPath, other);
       editManifest(other, (m) => { m.cluster.name = 'OTHERCLUSTER'; });
       useScenario(f.scenario.path);
       await restoreCluster({ ...node(other), allowOtherCluster: true }, recordingContext(), suite.options);
@@ -174,7 +175,7 @@ describe('restore refusals (simulator)', function () {
       const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       // A set written before the manifest recorded the cluster's nodes: still valid, but it cannot name the nodes to check.
       const older = path.join(f.scenario.dir, 'backups', 'without-nodes');
-      fs.cpSync(f.setPath, older, { recursive: true });
+      copyTree(f.setPath, older);
       editManifest(older, (m) => { delete m.nodes; });
       for (const n of f.nodes) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
       await expectRefused(f, auth(older), 'NODE_UNREACHABLE',

@@ -26,6 +26,7 @@ import { assertSubsequence, useScenario } from '../support/sim';
 import {
   assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture, type RestoreSuite,
 } from './restore-fixture';
+import { copyTree } from '../support/files';
 
 const serviceCalls = (log: string[]): string[] => log.filter((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW'));
 
@@ -268,7 +269,7 @@ describe('restore (simulator)', function () {
       const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4'].map((name) => ({ name })) },
         { backupMembers: ['NODE1', 'NODE2', 'NODE3'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
       const renamed = path.join(f.scenario.dir, 'backups', 'renamed');
-      fs.cpSync(f.setPath, renamed, { recursive: true });
+      copyTree(f.setPath, renamed);
       const file = path.join(renamed, 'manifest.json');
       const { integrity: _seal, ...unsealed } = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupManifest;
       unsealed.cluster.name = 'OLDNAME';

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,28 @@ export const chromiumPath = process.env.FCBACKUP_CHROMIUM ?? '/usr/bin/chromium'
 const require = createRequire(import.meta.url);
 
 export class MissingPrerequisite extends Error {}
+
+const socketDirs = new Map();
+process.on('exit', () => {
+  for (const dir of socketDirs.values()) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A short private folder for `key`'s Unix sockets (TMPDIR and XDG_RUNTIME_DIR of the
+ * server and the browser). A socket's path may be at most 107 bytes; under the
+ * project's .cache in a deep checkout it is longer, and Chromium aborts with "Socket
+ * path too long" while the server cannot open its extension host's IPC socket.
+ * Removed when this process exits.
+ */
+export function socketDir(key) {
+  let dir = socketDirs.get(key);
+  if (!dir) {
+    const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
+    dir = fs.mkdtempSync(path.join(base, 'fcb-'));
+    socketDirs.set(key, dir);
+  }
+  return dir;
+}
 
 function log(message) {
   process.stdout.write(`[vscode-server] ${message}\n`);
@@ -194,8 +217,8 @@ export function serverEnv(scratch) {
     XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
     XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
     XDG_STATE_HOME: path.join(scratch, 'xdg-state'),
-    XDG_RUNTIME_DIR: path.join(scratch, 'tmp'),
-    TMPDIR: path.join(scratch, 'tmp'),
+    XDG_RUNTIME_DIR: socketDir(scratch),
+    TMPDIR: socketDir(scratch),
     HOME: path.join(scratch, 'home'),
     VSCODE_AGENT_FOLDER: path.join(scratch, 'server-data'),
   };
@@ -208,7 +231,7 @@ export function serverEnv(scratch) {
  * extension/user/server data folders under `scratch`. Returns { port, stop }.
  */
 export async function startServer(scratch, { onOutput, userSettings } = {}) {
-  for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'tmp', 'home']) {
+  for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'home']) {
     fs.mkdirSync(path.join(scratch, d), { recursive: true });
   }
   if (userSettings) {
@@ -274,8 +297,9 @@ export function loadPlaywright() {
   }
 }
 
+/** A server-side path as a vscode-remote URI, each segment percent-encoded (spaces, non-ASCII names). */
 export function remoteUri(port, p) {
-  return `vscode-remote://127.0.0.1:${port}${p.split(path.sep).join('/')}`;
+  return `vscode-remote://127.0.0.1:${port}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
 }
 
 export function workbenchUrl(port, folder, payload) {
@@ -292,6 +316,6 @@ export async function launchBrowser(scratch, name) {
   fs.mkdirSync(home, { recursive: true });
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath, headless: true, args, viewport: { width: 1400, height: 900 },
-    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), TMPDIR: path.join(scratch, 'server', 'tmp') },
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), TMPDIR: socketDir(userDataDir) },
   });
 }

@@ -61,7 +61,7 @@ function viewTitles(manifest, nls) {
  */
 export async function installCheck(vsix) {
   const helpers = await serverHelpers();
-  const { ensureCodeServer, ensureChromium, startServer, chromiumArgs } = helpers;
+  const { ensureCodeServer, ensureChromium, startServer, chromiumArgs, socketDir } = helpers;
   const serverMain = ensureCodeServer();
   const chromiumPath = ensureChromium();
   const manifest = JSON.parse(readZipEntry(vsix, 'extension/package.json').toString('utf8'));
@@ -69,7 +69,7 @@ export async function installCheck(vsix) {
 
   const scratch = path.join(packageCacheDir, 'install-check');
   fs.rmSync(scratch, { recursive: true, force: true });
-  for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'tmp', 'home', 'workspace', 'browser']) {
+  for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'home', 'workspace', 'browser']) {
     fs.mkdirSync(path.join(scratch, d), { recursive: true });
   }
 
@@ -114,7 +114,8 @@ export async function installCheck(vsix) {
     server = await startServer(scratch);
     const { chromium } = await import('playwright-core');
     const flags = chromiumArgs(path.join(scratch, 'browser')).filter((a) => !a.startsWith('--user-data-dir') && a !== '--headless');
-    context = await chromium.launchPersistentContext(path.join(scratch, 'browser'), { executablePath: chromiumPath, headless: true, args: flags, viewport: { width: 1400, height: 900 } });
+    context = await chromium.launchPersistentContext(path.join(scratch, 'browser'), { executablePath: chromiumPath, headless: true, args: flags, viewport: { width: 1400, height: 900 },
+      env: { ...process.env, TMPDIR: socketDir(path.join(scratch, 'browser')) } });
     const page = context.pages()[0] ?? await context.newPage();
     const treeStarted = Date.now();
     await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(folder)}`);

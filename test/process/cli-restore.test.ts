@@ -17,6 +17,7 @@ import { assertNoLeaks, projectRoot, simulatorLibraryPath, useScenario } from '.
 import {
   assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates, type RestoreFixture,
 } from '../engine/restore-fixture';
+import { copyTree } from '../support/files';
 
 const cli = path.join(projectRoot, 'out', 'src', 'cli', 'main.js');
 
@@ -143,7 +144,7 @@ describe('fcbackup restore', function () {
     assert.equal(r.status, 2);
     assert.match(oneErrorLine(r), /--stop-other-nodes applies only to an authoritative restore/);
     const damaged = path.join(f.scenario.dir, 'damaged');
-    fs.cpSync(f.setPath, damaged, { recursive: true });
+    copyTree(f.setPath, damaged);
     fs.appendFileSync(path.join(damaged, 'files', 'Cluster Database', 'CLUSDB'), 'x');
     r = run(['restore', damaged, '--yes', '--simulate', f.scenario.path]);
     assert.equal(r.status, 1);
