@@ -115,11 +115,11 @@ function npmCliScript() {
 }
 
 /** Environment under which npm builds code-server's native modules against Node 24. */
-function node24Env(scratch) {
+function node24Env(scratch, headersDir) {
   return {
     ...withoutNpmRunEnv(process.env),
     PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
-    npm_config_nodedir: nodeDir,
+    npm_config_nodedir: headersDir,
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
     npm_config_audit: 'false',
@@ -130,43 +130,78 @@ function node24Env(scratch) {
   };
 }
 
-/** code-server from the npm registry; it holds VS Code's server build (lib/vscode/out/server-main.js). */
+/** make and node-gyp split paths at spaces (and a few other characters): builds need a plain path. */
+function safeForMake(p) {
+  return /^[\w./+@-]+$/.test(p);
+}
+
+/** Moves a finished install into place; a copy when the two folders are on different file systems. */
+function moveInto(from, to) {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if (err.code !== 'EXDEV') throw err;
+    run('cp', ['-a', from, to], {}, `Copying ${from} to ${to}`);
+    fs.rmSync(from, { recursive: true, force: true });
+  }
+}
+
+/**
+ * code-server from the npm registry; it holds VS Code's server build (lib/vscode/out/server-main.js).
+ * Its native modules are compiled by node-gyp and make, which cannot build in a folder
+ * whose path has a space: a checkout under such a path installs in a temporary folder
+ * (headers through a link there too) and moves the finished install into the cache.
+ */
 export function ensureCodeServer() {
   ensureNode24();
   if (fs.existsSync(serverMain)) return serverMain;
-  const partial = `${codeServerDir}.partial`;
-  fs.rmSync(partial, { recursive: true, force: true });
-  fs.mkdirSync(partial, { recursive: true });
-  const scratch = path.join(partial, '.scratch');
-  for (const d of ['config', 'data', 'cache', 'tmp']) fs.mkdirSync(path.join(scratch, d), { recursive: true });
-  // npm 11 runs dependencies' install scripts only when the project allows them;
-  // code-server's postinstall installs VS Code's own modules (their policy is in
-  // lib/vscode/package.json).
-  fs.writeFileSync(path.join(partial, 'package.json'), JSON.stringify({
-    name: 'fcbackup-vscode-server', private: true, version: '0.0.0',
-    allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: true, argon2: true },
-  }, null, 2));
-  log(`installing code-server@${CODE_SERVER_VERSION} with Node ${NODE_VERSION} into ${path.relative(root, codeServerDir)} (takes a few minutes, once)`);
-  const started = Date.now();
-  // npm runs install scripts with the Node that runs npm itself, whatever PATH says, so
-  // run npm's own script with Node 24 (code-server's postinstall insists on it).
-  const r = spawnSync(node24, [npmCliScript(), 'install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--no-save', '--no-package-lock'], {
-    cwd: partial, env: node24Env(scratch), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
-  });
-  fs.writeFileSync(path.join(cacheDir, 'code-server-install.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
-  const built = path.join(partial, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
-  const modules = path.join(partial, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules');
-  if (r.status !== 0 || !fs.existsSync(built) || !fs.existsSync(modules)) {
-    const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new MissingPrerequisite(
-      `Installing code-server@${CODE_SERVER_VERSION} failed (npm exit ${r.status}${r.error ? `, ${r.error.message}` : ''}); ` +
-      `it needs network access to the npm registry, a C/C++ toolchain and libkrb5-dev (apt-get install -y libkrb5-dev). ` +
-      `Full log: ${path.relative(root, path.join(cacheDir, 'code-server-install.log'))}\n${tail}`);
+  const target = `${codeServerDir}.partial`;
+  fs.rmSync(target, { recursive: true, force: true });
+  const inPlace = safeForMake(target) && safeForMake(nodeDir);
+  const staging = inPlace ? undefined : fs.mkdtempSync(path.join(safeForMake(os.tmpdir()) ? os.tmpdir() : '/tmp', 'fcb-code-server-'));
+  const partial = staging ? path.join(staging, 'install') : target;
+  let headersDir = nodeDir;
+  if (staging) {
+    headersDir = path.join(staging, 'node');
+    fs.symlinkSync(nodeDir, headersDir);
+    log(`${path.relative(root, codeServerDir)} has characters make cannot build in; installing in ${staging} and moving it into place`);
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
-  fs.renameSync(partial, codeServerDir);
-  log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return serverMain;
+  try {
+    fs.mkdirSync(partial, { recursive: true });
+    const scratch = path.join(partial, '.scratch');
+    for (const d of ['config', 'data', 'cache', 'tmp']) fs.mkdirSync(path.join(scratch, d), { recursive: true });
+    // npm 11 runs dependencies' install scripts only when the project allows them;
+    // code-server's postinstall installs VS Code's own modules (their policy is in
+    // lib/vscode/package.json).
+    fs.writeFileSync(path.join(partial, 'package.json'), JSON.stringify({
+      name: 'fcbackup-vscode-server', private: true, version: '0.0.0',
+      allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: true, argon2: true },
+    }, null, 2));
+    log(`installing code-server@${CODE_SERVER_VERSION} with Node ${NODE_VERSION} into ${path.relative(root, codeServerDir)} (takes a few minutes, once)`);
+    const started = Date.now();
+    // npm runs install scripts with the Node that runs npm itself, whatever PATH says, so
+    // run npm's own script with Node 24 (code-server's postinstall insists on it).
+    const r = spawnSync(node24, [npmCliScript(), 'install', `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--no-save', '--no-package-lock'], {
+      cwd: partial, env: node24Env(scratch, headersDir), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+    });
+    fs.writeFileSync(path.join(cacheDir, 'code-server-install.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+    const built = path.join(partial, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
+    const modules = path.join(partial, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules');
+    if (r.status !== 0 || !fs.existsSync(built) || !fs.existsSync(modules)) {
+      const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+      throw new MissingPrerequisite(
+        `Installing code-server@${CODE_SERVER_VERSION} failed (npm exit ${r.status}${r.error ? `, ${r.error.message}` : ''}); ` +
+        `it needs network access to the npm registry, a C/C++ toolchain and libkrb5-dev (apt-get install -y libkrb5-dev). ` +
+        `Full log: ${path.relative(root, path.join(cacheDir, 'code-server-install.log'))}\n${tail}`);
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+    if (staging) moveInto(partial, target);
+    fs.renameSync(target, codeServerDir);
+    log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return serverMain;
+  } finally {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 export function ensureChromium() {
