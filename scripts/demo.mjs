@@ -49,8 +49,13 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 
+/** An argument as a shell would need it typed (a path with spaces is quoted). */
+function shellWord(arg) {
+  return /^[\w./:@%+=,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 const shown = relative(process.cwd(), scenario) || scenario;
-console.log(`\n$ fcbackup status --simulate ${shown}\n`);
+console.log(`\n$ fcbackup status --simulate ${shellWord(shown)}\n`);
 const result = spawnSync(process.execPath, [cli, 'status', '--simulate', scenario], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 
@@ -59,7 +64,7 @@ if (result.status !== 0) process.exit(result.status ?? 1);
 const backups = join(demoDir, 'backups');
 const shownBackups = relative(process.cwd(), backups) || backups;
 function step(args) {
-  console.log(`\n$ fcbackup ${args.join(' ')}\n`);
+  console.log(`\n$ fcbackup ${args.map(shellWord).join(' ')}\n`);
   const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
   process.stdout.write(r.stdout ?? '');
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -69,4 +74,4 @@ const setPath = step(['backup', '--simulate', shown, '--to', shownBackups, '--ke
 step(['verify', '--simulate', shown, setPath]);
 step(['list', '--simulate', shown, shownBackups]);
 console.log('\nAdd --json for machine-readable output, or --verbose to see every step.');
-console.log(`Restore: node dist/cli.js restore --simulate ${shown} <set> [--authoritative --stop-other-nodes] --yes`);
+console.log(`Restore: node dist/cli.js restore --simulate ${shellWord(shown)} <set> [--authoritative --stop-other-nodes] --yes`);
