@@ -1,0 +1,39 @@
+/**
+ * The shape of a registry tree, whoever read it: the hive reader (a ClusDb file in a
+ * backup set or on disk) and the engine's cluster registry walk (the live cluster
+ * database through ClusterReg*) both produce it, so that one configuration model and
+ * one comparison serve both. Plain data: no vscode, no koffi.
+ */
+
+/** Registry value types (winnt.h REG_*). */
+export const RegType = {
+  REG_NONE: 0,
+  REG_SZ: 1,
+  REG_EXPAND_SZ: 2,
+  REG_BINARY: 3,
+  REG_DWORD: 4,
+  REG_DWORD_BIG_ENDIAN: 5,
+  REG_LINK: 6,
+  REG_MULTI_SZ: 7,
+  REG_RESOURCE_LIST: 8,
+  REG_FULL_RESOURCE_DESCRIPTOR: 9,
+  REG_RESOURCE_REQUIREMENTS_LIST: 10,
+  REG_QWORD: 11,
+} as const;
+
+export interface RegistryValue {
+  /** The value's name; the default value's name is "". */
+  readonly name: string;
+  /** The raw REG_* number (not limited to the known ones). */
+  readonly type: number;
+  /** The value's bytes as stored. */
+  readonly data: Uint8Array;
+}
+
+export interface RegistryKey {
+  readonly name: string;
+  /** In the order stored. */
+  readonly values: readonly RegistryValue[];
+  /** In the order stored. */
+  readonly subkeys: readonly RegistryKey[];
+}
