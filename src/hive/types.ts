@@ -37,3 +37,14 @@ export interface RegistryKey {
   /** In the order stored. */
   readonly subkeys: readonly RegistryKey[];
 }
+
+/** A hive file as the reader returns it (src/hive/reader.ts: readHive(bytes, file) and readHiveFile(path)). */
+export interface HiveFile {
+  readonly file: string;
+  /**
+   * The base block's two sequence numbers differ: the hive was not flushed cleanly and its transaction logs
+   * (.LOG1/.LOG2) were not applied. The tree is what the base file holds.
+   */
+  readonly dirty: boolean;
+  readonly root: RegistryKey;
+}
