@@ -147,6 +147,9 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
   const screenshots = [];
   const record = (title, ok, detail = '') => checks.push({ title, ok, detail });
   const shoot = async (page, name) => {
+    // A toast fades in: take the picture once it has (an artifact, not a check: no failure if the class never comes).
+    await page.locator('.notifications-toasts .notification-toast-container.notification-fade-in-done').first()
+      .waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
     const file = path.join(artifactsDir, name);
     await page.screenshot({ path: file }).then(() => screenshots.push(file), () => undefined);
   };
