@@ -1,6 +1,8 @@
 // The integration stage: the extension's mocha suites inside a real VS Code
 // extension host (VS Code's server from code-server, driven by headless Chromium),
-// then a browser-level check of the workbench UI (ui-check.mjs).
+// then a browser-level check of the workbench UI (ui-check.mjs) on a second server
+// of its own, started without the smoke test driver so that toasts show, with the
+// extension installed from a package.
 //
 //   node test/integration/run-server.mjs            everything
 //   node test/integration/run-server.mjs --no-ui    only the suites inside the extension host
