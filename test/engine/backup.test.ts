@@ -477,9 +477,10 @@ describe('backup (simulator)', function () {
     it('during the copy out of the snapshot: the temporary set is removed', async () => {
       scenario({ clusdb: { files: [{ name: 'CLUSDB', size: 48 * 1024 * 1024 }, { name: 'CLUSDB.blf', size: 4096 }] } });
       const controller = new AbortController();
+      let copying = 0;
       const ctx = recordingContext(controller.signal, (step) => {
-        // A moment into the first (48 MiB) file's copy.
-        if (step.startsWith('Copying ')) setTimeout(() => controller.abort(), 5);
+        // When the second file's copy starts: the first (48 MiB) file is in the temporary set by then.
+        if (step.startsWith('Copying ') && ++copying === 2) controller.abort();
       });
       await assert.rejects(backupCluster({ destination }, ctx, options), CancelledError);
       assert.ok(vssCalls().includes('IVssBackupComponents::AbortBackup'));
@@ -503,8 +504,8 @@ describe('backup (simulator)', function () {
       const controller = new AbortController();
       const first = backupCluster({ destination }, recordingContext(controller.signal), options);
       first.catch(() => undefined);
-      for (let i = 0; i < 2000 && !simulatorCallLog().includes('IVssBackupComponents::DoSnapshotSet'); i++) await new Promise((r) => setTimeout(r, 2));
-      assert.ok(simulatorCallLog().includes('IVssBackupComponents::DoSnapshotSet'), 'the first backup reached DoSnapshotSet');
+      // Waits for the first backup to reach DoSnapshotSet (it stays there); mocha's timeout bounds the wait.
+      while (!simulatorCallLog().includes('IVssBackupComponents::DoSnapshotSet')) await new Promise((r) => setImmediate(r));
       await assert.rejects(backupCluster({ destination }, recordingContext(), options), (err: unknown) => {
         assert.ok(err instanceof EngineError);
         assert.equal(err.code, 'BUSY');
