@@ -89,8 +89,10 @@ describe('fcbackup backup, list, verify (process)', function () {
     assert.equal((JSON.parse(badJson.stdout) as { ok: boolean; problems: string[] }).problems.length, 2);
 
     const listVerified = run(['list', dest, '--verify', '--simulate', s.path]);
-    assert.equal(listVerified.status, 0, listVerified.stderr);
+    assert.equal(listVerified.status, 1, 'a set that fails verification makes list --verify exit 1');
     assert.match(listVerified.stdout, /INVALID \(2 problems\)/);
+    assert.match(listVerified.stdout, /^ {4}files\/stray\.bin: extra file not listed in the manifest$/m);
+    assert.equal(listVerified.stderr, `fcbackup: 1 backup set of 1 in ${dest} has problems.\n`);
   });
 
   it('backup prints the new set\'s path and applies --keep', () => {
@@ -132,9 +134,14 @@ describe('fcbackup backup, list, verify (process)', function () {
 
   it('list of an empty or missing folder, and verify of a folder that is not a set', () => {
     const s = scenario();
-    const empty = run(['list', path.join(s.dir, 'nothing-here'), '--simulate', s.path]);
+    fs.mkdirSync(path.join(s.dir, 'empty'));
+    const empty = run(['list', path.join(s.dir, 'empty'), '--simulate', s.path]);
     assert.equal(empty.status, 0, empty.stderr);
     assert.equal(empty.stdout.trim(), 'No backup sets.');
+    const missing = run(['list', path.join(s.dir, 'nothing-here'), '--simulate', s.path]);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stdout, '');
+    assert.equal(missing.stderr, `fcbackup: The backup folder ${path.join(s.dir, 'nothing-here')} does not exist.\n`);
     const notSet = run(['verify', s.dir, '--simulate', s.path]);
     assert.equal(notSet.status, 1);
     assert.match(notSet.stdout, /manifest\.json: missing/);
