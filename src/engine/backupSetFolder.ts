@@ -116,7 +116,9 @@ export async function applyRetention(folder: string, options: RetentionOptions):
   const now = (options.now ?? (() => new Date()))().getTime();
   const protect = new Set((options.protect ?? []).map((p) => path.resolve(p)));
   const sets = await listBackupSets(folder, { verify: true, signal: options.signal });
-  const mine = sets.filter((s) => (options.cluster === null ? s.cluster === null : s.cluster !== null && sameClusterName(s.cluster, options.cluster)));
+  // A set whose manifest could not be read may be this cluster's: it is reported (never deleted) too.
+  const unreadable = (s: BackupSetSummary): boolean => s.verified === false && s.cluster === null;
+  const mine = sets.filter((s) => (options.cluster === null ? s.cluster === null : (s.cluster !== null && sameClusterName(s.cluster, options.cluster)) || unreadable(s)));
   const problems: string[] = [];
   const report = (problem: string): void => {
     problems.push(problem);

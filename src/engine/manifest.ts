@@ -199,7 +199,7 @@ export const MANIFEST_JSON_SCHEMA = {
 
 let compiled: ValidateFunction<BackupManifest> | undefined;
 function schemaValidator(): ValidateFunction<BackupManifest> {
-  compiled ??= new Ajv({ allErrors: true, strict: true }).compile<BackupManifest>(MANIFEST_JSON_SCHEMA);
+  compiled ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile<BackupManifest>(MANIFEST_JSON_SCHEMA);
   return compiled;
 }
 
