@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Requests } from '../../protocol';
+import { displayText } from '../../text/displayText';
 import { noArguments } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 
@@ -30,7 +31,7 @@ export const command: CliCommand = {
       return ExitCode.usage;
     }
     if (CONTROL_CHARACTERS.test(to)) {
-      ctx.io.stderr(`fcbackup: --to "${to}" contains control characters; give the folder's name without them.`);
+      ctx.io.stderr(`fcbackup: --to "${displayText(to)}" contains control characters; give the folder's name without them.`);
       return ExitCode.usage;
     }
     let keep: number | undefined;
