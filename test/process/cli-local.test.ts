@@ -191,6 +191,7 @@ describe('fcbackup on a machine without a cluster (Linux, no simulator)', functi
     assert.match(l.stdout, /CLUSTER1 {2}NODE<U\+001B>\[2J<U\+001B>\[H {2}offline-hive/);
     const j = run(tscCli, ['list', dest, '--json']);
     assert.equal((JSON.parse(j.stdout) as { node: string }[])[0].node, 'NODE\u001b[2J\u001b[H');
+    // eslint-disable-next-line no-control-regex
     for (const r of [v, l, j]) assert.doesNotMatch(r.stdout + r.stderr, /[\u001b\u202e]/);
   });
 });

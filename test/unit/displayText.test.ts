@@ -39,6 +39,7 @@ describe('display text', () => {
     const value = { path: '/sets/A\u202Eexe.B_\u0085\u001b', list: ['\u2028'] };
     const text = displayJson(JSON.stringify(value, null, 2));
     assert.deepEqual(JSON.parse(text), value);
+    // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029]/);
   });
 });
