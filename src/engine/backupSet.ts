@@ -1,5 +1,5 @@
 /**
- * The backup-set format (docs/architecture.md) and everything that writes or reads one set.
+ * The backup-set format (README, "Backup sets") and everything that writes or reads one set.
  *
  * A set is a folder `<cluster>_<node>_<UTC yyyymmddThhmmssZ>/` holding:
  * - `manifest.json` (manifest.ts): what the set is and, for every file, where it came

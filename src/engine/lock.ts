@@ -5,7 +5,7 @@
  * the same folder for every account: a backup that Task Scheduler runs as SYSTEM and
  * one an administrator starts exclude each other; the user's temp folder would not).
  * Elsewhere (the simulator) `/tmp/fcbackup-lock`. FCBACKUP_LOCK_DIR overrides both
- * (tests). See docs/architecture.md.
+ * (tests). The README says where it is ("Checking sets anywhere").
  *
  * How:
  * - Taking: the owner record (pid, a random token…) is written to a private file and
