@@ -51,6 +51,17 @@ export default tseslint.config(
     },
   },
   {
+    // Plain text helpers shared by the CLI and the UI (e.g. escaping names for display):
+    // they import nothing of ours, so either side may use them.
+    files: ['src/text/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{ group: ['../*', './*/*'], message: 'src/text imports nothing of ours: the CLI and the UI both use it.' }],
+      }],
+    },
+  },
+  {
     // The test support and engine suites load the simulator's control functions.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
