@@ -77,8 +77,9 @@ export class HiveCells {
   record(cellOffset: number, sig: string, minLength: number, referencedAt: number): CellRange {
     const what = `the ${sig} record`;
     const range = this.cell(cellOffset, what, referencedAt);
-    if (range.length < minLength) this.fail(range.start, `${what} is ${range.length} bytes, shorter than its ${minLength}-byte header`);
+    // Every cell holds at least 4 bytes (walkCells), so the signature can be read first.
     if (this.signature(range.start) !== signatureOf(sig)) this.fail(range.start, `expected ${what}, found ${describeSignature(this.view, range.start)}`);
+    if (range.length < minLength) this.fail(range.start, `${what} is ${range.length} bytes, shorter than its ${minLength}-byte header`);
     return range;
   }
 

@@ -242,3 +242,16 @@ export function setChecksum(hive: Uint8Array): void {
   const view = new DataView(hive.buffer, hive.byteOffset, hive.byteLength);
   view.setUint32(508, baseBlockChecksum(view), true);
 }
+
+/** File offsets of the data of every allocated cell that starts with the two-letter `sig`, in file order. */
+export function findCells(hive: Uint8Array, sig: string): number[] {
+  const b = Buffer.from(hive.buffer, hive.byteOffset, hive.byteLength);
+  const found: number[] = [];
+  const end = 4096 + b.readUInt32LE(40);
+  for (let bin = 4096; bin < end; bin += b.readUInt32LE(bin + 8)) {
+    for (let cell = bin + 32; cell < bin + b.readUInt32LE(bin + 8); cell += Math.abs(b.readInt32LE(cell))) {
+      if (b.readInt32LE(cell) < 0 && b.toString('latin1', cell + 4, cell + 6) === sig) found.push(cell + 4);
+    }
+  }
+  return found;
+}
