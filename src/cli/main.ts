@@ -13,13 +13,14 @@ import { EngineClient, EngineRequestError } from '../client/engineClient';
 import { resolveNativeTarget } from '../client/nativeTarget';
 import type { NativeTarget } from '../native/target';
 import { command as backupCommand } from './commands/backup';
+import { command as hiveCommand } from './commands/hive';
 import { command as listCommand } from './commands/list';
 import { command as restoreCommand } from './commands/restore';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
 import { ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand];
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand];
 
 const globalOptions = {
   simulate: { type: 'string' },
@@ -142,10 +143,15 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
 
   const simulate = typeof values.simulate === 'string' ? values.simulate : undefined;
   if (values.simulate !== undefined && (simulate === undefined || simulate.trim() === '')) return fail('--simulate needs a scenario file.');
-  const target = resolveNativeTarget({ simulate, env, platform: options.platform });
-  if (target.kind === 'unavailable') return fail(target.reason);
-  const missing = checkSimulatorLibrary(target);
-  if (missing) return fail(missing);
+  // A local command (file work only) needs no Windows and no simulator.
+  let target: NativeTarget | undefined;
+  if (!cmd.local) {
+    const resolved = resolveNativeTarget({ simulate, env, platform: options.platform });
+    if (resolved.kind === 'unavailable') return fail(resolved.reason);
+    const missing = checkSimulatorLibrary(resolved);
+    if (missing) return fail(missing);
+    target = resolved;
+  }
 
   const verbose = values.verbose === true;
   const controller = new AbortController();
@@ -159,8 +165,10 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
     json: values.json === true,
     signal: controller.signal,
     engine() {
+      if (!target) return Promise.reject(new Error(`${cmd.name} is a local command and has no engine`));
+      const native = target;
       engine ??= EngineClient.start({
-        native: target,
+        native,
         logLevel: verbose ? 'debug' : 'warn',
         workerPath: options.workerPath,
         onLog: (p) => {
