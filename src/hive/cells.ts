@@ -19,8 +19,16 @@ export interface CellRange {
   readonly length: number;
 }
 
+/** The two decoders of Node's Buffer used for names (native, one flat string each; not in @types/node). */
+interface NameDecoder {
+  latin1Slice(start: number, end: number): string;
+  ucs2Slice(start: number, end: number): string;
+}
+
 export class HiveCells {
   readonly view: DataView;
+  /** The bytes as a Node Buffer (no copy), for decoding names. */
+  readonly text: NameDecoder;
   /** One bit per 4-byte slot of the hive bins: an allocated cell starts there. */
   private readonly allocatedStarts: Uint8Array;
   /**
@@ -33,6 +41,7 @@ export class HiveCells {
 
   constructor(readonly bytes: Uint8Array, readonly file: string, readonly hiveBinsSize: number) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NameDecoder;
     this.allocatedStarts = new Uint8Array((hiveBinsSize >>> 5) + 1);
     this.budget = hiveBinsSize;
     this.walkBins();
@@ -53,6 +62,11 @@ export class HiveCells {
   /** The two ASCII signature bytes at `at` ("nk", "vk", …) as a number, big-endian. */
   signature(at: number): number {
     return this.view.getUint16(at, false);
+  }
+
+  /** A view (not a copy) of `length` bytes of the file at `at`. */
+  bytesAt(at: number, length: number): Uint8Array {
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + at, length);
   }
 
   /** Charges `bytes` of output against the budget (see `budget`). */

@@ -7,15 +7,7 @@ import type { HiveCells } from './cells';
 
 export function readName(cells: HiveCells, at: number, length: number, compressed: boolean): string {
   cells.charge(length, at);
-  const bytes = cells.bytes;
-  if (compressed) {
-    // Short names dominate; building them directly is faster than a decoder call.
-    let name = '';
-    for (let i = 0; i < length; i++) name += String.fromCharCode(bytes[at + i]);
-    return name;
-  }
+  if (compressed) return cells.text.latin1Slice(at, at + length);
   if (length % 2 !== 0) cells.fail(at, `a UTF-16 name has an odd length (${length} bytes)`);
-  let name = '';
-  for (let i = 0; i < length; i += 2) name += String.fromCharCode(bytes[at + i] | (bytes[at + i + 1] << 8));
-  return name;
+  return cells.text.ucs2Slice(at, at + length);
 }

@@ -19,7 +19,10 @@ export { HiveError } from './errors';
 /** The start of the reason of an error the reader did not foresee (tests look for it). */
 export const UNEXPECTED = 'the hive reader failed unexpectedly';
 
-/** Reads the hive in `bytes`; `file` names it in the result and in errors. Throws only HiveError. */
+/**
+ * Reads the hive in `bytes`; `file` names it in the result and in errors. Throws only HiveError.
+ * Value data are views of `bytes` where the hive stores them in one piece: do not change `bytes` afterwards.
+ */
 export function readHive(bytes: Uint8Array, file: string): HiveFile {
   try {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

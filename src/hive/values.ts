@@ -1,7 +1,9 @@
 /**
  * Values: the value list of a key, its vk records, and their data — inline in the vk
  * (4 bytes or fewer), in one data cell, or split over the segments of a big data ("db")
- * record (docs/windows.md, "Registry hive format").
+ * record (docs/windows.md, "Registry hive format"). Data in one place is returned as a view
+ * of the hive's bytes, not a copy, so the tree costs little beyond the file itself; data
+ * in segments is copied together.
  */
 import { NO_CELL, signatureOf, type HiveCells } from './cells';
 import { readName } from './names';
@@ -38,14 +40,14 @@ function readData(cells: HiveCells, vkAt: number): Uint8Array {
   if (rawSize >= DATA_INLINE) {
     const size = rawSize - DATA_INLINE;
     if (size > 4) cells.fail(vkAt + 4, `inline value data of ${size} bytes (at most 4 fit in a vk record)`);
-    return cells.bytes.slice(vkAt + 8, vkAt + 8 + size);
+    return cells.bytesAt(vkAt + 8, size);
   }
   if (rawSize === 0) return new Uint8Array(0);
   cells.charge(rawSize, vkAt + 4);
   const dataOffset = cells.u32(vkAt + 8);
   if (dataOffset === NO_CELL) cells.fail(vkAt + 8, `value data of ${rawSize} bytes has no data cell`);
   const data = cells.cell(dataOffset, 'the value data', vkAt + 8);
-  if (data.length >= rawSize) return cells.bytes.slice(data.start, data.start + rawSize);
+  if (data.length >= rawSize) return cells.bytesAt(data.start, rawSize);
   // Too large for its cell: only a big data record may hold it.
   if (rawSize > BIG_DATA_SEGMENT && data.length >= DB_HEADER && cells.signature(data.start) === signatureOf('db')) {
     return readBigData(cells, data.start, rawSize);
