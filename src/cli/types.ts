@@ -50,11 +50,6 @@ export interface CliCommand {
   local?: true;
   /** node:util parseArgs option specs of this command (the global ones are added by main.ts). */
   options: Record<string, { type: 'boolean' | 'string' }>;
-  /**
-   * File work only: runs in this process without the engine, the simulator or koffi, so main.ts
-   * chooses no native target for it (and `ctx.engine()` is not available).
-   */
-  local?: true;
   /** Returns the exit code: 0 success; non-zero after writing one `fcbackup: …` line to stderr. */
   run(args: { positionals: string[]; options: CliOptionValues }, ctx: CliContext): Promise<number>;
 }
