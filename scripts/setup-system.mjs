@@ -1,6 +1,6 @@
 // Installs the system packages the test stages need (Debian/Ubuntu, as root):
 // Wine and the mingw-w64 compiler for the Windows-ABI stage, Chromium for the
-// VS Code integration stage, and the Kerberos headers the VS Code server's native
+// VS Code integration stage, hivex for the hive checks, and the Kerberos headers the VS Code server's native
 // module builds against. Already-present tools are left alone. Without root or
 // apt-get it fails, naming the packages to install.
 import { existsSync } from 'node:fs';
@@ -14,6 +14,9 @@ const needs = [
   { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/gssapi/gssapi.h') },
   { pkg: 'gcc', present: () => onPath('cc') },
   { pkg: 'unzip', present: () => onPath('unzip') },
+  // hivex: the independent reader the tests compare the simulator's CLUSDB hives with.
+  { pkg: 'libhivex-bin', present: () => onPath('hivexsh') },
+  { pkg: 'python3-hivex', present: () => spawnSync('/usr/bin/python3', ['-c', 'import hivex'], { stdio: 'ignore' }).status === 0 },
 ];
 
 function onPath(cmd) {
