@@ -528,7 +528,9 @@ static uint32_t write_data(hv_out *o, const sim_hv_value *v, uint32_t *size_fiel
     for (uint32_t i = 0; i < segments && !o->failed; i++) {
         uint32_t n = v->len - i * BIG_DATA_SEGMENT;
         if (n > BIG_DATA_SEGMENT) n = BIG_DATA_SEGMENT;
-        uint32_t seg = cell_alloc(o, n);
+        /* Each segment cell keeps 4 bytes of padding after its data: readers such as hivex
+         * take a segment's data as its cell size minus 8. */
+        uint32_t seg = cell_alloc(o, (size_t)n + 4);
         if (seg == NO_CELL) break;
         memcpy(cell_data(o, seg), v->data + (size_t)i * BIG_DATA_SEGMENT, n);
         put32(cell_data(o, list) + 4 * i, seg);

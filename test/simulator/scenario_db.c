@@ -274,7 +274,9 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
         sim_get_text(v, r, "type", p, "", type, sizeof type, 0, "\\");
         sim_get_text(v, r, "group", p, "", group, sizeof group, 0, NULL);
         int gi = v->failed ? -1 : find_named(gl, ng, group);
-        if (!v->failed && gi < 0) sim_verr(v, p, json_get(r, "group"), "there is no group named \"%.100s\"", group);
+        char gp[80];
+        snprintf(gp, sizeof gp, "%s.group", p);
+        if (!v->failed && gi < 0) sim_verr(v, gp, json_get(r, "group"), "there is no group named \"%.100s\"", group);
         res_group[i] = gi;
         uint32_t ndeps = name_list(v, r, "dependsOn", p, rl, nr, "resource", ids);
         uint32_t state = object_state(v, r, p);
