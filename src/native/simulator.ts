@@ -20,6 +20,7 @@ const api = simulatorControlBindings((lib) => ({
   ClusSimClearCallLog: lib.func('void ClusSimClearCallLog()'),
   ClusSimInjectFault: lib.func('void ClusSimInjectFault(const char *name, uint32_t nthCall, uint32_t code, const char *mode)'),
   ClusSimClearFaults: lib.func('void ClusSimClearFaults()'),
+  ClusSimReboot: lib.func('void ClusSimReboot()'),
   ClusSimWriteDatabase: lib.func(
     'int32_t ClusSimWriteDatabase(const char *scenarioJson, const char *path, uint64_t minSize, _Out_ uint8_t *errorBuf, uint32_t cbError)'),
 }));
@@ -80,6 +81,16 @@ export function simulatorWriteDatabase(scenarioJson: string, file: string, minSi
   const error = Buffer.alloc(1024);
   const rc = api().ClusSimWriteDatabase(scenarioJson, file, minSize, error, error.length) as number;
   if (rc !== 0) throw new Error(`ClusSimWriteDatabase ${file}: ${error.subarray(0, Math.max(0, error.indexOf(0))).toString('utf8')}`);
+}
+
+/**
+ * Restarts this simulated machine: its cluster service stops, the renames scheduled with
+ * MOVEFILE_DELAY_UNTIL_REBOOT are applied in order, and the service starts again (it
+ * starts automatically on a configured node).
+ */
+export function simulatorReboot(): void {
+  assertSimulator();
+  api().ClusSimReboot();
 }
 
 export function simulatorClearFaults(): void {

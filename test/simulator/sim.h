@@ -91,7 +91,16 @@ typedef struct sim_node {
     uint32_t pending_left;    /* QueryServiceStatusEx calls left in a *_PENDING state */
     uint32_t checkpoint;      /* dwCheckPoint while pending */
     uint32_t votes;           /* NodeWeight in the cluster database (default 1) */
+    uint32_t exit_code;       /* dwWin32ExitCode of the last start that ended STOPPED; persisted */
 } sim_node;
+
+#define SIM_MAX_RENAMES 64
+/* A MoveFileExW(MOVEFILE_DELAY_UNTIL_REBOOT) waiting for ClusSimReboot. */
+typedef struct sim_pending_rename {
+    char from[4096];
+    char to[4096];            /* "" = delete */
+    uint32_t flags;           /* MOVEFILE_* */
+} sim_pending_rename;
 
 typedef struct sim_file {
     char name[512];           /* file name inside the ClusDb directory, UTF-8 */
@@ -150,6 +159,14 @@ typedef struct sim_scenario {
     uint32_t snapshot_in_progress;      /* StartSnapshotSet fails with SNAPSHOT_SET_IN_PROGRESS this many times */
     int mutate_after_snapshot;          /* rewrite the live ClusDb files right after DoSnapshotSet */
     uint32_t service_pending_polls;     /* QueryServiceStatusEx calls in *_PENDING per transition */
+    int clusdb_locked_while_running;    /* clusdb.lockedWhileRunning */
+    int writer_releases_at_prerestore;  /* writer.releasesFilesAtPreRestore */
+
+    /* This machine's state besides its service (persisted in the state file). */
+    int files_released;                 /* the writer released the ClusDb files at PreRestore */
+    int authoritative_pending;          /* an authoritative restore through the writer awaits the next start */
+    uint32_t rename_count;
+    sim_pending_rename renames[SIM_MAX_RENAMES];
 } sim_scenario;
 
 /* The loaded scenario (NULL before ClusSimOpenScenario succeeded). */
@@ -333,6 +350,30 @@ uint64_t sim_filetime_now(void);
 DWORD_T sim_cluster_handle_route(void *h, int *route, char node[512], uint32_t *access);
 /* 0 when the cluster can be reached that way now, else the Win32 error (lock taken). */
 DWORD_T sim_cluster_route_reachable(int route, const char *node);
+
+/* ---- this machine's ClusDb files, the writer's restore and the reboot (sim_core.c) ---- */
+#define SIM_ERROR_SHARING_VIOLATION 32u
+#define SIM_ERROR_ALREADY_EXISTS 183u
+#define SIM_ERROR_REGISTRY_CORRUPT_ 1015u
+/* 1 when utf8path is one of this machine's ClusDb files and they are in use now: the
+ * local ClusSvc is not stopped, clusdb.lockedWhileRunning, and the writer has not released
+ * them since PreRestore. Lock held. */
+int sim_clusdb_file_locked(const char *utf8path);
+/* The writer's part of a restore (vss_backup.c): PreRestore releases the files (when
+ * writer.releasesFilesAtPreRestore); PostRestore of an authoritative restore marks the
+ * restored database to win at the next start. */
+void sim_writer_pre_restore(void);
+void sim_writer_post_restore(int authoritative);
+/* Records a MoveFileExW(MOVEFILE_DELAY_UNTIL_REBOOT); 0, or the Win32 error. Lock held. */
+DWORD_T sim_add_pending_rename(const char *from, const char *to, uint32_t flags);
+/* A service start or stop reached its end state (advapi32.c): the local service does not
+ * start on a CLUSDB that is not a valid hive. Lock held. */
+void sim_service_reached(sim_node *n, uint32_t final_state);
+/* Starts a service transition (advapi32.c), e.g. the local ClusSvc after a reboot. */
+void sim_service_begin(sim_node *n, uint32_t pending_state);
+/* File operations with native paths (0 on success, else errno-style failure). */
+int sim_rename_replace(const char *from, const char *to);
+int sim_remove_file(const char *path);
 
 /* The process token's privileges start over (advapi32.c; called when a scenario opens). */
 void sim_token_reset(int elevated);

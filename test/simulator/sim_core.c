@@ -784,6 +784,17 @@ int sim_mkdirs(const char *path) {
     return sim_dir_exists(path) ? 0 : -1;
 }
 
+static int remove_file(const char *path);
+static int rename_replace(const char *from, const char *to);
+
+int sim_remove_file(const char *path) {
+    return remove_file(path);
+}
+
+int sim_rename_replace(const char *from, const char *to) {
+    return rename_replace(from, to);
+}
+
 static int remove_file(const char *path) {
 #ifdef _WIN32
     wchar_t *wp = wide_path(path);
@@ -1589,9 +1600,11 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     sc->files[0].size = 65536;
     copy_str(sc->files[1].name, sizeof sc->files[1].name, "CLUSDB.blf");
     sc->files[1].size = 4096;
+    sc->clusdb_locked_while_running = 1;
     if (db && sim_want_type(v, db, JSON_OBJECT, "clusdb")) {
-        static const char *const DK[] = { "files", NULL };
+        static const char *const DK[] = { "files", "lockedWhileRunning", NULL };
         sim_check_keys(v, db, "clusdb", DK);
+        sim_get_bool(v, db, "lockedWhileRunning", "clusdb", 1, &sc->clusdb_locked_while_running);
         const json_value *files = json_get(db, "files");
         if (files && !v->failed && sim_want_array(v, files, "clusdb.files", SIM_MAX_FILES)) {
             sc->file_count = (uint32_t)files->count;
@@ -1631,10 +1644,13 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     sc->restore_method = 8;
     copy_str(sc->restore_service, sizeof sc->restore_service, "ClusSvc");
     sc->backup_schema = 0x4000;
+    sc->writer_releases_at_prerestore = 1;
     const json_value *w = json_get(root, "writer");
     if (w && sim_want_type(v, w, JSON_OBJECT, "writer")) {
-        static const char *const WK[] = { "present", "failAt", "failureHr", "components", "restoreMethod", "service", "backupSchema", NULL };
+        static const char *const WK[] = { "present", "failAt", "failureHr", "components", "restoreMethod", "service", "backupSchema",
+                                          "releasesFilesAtPreRestore", NULL };
         sim_check_keys(v, w, "writer", WK);
+        sim_get_bool(v, w, "releasesFilesAtPreRestore", "writer", 1, &sc->writer_releases_at_prerestore);
         sim_get_bool(v, w, "present", "writer", 1, &sc->writer_present);
         const json_value *fa = json_get(w, "failAt");
         if (fa && fa->type != JSON_NULL && !v->failed) sim_pick(v, fa, "writer.failAt", FAIL_AT_NAMES, FAIL_AT_VALUES, &sc->writer_fail_at);
@@ -2149,8 +2165,8 @@ static void state_json_node(json_buf *b, const sim_node *n, int *first) {
     json_buf_puts(b, *first ? "\n    " : ",\n    ");
     *first = 0;
     json_buf_string(b, n->name);
-    json_buf_printf(b, ": {\"service\": \"%s\", \"pendingLeft\": %u, \"checkpoint\": %u}", service_state_name(n->service_state),
-                    n->pending_left, n->checkpoint);
+    json_buf_printf(b, ": {\"service\": \"%s\", \"pendingLeft\": %u, \"checkpoint\": %u, \"exitCode\": %u}",
+                    service_state_name(n->service_state), n->pending_left, n->checkpoint, n->exit_code);
 }
 
 void sim_state_save(void) {
@@ -2167,7 +2183,17 @@ void sim_state_save(void) {
     int first = 1;
     for (uint32_t i = 0; i < sc->node_count; i++) state_json_node(&b, &sc->nodes[i], &first);
     if (sc->local_node < 0) state_json_node(&b, &g_machine_node, &first);
-    json_buf_puts(&b, first ? "}\n}\n" : "\n  }\n}\n");
+    json_buf_puts(&b, first ? "}" : "\n  }");
+    json_buf_printf(&b, ",\n  \"filesReleased\": %s,\n  \"authoritativePending\": %s,\n  \"pendingRenames\": [",
+                    sc->files_released ? "true" : "false", sc->authoritative_pending ? "true" : "false");
+    for (uint32_t i = 0; i < sc->rename_count; i++) {
+        json_buf_puts(&b, i ? ",\n    {\"from\": " : "\n    {\"from\": ");
+        json_buf_string(&b, sc->renames[i].from);
+        json_buf_puts(&b, ", \"to\": ");
+        json_buf_string(&b, sc->renames[i].to);
+        json_buf_printf(&b, ", \"flags\": %u}", sc->renames[i].flags);
+    }
+    json_buf_puts(&b, sc->rename_count ? "\n  ]\n}\n" : "]\n}\n");
     if (!b.failed && sim_write_file_atomic(g_state_path, b.data, b.len) == 0) g_state_sig = file_signature(g_state_path);
     json_buf_free(&b);
     sim_unlock();
@@ -2202,6 +2228,23 @@ static int state_apply(sim_scenario *sc, const name_index *nodes, sim_node *mach
             n->service_state = st;
             n->pending_left = (left && left->type == JSON_NUMBER && left->is_integer && left->integer >= 0) ? (uint32_t)left->integer : 0;
             n->checkpoint = (cp && cp->type == JSON_NUMBER && cp->is_integer && cp->integer >= 0) ? (uint32_t)cp->integer : 0;
+            const json_value *ec = json_get(e, "exitCode");
+            n->exit_code = (ec && ec->type == JSON_NUMBER && ec->is_integer && ec->integer >= 0) ? (uint32_t)ec->integer : 0;
+        }
+    }
+    if (ok) {
+        const json_value *fr = json_get(root, "filesReleased"), *ap = json_get(root, "authoritativePending");
+        const json_value *pr = json_get(root, "pendingRenames");
+        sc->files_released = fr && fr->type == JSON_BOOL && fr->boolean;
+        sc->authoritative_pending = ap && ap->type == JSON_BOOL && ap->boolean;
+        sc->rename_count = 0;
+        for (size_t i = 0; pr && pr->type == JSON_ARRAY && i < pr->count && sc->rename_count < SIM_MAX_RENAMES; i++) {
+            const json_value *from = json_get(pr->items[i], "from"), *to = json_get(pr->items[i], "to"), *fl = json_get(pr->items[i], "flags");
+            if (!from || from->type != JSON_STRING || !to || to->type != JSON_STRING || strlen(from->string) >= 4096 || strlen(to->string) >= 4096) continue;
+            sim_pending_rename *r = &sc->renames[sc->rename_count++];
+            copy_str(r->from, sizeof r->from, from->string);
+            copy_str(r->to, sizeof r->to, to->string);
+            r->flags = fl && fl->type == JSON_NUMBER && fl->is_integer && fl->integer >= 0 ? (uint32_t)fl->integer : 0;
         }
     }
     json_free(root);

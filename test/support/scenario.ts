@@ -124,6 +124,8 @@ export interface ScenarioWriterSpec {
   restoreMethod?: number;
   service?: string;
   backupSchema?: number;
+  /** After PreRestore the writer releases the ClusDb files until the service next starts; default true. */
+  releasesFilesAtPreRestore?: boolean;
 }
 
 export interface ScenarioFaultSpec {
@@ -143,7 +145,8 @@ export interface ScenarioSpec {
   configured?: boolean;
   cluster?: ScenarioClusterSpec;
   nodes?: ScenarioNodeSpec[];
-  clusdb?: { files?: ScenarioFileSpec[] };
+  /** lockedWhileRunning: the ClusDb files are in use while this machine's cluster service runs; default true. */
+  clusdb?: { files?: ScenarioFileSpec[]; lockedWhileRunning?: boolean };
   writer?: ScenarioWriterSpec;
   asyncPendingPolls?: number;
   snapshotSetInProgress?: number;
@@ -165,7 +168,7 @@ export interface ResolvedScenario {
     name: string; version: Required<ScenarioVersionSpec>; quorum: Required<ScenarioQuorumSpec> | null; instanceId?: string; paxosTag: number;
   };
   nodes: Required<ScenarioNodeSpec>[];
-  clusdb: { files: ScenarioFileSpec[] };
+  clusdb: { files: ScenarioFileSpec[]; lockedWhileRunning: boolean };
   writer: {
     present: boolean;
     failAt: ScenarioWriterStep | null;
@@ -174,6 +177,7 @@ export interface ResolvedScenario {
     restoreMethod: number;
     service: string;
     backupSchema: number;
+    releasesFilesAtPreRestore: boolean;
   };
   asyncPendingPolls: number;
   snapshotSetInProgress: number;
@@ -276,6 +280,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     nodes,
     clusdb: {
       files: spec.clusdb?.files ?? [{ name: 'CLUSDB', size: 65536 }, { name: 'CLUSDB.blf', size: 4096 }],
+      lockedWhileRunning: spec.clusdb?.lockedWhileRunning ?? true,
     },
     writer: {
       present: writer.present ?? true,
@@ -290,6 +295,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
       restoreMethod: writer.restoreMethod ?? RESTORE_STOP_START,
       service: writer.service ?? 'ClusSvc',
       backupSchema: writer.backupSchema ?? BACKUP_SCHEMA_AUTHORITATIVE_RESTORE,
+      releasesFilesAtPreRestore: writer.releasesFilesAtPreRestore ?? true,
     },
     asyncPendingPolls: spec.asyncPendingPolls ?? 2,
     snapshotSetInProgress: spec.snapshotSetInProgress ?? 0,
