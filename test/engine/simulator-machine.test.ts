@@ -184,9 +184,9 @@ describe('simulator machine: files in use, reboot, service start, authoritative 
     assert.deepEqual([ok.currentState, ok.win32ExitCode], [SERVICE_RUNNING, 0]);
   });
 
-  it('an authoritative restore through the writer gets a newer PaxosTag when the service next starts; a node restore does not', async () => {
+  it('cluster.replication: an authoritative restore through the writer gets a newer PaxosTag when the service next starts; a node restore does not', async () => {
     for (const authoritative of [true, false]) {
-      const spec: ScenarioSpec = { servicePendingPolls: 0, cluster: { paxosTag: 40 } };
+      const spec: ScenarioSpec = { servicePendingPolls: 0, cluster: { paxosTag: 40, replication: true } };
       const s = scenario(spec);
       await writerRestore(s.dir, authoritative, true);
       assert.equal(valueOf(readLiveClusterDatabase(), 'PaxosTag'), 40, 'not before the start');
@@ -197,5 +197,11 @@ describe('simulator machine: files in use, reboot, service start, authoritative 
       startServiceOn(undefined, 'ClusSvc');
       assert.equal(valueOf(readLiveClusterDatabase(), 'PaxosTag'), authoritative ? 41 : 40, 'once');
     }
+    // Without cluster.replication (the default for now) the restored database is left as restored.
+    const s = scenario({ servicePendingPolls: 0, cluster: { paxosTag: 40 } });
+    await writerRestore(s.dir, true, true);
+    stopServiceOn(undefined, 'ClusSvc');
+    startServiceOn(undefined, 'ClusSvc');
+    assert.equal(valueOf(readLiveClusterDatabase(), 'PaxosTag'), 40);
   });
 });

@@ -118,7 +118,7 @@ describe('simulator core', () => {
     it('rejects unknown fields, duplicate node names and an empty file', () => {
       const dir = scenario().dir;
       const typo = openFails(writeScenarioText(path.join(dir, 'typo'), '{ "cluster": { "nmae": "X" } }'));
-      assert.match(typo.message, /cluster: unknown field "nmae" \(known fields: name, version, quorum, instanceId, paxosTag\)/);
+      assert.match(typo.message, /cluster: unknown field "nmae" \(known fields: name, version, quorum, instanceId, paxosTag, replication\)/);
       const dup = openFails(writeScenarioText(path.join(dir, 'dup'), '{ "nodes": [ { "name": "node1" }, { "name": "NODE1" } ] }'));
       assert.match(dup.message, /nodes\[1\]: the name "NODE1" is already used by nodes\[0\]/);
       const empty = openFails(writeScenarioText(path.join(dir, 'empty'), ''));

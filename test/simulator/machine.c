@@ -72,7 +72,7 @@ void sim_writer_pre_restore(void) {
 void sim_writer_post_restore(int authoritative) {
     sim_lock();
     sim_scenario *sc = sim_scenario_get();
-    if (sc && authoritative) {
+    if (sc && authoritative && sc->replication) {
         sc->authoritative_pending = 1;
         sim_state_save();
     }

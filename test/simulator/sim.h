@@ -161,6 +161,7 @@ typedef struct sim_scenario {
     uint32_t service_pending_polls;     /* QueryServiceStatusEx calls in *_PENDING per transition */
     int clusdb_locked_while_running;    /* clusdb.lockedWhileRunning */
     int writer_releases_at_prerestore;  /* writer.releasesFilesAtPreRestore */
+    int replication;                    /* cluster.replication (opt-in for now, see README.md) */
 
     /* This machine's state besides its service (persisted in the state file). */
     int files_released;                 /* the writer released the ClusDb files at PreRestore */

@@ -1506,8 +1506,9 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     sc->quorum_max_log = 0;
     sc->paxos_tag = 1;
     if (cl && !v->failed && sim_want_type(v, cl, JSON_OBJECT, "cluster")) {
-        static const char *const CK[] = { "name", "version", "quorum", "instanceId", "paxosTag", NULL };
+        static const char *const CK[] = { "name", "version", "quorum", "instanceId", "paxosTag", "replication", NULL };
         sim_check_keys(v, cl, "cluster", CK);
+        sim_get_bool(v, cl, "replication", "cluster", 0, &sc->replication);
         const json_value *iid = json_get(cl, "instanceId");
         sim_guid g;
         if (iid && !v->failed && sim_want_type(v, iid, JSON_STRING, "cluster.instanceId")) {

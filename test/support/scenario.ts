@@ -61,6 +61,11 @@ export interface ScenarioClusterSpec {
   instanceId?: string;
   /** PaxosTag of a new database; default 1. */
   paxosTag?: number;
+  /**
+   * The replication semantics implemented so far (an authoritative restore through the writer gets a newer PaxosTag
+   * at the next start); default false until the engine's restore follows the documented order.
+   */
+  replication?: boolean;
 }
 
 export type ScenarioObjectState = 'online' | 'offline';
@@ -166,6 +171,7 @@ export interface ResolvedScenario {
   configured: boolean;
   cluster: {
     name: string; version: Required<ScenarioVersionSpec>; quorum: Required<ScenarioQuorumSpec> | null; instanceId?: string; paxosTag: number;
+    replication: boolean;
   };
   nodes: Required<ScenarioNodeSpec>[];
   clusdb: { files: ScenarioFileSpec[]; lockedWhileRunning: boolean };
@@ -276,6 +282,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
       quorum,
       ...(cluster.instanceId === undefined ? {} : { instanceId: cluster.instanceId }),
       paxosTag: cluster.paxosTag ?? 1,
+      replication: cluster.replication ?? false,
     },
     nodes,
     clusdb: {
