@@ -335,10 +335,9 @@ describe('backup (simulator)', function () {
       assert.ok(!vssCalls().some((e) => e.startsWith('IVss') || e.startsWith('CreateVss')), 'no VSS call for an offline hive');
       const manifest = JSON.parse(fs.readFileSync(path.join(result.path, MANIFEST_FILE), 'utf8')) as BackupManifest;
       assert.equal(manifest.kind, 'offline-hive');
-      // The simulator's CLUSDB is not a registry hive, so the name cannot be read from it (see backupHive.test.ts).
-      assert.equal(manifest.cluster.name, null);
-      assert.match(path.basename(result.path), /^unknown-cluster_NODE1_\d{8}T\d{6}Z$/);
-      assert.match(ctx.text(), /cluster name could not be read from the ClusDb hive/);
+      // The simulator's CLUSDB is a registry hive: the name comes from its root value ClusterName.
+      assert.equal(manifest.cluster.name, 'CLUSTER1');
+      assert.match(path.basename(result.path), /^CLUSTER1_NODE1_\d{8}T\d{6}Z$/);
       assert.equal(manifest.writer, null);
       assert.deepEqual(manifest.documents, []);
       assert.deepEqual((await readBackupSet(result.path)).problems, []);

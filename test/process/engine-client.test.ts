@@ -32,7 +32,7 @@ describe('engine process over IPC (simulator)', () => {
 
   async function expectNoEngineLeaks(client: EngineClient): Promise<void> {
     const report = await client.request(Requests.leakReport, {});
-    assert.deepEqual(report.handles, { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0 });
+    assert.deepEqual(report.handles, { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0, key: 0 });
     assert.equal(report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps, 0);
   }
 

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildHive } from './hiveBuilder';
+import type { RegistryKey } from '../../src/hive/types';
 import { projectRoot } from './sim';
 
 /** The system Python: the Debian python3-hivex module is installed for it, not for any other Python on PATH. */
@@ -41,6 +42,16 @@ function run(cmd: string, args: string[], what: string): string {
 /** The tree hivex reads from the hive at `file`. */
 export function hivexTree(file: string): HivexKey {
   return JSON.parse(run(PYTHON, [WALKER, file], `hivex walking ${file}`)) as HivexKey;
+}
+
+/** The tree hivex reads from `file`, in the shape of src/hive/types.ts (each value's raw type and bytes). */
+export function hivexRegistryTree(file: string): RegistryKey {
+  const convert = (key: HivexKey): RegistryKey => ({
+    name: key.name,
+    values: key.values.map((v) => ({ name: v.name, type: v.type, data: new Uint8Array(Buffer.from(v.data, 'hex')) })),
+    subkeys: key.subkeys.map(convert),
+  });
+  return convert(hivexTree(file));
 }
 
 /** Writes to `file` the empty hive with `regText` (a regedit 5.00 file) merged in by hivexregedit. */
