@@ -7,6 +7,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type {
   BackupResult, BackupSetSummary, ClusterStatus, LogLevel, NodeInfo, VerifyResult,
 } from './engine/model';
+import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
 
@@ -16,6 +17,7 @@ export type {
   NodeState, VerifyResult,
 } from './engine/model';
 export type { NativeTarget } from './native/target';
+export type { ConfigurationSource } from './config/model';
 
 export interface InitializeParams {
   native: NativeTarget;
@@ -82,6 +84,11 @@ export interface RestoreResult {
   warnings?: string[];
 }
 
+/** The cluster configuration in a backup set (verified first); file work, no cluster needed. */
+export interface SetConfigurationParams { path: string }
+/** The running cluster's configuration, read through the cluster registry API (the local cluster unless named). */
+export interface LiveConfigurationParams { cluster?: string }
+
 export interface LogParams { level: LogLevel; message: string }
 export interface ProgressParams { operation: string; step: string; fraction?: number }
 
@@ -94,6 +101,8 @@ export const Requests = {
   verifyBackup: new RequestType<VerifyParams, VerifyResult, EngineErrorData>('fcb/verifyBackup'),
   planRestore: new RequestType<RestoreParams, RestorePlan, EngineErrorData>('fcb/planRestore'),
   restore: new RequestType<RestoreParams, RestoreResult, EngineErrorData>('fcb/restore'),
+  setConfiguration: new RequestType<SetConfigurationParams, ConfigurationSource, EngineErrorData>('fcb/setConfiguration'),
+  liveConfiguration: new RequestType<LiveConfigurationParams, ConfigurationSource, EngineErrorData>('fcb/liveConfiguration'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;

@@ -13,13 +13,15 @@ import { EngineClient, EngineRequestError } from '../client/engineClient';
 import { resolveNativeTarget } from '../client/nativeTarget';
 import type { NativeTarget } from '../native/target';
 import { command as backupCommand } from './commands/backup';
+import { command as diffCommand } from './commands/diff';
 import { command as listCommand } from './commands/list';
 import { command as restoreCommand } from './commands/restore';
+import { command as showCommand } from './commands/show';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
 import { ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand];
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, showCommand, diffCommand];
 
 const globalOptions = {
   simulate: { type: 'string' },

@@ -33,6 +33,12 @@ export interface CliCommand {
   usage: string;
   /** One line for the command list. */
   summary: string;
+  /**
+   * File work only (reading sets and hives): main.ts does not resolve a native target first, so the command
+   * runs on any machine without the simulator or koffi. Such a command may still call `engine()` for an
+   * option that needs the cluster (e.g. `diff --live`), which then needs Windows or the simulator.
+   */
+  local?: true;
   /** node:util parseArgs option specs of this command (the global ones are added by main.ts). */
   options: Record<string, { type: 'boolean' | 'string' }>;
   /** Returns the exit code: 0 success; non-zero after writing one `fcbackup: …` line to stderr. */

@@ -11,6 +11,7 @@ import { configureNative } from '../native/loader';
 import { describeNativeTarget } from '../native/target';
 import { Notifications, Requests } from '../protocol';
 import { registerBackupHandlers } from './backupHandlers';
+import { registerConfigurationHandlers } from './configurationHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
@@ -48,6 +49,7 @@ function main(): void {
   registerStatusHandlers(server);
   registerBackupHandlers(server);
   registerRestoreHandlers(server);
+  registerConfigurationHandlers(server);
 
   // The parent going away (closed channel, crash, dispose) ends the engine.
   process.on('disconnect', () => process.exit(0));
