@@ -20,7 +20,12 @@ export type { NativeTarget } from './native/target';
 export type { ConfigurationSource } from './config/model';
 
 export interface InitializeParams {
-  native: NativeTarget;
+  /**
+   * null: this machine has no cluster to talk to (not Windows and no simulator). The engine then does file work
+   * only — FILE_WORK_REQUESTS — and answers every other request with `unavailableReason`.
+   */
+  native: NativeTarget | null;
+  unavailableReason?: string;
   /** Minimum level of the log notifications the engine sends. */
   logLevel: LogLevel;
 }
@@ -106,6 +111,9 @@ export const Requests = {
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;
+
+/** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */
+export const FILE_WORK_REQUESTS: ReadonlySet<string> = new Set(['listBackups', 'verifyBackup', 'setConfiguration']);
 
 /** A request by its name in `Requests`, for callers that load this module (and vscode-jsonrpc) only when needed. */
 export type RequestName = keyof typeof Requests;
