@@ -18,8 +18,15 @@ export interface Dialogs {
 
 export const modalDialogs: Dialogs = {
   async confirm(text) {
-    const choice = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, text.confirm);
-    return choice === text.confirm;
+    for (;;) {
+      const actions = text.more ? [text.confirm, text.more.title] : [text.confirm];
+      const choice = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, ...actions);
+      if (text.more && choice === text.more.title) {
+        await text.more.run();
+        continue;
+      }
+      return choice === text.confirm;
+    }
   },
   explain(message, detail, actions) {
     return Promise.resolve(vscode.window.showInformationMessage(message, { modal: true, detail }, ...actions));
