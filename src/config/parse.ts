@@ -159,7 +159,8 @@ export function configurationFromRegistry(root: RegistryKey): ClusterConfigurati
   const r = new KeyReader(root, 'the root key', problems);
   const clusterName = r.text('ClusterName', { required: true });
   const instanceId = r.text('ClusterInstanceID', { required: true });
-  const paxosTag = r.text('PaxosTag', { required: true });
+  // Stored as text ("next epoch:epoch:sequence") or as a number, depending on the writer: both are read.
+  const paxosTag = r.textOrNumber('PaxosTag', { required: true });
   const resources = readResources(root, problems);
   const roles = readRoles(root, resources, problems);
   const quorumKey = subkey(root, 'Quorum');

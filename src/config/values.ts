@@ -100,6 +100,18 @@ export class KeyReader {
     return valueText(value);
   }
 
+  /** A string or a number (REG_SZ, REG_DWORD or REG_QWORD) as text; other types are reported and shown as text. */
+  textOrNumber(name: string, options: { required?: boolean } = {}): string | null {
+    const value = this.take(name);
+    if (!value) {
+      if (options.required) this.problems.push(`${this.where}: no ${name} value`);
+      return null;
+    }
+    const fine: number[] = [RegType.REG_SZ, RegType.REG_EXPAND_SZ, RegType.REG_DWORD, RegType.REG_QWORD];
+    if (!fine.includes(value.type)) this.problems.push(`${this.where}: ${name} is ${typeName(value.type)}, not a string or a number`);
+    return valueText(value);
+  }
+
   /** A REG_DWORD (or REG_QWORD) value; anything else is reported and read as null. */
   number(name: string): number | null {
     const value = this.take(name);

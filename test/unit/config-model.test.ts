@@ -37,7 +37,7 @@ describe('config model', () => {
   });
 
   it('reports missing and odd values and still reads the rest', () => {
-    const root = key('', [sz('ClusterName', 'C'), dword('PaxosTag', 7), sz('Extra', 'x')], [
+    const root = key('', [sz('ClusterName', 'C'), dword('PaxosTag', 7), sz('Extra', 'x'), binary('ClusterInstanceID', [1])], [
       key('Nodes', [], [key('1', [])]),
       key('Groups', [], [key('g1', [sz('Name', 'R'), sz('GroupType', 'not a number'), multi('Contains', ['r1', 'ghost'])])]),
       key('Resources', [], [
@@ -49,7 +49,7 @@ describe('config model', () => {
     ]);
     const c = configurationFromRegistry(root);
     assert.equal(c.clusterName, 'C');
-    assert.equal(c.instanceId, null);
+    assert.equal(c.instanceId, '01');
     assert.equal(c.paxosTag, '7');
     assert.equal(c.nodes[0].name, '1');
     assert.equal(c.roles[0].groupType, null);
@@ -57,8 +57,7 @@ describe('config model', () => {
     assert.deepEqual(c.resources.map((r) => r.name).sort(), ['(short REG_DWORD: 01)', 'Disk', 'Orphan']);
     assert.deepEqual(c.properties, [{ name: 'Extra', value: 'x' }, { name: 'Mystery\\Blob', value: '0102ff' }]);
     const expected = [
-      'the root key: no ClusterInstanceID value',
-      'the root key: PaxosTag is REG_DWORD, not REG_SZ',
+      'the root key: ClusterInstanceID is REG_BINARY, not REG_SZ',
       'Resources\\r1: the value "Name" is stored twice; the first is used',
       'Resources\\r2: Name is REG_DWORD, not REG_SZ',
       'Resources\\r2: no Type value',
@@ -74,7 +73,7 @@ describe('config model', () => {
     // The rendering still shows everything, with the loose resources and the problems.
     const text = renderConfiguration(c);
     assert.match(text, /Resources in no role \(2\)/);
-    assert.match(text, /Problems read \(11\)/);
+    assert.match(text, /Problems read \(10\)/);
   });
 
   it('reads an empty tree as an empty configuration with problems, never throwing', () => {
