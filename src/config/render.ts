@@ -9,8 +9,9 @@ import type { ClusterConfiguration, ConfigChange, ConfigDiff, ConfigProperty } f
 
 const INDENT = '  ';
 
-function quoted(name: string): string {
-  return JSON.stringify(name);
+/** A name in double quotes as stored, without escaping (`"File Server (\\FS1)"` reads as the administrator wrote it). */
+export function quoted(name: string): string {
+  return `"${name}"`;
 }
 
 function propertyLines(lines: string[], depth: number, properties: readonly ConfigProperty[], prefix = ''): void {
@@ -105,7 +106,7 @@ export function renderConfiguration(c: ClusterConfiguration, header: readonly st
   return lines.join('\n') + '\n';
 }
 
-/** "role \"SQL2\"", "resource \"Disk 2\" (role \"Available Storage\")", "the cluster". */
+/** `role "SQL2"`, `resource "Disk 2" (role "Available Storage")`, `the cluster`. */
 export function describeObject(change: ConfigChange): string {
   if (change.object === 'cluster') return 'the cluster';
   if (change.object === 'quorum') return 'the quorum';

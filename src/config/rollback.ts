@@ -4,7 +4,7 @@
  * a dialog stays readable (the full list is one action away).
  */
 import type { ConfigChange, ConfigDiff } from './model';
-import { describeObject } from './render';
+import { describeObject, quoted } from './render';
 
 /** How many changes a confirmation lists before "and N more". */
 export const ROLLBACK_LINES_SHOWN = 5;
@@ -21,7 +21,7 @@ export interface RollbackText {
 }
 
 function shown(value: string | undefined): string {
-  return value === undefined || value === '' ? '(none)' : JSON.stringify(value);
+  return value === undefined || value === '' ? '(none)' : quoted(value);
 }
 
 /** The change since the backup, said as what the restore undoes. */

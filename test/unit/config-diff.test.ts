@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { compareConfigurations } from '../../src/config/diff';
 import { configurationFromRegistry } from '../../src/config/parse';
-import { describeChange, renderDiff } from '../../src/config/render';
+import { describeChange, describeObject, renderDiff } from '../../src/config/render';
 import { rollbackText } from '../../src/config/rollback';
 import { GROUP_SQL, RES_DISK1, RES_SQL, RES_SQL_IP, clusterTree, sampleSpec, sz } from './configFixture';
 
@@ -68,6 +68,11 @@ describe('config diff', () => {
     const rewired = clusterTree({ resources: spec.resources.map((r) => (r.id === RES_SQL ? { ...r, dependsOn: [] } : r)) });
     const diff = compareConfigurations(configurationFromRegistry(clusterTree()), configurationFromRegistry(rewired));
     assert.deepEqual(diff.changes.map(describeChange), ['resource "SQL Server" (role "SQL1"): Depends on changed from "SQL IP Address" to (none)']);
+  });
+
+  it('quotes names as stored, without escaping', () => {
+    assert.equal(describeObject({ change: 'added', object: 'resource', id: 'x', name: 'File Server (\\\\FS1)', role: 'FS1' }),
+      'resource "File Server (\\\\FS1)" (role "FS1")');
   });
 
   it('renders the comparison for a person', () => {
