@@ -5,17 +5,27 @@
  * dependencies, a role's preferred owners) so that a change reads as an administrator
  * would say it.
  *
- * Each configuration is first flattened into { section: { id: { property: text } } };
- * microdiff (a small, dependency-free deep comparison) finds what differs between the two
- * flat trees, and the changes are then put in a fixed order.
+ * Each configuration is first flattened into one entry per object (its properties as text,
+ * and a signature of them). Objects are matched by key; where the signatures differ, microdiff
+ * (a small, dependency-free deep comparison) says which properties changed. Comparing only
+ * the objects that differ keeps a comparison of 10,000 resources fast. The changes are then
+ * put in a fixed order.
  */
 import microdiff from 'microdiff';
 import type { ClusterConfiguration, ConfigChange, ConfigDiff, ConfigObjectKind, ConfigProperty } from './model';
 import { compareText } from './parse';
 
-type Record_ = Record<string, string>;
-type Section = Record<string, Record_>;
-type Flat = Record<ConfigObjectKind, Section>;
+/** One object flattened: its properties as text, in a fixed order, and their signature for a quick equality test. */
+interface Entry {
+  readonly id: string;
+  readonly name: string;
+  /** For a resource: its role's name. */
+  readonly role?: string;
+  /** Property names and values, alternating. */
+  readonly fields: readonly string[];
+  readonly signature: string;
+}
+type Flat = Record<ConfigObjectKind, Map<string, Entry>>;
 
 /** Sections in the order changes are listed and rendered. */
 export const OBJECT_ORDER: readonly ConfigObjectKind[] = ['cluster', 'node', 'role', 'resource', 'resourceType', 'network', 'interface', 'quorum'];
@@ -31,73 +41,56 @@ export const OBJECT_LABEL: Record<ConfigObjectKind, { one: string; many: string 
   quorum: { one: 'quorum', many: 'quorum' },
 };
 
-const NAME = 'Name';
-/** The role's name of a resource (not a property: used for messages). */
-const ROLE_OF = '\u0000role';
-
-function withProperties(base: Record_, properties: readonly ConfigProperty[], prefix = ''): Record_ {
-  for (const p of properties) base[`${prefix}${p.name}`] = p.value;
-  return base;
-}
-
 function numberText(n: number | null): string {
   return n === null ? '' : String(n);
 }
 
-/** The configuration as flat, comparable records keyed by folded id. */
+function entry(id: string, name: string, fields: string[], properties: readonly ConfigProperty[], role?: string): Entry {
+  for (const p of properties) fields.push(p.name, p.value);
+  return { id, name, fields, signature: fields.join('\u0000'), ...(role === undefined ? {} : { role }) };
+}
+
+/** The configuration as flat, comparable entries keyed by folded id (the cluster and the quorum under ""). */
 export function flattenConfiguration(c: ClusterConfiguration): Flat {
   const nodeName = new Map(c.nodes.map((n) => [n.id.toUpperCase(), n.name]));
   const roleName = new Map(c.roles.map((g) => [g.id.toUpperCase(), g.name]));
   const resourceName = new Map(c.resources.map((r) => [r.id.toUpperCase(), r.name]));
   const networkName = new Map(c.networks.map((n) => [n.id.toUpperCase(), n.name]));
   const named = (map: Map<string, string>, id: string): string => map.get(id.toUpperCase()) ?? id;
+  const section = <T extends { id: string }>(list: readonly T[], make: (x: T) => Entry): Map<string, Entry> =>
+    new Map(list.map((x) => [x.id.toUpperCase(), make(x)]));
 
-  const flat: Flat = { cluster: {}, node: {}, role: {}, resource: {}, resourceType: {}, network: {}, interface: {}, quorum: {} };
-  flat.cluster[''] = withProperties({
-    [NAME]: c.clusterName ?? '', 'Instance ID': c.instanceId ?? '', PaxosTag: c.paxosTag ?? '',
-  }, c.properties);
-  for (const n of c.nodes) flat.node[n.id.toUpperCase()] = withProperties({ [NAME]: n.name }, n.properties);
-  for (const g of c.roles) {
-    flat.role[g.id.toUpperCase()] = withProperties({
-      [NAME]: g.name, GroupType: numberText(g.groupType), PersistentState: numberText(g.persistentState),
-      'Preferred owners': g.preferredOwners.map((id) => named(nodeName, id)).join(', '),
-    }, g.properties);
-  }
-  for (const r of c.resources) {
-    flat.resource[r.id.toUpperCase()] = withProperties(withProperties({
-      [NAME]: r.name, Type: r.type, Role: r.roleId === null ? '' : named(roleName, r.roleId),
-      'Depends on': r.dependsOn.map((id) => named(resourceName, id)).sort(compareText).join(', '),
-      [ROLE_OF]: r.roleId === null ? '' : named(roleName, r.roleId),
-    }, r.parameters, 'Parameters\\'), r.properties);
-  }
-  for (const t of c.resourceTypes) flat.resourceType[t.id.toUpperCase()] = withProperties({ [NAME]: t.name, DllName: t.dllName }, t.properties);
-  for (const n of c.networks) {
-    flat.network[n.id.toUpperCase()] = withProperties({
-      [NAME]: n.name, Role: numberText(n.role), Address: n.address, AddressMask: n.addressMask,
-    }, n.properties);
-  }
-  for (const i of c.interfaces) {
-    flat.interface[i.id.toUpperCase()] = withProperties({
-      [NAME]: i.name, Node: named(nodeName, i.nodeId), Network: named(networkName, i.networkId),
-    }, i.properties);
-  }
-  flat.quorum[''] = withProperties({}, c.quorum);
-  return flat;
+  return {
+    cluster: new Map([['', entry('', c.clusterName ?? '', [
+      'Name', c.clusterName ?? '', 'Instance ID', c.instanceId ?? '', 'PaxosTag', c.paxosTag ?? '',
+    ], c.properties)]]),
+    node: section(c.nodes, (n) => entry(n.id, n.name, ['Name', n.name], n.properties)),
+    role: section(c.roles, (g) => entry(g.id, g.name, [
+      'Name', g.name, 'GroupType', numberText(g.groupType), 'PersistentState', numberText(g.persistentState),
+      'Preferred owners', g.preferredOwners.map((id) => named(nodeName, id)).join(', '),
+    ], g.properties)),
+    resource: section(c.resources, (r) => {
+      const role = r.roleId === null ? '' : named(roleName, r.roleId);
+      const deps = r.dependsOn.length === 0 ? '' : r.dependsOn.map((id) => named(resourceName, id)).sort(compareText).join(', ');
+      const fields = ['Name', r.name, 'Type', r.type, 'Role', role, 'Depends on', deps];
+      for (const p of r.parameters) fields.push(`Parameters\\${p.name}`, p.value);
+      return entry(r.id, r.name, fields, r.properties, role);
+    }),
+    resourceType: section(c.resourceTypes, (t) => entry(t.id, t.name, ['Name', t.name, 'DllName', t.dllName], t.properties)),
+    network: section(c.networks, (n) => entry(n.id, n.name, [
+      'Name', n.name, 'Role', numberText(n.role), 'Address', n.address, 'AddressMask', n.addressMask,
+    ], n.properties)),
+    interface: section(c.interfaces, (i) => entry(i.id, i.name, [
+      'Name', i.name, 'Node', named(nodeName, i.nodeId), 'Network', named(networkName, i.networkId),
+    ], i.properties)),
+    quorum: new Map([['', entry('', 'Quorum', [], c.quorum)]]),
+  };
 }
 
-/** The stored (not folded) id of every object, by section and folded id. */
-function idIndex(c: ClusterConfiguration): Map<string, string> {
-  const index = new Map<string, string>();
-  const add = (object: ConfigObjectKind, list: readonly { id: string }[]): void => {
-    for (const x of list) index.set(`${object}\u0000${x.id.toUpperCase()}`, x.id);
-  };
-  add('node', c.nodes);
-  add('role', c.roles);
-  add('resource', c.resources);
-  add('resourceType', c.resourceTypes);
-  add('network', c.networks);
-  add('interface', c.interfaces);
-  return index;
+function record(e: Entry): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < e.fields.length; i += 2) out[e.fields[i]] = e.fields[i + 1];
+  return out;
 }
 
 const CHANGE_ORDER = { removed: 0, added: 1, changed: 2 } as const;
@@ -130,36 +123,32 @@ export function summarizeChanges(changes: readonly ConfigChange[]): string {
 export function compareConfigurations(before: ClusterConfiguration, after: ClusterConfiguration): ConfigDiff {
   const a = flattenConfiguration(before);
   const b = flattenConfiguration(after);
-  const beforeIds = idIndex(before);
-  const afterIds = idIndex(after);
-  const originalId = (ids: Map<string, string>, section: ConfigObjectKind, folded: string): string =>
-    ids.get(`${section}\u0000${folded}`) ?? folded;
   const changes: ConfigChange[] = [];
-  const changedProperties = new Set<string>();
-  for (const d of microdiff(a, b)) {
-    const [section, folded, property] = d.path as [ConfigObjectKind, string, string | undefined];
-    if (property === undefined) {
-      // A whole object (never the cluster or quorum record, which always exist on both sides).
-      const record = (d.type === 'CREATE' ? b : a)[section][folded];
-      const ids = d.type === 'CREATE' ? afterIds : beforeIds;
-      changes.push({
-        change: d.type === 'CREATE' ? 'added' : 'removed', object: section, id: originalId(ids, section, folded),
-        name: record[NAME] ?? folded, ...(section === 'resource' ? { role: record[ROLE_OF] } : {}),
-      });
-      continue;
+  const whole = (change: 'added' | 'removed', object: ConfigObjectKind, e: Entry): void => {
+    changes.push({ change, object, id: e.id, name: e.name, ...(e.role === undefined ? {} : { role: e.role }) });
+  };
+  for (const object of OBJECT_ORDER) {
+    const older = a[object];
+    const newer = b[object];
+    for (const [key, old] of older) {
+      const now = newer.get(key);
+      if (!now) {
+        whole('removed', object, old);
+        continue;
+      }
+      if (old.signature === now.signature) continue;
+      // The same object on both sides with different properties: microdiff says which.
+      const oldRecord = record(old);
+      const newRecord = record(now);
+      const properties = new Set(microdiff(oldRecord, newRecord).map((d) => String(d.path[0])));
+      for (const property of properties) {
+        changes.push({
+          change: 'changed', object, id: now.id, name: now.name || old.name || key, ...(now.role === undefined ? {} : { role: now.role }),
+          property, before: oldRecord[property] ?? '', after: newRecord[property] ?? '',
+        });
+      }
     }
-    if (property === ROLE_OF) continue;
-    const key = `${section}\u0000${folded}\u0000${property}`;
-    if (changedProperties.has(key)) continue;
-    changedProperties.add(key);
-    const oldRecord = a[section][folded];
-    const newRecord = b[section][folded];
-    changes.push({
-      change: 'changed', object: section, id: section === 'cluster' || section === 'quorum' ? '' : originalId(afterIds, section, folded),
-      name: section === 'quorum' ? 'Quorum' : newRecord[NAME] || oldRecord[NAME] || folded,
-      ...(section === 'resource' ? { role: newRecord[ROLE_OF] } : {}),
-      property, before: oldRecord[property] ?? '', after: newRecord[property] ?? '',
-    });
+    for (const [key, now] of newer) if (!older.has(key)) whole('added', object, now);
   }
   changes.sort(compareChanges);
   return { equal: changes.length === 0, changes, summary: summarizeChanges(changes) };
