@@ -8,6 +8,8 @@
 //   bridge call     a cheap bridged call (GetLastError, GetNodeClusterState) against a
 //                   plain JavaScript function call
 //   backup          bench/backup.mjs: throughput against cp + sha256sum, peak engine memory
+//   configuration   bench/config.mjs: diff of two 10,000-resource configurations against JSON.stringify
+//                   of both; expanding a 20 MiB ClusDb set after the first parse against a no-op request
 //   VSIX size       artifacts/*.vsix per target
 //
 //   node bench/run.mjs [--quick]      (--quick: fewer repetitions, for trying the harness)
@@ -216,6 +218,17 @@ function benchBackup() {
   }
 }
 
+/** Figures from bench/config.mjs (written by it to bench/results/config.json): configuration diff and set expansion. */
+function benchConfig() {
+  const output = path.join(resultsDir, 'config.json');
+  fs.rmSync(output, { force: true });
+  const r = runStep(process.execPath, [path.join(root, 'bench', 'config.mjs')].concat(quick ? ['--quick'] : []), 'configuration benchmark');
+  if (!fs.existsSync(output)) throw new Error(`node bench/config.mjs wrote no bench/results/config.json:\n${(r.stdout + r.stderr).trim().slice(-2000)}`);
+  const config = JSON.parse(fs.readFileSync(output, 'utf8'));
+  details.config = config;
+  for (const row of config.rows ?? []) addRow(row);
+}
+
 async function benchVsix() {
   const { RELEASE_TARGETS, artifactsDir, packageTargets, vsixFileName } = await import('../scripts/package.mjs');
   const files = RELEASE_TARGETS.map((target) => ({ target, file: path.join(artifactsDir, vsixFileName(target)) }));
@@ -292,6 +305,12 @@ async function main() {
     benchBackup();
   } catch (err) {
     failRow('backup throughput and engine memory', err);
+  }
+  log('measuring configuration diff and set expansion (bench/config.mjs)');
+  try {
+    benchConfig();
+  } catch (err) {
+    failRow('configuration diff and set expansion', err);
   }
   log('measuring VSIX size');
   try {
