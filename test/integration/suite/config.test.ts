@@ -109,6 +109,7 @@ describe('cluster configuration in backup sets', () => {
   afterEach(async () => (await testApi()).useDialogs(undefined));
 
   after(async () => {
+    await assertEngineNoLeaks();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await setSetting('backupFolder', undefined);
     await setSetting('simulator.scenario', undefined);
