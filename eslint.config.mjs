@@ -52,6 +52,16 @@ export default tseslint.config(
     },
   },
   {
+    // The configuration model is plain data shared by the engine, the CLI and the UI.
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{ group: ['../engine/*', '../worker/*', '../ui/*', '../client/*', '../native/*', '../cli/*', '../extension'], message: 'src/config depends only on src/hive/types and plain libraries.' }],
+      }],
+    },
+  },
+  {
     files: ['src/ui/**/*.ts', 'src/extension.ts', 'test/integration/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

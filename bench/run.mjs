@@ -9,6 +9,8 @@
 //                   plain JavaScript function call
 //   backup          bench/backup.mjs: throughput against cp + sha256sum, peak engine memory
 //   hive reader     bench/hive.mjs: reading a 64 MiB hive against hivexml, peak memory / hive size
+//   configuration   bench/config.mjs: diff of two 10,000-resource configurations against JSON.stringify
+//                   of both; expanding a 20 MiB ClusDb set after the first parse against a no-op request
 //   VSIX size       artifacts/*.vsix per target
 //
 //   node bench/run.mjs [--quick]      (--quick: fewer repetitions, for trying the harness)
@@ -217,6 +219,17 @@ function benchScript(name, prefix) {
   }
 }
 
+/** Figures from bench/config.mjs (written by it to bench/results/config.json): configuration diff and set expansion. */
+function benchConfig() {
+  const output = path.join(resultsDir, 'config.json');
+  fs.rmSync(output, { force: true });
+  const r = runStep(process.execPath, [path.join(root, 'bench', 'config.mjs')].concat(quick ? ['--quick'] : []), 'configuration benchmark');
+  if (!fs.existsSync(output)) throw new Error(`node bench/config.mjs wrote no bench/results/config.json:\n${(r.stdout + r.stderr).trim().slice(-2000)}`);
+  const config = JSON.parse(fs.readFileSync(output, 'utf8'));
+  details.config = config;
+  for (const row of config.rows ?? []) addRow(row);
+}
+
 async function benchVsix() {
   const { RELEASE_TARGETS, artifactsDir, packageTargets, vsixFileName } = await import('../scripts/package.mjs');
   const files = RELEASE_TARGETS.map((target) => ({ target, file: path.join(artifactsDir, vsixFileName(target)) }));
@@ -299,6 +312,12 @@ async function main() {
     benchScript('hive', 'hive reader');
   } catch (err) {
     failRow('hive reader against hivexml', err);
+  }
+  log('measuring configuration diff and set expansion (bench/config.mjs)');
+  try {
+    benchConfig();
+  } catch (err) {
+    failRow('configuration diff and set expansion', err);
   }
   log('measuring VSIX size');
   try {

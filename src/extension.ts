@@ -109,7 +109,8 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     runningOperations: () => progress.titles(),
     cancelOperations: () => progress.cancelAll(),
     useDialogs: (d) => dialogs.use(d),
-    engineLeakReport: async () => (engine.running ? engine.request('leakReport', {}) : undefined),
+    // An engine without a native target (file work only, no cluster here) loaded no simulator: nothing to leak.
+    engineLeakReport: async () => (engine.running && engine.resolveTarget().kind !== 'unavailable' ? engine.request('leakReport', {}) : undefined),
   };
 }
 

@@ -7,6 +7,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type {
   BackupResult, BackupSetSummary, ClusterStatus, LogLevel, NodeInfo, VerifyResult,
 } from './engine/model';
+import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
 
@@ -16,9 +17,15 @@ export type {
   NodeState, VerifyResult,
 } from './engine/model';
 export type { NativeTarget } from './native/target';
+export type { ConfigurationSource } from './config/model';
 
 export interface InitializeParams {
-  native: NativeTarget;
+  /**
+   * null: this machine has no cluster to talk to (not Windows and no simulator). The engine then does file work
+   * only — FILE_WORK_REQUESTS — and answers every other request with `unavailableReason`.
+   */
+  native: NativeTarget | null;
+  unavailableReason?: string;
   /** Minimum level of the log notifications the engine sends. */
   logLevel: LogLevel;
 }
@@ -82,6 +89,11 @@ export interface RestoreResult {
   warnings?: string[];
 }
 
+/** The cluster configuration in a backup set (verified first); file work, no cluster needed. */
+export interface SetConfigurationParams { path: string }
+/** The running cluster's configuration, read through the cluster registry API (the local cluster unless named). */
+export interface LiveConfigurationParams { cluster?: string }
+
 export interface LogParams { level: LogLevel; message: string }
 export interface ProgressParams { operation: string; step: string; fraction?: number }
 
@@ -94,9 +106,14 @@ export const Requests = {
   verifyBackup: new RequestType<VerifyParams, VerifyResult, EngineErrorData>('fcb/verifyBackup'),
   planRestore: new RequestType<RestoreParams, RestorePlan, EngineErrorData>('fcb/planRestore'),
   restore: new RequestType<RestoreParams, RestoreResult, EngineErrorData>('fcb/restore'),
+  setConfiguration: new RequestType<SetConfigurationParams, ConfigurationSource, EngineErrorData>('fcb/setConfiguration'),
+  liveConfiguration: new RequestType<LiveConfigurationParams, ConfigurationSource, EngineErrorData>('fcb/liveConfiguration'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;
+
+/** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */
+export const FILE_WORK_REQUESTS: ReadonlySet<string> = new Set(['listBackups', 'verifyBackup', 'setConfiguration']);
 
 /** A request by its name in `Requests`, for callers that load this module (and vscode-jsonrpc) only when needed. */
 export type RequestName = keyof typeof Requests;

@@ -18,13 +18,15 @@ import type { NativeTarget } from '../native/target';
 import { displayJson, displayLines } from '../text/displayText';
 import { command as backupCommand } from './commands/backup';
 import { command as hiveCommand } from './commands/hive';
+import { command as diffCommand } from './commands/diff';
 import { command as listCommand } from './commands/list';
 import { command as restoreCommand } from './commands/restore';
+import { command as showCommand } from './commands/show';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
 import { ClusterUnavailableError, ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand];
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand, showCommand, diffCommand];
 
 const globalOptions = {
   simulate: { type: 'string' },

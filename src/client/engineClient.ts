@@ -28,7 +28,9 @@ export class EngineRequestError extends Error {
 }
 
 export interface EngineClientOptions {
-  native: NativeTarget;
+  /** null: no cluster here, file work only (see InitializeParams). */
+  native: NativeTarget | null;
+  unavailableReason?: string;
   /** Minimum level of the log lines the engine sends (default info). */
   logLevel?: LogLevel;
   onLog?: (params: LogParams) => void;
@@ -186,7 +188,7 @@ export class EngineClient {
   static async attach(child: ChildProcess, options: EngineClientOptions): Promise<EngineClient> {
     const client = new EngineClient(child, options);
     try {
-      await client.request(Requests.initialize, { native: options.native, logLevel: options.logLevel ?? 'info' });
+      await client.request(Requests.initialize, { native: options.native, unavailableReason: options.unavailableReason, logLevel: options.logLevel ?? 'info' });
     } catch (err) {
       client.dispose();
       throw err;

@@ -1,7 +1,9 @@
 /**
  * The "Backups" tree: the backup sets in the backup folder, newest first, with the
  * result of their last verification in this session. The listing comes from the
- * engine (it reads the manifests); a watcher on the folder refreshes it.
+ * engine (it reads the manifests); a watcher on the folder refreshes it. A set expands
+ * into the cluster configuration it holds (configRows.ts). Listing, verifying and
+ * reading sets is file work: it works on a machine without a cluster too.
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
@@ -11,7 +13,12 @@ import type { EngineHost } from './engineHost';
 import { describeError } from './errors';
 import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
 import { readSettings } from './settings';
-import { backupSetElements, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement } from './treeModel';
+import { configItem, configurationChildren, configurationRoots, paxosDescription } from './configRows';
+import { ConfigurationStore } from './configStore';
+import { toTreeItem } from './treeItems';
+import {
+  backupSetElements, itemModel, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement,
+} from './treeModel';
 
 export interface BackupsTreeDeps extends RefreshingTreeDeps {
   engine: EngineHost;
@@ -26,9 +33,12 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   private folder: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private watchedFolder: string | undefined;
+  /** The configurations inside the sets (and the live one), read when a set is expanded or compared. */
+  readonly configurations: ConfigurationStore;
 
   constructor(deps: BackupsTreeDeps) {
     super(deps, 'the backups tree', 300);
+    this.configurations = new ConfigurationStore(deps.engine);
     deps.contextKeys.set(ContextKeys.backupsState, 'loading');
   }
 
@@ -79,14 +89,12 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
       this.changed.fire(undefined);
       return;
     }
-    if (engine.resolveTarget().kind === 'unavailable') {
-      this.sets = [];
-      contextKeys.set(ContextKeys.backupsState, 'unavailable');
-      this.changed.fire(undefined);
-      return;
-    }
     try {
       this.sets = await engine.request('listBackups', { folder, verify: false });
+      this.configurations.forgetSets();
+      // The live cluster's PaxosTag, to say whether each set is older or newer (only while the cluster runs here).
+      if (contextKeys.get(ContextKeys.clusterState) === 'none') await this.configurations.refreshLiveTag();
+      else this.configurations.forgetLiveTag();
       const listed = new Set(this.sets.map((s) => s.path));
       for (const path of [...this.verifications.keys()]) if (!listed.has(path)) this.verifications.delete(path);
       log.debug(`${this.sets.length} backup set(s) in ${folder}.`);
@@ -104,7 +112,7 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   }
 
   async getChildren(element?: TreeElement): Promise<TreeElement[]> {
-    if (element) return [];
+    if (element) return this.childrenOf(element);
     await this.ensureLoaded();
     if (this.error) {
       return [messageElement('backups-error', 'error', this.error.message, {
@@ -112,6 +120,40 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
       })];
     }
     return backupSetElements(this.sets, this.verifications);
+  }
+
+  /** A set's configuration rows, or one message row saying why it cannot be read. */
+  private async childrenOf(element: TreeElement): Promise<TreeElement[]> {
+    if (element.kind === 'configSection' || element.kind === 'configObject') return configurationChildren(element);
+    if (element.kind !== 'backupSet') return [];
+    try {
+      const known = this.configurations.peek(element.set.path) !== undefined;
+      const source = await this.configurations.forSet(element.set.path);
+      if (!known) this.changed.fire(element); // its tooltip now has the PaxosTag
+      return configurationRoots(element.id, source);
+    } catch (err) {
+      const error = describeError(err);
+      this.logFailure(`Reading the configuration in ${element.set.path}`, error);
+      return [messageElement(`${element.id}/config-error`, 'error', this.deps.t('Cannot read the configuration: {0}', error.message), {
+        tooltip: error.apiDetail ? `${error.message}\n${error.apiDetail}` : error.message,
+        command: { id: 'fcbackup.showLog', title: this.deps.t('Show Log') },
+      })];
+    }
+  }
+
+  override getTreeItem(element: TreeElement): vscode.TreeItem {
+    const { t } = this.deps;
+    if (element.kind === 'configSection' || element.kind === 'configObject') {
+      return toTreeItem(element, configItem(element, this.configurations.liveTag, t));
+    }
+    const item = toTreeItem(element, itemModel(element, t));
+    if (element.kind === 'backupSet') {
+      // A set expands into its configuration; once read, its tooltip says its PaxosTag too.
+      item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+      const source = this.configurations.peek(element.set.path);
+      if (source) item.tooltip = `${String(item.tooltip ?? '')}\n${paxosDescription(source.configuration.paxosTag, this.configurations.liveTag, t)}`;
+    }
+    return item;
   }
 
   override dispose(): void {

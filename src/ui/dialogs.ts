@@ -20,8 +20,15 @@ export interface Dialogs {
 export const modalDialogs: Dialogs = {
   // What is shown quotes names from outside (sets, nodes, files): escaped for display.
   async confirm(text) {
-    const choice = await vscode.window.showWarningMessage(displayLines(text.message), { modal: true, detail: displayLines(text.detail) }, text.confirm);
-    return choice === text.confirm;
+    for (;;) {
+      const actions = text.more ? [text.confirm, text.more.title] : [text.confirm];
+      const choice = await vscode.window.showWarningMessage(displayLines(text.message), { modal: true, detail: displayLines(text.detail) }, ...actions);
+      if (text.more && choice === text.more.title) {
+        await text.more.run();
+        continue;
+      }
+      return choice === text.confirm;
+    }
   },
   explain(message, detail, actions) {
     return Promise.resolve(vscode.window.showInformationMessage(displayLines(message), { modal: true, detail: displayLines(detail) }, ...actions));

@@ -1,7 +1,7 @@
 /** Recognising tree elements among command arguments (menus pass them as the first argument). */
 import type { BackupSetElement, ClusterElement, NodeElement, TreeElement } from './treeModel';
 
-const kinds = new Set(['cluster', 'node', 'detail', 'message', 'backupSet']);
+const kinds = new Set(['cluster', 'node', 'detail', 'message', 'backupSet', 'configSection', 'configObject']);
 
 export function isTreeElement(value: unknown): value is TreeElement {
   return typeof value === 'object' && value !== null && kinds.has((value as { kind?: unknown }).kind as string)

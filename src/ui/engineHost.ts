@@ -37,13 +37,14 @@ export interface EngineHostOptions {
   startClient?: (options: EngineClientOptions) => Promise<EngineClient>;
 }
 
-function sameTarget(a: NativeTarget, b: NativeTarget): boolean {
+function sameTarget(a: NativeTarget | null, b: NativeTarget | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export class EngineHost {
   private client: EngineClient | undefined;
-  private clientTarget: NativeTarget | undefined;
+  /** null: an engine for file work only (no cluster here). */
+  private clientTarget: NativeTarget | null | undefined;
   private starting: Promise<EngineClient> | undefined;
   private startCount = 0;
   private disposed = false;
@@ -72,23 +73,29 @@ export class EngineHost {
     return this.options.resolveTarget();
   }
 
-  /** The running engine for the current target, started (or restarted) when needed. */
-  async get(): Promise<EngineClient> {
+  /**
+   * The running engine for the current target, started (or restarted) when needed. Without a target (no cluster
+   * here), `fileWork` gets an engine that does file work only (sets and hives); otherwise EngineUnavailableError.
+   */
+  async get(fileWork = false): Promise<EngineClient> {
     if (this.disposed) throw new Error('The extension is shutting down.');
-    const target = this.options.resolveTarget();
-    if (target.kind === 'unavailable') {
-      this.stop();
-      throw new EngineUnavailableError(target.reason);
+    const resolved = this.options.resolveTarget();
+    if (resolved.kind === 'unavailable' && !fileWork) {
+      // An engine for a target that is gone (the simulator setting was cleared) ends; a file-work one may stay.
+      if (this.clientTarget !== null) this.stop();
+      throw new EngineUnavailableError(resolved.reason);
     }
-    if (this.client && this.client.running && this.clientTarget && sameTarget(this.clientTarget, target)) return this.client;
+    const target = resolved.kind === 'unavailable' ? null : resolved;
+    if (this.client && this.client.running && this.clientTarget !== undefined && sameTarget(this.clientTarget, target)) return this.client;
     if (this.starting) {
       const pending = await this.starting;
-      if (this.clientTarget && sameTarget(this.clientTarget, target) && pending.running) return pending;
+      if (this.clientTarget !== undefined && sameTarget(this.clientTarget, target) && pending.running) return pending;
     }
     this.stop();
     this.startCount++;
     const starting = this.launchClient({
       native: target,
+      unavailableReason: resolved.kind === 'unavailable' ? resolved.reason : undefined,
       logLevel: this.options.logLevel(),
       onLog: (p) => this.options.onLog(p),
       onProgress: (p) => this.options.onProgress(p),
@@ -117,8 +124,8 @@ export class EngineHost {
 
   /** Sends the request named `name` to the engine, starting the engine when needed. */
   async request<K extends RequestName>(name: K, params: RequestParams<K>, signal?: AbortSignal): Promise<RequestResult<K>> {
-    const client = await this.get();
-    const { requestType } = await import('../protocol');
+    const { FILE_WORK_REQUESTS, requestType } = await import('../protocol');
+    const client = await this.get(FILE_WORK_REQUESTS.has(name));
     return client.request(requestType(name), params, signal);
   }
 
@@ -145,6 +152,7 @@ export class EngineHost {
   }
 }
 
-function describe(target: NativeTarget): string {
+function describe(target: NativeTarget | null): string {
+  if (target === null) return 'no cluster here: file work only';
   return target.kind === 'windows' ? 'Windows system DLLs' : `simulator scenario ${target.scenario}`;
 }

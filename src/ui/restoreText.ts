@@ -13,6 +13,8 @@ export interface ConfirmationText {
   detail: string;
   /** The button that goes ahead (the dialog also has Cancel). */
   confirm: string;
+  /** A second button that shows more without answering (e.g. "Show Full Difference"); the question is asked again after it. */
+  more?: { title: string; run(): Promise<void> };
 }
 
 function listNames(names: string[]): string {

@@ -6,6 +6,7 @@
  */
 import { welcomeViewFor, type WelcomeView } from '../client/welcome';
 import type { BackupSetSummary, ClusterStatus, NodeInfo, NodeState, VerifyResult } from '../protocol';
+import { configItem, type ConfigElement } from './configRows';
 import {
   backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, timeValue, untranslated, type Translate,
 } from './format';
@@ -66,7 +67,7 @@ export interface BackupSetElement {
   verification?: VerifyResult;
 }
 
-export type TreeElement = ClusterElement | NodeElement | DetailElement | MessageElement | BackupSetElement;
+export type TreeElement = ClusterElement | NodeElement | DetailElement | MessageElement | BackupSetElement | ConfigElement;
 
 export interface TreeItemModel {
   label: string;
@@ -259,6 +260,8 @@ export function itemModel(element: TreeElement, t: Translate = untranslated): Tr
     case 'detail': return detailItem(element);
     case 'message': return messageItem(element);
     case 'backupSet': return backupSetItem(element, t);
+    case 'configSection':
+    case 'configObject': return configItem(element, undefined, t);
   }
 }
 

@@ -9,8 +9,9 @@ import { EngineError } from '../engine/errors';
 import type { LogLevel } from '../engine/model';
 import { configureNative } from '../native/loader';
 import { describeNativeTarget } from '../native/target';
-import { Notifications, Requests } from '../protocol';
+import { FILE_WORK_REQUESTS, Notifications, Requests } from '../protocol';
 import { registerBackupHandlers } from './backupHandlers';
+import { registerConfigurationHandlers } from './configurationHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
@@ -24,15 +25,19 @@ function main(): void {
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   let initialized = false;
   let logLevel: LogLevel = 'info';
+  /** Set when there is no cluster here: why (requests other than file work fail with it). */
+  let noCluster: string | undefined;
+  const fileWorkMethods = new Set(Object.entries(Requests).filter(([name]) => FILE_WORK_REQUESTS.has(name)).map(([, type]) => type.method));
 
   connection.onRequest(Requests.initialize, (params) => {
     try {
       if (initialized) throw new EngineError('BAD_ARGUMENT', 'The engine is already initialized.');
-      configureNative(params.native);
+      if (params.native === null) noCluster = params.unavailableReason || 'There is no cluster on this machine.';
+      else configureNative(params.native);
       logLevel = params.logLevel ?? 'info';
       initialized = true;
       if (levelAtLeast('debug', logLevel)) {
-        void connection.sendNotification(Notifications.log, { level: 'debug', message: `Engine ${process.pid} uses ${describeNativeTarget(params.native)}` });
+        void connection.sendNotification(Notifications.log, { level: 'debug', message: `Engine ${process.pid} uses ${params.native ? describeNativeTarget(params.native) : 'no native library (file work only)'}` });
       }
     } catch (err) {
       throw toResponseError(err);
@@ -43,11 +48,13 @@ function main(): void {
     logLevel: () => logLevel,
     checkReady(method) {
       if (!initialized) throw new EngineError('BAD_ARGUMENT', `${method} was sent before initialize.`);
+      if (noCluster !== undefined && !fileWorkMethods.has(method)) throw new EngineError('NOT_WINDOWS', noCluster);
     },
   });
   registerStatusHandlers(server);
   registerBackupHandlers(server);
   registerRestoreHandlers(server);
+  registerConfigurationHandlers(server);
 
   // The parent going away (closed channel, crash, dispose) ends the engine.
   process.on('disconnect', () => process.exit(0));

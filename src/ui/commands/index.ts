@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import { describeError, errorNotificationText, isCancellation } from '../errors';
 import type { Services } from '../services';
 import { backupCommand } from './backup';
+import { compareWithBackupCommand } from './compareWithBackup';
+import { compareWithLiveCommand } from './compareWithLive';
 import { connectCommand } from './connect';
 import { disconnectCommand } from './disconnect';
 import { refreshCommand } from './refresh';
@@ -30,6 +32,8 @@ export const commandTable: readonly CommandDefinition[] = [
   revealBackupCommand,
   revealBackupFolderCommand,
   showLogCommand,
+  compareWithLiveCommand,
+  compareWithBackupCommand,
 ];
 
 export function runCommand(definition: CommandDefinition, s: Services, args: unknown[]): Promise<unknown> {

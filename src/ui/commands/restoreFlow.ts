@@ -5,6 +5,7 @@
  * other nodes, run with progress, then refresh both trees and show the node states.
  */
 import type { RestoreParams, RestoreResult } from '../../protocol';
+import { withRollbackLines } from '../configRollback';
 import { UserCancelled } from '../errors';
 import { resolveBackupSet } from '../pickers';
 import { restoreBlocker, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
@@ -25,7 +26,7 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
 
   // An authoritative restore always asks; a node restore unless the user turned confirmations off.
   if (authoritative || readSettings().confirmDestructiveSteps) {
-    if (!(await s.dialogs.confirm(restoreConfirmation(plan, t)))) {
+    if (!(await s.dialogs.confirm(await withRollbackLines(s, element.set.path, authoritative, restoreConfirmation(plan, t))))) {
       s.log.info('Restore not confirmed; nothing was changed.');
       throw new UserCancelled();
     }

@@ -79,7 +79,8 @@ describe('backup and restore commands', () => {
     assert.deepEqual(result.files.map((f) => path.posix.basename(f.path)).sort(), ['CLUSDB', 'CLUSDB.blf']);
     assert.equal(verification.ok, true, verification.problems.join('; '));
 
-    const backupRows = await treeRows(api.backupsTree);
+    // Sets expand into their configuration; the sets themselves are the top rows.
+    const backupRows = (await treeRows(api.backupsTree)).filter((r) => r.depth === 0);
     assert.equal(backupRows.length, 1);
     assert.match(backupRows[0]!.label, /^CLUSTER1 · NODE1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     assert.match(backupRows[0]!.description, /^VSS snapshot · [\d.]+ KB · verified$/);
