@@ -3,7 +3,7 @@
  *
  * The engine serves one client (the extension host or the CLI) over the IPC channel.
  * When that client goes away — it disposed the engine, it crashed or was killed, the
- * channel closed, or the engine got SIGINT/SIGHUP/SIGTERM — every running request is
+ * channel closed, or the engine got SIGINT or SIGHUP — every running request is
  * cancelled and the process exits as soon as none is running. A request past its
  * point of no return (a restore that has started changing the cluster; see
  * commitGuard.ts) declines the cancel and runs to its end first, so a restore always

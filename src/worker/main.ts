@@ -64,11 +64,13 @@ function main(): void {
   registerRestoreHandlers(server);
 
   // The client going away (closed channel, crash, kill, dispose) ends the engine once no request runs.
-  // The client starts it in a process group of its own (detached), so a Ctrl-C or hang-up of the
-  // client's terminal reaches it only when sent to it directly; it then counts as the client leaving.
+  // The client starts it in a session of its own (detached), so a Ctrl-C or hang-up of the client's
+  // terminal reaches it only when sent to it directly; it then counts as the client leaving.
+  // SIGTERM keeps its default (the process ends): the client sends it only to an engine that is not
+  // finishing a restore and did not exit when its channel closed — one stuck in a native call.
   process.on('disconnect', () => lifetime.clientGone('The client went away'));
   connection.onClose(() => lifetime.clientGone('The client went away'));
-  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => lifetime.clientGone(`The engine received ${signal}`));
   }
   process.on('uncaughtException', (err) => {
