@@ -278,11 +278,6 @@ export class EngineClient {
     this.exitListeners.push(listener);
   }
 
-  /** Whether a request is running that the engine said it finishes whatever the client does. */
-  get ownsCommittedRequest(): boolean {
-    return this.committed.size > 0;
-  }
-
   /**
    * End the engine process. Pending requests reject. An engine finishing a request past its
    * point of no return (a restore) is not killed: it exits by itself once that request ends.
