@@ -12,9 +12,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { engineStopReason, ENGINE_STOP_PREFIX } from '../../src/client/engineStop';
 import { acquireOperationLock, isProcessAlive } from '../../src/engine/lock';
+import { recoverInterruptedRestore } from '../../src/engine/restore';
+import { simulatorClearFaults } from '../../src/native/simulator';
 import { STOP_LINE_PREFIX } from '../../src/worker/watchdog';
 import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
-import { assertNoLeaks } from '../support/sim';
+import { recordingContext } from '../support/context';
+import { assertNoLeaks, useScenario } from '../support/sim';
+import { assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates } from '../engine/restore-fixture';
 import { bounded, lockHolder, signalProcess, startCli, waitFor, waitForExit, type CliProcess } from './lifecycle-support';
 
 /** The engine's pid, from the line `--verbose` prints when the engine starts. */
@@ -69,6 +73,31 @@ describe('hung native calls', function () {
     assert.ok(pid !== undefined, 'the engine said its pid');
     engines.push(pid);
     await waitForExit(pid, 'the stopped engine', 30_000);
+  });
+
+  it('a restore the watchdog stopped (committed, stuck in ControlService) is rolled back by the next run', async () => {
+    // This node's service is stopped for the swap after PostRestore: the first ControlService that reaches NODE1.
+    const f = await prepareRestore({ faults: [{ function: 'ControlService:NODE1', mode: 'hang', code: 0 }] }, { lockFolder });
+    scenarios.push(f.scenario);
+    const cli = startCli(['restore', f.setPath, '--authoritative', '--stop-other-nodes', '--yes', '--simulate', f.scenario.path],
+      { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder });
+    let end;
+    try {
+      end = await bounded(cli.ended, 'the restore to end', 120_000);
+    } finally {
+      signalProcess(-cli.child.pid!, 'SIGKILL');
+    }
+    assert.equal(end.code, 1, cli.stderr());
+    assert.match(cli.stderr(), /^fcbackup: The engine stopped during restore: ControlService did not return within 2 s\. /m);
+    assert.ok(restoreArtifacts(f).includes('ClusterRestoreJournal.json'), 'the stopped restore left its journal');
+
+    useScenario(f.scenario.path);
+    simulatorClearFaults(); // the fault is armed in this process too, from the scenario
+    assert.equal(await recoverInterruptedRestore(recordingContext(), { lockFolder }), 'rolledBack');
+    assertSameFiles(liveFiles(f.clusDb), f.before, 'the files from before the restore');
+    assert.deepEqual(restoreArtifacts(f), []);
+    assert.deepEqual(serviceStates(f.nodes, f.machine), Object.fromEntries(f.nodes.map((n) => [n, 'running'])));
+    assertNoLeaks();
   });
 
   it('a CLI killed while its engine is stuck in a call leaves no engine and a free lock', async () => {
