@@ -161,8 +161,12 @@ describe('simulator CLUSDB hives against hivex', () => {
         const good = scenario();
         const bad = writeScenarioText(path.join(good.dir, 'bad'), JSON.stringify(resolveScenario(spec), null, 2));
         // The library is loaded already, so the scenario is opened (and refused) right away.
-        assert.throws(() => useScenario(bad), (err: unknown) => err instanceof ScenarioError && message.test(err.message));
-        assert.equal(getComputerName(), 'NODE1', 'the good scenario stays open');
+        const refused = (err: unknown): boolean => err instanceof ScenarioError && message.test(err.message);
+        assert.throws(() => useScenario(bad), refused);
+        // The refused scenario is what was asked for: calls report its error, never answer for the old one.
+        assert.throws(() => getComputerName(), refused);
+        useScenario(good.path);
+        assert.equal(getComputerName(), 'NODE1');
       });
     }
   });
