@@ -315,6 +315,10 @@ int sim_clusdb_mutate(uint32_t generation);
 /* The CLUSDB header line ("CLUSSIM-CLUSDB 1 {...}\n"), malloc'd, for the scenario. */
 char *sim_clusdb_header(const char *cluster, const char *const *nodes, uint32_t count);
 
+/* The hash of the open scenario's text: files that persist state beside the scenario
+ * (e.g. taskschd.c's task store) keep it, and ignore a file written for another text. */
+uint64_t sim_scenario_hash(void);
+
 /* The process token's privileges start over (advapi32.c; called when a scenario opens). */
 void sim_token_reset(int elevated);
 
