@@ -9,6 +9,7 @@ import type {
 } from './engine/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
+import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 
 /** The data shapes the requests carry, for clients that must not reach into the engine (the UI). */
 export type {
@@ -16,6 +17,8 @@ export type {
   NodeState, VerifyResult,
 } from './engine/model';
 export type { NativeTarget } from './native/target';
+export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
+export type { CliLauncher, ScheduleTrigger, WeekDay } from './engine/scheduleXml';
 
 export interface InitializeParams {
   native: NativeTarget;
@@ -94,6 +97,10 @@ export const Requests = {
   verifyBackup: new RequestType<VerifyParams, VerifyResult, EngineErrorData>('fcb/verifyBackup'),
   planRestore: new RequestType<RestoreParams, RestorePlan, EngineErrorData>('fcb/planRestore'),
   restore: new RequestType<RestoreParams, RestoreResult, EngineErrorData>('fcb/restore'),
+  /** The scheduled backup (Task Scheduler task): register or replace, read, remove. */
+  setSchedule: new RequestType<SetScheduleParams, ScheduleStatus, EngineErrorData>('fcb/setSchedule'),
+  showSchedule: new RequestType<Record<string, never>, ScheduleStatus, EngineErrorData>('fcb/showSchedule'),
+  removeSchedule: new RequestType<Record<string, never>, RemoveScheduleResult, EngineErrorData>('fcb/removeSchedule'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;

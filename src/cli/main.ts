@@ -15,11 +15,12 @@ import type { NativeTarget } from '../native/target';
 import { command as backupCommand } from './commands/backup';
 import { command as listCommand } from './commands/list';
 import { command as restoreCommand } from './commands/restore';
+import { command as scheduleCommand } from './commands/schedule';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
 import { ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand];
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, scheduleCommand];
 
 const globalOptions = {
   simulate: { type: 'string' },

@@ -46,6 +46,11 @@ export type ScheduleStatus =
     problem?: string;
   };
 
+export interface RemoveScheduleResult {
+  removed: boolean;
+  taskPath: string;
+}
+
 /** Runs `use` with the Task Scheduler's root folder inside a COM session. */
 function withScheduler<R>(use: (root: TaskFolder) => R): R {
   const session = initializeCom();
@@ -95,7 +100,7 @@ export async function setSchedule(params: SetScheduleParams, ctx: OperationConte
   let xml: string;
   try {
     const spec = validateScheduleSpec(params);
-    if (!params.launcher || typeof params.launcher.program !== 'string' || typeof params.launcher.script !== 'string') {
+    if (typeof params.launcher?.program !== 'string' || params.launcher.program.trim() === '' || typeof params.launcher.script !== 'string' || params.launcher.script.trim() === '') {
       throw new ScheduleInputError('The program that runs the CLI is missing.');
     }
     xml = buildTaskXml(spec, params.launcher, new Date());
@@ -136,7 +141,7 @@ export async function showSchedule(ctx: OperationContext): Promise<ScheduleStatu
 }
 
 /** Deletes the scheduled backup; `removed: false` when there was none. */
-export async function removeSchedule(ctx: OperationContext): Promise<{ removed: boolean; taskPath: string }> {
+export async function removeSchedule(ctx: OperationContext): Promise<RemoveScheduleResult> {
   throwIfCancelled(ctx.signal);
   return withScheduler((root) => {
     try {

@@ -12,6 +12,7 @@ import { describeNativeTarget } from '../native/target';
 import { Notifications, Requests } from '../protocol';
 import { registerBackupHandlers } from './backupHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
+import { registerScheduleHandlers } from './scheduleHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
 
@@ -48,6 +49,7 @@ function main(): void {
   registerStatusHandlers(server);
   registerBackupHandlers(server);
   registerRestoreHandlers(server);
+  registerScheduleHandlers(server);
 
   // The parent going away (closed channel, crash, dispose) ends the engine.
   process.on('disconnect', () => process.exit(0));
