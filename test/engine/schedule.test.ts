@@ -23,6 +23,9 @@ const NOT_FOUND = 0x80070002 | 0;
 const CO_E_NOTINITIALIZED = 0x800401f0 | 0;
 const SCHED_E_MALFORMEDXML = 0x8004131a | 0;
 const SCHED_E_MISSINGNODE = 0x80041319 | 0;
+const ERROR_INVALID_NAME = 0x8007007b | 0;
+const ERROR_ALREADY_EXISTS = 0x800700b7 | 0;
+const E_INVALIDARG = 0x80070057 | 0;
 
 function params(dir: string, overrides: Partial<SetScheduleParams> = {}): SetScheduleParams {
   return {
@@ -166,6 +169,31 @@ describe('scheduled backup (Task Scheduler through the bridge)', function () {
       assert.throws(() => root.registerTask('\\Bad', noAction, TaskCreation.createOrUpdate, 'S-1-5-18', TaskLogonType.serviceAccount),
         (err: unknown) => isHresult('ITaskFolder::RegisterTask', SCHED_E_MISSINGNODE)(err) && /SCHED_E_MISSINGNODE/.test((err as Error).message));
       assert.throws(() => root.getTask('\\Bad'), isHresult('ITaskFolder::GetTask', NOT_FOUND));
+    });
+  });
+
+  it('the Task Scheduler refuses names it documents as invalid and TASK_VALIDATE_ONLY with TASK_CREATE', async function () {
+    const s = scenario();
+    await setSchedule(params(s.dir), recordingContext());
+    const xml = withRoot((root) => {
+      const task = root.getTask(SCHEDULE_TASK_PATH);
+      try {
+        return task.xml();
+      } finally {
+        task.release();
+      }
+    });
+    withRoot((root) => {
+      for (const name of ['\\Trailing ', '\\ Leading', '\\A\\..\\B', '\\.\\B', '\\A\\\\B', '\\A:B']) {
+        assert.throws(() => root.registerTask(name, xml, TaskCreation.createOrUpdate, 'S-1-5-18', TaskLogonType.serviceAccount),
+          isHresult('ITaskFolder::RegisterTask', ERROR_INVALID_NAME), name);
+      }
+      assert.throws(() => root.registerTask('\\Other', xml, TaskCreation.validateOnly | TaskCreation.create, 'S-1-5-18', TaskLogonType.serviceAccount),
+        isHresult('ITaskFolder::RegisterTask', E_INVALIDARG));
+      assert.throws(() => root.registerTask(SCHEDULE_TASK_PATH, xml, TaskCreation.create, 'S-1-5-18', TaskLogonType.serviceAccount),
+        isHresult('ITaskFolder::RegisterTask', ERROR_ALREADY_EXISTS));
+      assert.throws(() => root.registerTask('\\Missing', xml, TaskCreation.update, 'S-1-5-18', TaskLogonType.serviceAccount),
+        isHresult('ITaskFolder::RegisterTask', NOT_FOUND));
     });
   });
 

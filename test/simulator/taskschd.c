@@ -586,7 +586,11 @@ static char *task_full_path(const char *folder, const WCHAR_T *given) {
     else if (fl == 1) { out[0] = '\\'; memcpy(out + 1, name, nl + 1); }
     else { memcpy(out, folder, fl); out[fl] = '\\'; memcpy(out + fl + 1, name, nl + 1); }
     size_t ol = strlen(out);
-    if (ol < 2 || out[ol - 1] == '\\' || strstr(out, "\\\\")) { free(out); out = NULL; }
+    /* No empty segment, no "." or "..", no segment that begins or ends with a space (RegisterTask). */
+    int bad = ol < 2 || out[ol - 1] == '\\' || strstr(out, "\\\\") || strstr(out, "\\ ") || strstr(out, " \\") || out[ol - 1] == ' ';
+    for (const char *seg = out; !bad && seg; seg = strchr(seg + 1, '\\'))
+        bad = strncmp(seg, "\\.\\", 3) == 0 || strcmp(seg, "\\.") == 0 || strncmp(seg, "\\..\\", 4) == 0 || strcmp(seg, "\\..") == 0;
+    if (bad) { free(out); out = NULL; }
 done:
     free(name);
     return out;
@@ -951,6 +955,8 @@ static HRESULT_T SIMCALL folder_RegisterTask(tsim_folder *This, BSTR_T path, BST
     if (task) *task = NULL;
     if (!xml || !*xml) return SIM_E_INVALIDARG;
     if ((flags & ~0x7F) || !(flags & (TSIM_TASK_VALIDATE_ONLY | TSIM_TASK_CREATE | TSIM_TASK_UPDATE))) return SIM_E_INVALIDARG;
+    /* "TASK_VALIDATE_ONLY ... cannot be combined with TASK_CREATE, TASK_UPDATE, or TASK_CREATE_OR_UPDATE". */
+    if ((flags & TSIM_TASK_VALIDATE_ONLY) && (flags & (TSIM_TASK_CREATE | TSIM_TASK_UPDATE))) return SIM_E_INVALIDARG;
     if (!variant_empty(&user) && user.vt != TSIM_VT_BSTR) return SIM_E_INVALIDARG;
     if (!variant_empty(&password) && password.vt != TSIM_VT_BSTR) return SIM_E_INVALIDARG;
     if (!variant_empty(&sddl) && sddl.vt != TSIM_VT_BSTR) return SIM_E_INVALIDARG;
