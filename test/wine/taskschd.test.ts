@@ -20,6 +20,7 @@ import { TaskCreation, TaskLogonType } from '../../src/native/taskschdTypes';
 const TASK_PATH = '\\Failover Cluster Backup Wine Check\\Backup';
 const E_NOTIMPL = 0x80004001 | 0;
 const ERROR_ALREADY_EXISTS = 0x800700b7 | 0;
+const SCHED_E_MALFORMEDXML = 0x8004131a | 0;
 const ERROR_FILE_NOT_FOUND = 0x80070002 | 0;
 
 /**
@@ -103,11 +104,20 @@ describe("Task Scheduler bindings against Wine's own taskschd.dll", function () 
     // Wine 8 writes Triggers, the Principal and the Exec action back without their contents.
     const dropped = /<Triggers\s*\/>/.test(xml) && /<Exec\s*\/>/.test(xml) && !/<UserId>/.test(xml);
     if (dropped) {
-      assert.ok(WINE_GAPS.definitionContents, show);
-      assert.throws(() => parseTaskXml(xml), /no Exec action with a Command/);
+      assert.throws(() => parseTaskXml(xml), /no Exec action with a Command/, WINE_GAPS.definitionContents);
       return;
     }
     assert.fail(`Wine now keeps the trigger, principal and action: remove WINE_GAPS.definitionContents and assert them. ${show}`);
+  });
+
+  it("Wine's parser refuses the same definition with its special characters left unescaped (so accepting ours means something)", function () {
+    const xml = buildTaskXml(spec, launcher, new Date(2026, 11, 7));
+    const raw = xml.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    assert.notEqual(raw, xml);
+    inRoot((root) => {
+      assert.throws(() => root.registerTask(`${TASK_PATH} raw`, raw, TaskCreation.createOrUpdate, 'S-1-5-18', TaskLogonType.serviceAccount),
+        (err: unknown) => err instanceof HResultError && err.api === 'ITaskFolder::RegisterTask' && err.code === SCHED_E_MALFORMEDXML);
+    });
   });
 
   it('reads the state and last run; LastTaskResult and NextRunTime are the listed gaps', function () {
