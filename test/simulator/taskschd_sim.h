@@ -135,4 +135,36 @@ typedef struct tsim_IRegisteredTaskVtbl {
 #define TSIM_TASK_STATE_DISABLED 1
 #define TSIM_TASK_STATE_READY 3
 
+/* ---- the task definition (taskschd_def.c) ---- */
+
+#define TSIM_SCHED_S_TASK_HAS_NOT_RUN ((HRESULT_T)0x00041303)
+#define TSIM_SCHED_E_INVALIDVALUE ((HRESULT_T)0x80041318u)
+#define TSIM_SCHED_E_MISSINGNODE ((HRESULT_T)0x80041319u)
+#define TSIM_SCHED_E_MALFORMEDXML ((HRESULT_T)0x8004131Au)
+#define TASK_NAMESPACE "http://schemas.microsoft.com/windows/2004/02/mit/task"
+
+#include <time.h>
+
+typedef struct tsim_trigger_info {
+    int weekly;
+    uint32_t interval;       /* DaysInterval or WeeksInterval */
+    unsigned days_mask;      /* weekly: bit per tm_wday */
+    time_t start;
+    int enabled;
+} tsim_trigger_info;
+
+#define MAX_TRIGGERS 8
+
+typedef struct tsim_task_info {
+    int enabled;
+    uint32_t trigger_count;
+    tsim_trigger_info triggers[MAX_TRIGGERS];
+} tsim_task_info;
+
+/* Checks the parts of the Task Scheduler schema the simulator models and reads what
+ * NextRunTime and State need: SIM_S_OK, or the SCHED_E_* code Windows gives. */
+HRESULT_T tsim_check_definition(const char *xml, tsim_task_info *info);
+/* The first run after now (local time) of the enabled calendar triggers, as a DATE; 0 when none. */
+tsim_date tsim_next_run(const tsim_task_info *info);
+
 #endif
