@@ -10,6 +10,7 @@ import type {
 import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
+import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 
 /** The data shapes the requests carry, for clients that must not reach into the engine (the UI). */
 export type {
@@ -18,6 +19,8 @@ export type {
 } from './engine/model';
 export type { NativeTarget } from './native/target';
 export type { ConfigurationSource } from './config/model';
+export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
+export type { CliLauncher, ScheduleTrigger, WeekDay } from './engine/scheduleXml';
 
 export interface InitializeParams {
   /**
@@ -116,6 +119,10 @@ export const Requests = {
   restore: new RequestType<RestoreParams, RestoreResult, EngineErrorData>('fcb/restore'),
   setConfiguration: new RequestType<SetConfigurationParams, ConfigurationSource, EngineErrorData>('fcb/setConfiguration'),
   liveConfiguration: new RequestType<LiveConfigurationParams, ConfigurationSource, EngineErrorData>('fcb/liveConfiguration'),
+  /** The scheduled backup (Task Scheduler task): register or replace, read, remove. */
+  setSchedule: new RequestType<SetScheduleParams, ScheduleStatus, EngineErrorData>('fcb/setSchedule'),
+  showSchedule: new RequestType<Record<string, never>, ScheduleStatus, EngineErrorData>('fcb/showSchedule'),
+  removeSchedule: new RequestType<Record<string, never>, RemoveScheduleResult, EngineErrorData>('fcb/removeSchedule'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;

@@ -22,11 +22,14 @@ import { command as diffCommand } from './commands/diff';
 import { command as listCommand } from './commands/list';
 import { command as restoreCommand } from './commands/restore';
 import { command as showCommand } from './commands/show';
+import { command as scheduleCommand } from './commands/schedule';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
 import { ClusterUnavailableError, ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand, showCommand, diffCommand];
+export const commands: readonly CliCommand[] = [
+  statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand, showCommand, diffCommand, scheduleCommand,
+];
 
 const globalOptions = {
   simulate: { type: 'string' },

@@ -11,7 +11,7 @@
  */
 import { lazyBindings } from './loader';
 import { HResultError } from './errors';
-import { traceCall } from './com';
+import { guidStructType, guidToStruct, requirePointer, traceCall, type ComPtr, type Guid } from './com';
 
 const api = lazyBindings('ole32', (lib) => ({
   CoInitializeEx: lib.func('int32_t CoInitializeEx(void *reserved, uint32_t coinit)'),
@@ -20,6 +20,8 @@ const api = lazyBindings('ole32', (lib) => ({
       'uint32_t impLevel, void *authList, uint32_t capabilities, void *reserved3)'),
   CoUninitialize: lib.func('void CoUninitialize()'),
   CoTaskMemFree: lib.func('void CoTaskMemFree(void *block)'),
+  CoCreateInstance: (guidStructType(), lib.func(
+    'int32_t CoCreateInstance(const fcb_GUID *rclsid, void *outer, uint32_t clsContext, const fcb_GUID *riid, _Out_ void **out)')),
 }));
 
 export const COINIT_MULTITHREADED = 0x0;
@@ -102,4 +104,18 @@ export async function withComSession<R>(use: (session: ComSession) => Promise<R>
  */
 export function coTaskMemFree(block: bigint | null): void {
   api().CoTaskMemFree(block);
+}
+
+/**
+ * CoCreateInstance(clsid, NULL, clsContext, iid): a new object's interface pointer
+ * (one reference, owned by the caller). Needs COM initialised on the calling thread
+ * (combaseapi.h; used for CLSID_TaskScheduler, see docs/windows.md "Task Scheduler").
+ */
+export function coCreateInstance(clsid: Guid, clsContext: number, iid: Guid): ComPtr {
+  const name = 'CoCreateInstance';
+  const out: (bigint | null)[] = [null];
+  const hr = api().CoCreateInstance(guidToStruct(clsid), null, clsContext, guidToStruct(iid), out) as number;
+  traceCall(name, hr);
+  if (hr < 0) throw new HResultError(name, hr);
+  return requirePointer(name, out);
 }

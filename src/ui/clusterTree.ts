@@ -6,11 +6,12 @@
  * context key.
  */
 import type * as vscode from 'vscode';
-import type { ClusterStatus } from '../protocol';
+import type { ClusterStatus, ScheduleStatus } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import { EngineUnavailableError, type EngineHost } from './engineHost';
 import { describeError, isEngineDeath } from './errors';
 import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
+import { scheduleDetail } from './scheduleRow';
 import {
   clusterChildren, clusterElement, clusterRoots, clusterViewState, failedClusterElement,
   type ClusterElement, type ErrorInfo, type TreeElement,
@@ -33,6 +34,8 @@ export interface ClusterTreeDeps extends RefreshingTreeDeps {
 export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps> {
   private local: LocalView | undefined;
   private connected: ClusterElement[] = [];
+  /** The scheduled backup of this machine (read with the local status). */
+  private schedule: ScheduleStatus | { error: string } | undefined;
 
   constructor(deps: ClusterTreeDeps) {
     super(deps, 'the cluster tree', 250);
@@ -125,6 +128,15 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
       local = { error: describeError(err) };
       this.reportFailure(t('Detecting the cluster'), local.error!);
     }
+    let schedule: ScheduleStatus | { error: string } | undefined;
+    if (local.status?.state === 'running') {
+      try {
+        schedule = await engine.request('showSchedule', {});
+      } catch (err) {
+        schedule = { error: describeError(err).message };
+        this.logFailure('Reading the scheduled backup', describeError(err));
+      }
+    }
     const connected: ClusterElement[] = [];
     for (const name of this.connectedNames()) {
       try {
@@ -136,6 +148,7 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
       }
     }
     this.local = local;
+    this.schedule = schedule;
     this.connected = connected;
     this.publish();
   }
@@ -157,6 +170,10 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
       await this.ensureLoaded();
       return clusterRoots(this.local, this.connected, this.deps.t);
     }
-    return element.kind === 'cluster' ? clusterChildren(element, this.deps.t) : [];
+    if (element.kind !== 'cluster') return [];
+    const children = clusterChildren(element, this.deps.t);
+    // The schedule belongs to this machine, so it shows under the local cluster only.
+    if (element.source === 'local' && element.status && this.schedule) children.push(scheduleDetail(element.id, this.schedule, this.deps.t));
+    return children;
   }
 }

@@ -16,6 +16,7 @@ import { registerBackupHandlers } from './backupHandlers';
 import { registerConfigurationHandlers } from './configurationHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
 import { EngineLifetime } from './lifetime';
+import { registerScheduleHandlers } from './scheduleHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
 import { callLimitSeconds, startWatchdog } from './watchdog';
@@ -69,6 +70,7 @@ function main(): void {
   registerBackupHandlers(server);
   registerRestoreHandlers(server);
   registerConfigurationHandlers(server);
+  registerScheduleHandlers(server);
 
   // The client going away (closed channel, crash, kill, dispose) ends the engine once no request runs.
   // The client starts it in a session of its own (detached), so a Ctrl-C or hang-up of the client's

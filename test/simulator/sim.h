@@ -376,6 +376,10 @@ void sim_service_begin(sim_node *n, uint32_t pending_state);
 int sim_rename_replace(const char *from, const char *to);
 int sim_remove_file(const char *path);
 
+/* The hash of the open scenario's text: files that persist state beside the scenario
+ * (e.g. taskschd.c's task store) keep it, and ignore a file written for another text. */
+uint64_t sim_scenario_hash(void);
+
 /* The process token's privileges start over (advapi32.c; called when a scenario opens). */
 void sim_token_reset(int elevated);
 

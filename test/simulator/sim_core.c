@@ -2200,6 +2200,13 @@ void sim_state_save(void) {
     sim_unlock();
 }
 
+uint64_t sim_scenario_hash(void) {
+    sim_lock();
+    uint64_t hash = g_scenario_hash;
+    sim_unlock();
+    return hash;
+}
+
 /* Applies a state file to sc; 1 when it belonged to this scenario (same hash). */
 static int state_apply(sim_scenario *sc, const name_index *nodes, sim_node *machine, const char *path, uint64_t hash) {
     size_t len;

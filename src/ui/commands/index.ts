@@ -17,6 +17,7 @@ import { restoreClusterCommand } from './restoreCluster';
 import { restoreNodeCommand } from './restoreNode';
 import { revealBackupCommand } from './revealBackup';
 import { revealBackupFolderCommand } from './revealBackupFolder';
+import { scheduleBackupsCommand } from './scheduleBackups';
 import { showLogCommand } from './showLog';
 import type { CommandDefinition } from './types';
 import { verifyBackupCommand } from './verifyBackup';
@@ -31,6 +32,7 @@ export const commandTable: readonly CommandDefinition[] = [
   verifyBackupCommand,
   revealBackupCommand,
   revealBackupFolderCommand,
+  scheduleBackupsCommand,
   showLogCommand,
   compareWithLiveCommand,
   compareWithBackupCommand,
