@@ -71,12 +71,12 @@ describe('fcbackup schedule (process)', function () {
     assert.match(run(s, ['--show']).stdout, /No scheduled backup/);
   });
 
-  it('registers a weekly task with --copy-to', function () {
+  it('refuses --copy-to (the backup command cannot copy a set yet) and registers nothing', function () {
     const s = scenario();
     const r = run(s, ['--weekly', 'sat', '21:00', '--to', path.join(s.dir, 'b'), '--copy-to', path.join(s.dir, 'copy')]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /every Saturday at 21:00/);
-    assert.match(r.stdout, /copies to .*copy/);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--copy-to is not available yet/);
+    assert.match(run(s, ['--show']).stdout, /No scheduled backup/);
   });
 
   it('usage errors exit 2 with one line and register nothing', function () {

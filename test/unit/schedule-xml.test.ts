@@ -134,8 +134,8 @@ describe('scheduled backup: the user\'s values', function () {
   it('the CLI takes exactly one of --daily, --weekly, --remove, --show, with the backup options only when scheduling', function () {
     assert.deepEqual(parseScheduleArguments([], { show: true }), { kind: 'show' });
     assert.deepEqual(parseScheduleArguments([], { remove: true }), { kind: 'remove' });
-    const weekly = parseScheduleArguments(['6:00'], { weekly: 'tue', to: '/b', keep: '4', 'copy-to': '/c' });
-    assert.deepEqual(weekly, { kind: 'set', params: { trigger: { kind: 'weekly', day: 'Tuesday', time: '06:00' }, destination: '/b', keep: 4, copyTo: '/c' } });
+    const weekly = parseScheduleArguments(['6:00'], { weekly: 'tue', to: '/b', keep: '4' });
+    assert.deepEqual(weekly, { kind: 'set', params: { trigger: { kind: 'weekly', day: 'Tuesday', time: '06:00' }, destination: '/b', keep: 4, copyTo: undefined } });
     const refusals: [string[], Record<string, string | boolean>, RegExp][] = [
       [[], {}, /say what to do/],
       [[], { show: true, remove: true }, /--remove and --show cannot be used together/],
@@ -146,6 +146,7 @@ describe('scheduled backup: the user\'s values', function () {
       [[], { weekly: 'mon', to: '/b' }, /needs a day and a time/],
       [[], { daily: '01:00' }, /--to DIR is needed/],
       [[], { daily: '01:00', to: '/b', 'copy-to': ' ' }, /--copy-to needs a folder/],
+      [[], { daily: '01:00', to: '/b', 'copy-to': '/c' }, /--copy-to is not available yet/],
     ];
     for (const [positionals, options, message] of refusals) {
       assert.throws(() => parseScheduleArguments(positionals, options), (err: unknown) => err instanceof ScheduleInputError && message.test(err.message), JSON.stringify(options));
