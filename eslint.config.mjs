@@ -51,6 +51,20 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI, like the UI, talks to the engine process only through src/client (and the wire types);
+    // its own modules do the local file work.
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{
+          group: ['../native/*', '../engine/*', '../worker/*', '../ui/*', '../../native/*', '../../engine/*', '../../worker/*', '../../ui/*'],
+          message: 'The CLI talks to the engine process only through src/client.',
+        }],
+      }],
+    },
+  },
+  {
     // The test support and engine suites load the simulator's control functions.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -11,15 +11,16 @@ import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from '../client/engineClient';
 import { resolveNativeTarget } from '../client/nativeTarget';
-import type { NativeTarget } from '../native/target';
 import { command as backupCommand } from './commands/backup';
 import { command as listCommand } from './commands/list';
+import { command as recoverCommand } from './commands/recover';
 import { command as restoreCommand } from './commands/restore';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
+import type { NativeTarget } from '../protocol';
 import { ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand];
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, recoverCommand];
 
 const globalOptions = {
   simulate: { type: 'string' },

@@ -3,7 +3,7 @@
  * node, time, kind and size; --verify checks every file of every set.
  */
 import * as path from 'node:path';
-import type { BackupSetSummary } from '../../engine/model';
+import type { BackupSetSummary } from '../../wire/model';
 import { Requests } from '../../protocol';
 import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';

@@ -5,7 +5,7 @@
  * every problem is printed and the exit code is 1.
  */
 import * as path from 'node:path';
-import type { VerifyResult } from '../../engine/model';
+import type { VerifyResult } from '../../wire/model';
 import { Requests } from '../../protocol';
 import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';

@@ -12,6 +12,7 @@ import { connectCommand } from './connect';
 import { disconnectCommand } from './disconnect';
 import { refreshCommand } from './refresh';
 import { restoreClusterCommand } from './restoreCluster';
+import { restoreFinishCommand } from './restoreFinish';
 import { restoreNodeCommand } from './restoreNode';
 import { revealBackupCommand } from './revealBackup';
 import { revealBackupFolderCommand } from './revealBackupFolder';
@@ -26,6 +27,7 @@ export const commandTable: readonly CommandDefinition[] = [
   backupCommand,
   restoreNodeCommand,
   restoreClusterCommand,
+  restoreFinishCommand,
   verifyBackupCommand,
   revealBackupCommand,
   revealBackupFolderCommand,
