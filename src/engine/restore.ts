@@ -121,7 +121,7 @@ function explainRollback(cause: unknown, report: RollbackReport, node: string): 
   const base = error.message.replace(NOTHING_CHANGED, '').trim();
   const services = report.problems.length > 0
     ? `, but returning the cluster services to how they were failed: ${report.problems.join('; ')}`
-    : '; the cluster services are as they were';
+    : `; the cluster services are as they were (${report.servicesNow})`;
   if (!touched) {
     error.message = `${base} — the restore failed before it changed anything on ${node}. Nothing was changed.`;
   } else {

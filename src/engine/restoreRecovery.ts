@@ -32,6 +32,8 @@ export interface RollbackReport {
   servicesTouched: boolean;
   /** Services that could not be returned to how they were. */
   problems: string[];
+  /** How the services are now, e.g. "ClusSvc runs on NODE1 and was started again on NODE2". */
+  servicesNow: string;
 }
 
 /**
@@ -62,7 +64,9 @@ export async function rollBack(store: JournalStore, journal: RestoreJournal, ctx
   store.advance(journal, 'done');
   removeSafetyCopy(journal);
   store.remove();
-  return { filesPutBack, stagedRemoved, servicesTouched, problems };
+  const local = `${journal.serviceName} ${journal.localServiceWasRunning ? 'runs' : 'is stopped'} on ${journal.localNode}`;
+  const others = journal.otherNodesToRestart.length > 0 ? ` and was started again on ${journal.otherNodesToRestart.join(', ')}` : '';
+  return { filesPutBack, stagedRemoved, servicesTouched, problems, servicesNow: `${local}${others}` };
 }
 
 /**

@@ -134,7 +134,7 @@ export function describeMembership(diff: MembershipDifference, t: Translate = un
 /** A pending restore for `status`: running now, or interrupted and what finishing it does. */
 export function describePendingRestore(pending: PendingRestore, t: Translate = untranslated): string {
   if (pending.running) {
-    return t('A {0} restore of {1} is running (started {2}, at "{3}").', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase);
+    return t('The {0} restore of {1} is running (started {2}, at "{3}").', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase);
   }
   return pending.finish === 'complete'
     ? t('An interrupted {0} restore of {1} (started {2}) stopped at "{3}" after it had committed: run "fcbackup recover" (or Finish Interrupted Restore) to complete it. Backups are refused until then.', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase)

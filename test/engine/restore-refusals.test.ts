@@ -68,7 +68,9 @@ describe('restore refusals (simulator)', function () {
       return true;
     });
     const log = simulatorCallLog();
-    assert.ok(!log.some((c) => /^(ControlService|StartServiceW|CreateVssBackupComponents)/.test(c)), `nothing touched: ${log.join(' ')}`);
+    // (The set's VSS documents are loaded the way the restore will — InitializeForRestore — but nothing is sent to a writer.)
+    assert.ok(!log.some((c) => /^(ControlService|StartServiceW|IVssBackupComponents::(GatherWriterMetadata|SetSelectedForRestore|PreRestore|PostRestore))/.test(c)),
+      `nothing touched: ${log.join(' ')}`);
     assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are unchanged');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(Object.keys(statesBefore), f.machine), statesBefore);
@@ -152,8 +154,9 @@ describe('restore refusals (simulator)', function () {
       const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       const err = await expectRefused(f, auth(f.setPath, false), 'NODES_RUNNING', /The cluster service is running on NODE2\. /);
       assert.doesNotMatch(err.message, /NODE3/);
-      const plan = await planRestore(auth(f.setPath, false), recordingContext());
-      assert.deepEqual(plan.runningOtherNodes, ['NODE2']);
+      const plan = await planRestore(auth(f.setPath, false), recordingContext(), suite.options);
+      assert.deepEqual(plan.nodesToStop, ['NODE2']);
+      assert.deepEqual(plan.refusal, { code: 'nodesRunning', nodes: ['NODE2'] });
     });
 
     it('authoritative: refused when a node cannot be queried, naming it and the error', async () => {
@@ -180,8 +183,8 @@ describe('restore refusals (simulator)', function () {
       for (const n of f.nodes) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
       await expectRefused(f, auth(older), 'NODE_UNREACHABLE',
         /The cluster's nodes cannot be listed: .*the set does not record the cluster's nodes.*Start the cluster service on one node/);
-      const plan = await planRestore(auth(older), recordingContext());
-      assert.ok(plan.steps.some((step) => /^Refused: The cluster's nodes cannot be listed/.test(step)), plan.steps.join('\n'));
+      const plan = await planRestore(auth(older), recordingContext(), suite.options);
+      assert.deepEqual(plan.refusal, { code: 'membershipUnknown', node: 'NODE1', cluster: 'CLUSTER1' });
       // The same set restored as a node restore needs no node list (and starts this node's service for the writer).
       await restoreCluster(node(older), recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');
