@@ -20,7 +20,7 @@ import { EngineError } from '../../src/engine/errors';
 import { planRestore, restoreCluster } from '../../src/engine/restore';
 import { describeRefusal, describeStep } from '../../src/wire/restoreWords';
 import { stopServiceAndWait } from '../../src/engine/serviceControl';
-import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
+import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault } from '../../src/native/simulator';
 import { makeTempScenario } from '../support/scenario';
 import { recordingContext } from '../support/context';
 import { assertSubsequence, useScenario } from '../support/sim';
@@ -346,6 +346,53 @@ describe('restore (simulator)', function () {
       await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
       const stoppedPlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
       assert.deepEqual(stoppedPlan.steps[1], { kind: 'startServiceForWriter', node: 'NODE1', service: 'ClusSvc' });
+    });
+  });
+
+  describe('what a restore displaces and what it reports', () => {
+    it('moves live companions the set does not hold out with the swap, names them in the plan, and puts them back on a roll-back (defect 3)', async () => {
+      const f = await prepare({});
+      // Written after the backup: transaction logs and containers of the newer live hive.
+      const companions = ['CLUSDB.LOG1', 'CLUSDB.LOG2', 'CLUSDB{0b1c}.TMContainer00000000000000000001.regtrans-ms'];
+      for (const name of companions) fs.writeFileSync(path.join(f.clusDb, name), `newer records of ${name}`);
+      const before = liveFiles(f.clusDb);
+      const params = { set: f.setPath, authoritative: false, stopOtherNodes: false };
+
+      const plan = await planRestore(params, recordingContext(), suite.options);
+      assert.deepEqual(plan.steps.find((s) => s.kind === 'replaceFiles'), { kind: 'replaceFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions });
+      assert.match(describeStep(plan.steps.find((s) => s.kind === 'replaceFiles')!), /move CLUSDB\.LOG1, CLUSDB\.LOG2, .* into the safety folder/);
+
+      // A failure after the first file went into place: everything back, the companions included.
+      await assert.rejects(restoreCluster(params, recordingContext(), {
+        ...suite.options, hooks: { afterFileReplaced: () => { throw new Error('disk failure'); } },
+      }), /disk failure — the restore failed, so NODE1 was rolled back: 4 file\(s\) were put back from the safety copy \(CLUSDB, CLUSDB\.LOG1, CLUSDB\.LOG2, /);
+      assertSameFiles(liveFiles(f.clusDb), before, 'the files and their companions are back');
+      assert.deepEqual(restoreArtifacts(f), []);
+
+      await restoreCluster(params, recordingContext(), suite.options);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'exactly the set\'s files: no log of the newer hive beside the restored one');
+      assert.deepEqual(restoreArtifacts(f), []);
+    });
+
+    it('an authoritative restore after which a stopped node does not start again: the outcome is notInEffect and names the node (defect 12)', async () => {
+      const f = await prepare({}, { liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
+      simulatorClearCallLog();
+      // StartServiceW: NODE1 (this node, the commit point), NODE2, NODE3, then NODE4 fails (ERROR_SERVICE_DISABLED).
+      simulatorInjectFault('StartServiceW', 4, 1058);
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
+      assert.equal(result.outcome, 'notInEffect');
+      assert.equal(result.problems.length, 1);
+      assert.match(result.problems[0], /^ClusSvc on NODE4: StartServiceW failed: ERROR_SERVICE_DISABLED \(1058\)/);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the restored files stay (the restore had committed)');
+      assert.deepEqual(restoreArtifacts(f), []);
+      assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'stopped' });
+    });
+
+    it('a restore whose services all run again is completed', async () => {
+      const f = await prepare({});
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
+      assert.equal(result.outcome, 'completed');
+      assert.deepEqual(result.problems, []);
     });
   });
 
