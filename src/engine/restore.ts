@@ -26,7 +26,7 @@ import { acquireOperationLock } from './lock';
 import type { ClusterStatus, NodeInfo } from './model';
 import { planSteps, refusalError } from './restorePlan';
 import { checkParams, ensureElevated, preflight, readLocalFacts, type Preflight } from './restorePreflight';
-import { readPendingRestore, recoverWithJournal, uncancellable, type RollbackReport } from './restoreRecovery';
+import { readPendingRestore, recoverWithJournal, uncancellable, type Recovery, type RollbackReport } from './restoreRecovery';
 import type { ReplaceHooks } from './restoreJournal';
 import { RolledBackError, runSteps } from './restoreRun';
 import { clusDbFolder, withVssSession, type VssWaitPolicy } from './vssSession';
@@ -101,6 +101,8 @@ export async function restoreCluster(params: RestoreParams, ctx: OperationContex
       const nodes = await resultingNodes(pre, params, uncancellable(ctx));
       const outcome: RestoreResult['outcome'] = problems.length > 0 ? 'notInEffect' : 'completed';
       return { set: pre.set.path, authoritative: params.authoritative, outcome, nodes, problems };
+    }).catch((err: unknown) => {
+      throw recovered ? afterRecovery(err, recovered) : err;
     });
     return recovered ? { ...result, recovered: recovered.outcome } : result;
   } finally {
@@ -132,6 +134,20 @@ function explainRollback(cause: unknown, report: RollbackReport, node: string): 
     error.message = `${base} — the restore failed, so ${node} was rolled back: ${files}${staged}${services}.`;
   }
   return error;
+}
+
+/**
+ * A restore that failed after it had finished an interrupted one: that recovery changed files
+ * and services, so the error must say so rather than "Nothing was changed".
+ */
+function afterRecovery(err: unknown, recovered: Recovery): unknown {
+  if (!(err instanceof Error)) return err;
+  const what = recovered.outcome === 'completed'
+    ? 'it had committed, so it was completed (its restored files stay, the services it had stopped were started)'
+    : 'it was rolled back (the files from before it are back, the services as they were)';
+  err.message = `${err.message.replace(NOTHING_CHANGED, '').trim()} This restore changed nothing itself, but first the interrupted restore of ` +
+    `${path.basename(recovered.restore.set)} (stopped at "${recovered.restore.phase}") was finished: ${what}.`;
+  return err;
 }
 
 /** The nodes as the cluster reports them after the restore: this node (node restore) or every node (authoritative). */

@@ -216,6 +216,15 @@ describe('recovering an interrupted restore (simulator)', function () {
     });
   });
 
+  it('a restore refused after it finished an interrupted one says what that changed — not "Nothing was changed" (defect 12)', async () => {
+    const f = await prepare();
+    await interruptedAt(f, 'replacing');
+    await assert.rejects(restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options),
+      (err: unknown) => err instanceof EngineError && err.code === 'NODES_RUNNING' && !/Nothing was changed/.test(err.message) &&
+        /This restore changed nothing itself, but first the interrupted restore of .* \(stopped at "replacing"\) was finished: it was rolled back/.test(err.message));
+    assertSameFiles(liveFiles(f.clusDb), f.before, 'the interrupted restore was rolled back');
+  });
+
   describe('a tampered journal (defect 10)', () => {
     for (const [label, tamper] of [
       ['a target outside the cluster folder', (j: RestoreJournal, outside: { file: string; dir: string }) => {
