@@ -293,7 +293,13 @@ async function backUpThroughVss(
 ): Promise<Omit<BackupResult, 'removedByRetention'>> {
   const cluster = status.cluster;
   if (!cluster) throw new EngineError('NOT_CLUSTER_NODE', 'The cluster service runs here but the cluster could not be opened.');
-  return withVssSession(ctx, () => backUpInVssSession(status, cluster, destination, ctx, settings));
+  try {
+    return await withVssSession(ctx, () => backUpInVssSession(status, cluster, destination, ctx, settings));
+  } catch (err) {
+    // COM set-up and everything in the session fail the same way: logged, and the backup says what to do.
+    ctx.logger.log('error', `The backup failed: ${errorMessage(err)}`);
+    throw withVssAdvice(err);
+  }
 }
 
 async function backUpInVssSession(
@@ -422,8 +428,7 @@ async function backUpInVssSession(
         log.log('warn', `Could not remove the unfinished backup set ${setWriter.partialPath}: ${errorMessage(discardErr)}`);
       }
     }
-    log.log('error', `The backup failed: ${errorMessage(err)}`);
-    throw withVssAdvice(err);
+    throw err;
   } finally {
     // Releasing the object deletes the (non-persistent) shadow copy.
     vss?.release();
