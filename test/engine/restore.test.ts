@@ -388,6 +388,26 @@ describe('restore (simulator)', function () {
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'stopped' });
     });
 
+    it('hashes the set once: the restore that presents the plan\'s token does not verify it again, unless the set changed', async () => {
+      const f = await prepare({});
+      const params = { set: f.setPath, authoritative: false, stopOtherNodes: false };
+      const plan = await planRestore(params, recordingContext(), suite.options);
+      assert.equal(plan.verification.files, 2);
+      const ctx = recordingContext();
+      await restoreCluster({ ...params, verificationToken: plan.verification.token }, ctx, suite.options);
+      assert.match(ctx.text(), /unchanged since the plan verified it/);
+      assert.doesNotMatch(ctx.text(), /Verifying the backup set/);
+
+      // A set changed after the plan (another size) is verified again, and refused.
+      const again = await planRestore(params, recordingContext(), suite.options);
+      const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
+      fs.appendFileSync(path.join(f.setPath, ...manifest.files[0].path.split('/')), 'x');
+      const changed = recordingContext();
+      await assert.rejects(restoreCluster({ ...params, verificationToken: again.verification.token }, changed, suite.options),
+        (err: unknown) => err instanceof EngineError && err.code === 'INVALID_SET');
+      assert.match(changed.text(), /Verifying the backup set/);
+    });
+
     it('a restore whose services all run again is completed', async () => {
       const f = await prepare({});
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
