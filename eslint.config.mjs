@@ -82,6 +82,25 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI, like the UI, talks to the cluster only through the engine process (src/client). It may
+    // do file work in its own process — reading and verifying sets, hives and configurations (issue:
+    // portable sets) — through the engine modules that load no native code, listed here.
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{
+          group: [
+            '../native/*', '../engine/*', '../worker/*', '../ui/*', '../../native/*', '../../engine/*', '../../worker/*', '../../ui/*',
+            '!../../engine/backupSet', '!../../engine/backupSetFolder', '!../../engine/setConfiguration', '!../../engine/model',
+            '!../../engine/scheduleXml', '!../../engine/errors',
+          ],
+          message: 'The CLI talks to the cluster only through src/client; file work uses the engine modules that load no native code.',
+        }],
+      }],
+    },
+  },
+  {
     // The test support and engine suites load the simulator's control functions.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

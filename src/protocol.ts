@@ -5,18 +5,20 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type {
-  BackupResult, BackupSetSummary, ClusterStatus, LogLevel, NodeInfo, VerifyResult,
-} from './engine/model';
+  BackupResult, BackupSetSummary, ClusterStatus, LogLevel, VerifyResult,
+} from './wire/model';
+import type { PendingRestore, RecoverResult, RestoreParams, RestorePlan, RestoreResult } from './wire/restore';
 import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
 import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 
-/** The data shapes the requests carry, for clients that must not reach into the engine (the UI). */
+/** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
 export type {
   BackupKind, BackupResult, BackupSetSummary, ClusterStatus, ClusterSummary, LocalClusterState, LogLevel, NodeInfo,
   NodeState, VerifyResult,
-} from './engine/model';
+} from './wire/model';
+export type * from './wire/restore';
 export type { NativeTarget } from './native/target';
 export type { ConfigurationSource } from './config/model';
 export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
@@ -59,41 +61,6 @@ export interface BackupParams {
 export interface ListBackupsParams { folder: string; verify: boolean }
 export interface VerifyParams { path: string; expectedCluster?: string }
 
-export interface RestoreParams {
-  set: string;
-  authoritative: boolean;
-  /** Stop the cluster service on the other nodes when it runs there (authoritative only). */
-  stopOtherNodes: boolean;
-  /** Restore a set that was made on another cluster. */
-  allowOtherCluster?: boolean;
-}
-
-/** What a restore would do, for the confirmation dialog; nothing is changed to compute it. */
-export interface RestorePlan {
-  set: BackupSetSummary;
-  node: string;
-  cluster: string | null;
-  authoritative: boolean;
-  /** Other nodes whose cluster service runs now (they must be stopped for an authoritative restore). */
-  runningOtherNodes: string[];
-  /** Nodes whose service state could not be queried (the restore will be refused). */
-  unqueryableNodes: string[];
-  /** Plain-language lines: which services stop and start, in order. */
-  steps: string[];
-}
-
-export interface RestoreResult {
-  set: string;
-  authoritative: boolean;
-  nodes: NodeInfo[];
-  /** Whether an interrupted earlier restore was found and completed or rolled back first. */
-  recovered?: 'completed' | 'rolledBack';
-  /** What went wrong after the restore had succeeded (e.g. the service did not start on another node). */
-  warnings?: string[];
-  /** Set when a cancel arrived after the restore's point of no return and was not honoured: what the engine answered. */
-  cancelDeclined?: string;
-}
-
 /** The cluster configuration in a backup set (verified first); file work, no cluster needed. */
 export interface SetConfigurationParams { path: string }
 /** The running cluster's configuration, read through the cluster registry API (the local cluster unless named). */
@@ -123,6 +90,10 @@ export const Requests = {
   setSchedule: new RequestType<SetScheduleParams, ScheduleStatus, EngineErrorData>('fcb/setSchedule'),
   showSchedule: new RequestType<Record<string, never>, ScheduleStatus, EngineErrorData>('fcb/showSchedule'),
   removeSchedule: new RequestType<Record<string, never>, RemoveScheduleResult, EngineErrorData>('fcb/removeSchedule'),
+  /** The restore whose journal is on disk (interrupted, or running now), or null. */
+  pendingRestore: new RequestType<Record<string, never>, PendingRestore | null, EngineErrorData>('fcb/pendingRestore'),
+  /** Finish an interrupted restore: complete it or roll it back. */
+  recover: new RequestType<Record<string, never>, RecoverResult, EngineErrorData>('fcb/recover'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;

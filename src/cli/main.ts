@@ -14,21 +14,23 @@ import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from '../client/engineClient';
 import { resolveNativeTarget } from '../client/nativeTarget';
-import type { NativeTarget } from '../native/target';
 import { displayJson, displayLines } from '../text/displayText';
 import { command as backupCommand } from './commands/backup';
 import { command as hiveCommand } from './commands/hive';
 import { command as diffCommand } from './commands/diff';
 import { command as listCommand } from './commands/list';
+import { command as recoverCommand } from './commands/recover';
 import { command as restoreCommand } from './commands/restore';
 import { command as showCommand } from './commands/show';
 import { command as scheduleCommand } from './commands/schedule';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
+import type { NativeTarget } from '../protocol';
 import { ClusterUnavailableError, ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
 export const commands: readonly CliCommand[] = [
-  statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand, showCommand, diffCommand, scheduleCommand,
+  statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, recoverCommand, hiveCommand, showCommand, diffCommand,
+  scheduleCommand,
 ];
 
 const globalOptions = {

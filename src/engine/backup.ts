@@ -21,31 +21,32 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BackupParams } from '../protocol';
 import { isProcessElevated, enablePrivilege } from '../native/advapi32';
-import { describeHresult, GUID_NULL, sameGuid, setComTrace, type Guid } from '../native/com';
-import { formatHresult, hresultName, NativeError } from '../native/errors';
-import { getSystemWindowsDirectory } from '../native/kernel32';
-import { initializeCom, uninitializeCom } from '../native/ole32';
-import type { VssAsync } from '../native/vssAsync';
+import { GUID_NULL, type Guid } from '../native/com';
+import { NativeError } from '../native/errors';
 import { VssBackupComponents, type ComponentRef } from '../native/vssBackupComponents';
 import {
   CLUSTER_DATABASE_WRITER_ID, CLUSTER_DATABASE_WRITER_NAME, VSS_E_SNAPSHOT_SET_IN_PROGRESS, VssBackupType, VssComponentType,
-  isWriterFailedState, restoreMethodName, writerStateName,
+  restoreMethodName,
 } from '../native/vssTypes';
 import type { FileDescription, VssExamineWriterMetadata, WriterComponentDescription } from '../native/vssWriterMetadata';
 import { readClusterNameFromHive } from './backupHive';
-import { readClusterDatabaseWriter } from './clusterWriter';
 import { BackupSetWriter, backupSetName, toolVersion, type ManifestComponent, type ManifestFile } from './backupSet';
 import { applyRetention, removeStalePartialSets } from './backupSetFolder';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster } from './discovery';
 import { sameComputerName } from './clusterNames';
-import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
+import { EngineError, errorMessage, throwIfCancelled } from './errors';
 import { acquireOperationLock } from './lock';
+import { refuseWhileRestorePending } from './restoreRecovery';
 import type { BackupFileEntry, BackupResult, ClusterStatus } from './model';
 import {
   expandEnvironmentVariables, isAbsolutePath, joinPath, matchesFilespec, pathStyle, relativeToVolume, separatorOf, snapshotPath,
   volumeOf, type PathStyle,
 } from './paths';
+import {
+  checkWriterStatus as checkVssWriterStatus, clusDbFolder, DEFAULT_VSS_WAIT, readClusterDatabaseWriter, waitForVssAsync, windowsEnvironment,
+  withVssSession, type VssWaitPolicy, type WriterKey,
+} from './vssSession';
 
 /** Tuning of the engine's waits; the defaults suit a real server, tests shorten them. */
 export interface BackupOptions {
@@ -62,8 +63,8 @@ export interface BackupOptions {
 }
 
 const DEFAULTS = {
-  pollIntervalMs: { min: 20, max: 500 },
-  asyncTimeoutMs: 15 * 60 * 1000,
+  pollIntervalMs: DEFAULT_VSS_WAIT.poll,
+  asyncTimeoutMs: DEFAULT_VSS_WAIT.timeoutMs,
   snapshotSetRetry: { attempts: 6, initialDelayMs: 2000, maxDelayMs: 30000 },
 };
 
@@ -100,6 +101,8 @@ export async function backupCluster(params: BackupParams, ctx: OperationContext,
   ctx.logger.log('debug', `Operation lock taken: ${lock.path}`);
   try {
     throwIfCancelled(ctx.signal, 'The backup');
+    // A half-finished restore leaves a mix of old and restored files: nothing is backed up until it is finished.
+    await refuseWhileRestorePending(clusDbFolder());
     const status = await detectLocalCluster(ctx);
     selectNode(params.node, status, ctx);
     await removeStalePartialSets(destination, ctx.logger);
@@ -182,10 +185,9 @@ const HIVE_FILESPEC = 'CLUSDB*';
 async function backUpOfflineHive(
   status: ClusterStatus, destination: string, ctx: OperationContext, settings: Settings,
 ): Promise<Omit<BackupResult, 'removedByRetention' | 'retentionProblems'>> {
-  const windowsDir = getSystemWindowsDirectory();
-  const style = pathStyle(windowsDir);
-  const clusterDir = joinPath(style, windowsDir, 'Cluster');
-  ctx.logger.log('info', `GetSystemWindowsDirectoryW → ${windowsDir}; ClusDb folder ${clusterDir}`);
+  const clusterDir = clusDbFolder();
+  const style = pathStyle(clusterDir);
+  ctx.logger.log('info', `ClusDb folder ${clusterDir}`);
 
   let names: string[];
   try {
@@ -296,18 +298,24 @@ async function backUpThroughVss(
 ): Promise<Omit<BackupResult, 'removedByRetention' | 'retentionProblems'>> {
   const cluster = status.cluster;
   if (!cluster) throw new EngineError('NOT_CLUSTER_NODE', 'The cluster service runs here but the cluster could not be opened.');
+  try {
+    return await withVssSession(ctx, () => backUpInVssSession(status, cluster, destination, ctx, settings));
+  } catch (err) {
+    // COM set-up and everything in the session fail the same way: logged, and the backup says what to do.
+    ctx.logger.log('error', `The backup failed: ${errorMessage(err)}`);
+    throw withVssAdvice(err);
+  }
+}
+
+async function backUpInVssSession(
+  status: ClusterStatus, cluster: NonNullable<ClusterStatus['cluster']>, destination: string, ctx: OperationContext, settings: Settings,
+): Promise<Omit<BackupResult, 'removedByRetention' | 'retentionProblems'>> {
   const log = ctx.logger;
-  const previousTrace = setComTrace((call, hr) => {
-    const quiet = call === 'IVssAsync::QueryStatus' && hr >= 0;
-    log.log(hr < 0 ? 'warn' : quiet ? 'debug' : 'info', `${call} → ${describeHresult(hr)}`);
-  });
-  let session: ReturnType<typeof initializeCom> | undefined;
   let vss: VssBackupComponents | undefined;
   let initialized = false;
   let finished = false;
   let setWriter: BackupSetWriter | undefined;
   try {
-    session = initializeCom();
     ctx.progress('Starting the VSS backup');
     vss = VssBackupComponents.create();
     vss.initializeForBackup(null);
@@ -315,7 +323,7 @@ async function backUpThroughVss(
     vss.setBackupState(true, false, VssBackupType.Full, false);
 
     ctx.progress('Gathering writer metadata');
-    await waitForAsync(vss.gatherWriterMetadata(), 'Gathering writer metadata', ctx, settings);
+    await waitForVssAsync(vss.gatherWriterMetadata(), 'Gathering writer metadata', 'The backup', ctx, vssWait(settings));
     const writer = readClusterWriter(vss, ctx);
     const env = windowsEnvironment();
     const fileSets = writer.components.map((c) => c.files.map((f) => expandFileSet(f, env)));
@@ -341,11 +349,11 @@ async function backUpThroughVss(
     }
 
     ctx.progress('Preparing the writers for backup');
-    await waitForAsync(vss.prepareForBackup(), 'Preparing for backup', ctx, settings);
+    await waitForVssAsync(vss.prepareForBackup(), 'Preparing for backup', 'The backup', ctx, vssWait(settings));
     await checkWriterStatus(vss, writer, 'while preparing for backup', ctx, settings);
 
     ctx.progress('Creating the shadow copy');
-    await waitForAsync(vss.doSnapshotSet(), 'Creating the shadow copy', ctx, settings);
+    await waitForVssAsync(vss.doSnapshotSet(), 'Creating the shadow copy', 'The backup', ctx, vssWait(settings));
     const snapshotTime = settings.now();
     await checkWriterStatus(vss, writer, 'while the shadow copy was created', ctx, settings);
 
@@ -382,7 +390,7 @@ async function backUpThroughVss(
 
     ctx.progress('Completing the backup');
     for (const ref of refs) vss.setBackupSucceeded(writer.instanceId, ref, true);
-    await waitForAsync(vss.backupComplete(), 'Completing the backup', ctx, settings);
+    await waitForVssAsync(vss.backupComplete(), 'Completing the backup', 'The backup', ctx, vssWait(settings));
     await checkWriterStatus(vss, writer, 'while completing the backup', ctx, settings);
     const backupComponentsXml = vss.saveAsXml();
     await setWriter.addDocument('backupComponents', backupComponentsXml);
@@ -425,13 +433,10 @@ async function backUpThroughVss(
         log.log('warn', `Could not remove the unfinished backup set ${setWriter.partialPath}: ${errorMessage(discardErr)}`);
       }
     }
-    log.log('error', `The backup failed: ${errorMessage(err)}`);
-    throw withVssAdvice(err);
+    throw err;
   } finally {
     // Releasing the object deletes the (non-persistent) shadow copy.
     vss?.release();
-    if (session) uninitializeCom(session);
-    setComTrace(previousTrace);
   }
 }
 
@@ -474,14 +479,6 @@ function describeWriter(metadata: VssExamineWriterMetadata, instanceId: Guid, wr
   }
   if (components.length === 0) throw new EngineError('WRITER_FAILED', `The ${CLUSTER_DATABASE_WRITER_NAME} writer reported no components.`);
   return { instanceId, writerId, name: name || CLUSTER_DATABASE_WRITER_NAME, metadataXml, components, excludes, restoreMethod: method.method, restoreService: method.service, backupSchema };
-}
-
-/** %SystemRoot%/%windir% as the machine (or the simulator) defines them, over the process environment. */
-function windowsEnvironment(): Record<string, string | undefined> {
-  const windowsDir = getSystemWindowsDirectory();
-  const env: Record<string, string | undefined> = { ...process.env, SystemRoot: windowsDir, windir: windowsDir };
-  if (pathStyle(windowsDir) === 'windows') env.SystemDrive = volumeOf(windowsDir).replace(/\\$/, '');
-  return env;
 }
 
 interface ExpandedFileSet {
@@ -584,53 +581,16 @@ async function startSnapshotSet(vss: VssBackupComponents, ctx: OperationContext,
   }
 }
 
-/**
- * Polls an asynchronous VSS operation until it finishes, with a timeout; on
- * cancellation calls IVssAsync::Cancel and throws CancelledError. Releases the IVssAsync.
- */
-async function waitForAsync(op: VssAsync, step: string, ctx: OperationContext, settings: Settings): Promise<void> {
-  try {
-    const started = Date.now();
-    let delay = settings.poll.min;
-    for (;;) {
-      if (ctx.signal.aborted) {
-        const hr = op.cancel();
-        ctx.logger.log('info', `${step}: cancelled (IVssAsync::Cancel → ${describeHresult(hr)}).`);
-        throw new CancelledError('The backup');
-      }
-      const state = op.queryStatus();
-      if (state === 'finished') return;
-      if (state === 'cancelled') throw new CancelledError(`${step} (VSS cancelled the operation)`);
-      if (Date.now() - started > settings.asyncTimeoutMs) {
-        const hr = op.cancel();
-        ctx.logger.log('warn', `${step}: no answer after ${settings.asyncTimeoutMs} ms; IVssAsync::Cancel → ${describeHresult(hr)}.`);
-        throw new EngineError('TIMEOUT', `${step} (${op.operation}) did not finish within ${Math.round(settings.asyncTimeoutMs / 1000)} s; the backup was aborted. Check the VSS service and \`vssadmin list writers\`, then try again.`);
-      }
-      await sleep(delay, ctx.signal);
-      delay = Math.min(delay * 2, settings.poll.max);
-    }
-  } finally {
-    op.release();
-  }
+function vssWait(settings: Settings): VssWaitPolicy {
+  return { poll: settings.poll, timeoutMs: settings.asyncTimeoutMs };
 }
 
-/** GatherWriterStatus + the Cluster Database writer's state; a failed writer ends the backup (WRITER_FAILED). */
-async function checkWriterStatus(vss: VssBackupComponents, writer: SelectedWriter, stage: string, ctx: OperationContext, settings: Settings): Promise<void> {
-  await waitForAsync(vss.gatherWriterStatus(), 'Gathering writer status', ctx, settings);
-  const statuses = vss.readWriterStatuses();
-  const mine = statuses.find((s) => sameGuid(s.instanceId, writer.instanceId)) ?? statuses.find((s) => sameGuid(s.writerId, writer.writerId));
-  for (const s of statuses) {
-    ctx.logger.log(sameGuid(s.writerId, writer.writerId) ? 'info' : 'debug',
-      `Writer "${s.writerName}" ${stage}: ${writerStateName(s.state)}${s.failureHr < 0 ? `, failure ${hresultName(s.failureHr)} (${formatHresult(s.failureHr)})` : ''}`);
-  }
-  if (!mine) {
-    throw new EngineError('WRITER_NOT_FOUND',
-      `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer stopped reporting status ${stage}; check \`vssadmin list writers\` and that the cluster service is running, then try again.`);
-  }
-  if (isWriterFailedState(mine.state)) {
-    throw new EngineError('WRITER_FAILED',
-      `The ${CLUSTER_DATABASE_WRITER_NAME} VSS writer failed ${stage}: ${writerStateName(mine.state)}, ` +
-      `failure ${hresultName(mine.failureHr)} (${formatHresult(mine.failureHr)}). ` +
-      'Nothing was kept. Check the Application event log and `vssadmin list writers`, then try again.');
+/** GatherWriterStatus + the Cluster Database writer's state; a failed writer ends the backup (WRITER_FAILED), and nothing is kept. */
+async function checkWriterStatus(vss: VssBackupComponents, writer: WriterKey, stage: string, ctx: OperationContext, settings: Settings): Promise<void> {
+  try {
+    await checkVssWriterStatus(vss, writer, stage, 'The backup', ctx, vssWait(settings));
+  } catch (err) {
+    if (err instanceof EngineError && err.code === 'WRITER_FAILED') err.message = `${err.message} Nothing was kept.`;
+    throw err;
   }
 }

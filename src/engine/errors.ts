@@ -19,6 +19,8 @@ export type EngineErrorCode =
   | 'NODE_UNREACHABLE'
   | 'BAD_ARGUMENT'
   | 'RESTORE_FAILED'
+  /** A restore's journal is on disk: it must be finished (fcbackup recover) first. */
+  | 'RESTORE_PENDING'
   | 'SCENARIO';
 
 export class EngineError extends Error {

@@ -16,16 +16,33 @@
  * once the restore had committed (the cluster service ran here on the restored files),
  * finishes what was left — never leaving a mix of old and new files. Both directions are
  * idempotent, so a crash during recovery is recovered the same way.
+ *
+ * Live companions of the hive that the set does not hold (CLUSDB.LOG1, .blf, .regtrans-ms …)
+ * are copied with the safety copy and removed from the ClusDb folder at the swap, so no
+ * transaction log of the newer hive is left beside the restored one; a roll-back puts them back.
+ *
+ * A journal is data on disk that anyone with access could edit, and recovery deletes and
+ * renames files by what it says: every path in it must be directly in the ClusDb folder it
+ * belongs to, or in this restore's folder under the safety root (read() refuses anything else).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { getNativeTarget } from '../native/loader';
 import { EngineError } from './errors';
+
+function isSimulator(): boolean {
+  try {
+    return getNativeTarget().kind === 'simulator';
+  } catch {
+    return false;
+  }
+}
 
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
 export const NEW_FILE_SUFFIX = '.fcbnew';
-const JOURNAL_VERSION = 2;
+const JOURNAL_VERSION = 3;
 
 /**
  * The phases of a restore, each written once everything before it is done. A VSS_RME_RESTORE_STOP_START
@@ -67,6 +84,16 @@ export interface JournalFile {
   oldSize: number | null;
 }
 
+/** A live file of the hive that the set does not hold: saved with the safety copy, removed at the swap. */
+export interface JournalCompanion {
+  /** Absolute path of the live file (directly in the ClusDb folder). */
+  path: string;
+  /** Its copy in the safety folder and the copy's hash and size (filled in by the safety copy). */
+  safetyCopy: string | null;
+  sha256: string | null;
+  size: number | null;
+}
+
 export interface RestoreJournal {
   version: number;
   id: string;
@@ -84,12 +111,16 @@ export interface RestoreJournal {
    * when it ran, stopped again when the restore had started it (the writer needs it running).
    */
   localServiceWasRunning: boolean;
+  /** Whether the restore stopped or started the service here (recorded before it does). */
+  localServiceChanged: boolean;
   /** Other nodes whose service this restore stops, recorded before each is stopped; started again afterwards. */
   otherNodesToRestart: string[];
   phase: RestorePhase;
   clusDbDir: string;
   safetyDir: string;
   files: JournalFile[];
+  /** The live companions (recorded by the safety copy). */
+  companions: JournalCompanion[];
   /** Targets whose staged copy (`<target>.fcbnew`) is complete. */
   staged: string[];
   /** Whether the safety copy of every live file is complete and recorded (live files may change only then). */
@@ -130,6 +161,7 @@ export function createJournal(init: {
     localNode: init.localNode,
     serviceName: init.serviceName,
     localServiceWasRunning: init.localServiceWasRunning,
+    localServiceChanged: false,
     otherNodesToRestart: [],
     phase: 'planned',
     clusDbDir: path.resolve(init.clusDbDir),
@@ -138,6 +170,7 @@ export function createJournal(init: {
       target: f.target, source: f.source, sha256: f.sha256.toLowerCase(), size: f.size,
       existed: false, safetyCopy: null, oldSha256: null, oldSize: null,
     })),
+    companions: [],
     staged: [],
     safetyCopied: false,
     replaced: [],
@@ -248,9 +281,50 @@ function matches(file: string, expected: { sha256: string | null; size: number |
 
 // ---- the journal on disk ----
 
+/** Folders compared the way the file system does (case-insensitively on Windows). */
+function sameFolderPath(a: string, b: string): boolean {
+  const na = path.resolve(a);
+  const nb = path.resolve(b);
+  return process.platform === 'win32' ? na.toUpperCase() === nb.toUpperCase() : na === nb;
+}
+
+/** Whether `file` is a plain name directly in `folder` (no `:` stream, no control character). */
+function directlyIn(folder: string, file: unknown): boolean {
+  if (typeof file !== 'string' || file === '' || !path.isAbsolute(file)) return false;
+  const name = path.basename(file);
+  // eslint-disable-next-line no-control-regex
+  if (name === '' || name === '.' || name === '..' || name.includes(':') || /[\u0000-\u001f]/.test(name)) return false;
+  return sameFolderPath(path.dirname(path.resolve(file)), folder);
+}
+
+/** The journal's paths that are not where a restore of `clusDbDir` may touch. */
+function pathsOutside(journal: RestoreJournal, clusDbDir: string): string[] {
+  const bad: string[] = [];
+  const safetyRoot = safetyRootFor(clusDbDir);
+  if (typeof journal.clusDbDir !== 'string' || !sameFolderPath(journal.clusDbDir, clusDbDir)) bad.push(String(journal.clusDbDir));
+  const safetyOk = typeof journal.safetyDir === 'string' && directlyIn(safetyRoot, journal.safetyDir) &&
+    path.basename(journal.safetyDir) === journal.id && /^[0-9A-Za-z-]+$/.test(journal.id);
+  if (!safetyOk) bad.push(String(journal.safetyDir));
+  const check = (p: unknown, folder: string): void => {
+    if (!directlyIn(folder, p)) bad.push(String(p));
+  };
+  for (const f of journal.files) {
+    check(f.target, clusDbDir);
+    if (f.safetyCopy !== null) check(f.safetyCopy, journal.safetyDir);
+  }
+  for (const c of journal.companions) {
+    check(c.path, clusDbDir);
+    if (c.safetyCopy !== null) check(c.safetyCopy, journal.safetyDir);
+  }
+  for (const t of [...journal.staged, ...journal.replaced]) check(t, clusDbDir);
+  return bad;
+}
+
 export class JournalStore {
   readonly path: string;
+  readonly clusDbDir: string;
   constructor(clusDbDir: string) {
+    this.clusDbDir = path.resolve(clusDbDir);
     this.path = journalPathFor(clusDbDir);
   }
 
@@ -272,10 +346,18 @@ export class JournalStore {
         `compare the files in ${path.dirname(this.path)} with the safety copies under ${SAFETY_FOLDER_NAME} before removing it.`);
     }
     if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files) ||
-      !Array.isArray(journal.staged) || !Array.isArray(journal.replaced) || typeof journal.safetyCopied !== 'boolean') {
+      !Array.isArray(journal.companions) || !Array.isArray(journal.staged) || !Array.isArray(journal.replaced) ||
+      typeof journal.safetyCopied !== 'boolean' || !Array.isArray(journal.otherNodesToRestart)) {
       throw new EngineError('RESTORE_FAILED',
         `The restore journal ${this.path} has an unknown format (version ${String(journal.version)}). ` +
         'It was written by another version of this tool; finish that restore with it, or remove the journal after checking the ClusDb files.');
+    }
+    const outside = pathsOutside(journal, this.clusDbDir);
+    if (outside.length > 0) {
+      throw new EngineError('RESTORE_FAILED',
+        `The restore journal ${this.path} names paths outside the cluster folder ${this.clusDbDir} and the safety folder ` +
+        `${safetyRootFor(this.clusDbDir)}: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ' …' : ''}. It was edited or damaged, ` +
+        'so it is not followed and nothing was changed. Compare the ClusDb files with the safety copies, then remove the journal.');
     }
     return journal;
   }
@@ -307,7 +389,8 @@ export class JournalStore {
  */
 function crashHook(journal: RestoreJournal): void {
   const at = process.env.FCBACKUP_RESTORE_CRASH_AT;
-  if (!at) return;
+  // A test hook: it works only against the simulator, never on a real node.
+  if (!at || !isSimulator()) return;
   const [phase, count] = at.split(':');
   if (phase === 'staging') {
     if (journal.phase === 'staged' || journal.safetyCopied || journal.staged.length === 0 || Number(count) !== journal.staged.length) return;
@@ -381,6 +464,14 @@ export function takeSafetyCopy(store: JournalStore, journal: RestoreJournal): vo
       file.oldSize = got.size;
     }
   });
+  journal.companions.forEach((companion, index) => {
+    if (!fs.existsSync(companion.path)) return;
+    const copy = path.join(journal.safetyDir, `companion-${index}-${path.basename(companion.path)}`);
+    const got = copyVerified(companion.path, copy, null);
+    companion.safetyCopy = copy;
+    companion.sha256 = got.sha256;
+    companion.size = got.size;
+  });
   fsyncDirectory(journal.safetyDir);
   journal.safetyCopied = true;
   store.advance(journal, 'safetyCopied');
@@ -395,6 +486,11 @@ export function swapStagedFiles(store: JournalStore, journal: RestoreJournal, ho
   if (!journal.safetyCopied) throw new Error('The live files cannot be replaced before their safety copy is recorded.');
   journal.replaced = [];
   store.advance(journal, 'replacing');
+  // The companions are in the safety copy: they leave the folder before the restored hive arrives.
+  for (const companion of journal.companions) {
+    if (companion.safetyCopy !== null) fs.rmSync(companion.path, { force: true });
+  }
+  if (journal.companions.length > 0) fsyncDirectory(journal.clusDbDir);
   journal.files.forEach((file, index) => {
     const staged = stagedPathFor(file.target);
     if (!matches(staged, { sha256: file.sha256, size: file.size })) {
@@ -438,6 +534,16 @@ export function restoreSafetyCopy(journal: RestoreJournal): string[] {
     }
     replaceFileAtomically(file.safetyCopy, file.target, { sha256: file.oldSha256 as string, size: file.oldSize as number });
     changed.push(file.target);
+  }
+  for (const companion of journal.companions) {
+    if (companion.safetyCopy === null || matches(companion.path, { sha256: companion.sha256, size: companion.size })) continue;
+    if (!matches(companion.safetyCopy, { sha256: companion.sha256, size: companion.size })) {
+      throw new EngineError('RESTORE_FAILED',
+        `The safety copy of ${companion.path} (${companion.safetyCopy}) is missing or damaged, so the file cannot be put back. ` +
+        `Restore ${path.basename(companion.path)} from a backup with the cluster service stopped.`);
+    }
+    replaceFileAtomically(companion.safetyCopy, companion.path, { sha256: companion.sha256 as string, size: companion.size as number });
+    changed.push(companion.path);
   }
   return changed;
 }

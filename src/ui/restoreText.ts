@@ -1,9 +1,10 @@
 /**
- * The words of the restore confirmations and results, built from the engine's
- * RestorePlan/RestoreResult. No vscode: the unit tests read exactly what the modal
- * dialogs will say.
+ * The words of the restore confirmations and results, built from the engine's typed
+ * RestorePlan/RestoreResult (the steps and refusals in words come from src/wire/restoreWords.ts,
+ * shared with the CLI). No vscode: the unit tests read exactly what the modal dialogs will say.
  */
-import type { BackupResult, RestorePlan, RestoreResult, VerifyResult } from '../protocol';
+import type { BackupResult, RecoverResult, RestorePlan, RestoreResult, VerifyResult } from '../protocol';
+import { describeMembership, describeRefusal, describeRollback, describeStep } from '../wire/restoreWords';
 import { backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, untranslated, type Translate } from './format';
 
 export interface ConfirmationText {
@@ -21,7 +22,7 @@ function listNames(names: string[]): string {
   return names.join(', ');
 }
 
-/** The first confirmation: which node, which backup, which services stop and start. */
+/** The first confirmation: which node, which backup, the steps that will run (the engine's plan, in words). */
 export function restoreConfirmation(plan: RestorePlan, t: Translate = untranslated): ConfirmationText {
   const when = formatLocalTime(plan.set.time);
   const cluster = plan.cluster ?? plan.set.cluster ?? t('the cluster');
@@ -33,15 +34,15 @@ export function restoreConfirmation(plan: RestorePlan, t: Translate = untranslat
   }
   lines.push(t('Backup: {0} ({1}, {2}, made on {3} at {4}).',
     plan.set.name, backupKindLabel(plan.set.kind, t), formatSize(plan.set.size), plan.set.node ?? '?', when));
+  const membership = describeMembership(plan.membership, t);
+  if (membership) lines.push('', membership);
   if (plan.steps.length > 0) {
     lines.push('', t('Steps:'));
-    plan.steps.forEach((step, i) => lines.push(`${i + 1}. ${step}`));
+    plan.steps.forEach((step, i) => lines.push(`${i + 1}. ${describeStep(step, t)}`));
+    lines.push(describeRollback(t));
   }
-  if (plan.authoritative && plan.runningOtherNodes.length > 0) {
-    lines.push('', t('The cluster service still runs on {0}; you will be asked before it is stopped there.', listNames(plan.runningOtherNodes)));
-  }
-  if (plan.unqueryableNodes.length > 0) {
-    lines.push('', t('The cluster service state of {0} could not be queried.', listNames(plan.unqueryableNodes)));
+  if (plan.nodesToStop.length > 0) {
+    lines.push('', t('The cluster service still runs on {0}; you will be asked before it is stopped there.', listNames(plan.nodesToStop)));
   }
   return plan.authoritative
     ? {
@@ -58,8 +59,8 @@ export function restoreConfirmation(plan: RestorePlan, t: Translate = untranslat
 
 /** The second confirmation of an authoritative restore when the service runs on other nodes. */
 export function stopNodesConfirmation(plan: RestorePlan, t: Translate = untranslated): ConfirmationText {
-  const names = listNames(plan.runningOtherNodes);
-  const count = plan.runningOtherNodes.length;
+  const names = listNames(plan.nodesToStop);
+  const count = plan.nodesToStop.length;
   return {
     message: count === 1
       ? t('Stop the cluster service on {0}?', names)
@@ -69,24 +70,37 @@ export function stopNodesConfirmation(plan: RestorePlan, t: Translate = untransl
   };
 }
 
-/** Why the restore cannot go ahead before anything is asked, or undefined. */
-export function restoreBlocker(plan: RestorePlan, t: Translate = untranslated): string | undefined {
-  if (plan.authoritative && plan.unqueryableNodes.length > 0) {
-    return t('The cluster service state of {0} could not be queried, so an authoritative restore cannot make sure it is stopped there. Make the node reachable (or evict it from the cluster) and try again.', listNames(plan.unqueryableNodes));
-  }
-  return undefined;
+/**
+ * Why the restore will not go ahead, from the plan's typed refusal — or undefined. Running
+ * nodes are not a reason here: the user is asked whether they may be stopped.
+ */
+export function refusalText(plan: RestorePlan, t: Translate = untranslated): string | undefined {
+  if (!plan.refusal || plan.refusal.code === 'nodesRunning') return undefined;
+  return describeRefusal(plan.refusal, t);
 }
 
-/** "Restored … Nodes now: NODE1 up, NODE2 down." */
+/** "Restored … Nodes now: NODE1 up, NODE2 down." (or what keeps it from being in effect). */
 export function restoreResultText(result: RestoreResult, t: Translate = untranslated): string {
   const nodes = result.nodes.map((n) => `${n.name} ${nodeStateLabel(n.state, t)}`).join(', ');
-  const head = result.authoritative
-    ? t('The cluster configuration was restored authoritatively.')
-    : t('The cluster configuration of this node was restored.');
+  const head = result.outcome !== 'completed'
+    ? t('The cluster configuration files were restored, but the restore is not in effect yet: {0}', result.problems.join('; '))
+    : result.authoritative
+      ? t('The cluster configuration was restored authoritatively.')
+      : t('The cluster configuration of this node was restored.');
   const recovered = result.recovered === 'completed'
     ? ' ' + t('An interrupted earlier restore was completed first.')
     : result.recovered === 'rolledBack' ? ' ' + t('An interrupted earlier restore was rolled back first.') : '';
   return nodes ? `${head}${recovered} ${t('Nodes now: {0}.', nodes)}` : `${head}${recovered}`;
+}
+
+/** What Finish Interrupted Restore did. */
+export function recoverResultText(result: RecoverResult, t: Translate = untranslated): string {
+  if (result.outcome === null || result.restore === null) return t('There was no interrupted restore to finish.');
+  const set = result.restore.set.split(/[\\/]/).pop() ?? result.restore.set;
+  const head = result.outcome === 'completed'
+    ? t('The interrupted restore of {0} was completed: the restored files stay and the services it had stopped were started.', set)
+    : t('The interrupted restore of {0} was rolled back: the files from before it are back and the services are as they were.', set);
+  return result.problems.length > 0 ? `${head} ${t('Not as it should be: {0}', result.problems.join('; '))}` : head;
 }
 
 /** "Backed up CLUSTER1 on NODE1 (VSS snapshot, 2 files, 68.0 KB) — verified." */

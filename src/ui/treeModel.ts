@@ -7,6 +7,7 @@
 import { welcomeViewFor, type WelcomeView } from '../client/welcome';
 import type { BackupSetSummary, ClusterStatus, NodeInfo, NodeState, VerifyResult } from '../protocol';
 import { configItem, type ConfigElement } from './configRows';
+import { describePendingRestore } from '../wire/restoreWords';
 import {
   backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, timeValue, untranslated, type Translate,
 } from './format';
@@ -127,6 +128,11 @@ export function clusterChildren(cluster: ClusterElement, t: Translate = untransl
   const status = cluster.status;
   if (!status) return [];
   const children: TreeElement[] = [];
+  const pending = status.pendingRestore;
+  if (pending) {
+    children.push(messageElement(`${cluster.id}/pending-restore`, 'warning', describePendingRestore(pending, t),
+      pending.running ? {} : { command: { id: 'fcbackup.finishRestore', title: t('Finish Interrupted Restore') } }));
+  }
   const summary = status.cluster;
   if (summary) {
     children.push({ kind: 'detail', id: `${cluster.id}/version`, label: t('Version'), value: versionText(status), icon: 'versions' });

@@ -4,13 +4,15 @@
  */
 import { connectToCluster, detectLocalCluster } from '../engine/discovery';
 import { EngineError } from '../engine/errors';
+import { pendingRestore } from '../engine/restore';
 import { getNativeTarget } from '../native/loader';
 import { simulatorLeakReport } from '../native/simulator';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
 export function registerStatusHandlers(server: WorkerServer): void {
-  server.onRequest(Requests.status, (_params, ctx) => detectLocalCluster(ctx));
+  // A restore whose journal is on disk is part of this machine's state: status reports it.
+  server.onRequest(Requests.status, async (_params, ctx) => ({ ...await detectLocalCluster(ctx), pendingRestore: await pendingRestore() }));
   server.onRequest(Requests.connect, (params, ctx) => connectToCluster(params?.name, ctx));
   server.onRequest(Requests.leakReport, async () => {
     if (getNativeTarget().kind !== 'simulator') {

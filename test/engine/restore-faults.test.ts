@@ -24,7 +24,7 @@ import {
 /** Calls whose failure cannot be observed as a failed restore: handle/memory release, and the last-error read itself. */
 const NOT_INJECTED = new Set([
   'CloseServiceHandle', 'CloseHandle', 'CloseCluster', 'CloseClusterNode', 'ClusterCloseEnum', 'CoUninitialize',
-  'SysFreeString', 'SysStringLen', 'GetLastError', 'GetCurrentProcess',
+  'SysFreeString', 'SysStringLen', 'GetLastError', 'GetCurrentProcess', 'IVssWMComponent::FreeComponentInfo',
 ]);
 
 /** The fault name of a call-log entry: the export or Interface::Method without its ":detail". */
@@ -186,7 +186,7 @@ describe('restore under injected faults (simulator)', function () {
       reset(x);
       await assert.rejects(restoreCluster(authoritative(x), recordingContext(), suite.options), (err: unknown) =>
         err instanceof EngineError && err.code === 'WRITER_FAILED' &&
-        new RegExp(`VSS_WS_FAILED_AT_${failAt === 'preRestore' ? 'PRE' : 'POST'}_RESTORE, VSS_E_WRITERERROR_NONRETRYABLE`).test(err.message) &&
+        new RegExp(`VSS_WS_FAILED_AT_${failAt === 'preRestore' ? 'PRE' : 'POST'}_RESTORE, failure VSS_E_WRITERERROR_NONRETRYABLE`).test(err.message) &&
         /rolled back/.test(err.message));
       expectRolledBack(x, failAt);
     });

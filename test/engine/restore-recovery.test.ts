@@ -9,7 +9,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeContext } from '../../src/engine/context';
-import { planRestore, recoverInterruptedRestore, restoreCluster } from '../../src/engine/restore';
+import { backupCluster } from '../../src/engine/backup';
+import { EngineError } from '../../src/engine/errors';
+import { acquireOperationLock } from '../../src/engine/lock';
+import { pendingRestore, planRestore, recoverInterruptedRestore, recoverRestore, restoreCluster } from '../../src/engine/restore';
 import {
   createJournal, JournalStore, stageFiles, swapStagedFiles, takeSafetyCopy, type RestoreJournal,
 } from '../../src/engine/restoreJournal';
@@ -148,8 +151,8 @@ describe('recovering an interrupted restore (simulator)', function () {
     const f = await prepare();
     await interruptedAt(f, 'replacing');
     const mixed = liveFiles(f.clusDb);
-    const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
-    assert.match(plan.steps[0], /First, an earlier restore of .* interrupted at "replacing" is finished: it is rolled back/);
+    const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
+    assert.deepEqual(plan.steps[0], { kind: 'finishInterrupted', set: path.basename(f.setPath), phase: 'replacing', action: 'rollBack' });
     assertSameFiles(liveFiles(f.clusDb), mixed, 'the plan changes nothing');
     assert.ok(fs.existsSync(path.join(path.dirname(f.clusDb), 'ClusterRestoreJournal.json')));
 
@@ -158,5 +161,101 @@ describe('recovering an interrupted restore (simulator)', function () {
     assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'then restored');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
+  });
+
+  describe('an interrupted restore is reported and finished (defect 7)', () => {
+    const setsIn = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'manifest.json'))) : []);
+
+    it('status reports it, a backup is refused until it is finished, recover rolls it back and says so', async () => {
+      const f = await prepare();
+      await interruptedAt(f, 'replacing');
+      const pending = await pendingRestore(suite.options);
+      assert.ok(pending);
+      assert.deepEqual({ ...pending, id: '', startedAt: '' },
+        { id: '', startedAt: '', set: f.setPath, authoritative: true, phase: 'replacing', finish: 'rollBack', running: false });
+
+      const destination = path.join(f.scenario.dir, 'after-crash');
+      await assert.rejects(backupCluster({ destination }, makeContext(), { lockFolder: suite.lockFolder, pollIntervalMs: { min: 1, max: 4 } }),
+        (err: unknown) => err instanceof EngineError && err.code === 'RESTORE_PENDING' &&
+          /interrupted at "replacing".*Run `fcbackup recover` .* to roll it back, then back up again\. Nothing was backed up\./.test(err.message));
+      assert.deepEqual(setsIn(destination), [], 'no mixed set was written');
+
+      const recovered = await recoverRestore(recordingContext(), suite.options);
+      assert.equal(recovered.outcome, 'rolledBack');
+      assert.equal(recovered.restore?.phase, 'replacing');
+      assert.deepEqual(recovered.problems, []);
+      assertSameFiles(liveFiles(f.clusDb), f.before, 'rolled back');
+      assert.equal(await pendingRestore(suite.options), null);
+      await backupCluster({ destination }, makeContext(), { lockFolder: suite.lockFolder, pollIntervalMs: { min: 1, max: 4 } });
+      assert.equal(setsIn(destination).length, 1, 'then the backup runs');
+    });
+
+    it('recover completes a restore that had committed, and says so', async () => {
+      const f = await prepare();
+      await interruptedAt(f, 'servicesStarted');
+      assert.equal((await pendingRestore(suite.options))?.finish, 'complete');
+      const recovered = await recoverRestore(recordingContext(), suite.options);
+      assert.equal(recovered.outcome, 'completed');
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the restored files stay');
+      assert.deepEqual(await recoverRestore(recordingContext(), suite.options), { outcome: null, restore: null, problems: [] });
+    });
+
+    it('while a restore runs, status says it runs and a second plan is refused as busy — not described as interrupted (defect 12)', async () => {
+      const f = await prepare();
+      await interruptedAt(f, 'staged');
+      const lock = await acquireOperationLock(suite.lockFolder, 'node restore');
+      try {
+        assert.equal((await pendingRestore(suite.options))?.running, true);
+        await assert.rejects(planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options),
+          (err: unknown) => err instanceof EngineError && err.code === 'BUSY' && /Another backup or restore is running \(pid \d+, node restore/.test(err.message) &&
+            !/interrupted/.test(err.message));
+      } finally {
+        await lock.release();
+      }
+      assert.equal((await recoverRestore(recordingContext(), suite.options)).outcome, 'rolledBack');
+    });
+  });
+
+  it('a restore refused after it finished an interrupted one says what that changed — not "Nothing was changed" (defect 12)', async () => {
+    const f = await prepare();
+    await interruptedAt(f, 'replacing');
+    await assert.rejects(restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options),
+      (err: unknown) => err instanceof EngineError && err.code === 'NODES_RUNNING' && !/Nothing was changed/.test(err.message) &&
+        /This restore changed nothing itself, but first the interrupted restore of .* \(stopped at "replacing"\) was finished: it was rolled back/.test(err.message));
+    assertSameFiles(liveFiles(f.clusDb), f.before, 'the interrupted restore was rolled back');
+  });
+
+  describe('a tampered journal (defect 10)', () => {
+    for (const [label, tamper] of [
+      ['a target outside the cluster folder', (j: RestoreJournal, outside: { file: string; dir: string }) => {
+        j.files[0].target = outside.file;
+        j.files[0].existed = false;
+      }],
+      ['a safety folder outside the safety root', (j: RestoreJournal, outside: { file: string; dir: string }) => { j.safetyDir = outside.dir; }],
+      ['a safety copy outside the safety folder', (j: RestoreJournal, outside: { file: string; dir: string }) => { j.files[0].safetyCopy = outside.file; }],
+      ['an alternate data stream of a live file', (j: RestoreJournal) => { j.files[0].target = `${j.files[0].target}:evil`; }],
+    ] as const) {
+      it(`${label}: recovery refuses it and deletes nothing outside`, async () => {
+        const f = await prepare();
+        const journal = await interruptedAt(f, 'replacing');
+        const outside = { file: path.join(f.scenario.dir, 'precious.txt'), dir: path.join(f.scenario.dir, 'precious') };
+        fs.writeFileSync(outside.file, 'keep me');
+        fs.mkdirSync(outside.dir, { recursive: true });
+        fs.writeFileSync(path.join(outside.dir, 'data'), 'keep me too');
+        tamper(journal, outside);
+        new JournalStore(f.clusDb).write(journal);
+        const mixed = liveFiles(f.clusDb);
+
+        await assert.rejects(recoverInterruptedRestore(recordingContext(), suite.options), (err: unknown) =>
+          err instanceof EngineError && err.code === 'RESTORE_FAILED' && /names paths outside the cluster folder .* nothing was changed/.test(err.message));
+        assert.equal(fs.readFileSync(outside.file, 'utf8'), 'keep me');
+        assert.equal(fs.readFileSync(path.join(outside.dir, 'data'), 'utf8'), 'keep me too');
+        assertSameFiles(liveFiles(f.clusDb), mixed, 'nothing in the cluster folder changed either');
+        // status still reports the restore; a backup is refused.
+        assert.match((await pendingRestore(suite.options))?.phase ?? '', /^unreadable \(The restore journal .* names paths outside/);
+        await assert.rejects(backupCluster({ destination: path.join(f.scenario.dir, 'b') }, makeContext(), { lockFolder: suite.lockFolder }),
+          (err: unknown) => err instanceof EngineError && err.code === 'RESTORE_PENDING');
+      });
+    }
   });
 });

@@ -7,6 +7,7 @@
  * the file/check or the nodes, and leaves no service stopped and no file changed.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,7 +69,9 @@ describe('restore refusals (simulator)', function () {
       return true;
     });
     const log = simulatorCallLog();
-    assert.ok(!log.some((c) => /^(ControlService|StartServiceW|CreateVssBackupComponents)/.test(c)), `nothing touched: ${log.join(' ')}`);
+    // (The set's VSS documents are loaded the way the restore will — InitializeForRestore — but nothing is sent to a writer.)
+    assert.ok(!log.some((c) => /^(ControlService|StartServiceW|IVssBackupComponents::(GatherWriterMetadata|SetSelectedForRestore|PreRestore|PostRestore))/.test(c)),
+      `nothing touched: ${log.join(' ')}`);
     assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are unchanged');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(Object.keys(statesBefore), f.machine), statesBefore);
@@ -135,6 +138,93 @@ describe('restore refusals (simulator)', function () {
     });
   });
 
+  /** Replace a saved VSS document of the set (its manifest entry follows, and the manifest is sealed again). */
+  function replaceDocument(dir: string, role: 'backupComponents' | 'writerMetadata', change: (xml: string) => string): void {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as BackupManifest;
+    const doc = manifest.documents.find((d) => d.role === role)!;
+    const file = path.join(dir, ...doc.path.split('/'));
+    const bytes = Buffer.from(change(fs.readFileSync(file, 'utf8')), 'utf8');
+    fs.writeFileSync(file, bytes);
+    editManifest(dir, (m) => {
+      const entry = m.documents.find((d) => d.role === role)!;
+      entry.size = bytes.length;
+      entry.sha256 = createHash('sha256').update(bytes).digest('hex');
+    });
+  }
+
+  /** Add a file to the set (in files/, listed in the manifest with its hash, sealed again) that restores to `originalName`. */
+  function plantFile(dir: string, originalName: string, content = 'planted'): void {
+    const bytes = Buffer.from(content);
+    const rel = `files/Cluster Database/planted-${++copies}`;
+    fs.writeFileSync(path.join(dir, ...rel.split('/')), bytes);
+    editManifest(dir, (m) => {
+      const hive = m.files.find((f) => path.basename(f.originalPath) === 'CLUSDB')!;
+      const folder = hive.originalPath.slice(0, hive.originalPath.length - 'CLUSDB'.length);
+      m.files.push({ originalPath: folder + originalName, path: rel, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), component: 0 });
+    });
+  }
+
+  describe('files the writer does not own are never written into the cluster folder (defect 2)', () => {
+    for (const [name, why] of [
+      ['clussvc.exe', /clussvc\.exe.*not one of the Cluster Database writer's files/],
+      ['CLUSDB.evil', /CLUSDB\.evil.*not one of the Cluster Database writer's files/],
+      ['etc/cron.d/evil', /in a subfolder/],
+      ['CLUSDB:evil', /alternate data stream/],
+      ['CLUSDB.fcbnew', /this tool's own staging, journal or safety names/],
+    ] as const) {
+      it(`a set that plants ${name}: refused before any service is touched, and the plan says why`, async () => {
+        const set = copyOfSet((dir) => plantFile(dir, name));
+        const err = await expectRefused(shared, auth(set), 'INVALID_SET', why);
+        assert.match(err.message, /Nothing was changed\.$/);
+        assert.ok(!fs.readdirSync(shared.clusDb).some((n) => /clussvc|evil|etc/.test(n)), 'nothing planted');
+        const plan = await planRestore(node(set), recordingContext(), suite.options);
+        assert.equal(plan.refusal?.code, 'setNotRestorable');
+      });
+    }
+
+    it('the plan names every file it replaces', async () => {
+      const plan = await planRestore(node(shared.setPath), recordingContext(), suite.options);
+      assert.deepEqual(plan.steps.find((s) => s.kind === 'replaceFiles'), { kind: 'replaceFiles', folder: shared.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] });
+    });
+  });
+
+  describe('everything the restore uses is loaded and checked before the first change (defect 4)', () => {
+    const otherWriter = (xml: string): string => xml.replace(/41e12264-35d8-479b-8e5c-9b23d1dad37e/gi, '0bada1de-0000-4000-8000-00000000beef');
+    for (const [label, edit, why] of [
+      ['an invalid backup-components.xml', (dir: string) => replaceDocument(dir, 'backupComponents', () => '<not xml'), /Backup Components Document .* cannot be loaded/],
+      ['an empty backup-components.xml', (dir: string) => replaceDocument(dir, 'backupComponents', () => ''), /Backup Components Document .* cannot be loaded/],
+      ['another writer\'s backup-components.xml', (dir: string) => replaceDocument(dir, 'backupComponents', otherWriter), /holds no component of the Cluster Database writer/],
+      ['another writer\'s writer-metadata.xml', (dir: string) => replaceDocument(dir, 'writerMetadata', otherWriter), /not the Cluster Database writer's/],
+      ['an invalid writer-metadata.xml', (dir: string) => replaceDocument(dir, 'writerMetadata', () => '<x'), /writer metadata .* cannot be loaded/],
+      ['a NUL in an original path', (dir: string) => editManifest(dir, (m) => { m.files[1].originalPath += '\u0000.evil'; }), /control character/],
+      ['a 300-character name', (dir: string) => plantFile(dir, `CLUSDB${'x'.repeat(294)}`), /300 characters long/],
+    ] as const) {
+      it(`${label}: an authoritative restore is refused before any node is stopped`, async () => {
+        const set = copyOfSet(edit);
+        await expectRefused(shared, auth(set), 'INVALID_SET', why);
+      });
+    }
+
+    // An original path whose live target is a folder: test/engine/restore-targets.test.ts.
+  });
+
+  describe('a same-named foreign cluster (defect 1)', () => {
+    it('a set of another cluster also called CLUSTER1 (its members X1, X2) is refused without --allow-other-cluster; the plan shows the membership difference', async () => {
+      const set = copyOfSet((dir) => editManifest(dir, (m) => { m.nodes = ['X1', 'X2']; m.node = 'X1'; }));
+      const err = await expectRefused(shared, auth(set), 'WRONG_CLUSTER', /does not have this node \(NODE1\) among its members: it is another cluster of the same name/);
+      assert.match(err.message, /Nothing was changed\.$/);
+      const plan = await planRestore(node(set), recordingContext(), suite.options);
+      assert.deepEqual(plan.refusal, { code: 'otherCluster', reason: 'notMember', set: path.basename(set), setCluster: 'CLUSTER1', liveCluster: 'CLUSTER1', node: 'NODE1' });
+      assert.deepEqual(plan.membership, { onlyInSet: ['X1', 'X2'], onlyLive: ['NODE1', 'NODE2', 'NODE3'] });
+    });
+
+    it('the plan of this cluster\'s own set shows the members that changed since the backup', async () => {
+      const plan = await planRestore(node(shared.setPath), recordingContext(), suite.options);
+      assert.equal(plan.refusal, null);
+      assert.deepEqual(plan.membership, { onlyInSet: ['NODE4'], onlyLive: [] });
+    });
+  });
+
   describe('cluster, nodes and machine', () => {
     it('another cluster\'s set is refused, and restored only when explicitly allowed', async () => {
       const set = copyOfSet((dir) => editManifest(dir, (m) => { m.cluster.name = 'OTHERCLUSTER'; }));
@@ -152,8 +242,9 @@ describe('restore refusals (simulator)', function () {
       const f = await suite.prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       const err = await expectRefused(f, auth(f.setPath, false), 'NODES_RUNNING', /The cluster service is running on NODE2\. /);
       assert.doesNotMatch(err.message, /NODE3/);
-      const plan = await planRestore(auth(f.setPath, false), recordingContext());
-      assert.deepEqual(plan.runningOtherNodes, ['NODE2']);
+      const plan = await planRestore(auth(f.setPath, false), recordingContext(), suite.options);
+      assert.deepEqual(plan.nodesToStop, ['NODE2']);
+      assert.deepEqual(plan.refusal, { code: 'nodesRunning', nodes: ['NODE2'] });
     });
 
     it('authoritative: refused when a node cannot be queried, naming it and the error', async () => {
@@ -180,8 +271,8 @@ describe('restore refusals (simulator)', function () {
       for (const n of f.nodes) await stopServiceAndWait({ node: n, isLocal: n === f.machine }, 'ClusSvc', makeContext());
       await expectRefused(f, auth(older), 'NODE_UNREACHABLE',
         /The cluster's nodes cannot be listed: .*the set does not record the cluster's nodes.*Start the cluster service on one node/);
-      const plan = await planRestore(auth(older), recordingContext());
-      assert.ok(plan.steps.some((step) => /^Refused: The cluster's nodes cannot be listed/.test(step)), plan.steps.join('\n'));
+      const plan = await planRestore(auth(older), recordingContext(), suite.options);
+      assert.deepEqual(plan.refusal, { code: 'membershipUnknown', node: 'NODE1', cluster: 'CLUSTER1' });
       // The same set restored as a node restore needs no node list (and starts this node's service for the writer).
       await restoreCluster(node(older), recordingContext(), suite.options);
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'node restore done');

@@ -18,8 +18,9 @@ import { detectLocalCluster } from '../../src/engine/discovery';
 import { makeContext } from '../../src/engine/context';
 import { EngineError } from '../../src/engine/errors';
 import { planRestore, restoreCluster } from '../../src/engine/restore';
+import { describeRefusal, describeStep } from '../../src/wire/restoreWords';
 import { stopServiceAndWait } from '../../src/engine/serviceControl';
-import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
+import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault } from '../../src/native/simulator';
 import { makeTempScenario } from '../support/scenario';
 import { recordingContext } from '../support/context';
 import { assertSubsequence, useScenario } from '../support/sim';
@@ -245,10 +246,9 @@ describe('restore (simulator)', function () {
       await stopEverywhere(f.nodes, f.machine);
       simulatorClearCallLog();
 
-      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext());
-      assert.ok(!plan.steps.some((s) => s.startsWith('Refused')), plan.steps.join('\n'));
-      assert.ok(plan.steps.includes('The cluster answers nowhere, so the nodes the set recorded are checked: NODE2, NODE3.'), plan.steps.join('\n'));
-      assert.ok(plan.steps.includes('The cluster service is already stopped on NODE2, NODE3.'), plan.steps.join('\n'));
+      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.equal(plan.refusal, null);
+      assert.deepEqual(plan.steps.find((s) => s.kind === 'otherNodesStopped'), { kind: 'otherNodesStopped', nodes: ['NODE2', 'NODE3'], fromSet: true });
 
       const ctx = recordingContext();
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, ctx, suite.options);
@@ -282,7 +282,7 @@ describe('restore (simulator)', function () {
         /rolled back: .*ClusSvc is stopped on NODE1/.test(err.message));
       const log = simulatorCallLog();
       assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1']);
-      assert.ok(!log.some((c) => c.startsWith('CreateVssBackupComponents')), 'no VSS restore was started');
+      assert.ok(!log.some((c) => /^IVssBackupComponents::(GatherWriterMetadata|PreRestore)/.test(c)), 'no VSS restore was started');
       assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
       assert.deepEqual(restoreArtifacts(f), []);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'stopped', NODE2: 'stopped', NODE3: 'stopped', NODE4: 'running' });
@@ -292,15 +292,16 @@ describe('restore (simulator)', function () {
   describe('restore methods', () => {
     it('STOP_RESTORE_START stops the service first; the writer is then gone, so the restore fails clearly and is rolled back', async () => {
       const f = await prepare({ writer: { restoreMethod: 3 } });
-      const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
-      assert.ok(plan.steps.some((s) => /VSS_RME_STOP_RESTORE_START.*if it is not available then, the restore fails and is rolled back/.test(s)),
-        plan.steps.join('\n'));
+      const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.deepEqual(plan.steps.map((s) => s.kind), ['verifySet', 'stopLocalService', 'vssPreRestore', 'stageFiles', 'safetyCopy', 'replaceFiles',
+        'vssPostRestore', 'startLocalService'], 'the service is stopped before the VSS sequence');
       simulatorClearCallLog();
 
       await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options), (err: unknown) =>
         err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
         /asks for VSS_RME_STOP_RESTORE_START.*With ClusSvc on NODE1 stopped, the Cluster Database VSS writer .* is not among the running writers/.test(err.message) &&
-        /rolled back: its cluster database files are as before the restore; the cluster services are as they were \(ClusSvc runs on NODE1\)/.test(err.message));
+        /NODE1 was rolled back: the live files had not been replaced; the cluster services are as they were \(ClusSvc runs on NODE1\)\.$/.test(err.message) &&
+        !/Nothing was (changed|restored)/.test(err.message));
       const log = simulatorCallLog();
       assertSubsequence(log, ['ControlService:NODE1:1', 'CreateVssBackupComponentsInternal', 'IVssBackupComponents::GatherWriterMetadata',
         'IVssBackupComponents::GetWriterMetadataCount', 'StartServiceW:NODE1']);
@@ -315,31 +316,103 @@ describe('restore (simulator)', function () {
     it('describes the steps in the writer\'s order and the nodes that run, and changes nothing', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', service: 'stopped' }, { name: 'NODE4', reachable: false }] },
         { liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
-      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext());
+      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
       assert.equal(plan.node, 'NODE1');
       assert.equal(plan.cluster, 'CLUSTER1');
       assert.equal(plan.set.verified, true);
-      assert.deepEqual(plan.runningOtherNodes, ['NODE2']);
-      assert.deepEqual(plan.unqueryableNodes, ['NODE4']);
-      assert.ok(plan.steps.some((s) => /Refused: the cluster service cannot be queried on NODE4/.test(s)), plan.steps.join('\n'));
+      assert.deepEqual(plan.nodesToStop, ['NODE2']);
+      assert.deepEqual(plan.refusal, { code: 'nodesUnreachable', nodes: [{ node: 'NODE4', error: plan.refusal?.code === 'nodesUnreachable' ? plan.refusal.nodes[0].error : '' }] });
+      assert.match(describeRefusal(plan.refusal!), /cannot be queried on NODE4 \(OpenSCManagerW failed: RPC_S_SERVER_UNAVAILABLE \(1722\)/);
       const log = simulatorCallLog();
-      assert.ok(!log.some((c) => /^(ControlService|StartServiceW|CreateVss)/.test(c)), log.join(' '));
+      assert.ok(!log.some((c) => /^(ControlService|StartServiceW|IVssBackupComponents::(GatherWriterMetadata|PreRestore))/.test(c)), log.join(' '));
       assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
 
       const safety = path.join(path.dirname(f.clusDb), 'ClusterRestoreSafety');
-      const nodePlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
+      const nodePlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.equal(nodePlan.refusal, null);
       assert.deepEqual(nodePlan.steps.slice(1), [
-        'Restore through the Cluster Database VSS writer (VSS_RME_RESTORE_STOP_START), with the cluster service running on NODE1 (this node): ' +
-          `PreRestore, write the set's 2 file(s) beside the live ones in ${f.clusDb}, PostRestore.`,
-        `Stop the cluster service on NODE1 (this node), copy the current cluster database files (2) to a safety folder under ${safety}, and rename the restored files into place.`,
-        'Start the cluster service on NODE1 (this node) and wait until it runs; the node rejoins the cluster and catches up with the running nodes.',
-        'If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files are put back ' +
-          'from the safety folder, and the cluster services are returned to how they were.',
+        { kind: 'vssPreRestore', method: 'restoreStopStart', authoritative: false },
+        { kind: 'stageFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'] },
+        { kind: 'vssPostRestore', method: 'restoreStopStart' },
+        { kind: 'stopLocalService', node: 'NODE1', service: 'ClusSvc' },
+        { kind: 'safetyCopy', folder: safety, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] },
+        { kind: 'replaceFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] },
+        { kind: 'startLocalService', node: 'NODE1', service: 'ClusSvc', rejoins: true },
+      ]);
+      assert.deepEqual(nodePlan.steps.map((s) => describeStep(s)).slice(1, 3), [
+        'Start the restore through the Cluster Database VSS writer (VSS_RME_RESTORE_STOP_START): PreRestore.',
+        `Write the set's 2 file(s) beside the live ones in ${f.clusDb}, each checked against its SHA-256: CLUSDB, CLUSDB.blf.`,
       ]);
       await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
-      const stoppedPlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext());
-      assert.equal(stoppedPlan.steps[1],
-        'Start the cluster service (ClusSvc) on NODE1 (this node) and wait until it runs: the Cluster Database VSS writer runs inside it.');
+      const stoppedPlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.deepEqual(stoppedPlan.steps[1], { kind: 'startServiceForWriter', node: 'NODE1', service: 'ClusSvc' });
+    });
+  });
+
+  describe('what a restore displaces and what it reports', () => {
+    it('moves live companions the set does not hold out with the swap, names them in the plan, and puts them back on a roll-back (defect 3)', async () => {
+      const f = await prepare({});
+      // Written after the backup: transaction logs and containers of the newer live hive.
+      const companions = ['CLUSDB.LOG1', 'CLUSDB.LOG2', 'CLUSDB{0b1c}.TMContainer00000000000000000001.regtrans-ms'];
+      for (const name of companions) fs.writeFileSync(path.join(f.clusDb, name), `newer records of ${name}`);
+      const before = liveFiles(f.clusDb);
+      const params = { set: f.setPath, authoritative: false, stopOtherNodes: false };
+
+      const plan = await planRestore(params, recordingContext(), suite.options);
+      assert.deepEqual(plan.steps.find((s) => s.kind === 'replaceFiles'), { kind: 'replaceFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions });
+      assert.match(describeStep(plan.steps.find((s) => s.kind === 'replaceFiles')!), /move CLUSDB\.LOG1, CLUSDB\.LOG2, .* into the safety folder/);
+
+      // A failure after the first file went into place: everything back, the companions included.
+      await assert.rejects(restoreCluster(params, recordingContext(), {
+        ...suite.options, hooks: { afterFileReplaced: () => { throw new Error('disk failure'); } },
+      }), /disk failure — the restore failed, so NODE1 was rolled back: 4 file\(s\) were put back from the safety copy \(CLUSDB, CLUSDB\.LOG1, CLUSDB\.LOG2, /);
+      assertSameFiles(liveFiles(f.clusDb), before, 'the files and their companions are back');
+      assert.deepEqual(restoreArtifacts(f), []);
+
+      await restoreCluster(params, recordingContext(), suite.options);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'exactly the set\'s files: no log of the newer hive beside the restored one');
+      assert.deepEqual(restoreArtifacts(f), []);
+    });
+
+    it('an authoritative restore after which a stopped node does not start again: the outcome is notInEffect and names the node (defect 12)', async () => {
+      const f = await prepare({}, { liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
+      simulatorClearCallLog();
+      // StartServiceW: NODE1 (this node, the commit point), NODE2, NODE3, then NODE4 fails (ERROR_SERVICE_DISABLED).
+      simulatorInjectFault('StartServiceW', 4, 1058);
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
+      assert.equal(result.outcome, 'notInEffect');
+      assert.equal(result.problems.length, 1);
+      assert.match(result.problems[0], /^ClusSvc on NODE4: StartServiceW failed: ERROR_SERVICE_DISABLED \(1058\)/);
+      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the restored files stay (the restore had committed)');
+      assert.deepEqual(restoreArtifacts(f), []);
+      assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'stopped' });
+    });
+
+    it('hashes the set once: the restore that presents the plan\'s token does not verify it again, unless the set changed', async () => {
+      const f = await prepare({});
+      const params = { set: f.setPath, authoritative: false, stopOtherNodes: false };
+      const plan = await planRestore(params, recordingContext(), suite.options);
+      assert.equal(plan.verification.files, 2);
+      const ctx = recordingContext();
+      await restoreCluster({ ...params, verificationToken: plan.verification.token }, ctx, suite.options);
+      assert.match(ctx.text(), /unchanged since the plan verified it/);
+      assert.doesNotMatch(ctx.text(), /Verifying the backup set/);
+
+      // A set changed after the plan (another size) is verified again, and refused.
+      const again = await planRestore(params, recordingContext(), suite.options);
+      const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
+      fs.appendFileSync(path.join(f.setPath, ...manifest.files[0].path.split('/')), 'x');
+      const changed = recordingContext();
+      await assert.rejects(restoreCluster({ ...params, verificationToken: again.verification.token }, changed, suite.options),
+        (err: unknown) => err instanceof EngineError && err.code === 'INVALID_SET');
+      assert.match(changed.text(), /Verifying the backup set/);
+    });
+
+    it('a restore whose services all run again is completed', async () => {
+      const f = await prepare({});
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
+      assert.equal(result.outcome, 'completed');
+      assert.deepEqual(result.problems, []);
     });
   });
 

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/types';
-import type { RestoreResult } from '../../src/protocol';
+import type { ClusterStatus, RecoverResult, RestoreResult } from '../../src/protocol';
 import { assertNoLeaks, projectRoot, simulatorLibraryPath, useScenario } from '../support/sim';
 import {
   assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates, type RestoreFixture,
@@ -129,7 +129,7 @@ describe('fcbackup restore', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Authoritative restore \(the whole cluster goes back to this configuration\) of /m);
     assert.match(r.stdout, /^ {2}\d+\. Stop the cluster service on NODE2, NODE3\.$/m);
-    assert.match(r.stdout, /^Authoritative restore of .* complete\. Node states as the cluster reports them:$/m);
+    assert.match(r.stdout, /^Authoritative restore of .* complete\.\nNode states as the cluster reports them:$/m);
     for (const n of ['NODE1 (this node): up', 'NODE2: up', 'NODE3: up', 'NODE4: up']) assert.ok(r.stdout.includes(`  ${n}`), r.stdout);
     useScenario(f.scenario.path);
     assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
@@ -173,7 +173,7 @@ describe('fcbackup restore', function () {
     const io = terminal([true, true]);
     assert.equal(await runCli(['restore', f.setPath, '--authoritative', '--simulate', f.scenario.path], { io, env: env() }), 1);
     assert.deepEqual(io.questions, []);
-    assert.match(io.err.join('\n'), /^fcbackup: the cluster service cannot be queried on NODE3; every other node must be reachable\. Nothing was changed\.$/m);
+    assert.match(io.err.join('\n'), /^fcbackup: An authoritative restore needs the cluster service stopped on every other node, but it cannot be queried on NODE3 \(.*\)\. Make the node reachable \(or evict it\) and try again\. Nothing was changed\.$/m);
     useScenario(f.scenario.path);
     assertSameFiles(liveFiles(f.clusDb), f.before, 'nothing was changed');
   });
@@ -191,5 +191,46 @@ describe('fcbackup restore', function () {
     assert.equal(await runCli(['restore', f.setPath, '--authoritative', '--simulate', f.scenario.path], { io: refuseStop, env: env() }), 130);
     assert.match(refuseStop.err.join('\n'), /the other nodes keep running/);
     assertUnchanged(f);
+  });
+
+  it('an authoritative restore after which a node does not start again exits 1 and says the restore is not in effect (defect 12)', async () => {
+    const f = await prepare({ faults: [{ function: 'StartServiceW', call: 4, code: 1058 }] }, { lockFolder, liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
+    const r = run(['restore', f.setPath, '--authoritative', '--stop-other-nodes', '--yes', '--json', '--simulate', f.scenario.path]);
+    assert.equal(r.status, 1, r.stderr);
+    const result = JSON.parse(r.stdout) as RestoreResult;
+    assert.equal(result.outcome, 'notInEffect');
+    assert.match(oneErrorLine(r), /^fcbackup: the restore is not in effect: ClusSvc on NODE4: StartServiceW failed: ERROR_SERVICE_DISABLED \(1058\)/);
+  });
+
+  it('after a restore was interrupted: status reports it, backup is refused (exit 1), recover rolls it back and says so (defect 7)', async () => {
+    const f = await prepare({}, { lockFolder });
+    const crashed = spawnSync(process.execPath, [cli, 'restore', f.setPath, '--yes', '--simulate', f.scenario.path],
+      { env: { ...env(), FCBACKUP_RESTORE_CRASH_AT: 'replacing:1' }, encoding: 'utf8', timeout: 120_000 });
+    assert.notEqual(crashed.status, 0, 'the engine died part-way');
+
+    let r = run(['status', '--simulate', f.scenario.path]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /An interrupted node restore of .* stopped at "replacing": run "fcbackup recover" \(or Finish Interrupted Restore\) to roll it back\. Backups are refused until then\./);
+    r = run(['status', '--json', '--simulate', f.scenario.path]);
+    const status = JSON.parse(r.stdout) as ClusterStatus;
+    assert.equal(status.pendingRestore?.phase, 'replacing');
+    assert.equal(status.pendingRestore?.finish, 'rollBack');
+    assert.equal(status.pendingRestore?.running, false);
+
+    const destination = path.join(f.scenario.dir, 'after-crash');
+    r = run(['backup', '--to', destination, '--simulate', f.scenario.path]);
+    assert.equal(r.status, 1);
+    assert.match(oneErrorLine(r), /interrupted at "replacing".*Run `fcbackup recover`.*Nothing was backed up\./);
+
+    r = run(['recover', '--json', '--simulate', f.scenario.path]);
+    assert.equal(r.status, 0, r.stderr);
+    const recovered = JSON.parse(r.stdout) as RecoverResult;
+    assert.equal(recovered.outcome, 'rolledBack');
+    r = run(['recover', '--simulate', f.scenario.path]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /No interrupted restore: there was nothing to finish\./);
+    assertUnchanged(f);
+    r = run(['backup', '--to', destination, '--simulate', f.scenario.path]);
+    assert.equal(r.status, 0, r.stderr);
   });
 });

@@ -1,9 +1,10 @@
-/** What the restore confirmations and result notifications say, from a RestorePlan. */
+/** What the restore confirmations and result notifications say, from a typed RestorePlan (no prose is parsed). */
 import * as assert from 'node:assert/strict';
 import type { BackupResult, BackupSetSummary, RestorePlan, VerifyResult } from '../../src/protocol';
 import {
-  backupResultText, restoreBlocker, restoreConfirmation, restoreResultText, stopNodesConfirmation, verifyResultText,
+  backupResultText, recoverResultText, refusalText, restoreConfirmation, restoreResultText, stopNodesConfirmation, verifyResultText,
 } from '../../src/ui/restoreText';
+import { describePendingRestore } from '../../src/wire/restoreWords';
 import { formatLocalTime } from '../../src/ui/format';
 
 const set: BackupSetSummary = {
@@ -13,8 +14,14 @@ const set: BackupSetSummary = {
 
 function plan(partial: Partial<RestorePlan>): RestorePlan {
   return {
-    set, node: 'NODE1', cluster: 'CLUSTER1', authoritative: false, runningOtherNodes: [], unqueryableNodes: [],
-    steps: ['Stop the cluster service on NODE1', 'Restore the cluster database files', 'Start the cluster service on NODE1'],
+    set, node: 'NODE1', cluster: 'CLUSTER1', authoritative: false, nodesToStop: [], refusal: null,
+    steps: [
+      { kind: 'stopLocalService', node: 'NODE1', service: 'ClusSvc' },
+      { kind: 'replaceFiles', folder: 'C:\\Windows\\Cluster', files: ['CLUSDB'], companions: ['CLUSDB.LOG1', 'CLUSDB.blf'] },
+      { kind: 'startLocalService', node: 'NODE1', service: 'ClusSvc', rejoins: true },
+    ],
+    membership: { onlyInSet: [], onlyLive: [] },
+    verification: { files: 2, bytes: 69632, token: 't' },
     ...partial,
   };
 }
@@ -28,41 +35,60 @@ describe('ui restore text', () => {
     assert.equal(text.confirm, 'Restore This Node');
     assert.match(text.detail, /Only NODE1 is restored\. When its cluster service starts again it rejoins CLUSTER1/);
     assert.match(text.detail, /CLUSTER1_NODE1_20250102T030405Z \(VSS snapshot, 68\.0 KB, made on NODE1/);
-    assert.match(text.detail, /1\. Stop the cluster service on NODE1\n2\. Restore the cluster database files\n3\. Start the cluster service on NODE1/);
+    assert.match(text.detail, /1\. Stop the cluster service \(ClusSvc\) on NODE1\.\n2\. Replace CLUSDB in C:\\Windows\\Cluster with the restored files, and move CLUSDB\.LOG1, CLUSDB\.blf .* into the safety folder.*\n3\. Start the cluster service on NODE1 and wait until it runs; the node rejoins/);
+    assert.doesNotMatch(text.detail, /Members differ/);
   });
 
   it('an authoritative restore says every node rolls back and announces the second question', () => {
-    const text = restoreConfirmation(plan({ authoritative: true, runningOtherNodes: ['NODE2', 'NODE3'] }));
+    const text = restoreConfirmation(plan({ authoritative: true, nodesToStop: ['NODE2', 'NODE3'], membership: { onlyInSet: ['NODE4'], onlyLive: ['NODE5'] } }));
     assert.equal(text.message, `Restore CLUSTER1 authoritatively on NODE1 from the backup of ${when}?`);
     assert.equal(text.confirm, 'Restore Cluster');
     assert.match(text.detail, /every node of CLUSTER1 is rolled back to the configuration of/);
     assert.match(text.detail, /lost on all nodes/);
     assert.match(text.detail, /still runs on NODE2, NODE3; you will be asked before it is stopped there/);
+    assert.match(text.detail, /Members differ: the set's configuration has NODE4, which the live cluster does not list; the live cluster has NODE5, which the set's configuration does not list\./);
   });
 
   it('the stop question names the nodes (one or several)', () => {
-    const many = stopNodesConfirmation(plan({ authoritative: true, runningOtherNodes: ['NODE2', 'NODE3'] }));
+    const many = stopNodesConfirmation(plan({ authoritative: true, nodesToStop: ['NODE2', 'NODE3'] }));
     assert.equal(many.message, 'Stop the cluster service on 2 nodes: NODE2, NODE3?');
     assert.equal(many.confirm, 'Stop Cluster Service on 2 Nodes');
     assert.match(many.detail, /will be stopped on: NODE2, NODE3/);
     assert.match(many.detail, /NODE1 is started first/);
-    const one = stopNodesConfirmation(plan({ authoritative: true, runningOtherNodes: ['ノード2'] }));
+    const one = stopNodesConfirmation(plan({ authoritative: true, nodesToStop: ['ノード2'] }));
     assert.equal(one.message, 'Stop the cluster service on ノード2?');
     assert.equal(one.confirm, 'Stop Cluster Service on ノード2');
   });
 
-  it('refuses an authoritative restore up front when a node cannot be queried', () => {
-    assert.equal(restoreBlocker(plan({})), undefined);
-    assert.equal(restoreBlocker(plan({ unqueryableNodes: ['NODE4'] })), undefined, 'a node restore does not need the other nodes');
-    assert.match(restoreBlocker(plan({ authoritative: true, unqueryableNodes: ['NODE4'] }))!, /NODE4 could not be queried/);
+  it('says why a restore is refused from the plan\'s typed refusal; running nodes are asked about instead', () => {
+    assert.equal(refusalText(plan({})), undefined);
+    assert.equal(refusalText(plan({ authoritative: true, refusal: { code: 'nodesRunning', nodes: ['NODE2'] } })), undefined);
+    assert.match(refusalText(plan({ authoritative: true, refusal: { code: 'nodesUnreachable', nodes: [{ node: 'NODE4', error: 'RPC_S_SERVER_UNAVAILABLE (1722)' }] } }))!,
+      /cannot be queried on NODE4 \(RPC_S_SERVER_UNAVAILABLE \(1722\)\)\. Make the node reachable .* Nothing was changed\.$/);
+    assert.match(refusalText(plan({ refusal: { code: 'otherCluster', reason: 'notMember', set: set.name, setCluster: 'CLUSTER1', liveCluster: 'CLUSTER1', node: 'NODE1' } }))!,
+      /does not have this node \(NODE1\) among its members: it is another cluster of the same name/);
+    // Translated: every word goes through t.
+    const shout = (m: string, ...a: Array<string | number | boolean>): string => m.toUpperCase().replace(/\{(\d+)\}/g, (_w, i: string) => String(a[Number(i)]));
+    assert.match(refusalText(plan({ refusal: { code: 'notClusterNode', node: 'NODE1' } }), shout)!, /^THE CLUSTER SERVICE \(CLUSSVC\) IS NOT INSTALLED ON NODE1\./);
   });
 
   it('reports the node states after a restore', () => {
     assert.equal(
-      restoreResultText({ set: set.path, authoritative: true, nodes: [{ name: 'NODE1', id: '1', state: 'up', isLocal: true }, { name: 'NODE2', id: '2', state: 'down', isLocal: false }] }),
+      restoreResultText({ set: set.path, authoritative: true, outcome: 'completed', problems: [], nodes: [{ name: 'NODE1', id: '1', state: 'up', isLocal: true }, { name: 'NODE2', id: '2', state: 'down', isLocal: false }] }),
       'The cluster configuration was restored authoritatively. Nodes now: NODE1 up, NODE2 down.');
-    assert.equal(restoreResultText({ set: set.path, authoritative: false, nodes: [], recovered: 'rolledBack' }),
+    assert.equal(restoreResultText({ set: set.path, authoritative: false, outcome: 'completed', problems: [], nodes: [], recovered: 'rolledBack' }),
       'The cluster configuration of this node was restored. An interrupted earlier restore was rolled back first.');
+    assert.match(restoreResultText({ set: set.path, authoritative: true, outcome: 'notInEffect', problems: ['ClusSvc on NODE4: did not start'], nodes: [] }),
+      /^The cluster configuration files were restored, but the restore is not in effect yet: ClusSvc on NODE4: did not start$/);
+  });
+
+  it('says what finishing an interrupted restore did, and what status shows before', () => {
+    const restore = { id: 'x', set: '/b/CLUSTER1_NODE1_1', authoritative: true, phase: 'replacing', startedAt: '2025-01-01T00:00:00Z', finish: 'rollBack' as const, running: false };
+    assert.match(recoverResultText({ outcome: 'rolledBack', restore, problems: [] }), /restore of CLUSTER1_NODE1_1 was rolled back/);
+    assert.match(recoverResultText({ outcome: 'completed', restore: { ...restore, finish: 'complete' }, problems: [] }), /was completed/);
+    assert.match(recoverResultText({ outcome: null, restore: null, problems: [] }), /no interrupted restore/);
+    assert.match(describePendingRestore(restore), /interrupted authoritative restore .* stopped at "replacing": run "fcbackup recover" .* to roll it back\. Backups are refused until then\./);
+    assert.match(describePendingRestore({ ...restore, running: true }), /^The authoritative restore .* is running/);
   });
 
   it('reports a backup with its size, verification and retention', () => {

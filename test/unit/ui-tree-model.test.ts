@@ -55,6 +55,18 @@ describe('ui tree model', () => {
     ]);
   });
 
+  it('shows an interrupted restore first, with Finish Interrupted Restore; a running one without it', () => {
+    const pendingRestore = { id: 'x', set: '/b/CLUSTER1_NODE1_1', authoritative: false, phase: 'replacing', startedAt: '2025-01-01T00:00:00Z', finish: 'rollBack' as const, running: false };
+    const [first] = clusterChildren(clusterElement('local', { ...running, pendingRestore }));
+    assert.ok(first.kind === 'message');
+    assert.equal(first.severity, 'warning');
+    assert.match(first.text, /^An interrupted node restore of \/b\/CLUSTER1_NODE1_1 .* stopped at "replacing": run "fcbackup recover" \(or Finish Interrupted Restore\) to roll it back/);
+    assert.deepEqual(first.command, { id: 'fcbackup.finishRestore', title: 'Finish Interrupted Restore' });
+    const [runningRow] = clusterChildren(clusterElement('local', { ...running, pendingRestore: { ...pendingRestore, running: true } }));
+    assert.ok(runningRow.kind === 'message' && runningRow.command === undefined && /is running/.test(runningRow.text));
+    assert.equal(clusterChildren(clusterElement('local', { ...running, pendingRestore: null }))[0].kind, 'detail');
+  });
+
   it('says when there is no quorum resource or the cluster runs in mixed mode', () => {
     const status: ClusterStatus = {
       ...running,

@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { listBackupSets } from '../../engine/backupSetFolder';
-import type { BackupSetSummary } from '../../engine/model';
+import type { BackupSetSummary } from '../../wire/model';
 import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 

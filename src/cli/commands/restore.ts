@@ -3,23 +3,32 @@
  * restores the cluster configuration from a backup set on this node (a node restore),
  * or rolls the whole cluster back (--authoritative).
  *
- * The engine's plan is printed first and a person on a terminal confirms it; stopping
- * the cluster service on other nodes is confirmed separately (or allowed with
- * --stop-other-nodes). Without a terminal nothing happens unless --yes is given, so a
- * script never restores by accident.
+ * The engine's plan — the typed steps the restore will run, or a typed refusal — is printed
+ * first and a person on a terminal confirms it; stopping the cluster service on other nodes
+ * is confirmed separately (or allowed with --stop-other-nodes). Without a terminal nothing
+ * happens unless --yes is given, so a script never restores by accident.
+ *
+ * Exit codes: 0 the restore completed; 1 refused, failed (rolled back) or not in effect
+ * (a service the restore stopped did not start again); 130 not confirmed or cancelled.
  */
 import * as path from 'node:path';
-import type { NodeInfo } from '../../engine/model';
-import { Requests, type RestoreParams, type RestorePlan, type RestoreResult } from '../../protocol';
+import type { NodeInfo } from '../../wire/model';
+import type { RestoreParams, RestorePlan, RestoreResult } from '../../wire/restore';
+import { describeMembership, describeRefusal, describeRollback, describeStep } from '../../wire/restoreWords';
+import { Requests } from '../../protocol';
 import { onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand, type CliContext } from '../types';
 
-function formatPlan(plan: RestorePlan): string[] {
+export function formatPlan(plan: RestorePlan): string[] {
   const kind = plan.authoritative ? 'Authoritative restore (the whole cluster goes back to this configuration)' : 'Node restore (this node only)';
-  return [
+  const lines = [
     `${kind} of ${plan.set.name} on ${plan.node}${plan.cluster ? `, cluster ${plan.cluster}` : ''}:`,
-    ...plan.steps.map((step, i) => `  ${i + 1}. ${step}`),
+    ...plan.steps.map((step, i) => `  ${i + 1}. ${describeStep(step)}`),
   ];
+  const membership = describeMembership(plan.membership);
+  if (membership) lines.push(`  ${membership}`);
+  if (plan.refusal === null) lines.push(`  ${describeRollback()}`);
+  return lines;
 }
 
 function formatNodes(nodes: NodeInfo[]): string[] {
@@ -31,9 +40,14 @@ function formatResult(result: RestoreResult): string[] {
   if (result.recovered) {
     lines.push(`An interrupted earlier restore was found and ${result.recovered === 'completed' ? 'completed' : 'rolled back'} first.`);
   }
-  lines.push(`${result.authoritative ? 'Authoritative restore' : 'Node restore'} of ${path.basename(result.set)} complete. Node state${result.nodes.length === 1 ? '' : 's'} as the cluster reports ${result.nodes.length === 1 ? 'it' : 'them'}:`);
+  const what = result.authoritative ? 'Authoritative restore' : 'Node restore';
+  lines.push(result.outcome === 'completed'
+    ? `${what} of ${path.basename(result.set)} complete.`
+    : `${what} of ${path.basename(result.set)}: the files are restored, but the restore is not in effect yet:`);
+  for (const problem of result.problems) lines.push(`  ${problem}`);
+  lines.push(`Node state${result.nodes.length === 1 ? '' : 's'} as the cluster reports ${result.nodes.length === 1 ? 'it' : 'them'}:`);
   lines.push(...formatNodes(result.nodes));
-  for (const warning of result.warnings ?? []) lines.push(`Warning: ${warning}`);
+  if (result.outcome !== 'completed') lines.push('Start the cluster service on the nodes named above (Start-Service ClusSvc), then check `fcbackup status`.');
   return lines;
 }
 
@@ -57,9 +71,8 @@ export const command: CliCommand = {
     const setArgument = onlyArgument(this, args, ctx, 'backup set folder');
     if (setArgument === undefined) return ExitCode.usage;
     const authoritative = args.options.authoritative === true;
-    let stopOtherNodes = args.options['stop-other-nodes'] === true;
     const yes = args.options.yes === true;
-    if (stopOtherNodes && !authoritative) {
+    if (args.options['stop-other-nodes'] === true && !authoritative) {
       ctx.io.stderr('fcbackup: --stop-other-nodes applies only to an authoritative restore (--authoritative); a node restore leaves the other nodes running.');
       return ExitCode.usage;
     }
@@ -71,33 +84,31 @@ export const command: CliCommand = {
     const params: RestoreParams = {
       set: path.resolve(setArgument),
       authoritative,
-      stopOtherNodes,
+      stopOtherNodes: args.options['stop-other-nodes'] === true,
       allowOtherCluster: args.options['allow-other-cluster'] === true,
     };
 
     const engine = await ctx.engine();
     const plan = await engine.request(Requests.planRestore, params, ctx.signal);
     for (const line of formatPlan(plan)) say(ctx, line);
+    params.verificationToken = plan.verification.token;
 
+    const refusal = plan.refusal;
+    // Running nodes are the one refusal a person can lift here: by allowing them to be stopped.
+    const askToStop = refusal?.code === 'nodesRunning' && !yes;
+    if (refusal && !askToStop) {
+      ctx.io.stderr(`fcbackup: ${describeRefusal(refusal)}`);
+      return ExitCode.failed;
+    }
     if (!yes) {
-      // Do not ask a person to confirm what the engine will refuse anyway.
-      const refusal = plan.steps.find((step) => step.startsWith('Refused: '));
-      if (refusal) {
-        ctx.io.stderr(`fcbackup: ${refusal.slice('Refused: '.length)} Nothing was changed.`);
-        return ExitCode.failed;
-      }
-      if (authoritative && plan.runningOtherNodes.length > 0 && !stopOtherNodes && plan.unqueryableNodes.length === 0) {
-        stopOtherNodes = await ctx.io.confirm(
-          `The cluster service runs on ${plan.runningOtherNodes.join(', ')}. Stop it there for the authoritative restore?`);
-        if (!stopOtherNodes) {
+      if (askToStop) {
+        if (!(await ctx.io.confirm(`The cluster service runs on ${plan.nodesToStop.join(', ')}. Stop it there for the authoritative restore?`))) {
           ctx.io.stderr('fcbackup: the other nodes keep running, so the authoritative restore cannot go ahead. Nothing was changed.');
           return ExitCode.cancelled;
         }
         params.stopOtherNodes = true;
       }
-      const question = authoritative
-        ? `Roll the whole cluster back to ${plan.set.name}?`
-        : `Restore ${plan.set.name} on ${plan.node}?`;
+      const question = authoritative ? `Roll the whole cluster back to ${plan.set.name}?` : `Restore ${plan.set.name} on ${plan.node}?`;
       if (!(await ctx.io.confirm(question))) {
         ctx.io.stderr('fcbackup: restore not confirmed. Nothing was changed.');
         return ExitCode.cancelled;
@@ -106,6 +117,10 @@ export const command: CliCommand = {
 
     const result = await engine.request(Requests.restore, params, ctx.signal);
     printResult(ctx, result, (r) => formatResult(r).join('\n'));
+    if (result.outcome !== 'completed') {
+      ctx.io.stderr(`fcbackup: the restore is not in effect: ${result.problems.join('; ')}`);
+      return ExitCode.failed;
+    }
     return ExitCode.ok;
   },
 };

@@ -4,7 +4,8 @@
  * version, quorum resource and nodes with their state and id. `--cluster NAME` asks
  * a cluster by name instead of the local one.
  */
-import type { ClusterStatus, NodeInfo } from '../../engine/model';
+import type { ClusterStatus, NodeInfo } from '../../wire/model';
+import { describePendingRestore } from '../../wire/restoreWords';
 import { Requests } from '../../protocol';
 import { noArguments, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';
@@ -58,6 +59,7 @@ export function formatStatus(status: ClusterStatus): string {
     lines.push(`  Nodes:    ${status.nodes.length}`);
     lines.push(...formatNodes(status.nodes));
   }
+  if (status.pendingRestore) lines.push(describePendingRestore(status.pendingRestore));
   return lines.join('\n');
 }
 

@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { readBackupSet } from '../../engine/backupSet';
-import type { VerifyResult } from '../../engine/model';
+import type { VerifyResult } from '../../wire/model';
 import { Requests } from '../../protocol';
 import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand, type CliContext } from '../types';

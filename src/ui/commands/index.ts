@@ -14,6 +14,7 @@ import { connectCommand } from './connect';
 import { disconnectCommand } from './disconnect';
 import { refreshCommand } from './refresh';
 import { restoreClusterCommand } from './restoreCluster';
+import { restoreFinishCommand } from './restoreFinish';
 import { restoreNodeCommand } from './restoreNode';
 import { revealBackupCommand } from './revealBackup';
 import { revealBackupFolderCommand } from './revealBackupFolder';
@@ -29,6 +30,7 @@ export const commandTable: readonly CommandDefinition[] = [
   backupCommand,
   restoreNodeCommand,
   restoreClusterCommand,
+  restoreFinishCommand,
   verifyBackupCommand,
   revealBackupCommand,
   revealBackupFolderCommand,

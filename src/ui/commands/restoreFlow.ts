@@ -8,7 +8,7 @@ import type { RestoreParams, RestoreResult } from '../../protocol';
 import { withRollbackLines } from '../configRollback';
 import { UserCancelled } from '../errors';
 import { resolveBackupSet } from '../pickers';
-import { restoreBlocker, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
+import { refusalText, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 
@@ -19,10 +19,12 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
     : t('Choose the backup to restore on this node'), true);
   const params: RestoreParams = { set: element.set.path, authoritative, stopOtherNodes: false };
   const plan = await s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request('planRestore', params, signal));
-  s.log.info(`Restore plan for ${plan.set.name} on ${plan.node} (${authoritative ? 'authoritative' : 'node'}): ${plan.steps.join(' / ')}`);
+  s.log.info(`Restore plan for ${plan.set.name} on ${plan.node} (${authoritative ? 'authoritative' : 'node'}): ` +
+    `${plan.steps.map((step) => step.kind).join(' / ')}${plan.refusal ? ` — refused: ${plan.refusal.code}` : ''}`);
+  params.verificationToken = plan.verification.token;
 
-  const blocker = restoreBlocker(plan, t);
-  if (blocker) throw new Error(blocker);
+  const refused = refusalText(plan, t);
+  if (refused) throw new Error(refused);
 
   // An authoritative restore always asks; a node restore unless the user turned confirmations off.
   if (authoritative || readSettings().confirmDestructiveSteps) {
@@ -31,9 +33,9 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
       throw new UserCancelled();
     }
   }
-  if (authoritative && plan.runningOtherNodes.length > 0) {
+  if (authoritative && plan.nodesToStop.length > 0) {
     if (!(await s.dialogs.confirm(stopNodesConfirmation(plan, t)))) {
-      s.log.info(`Not stopping the cluster service on ${plan.runningOtherNodes.join(', ')}; the authoritative restore was not started.`);
+      s.log.info(`Not stopping the cluster service on ${plan.nodesToStop.join(', ')}; the authoritative restore was not started.`);
       throw new UserCancelled();
     }
     params.stopOtherNodes = true;
@@ -49,6 +51,7 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   }
   const text = restoreResultText(result, t);
   s.log.info(text);
-  s.notifier.info(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
+  if (result.outcome === 'completed') s.notifier.info(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
+  else s.notifier.error(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
   return result;
 }

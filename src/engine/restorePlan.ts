@@ -1,0 +1,134 @@
+/**
+ * The restore's policy, in one place: from the preflight's facts, the typed list of steps
+ * the restore runs — or why it will not. The plan the user confirms shows exactly this
+ * list (a dry run), and the restore executes exactly this list (restoreRun.ts), so what is
+ * confirmed is what happens.
+ *
+ * The order follows the writer's restore method (VSS_RESTOREMETHOD_ENUM,
+ * learn.microsoft.com/windows/win32/api/vswriter/ne-vswriter-vss_restoremethod_enum).
+ * The Cluster Database writer lives inside the cluster service and reports
+ * VSS_RME_RESTORE_STOP_START: with ClusSvc running here, PreRestore; the set's files are
+ * staged beside the live ones (the live CLUSDB is a loaded hive); PostRestore; then ClusSvc is
+ * stopped, the live files copied to the safety folder, the staged files renamed over them,
+ * and ClusSvc started again. VSS_RME_STOP_RESTORE_START stops the service first. An offline
+ * hive copy (no VSS documents) is staged, then swapped in with the service stopped.
+ */
+import * as path from 'node:path';
+import { restoreMethodName, VssRestoreMethod } from '../native/vssTypes';
+import { EngineError, type EngineErrorCode } from './errors';
+import type { Preflight } from './restorePreflight';
+import { safetyRootFor } from './restoreJournal';
+import { SUPPORTED_RESTORE_METHODS } from './restoreVss';
+import { CLUSTER_SERVICE_NAME } from './serviceControl';
+import type { RestoreMethodName, RestoreParams, RestoreRefusal, RestoreStep } from '../wire/restore';
+import { describeRefusal } from '../wire/restoreWords';
+
+export interface StepPlan {
+  steps: RestoreStep[];
+  refusal: RestoreRefusal | null;
+  /** Other nodes whose service runs and that the restore stops (authoritative). */
+  nodesToStop: string[];
+  /** The writer's VSS_RESTOREMETHOD_ENUM value (null: offline hive copy). */
+  method: number | null;
+  /** The service the restore stops and starts here. */
+  service: string;
+}
+
+const METHOD_KEYS: Record<number, RestoreMethodName> = {
+  [VssRestoreMethod.Undefined]: 'undefined',
+  [VssRestoreMethod.RestoreIfNotThere]: 'restoreIfNotThere',
+  [VssRestoreMethod.RestoreIfCanReplace]: 'restoreIfCanReplace',
+  [VssRestoreMethod.StopRestoreStart]: 'stopRestoreStart',
+  [VssRestoreMethod.RestoreToAlternateLocation]: 'restoreToAlternateLocation',
+  [VssRestoreMethod.RestoreAtReboot]: 'restoreAtReboot',
+  [VssRestoreMethod.RestoreAtRebootIfCannotReplace]: 'restoreAtRebootIfCannotReplace',
+  [VssRestoreMethod.Custom]: 'custom',
+  [VssRestoreMethod.RestoreStopStart]: 'restoreStopStart',
+};
+
+export function methodKey(method: number): RestoreMethodName {
+  return METHOD_KEYS[method] ?? 'undefined';
+}
+
+/** The first reason the restore cannot go ahead, or null. */
+function refusalOf(params: RestoreParams, pre: Preflight, method: number | null): RestoreRefusal | null {
+  const { facts, set } = pre;
+  if (pre.localService === 'notInstalled') return { code: 'notClusterNode', node: facts.machine };
+  if (pre.identity.refusal) return pre.identity.refusal;
+  if (pre.problems.length > 0) return { code: 'setNotRestorable', set: set.summary.name, problems: pre.problems };
+  if (params.authoritative && set.manifest.kind === 'offline-hive') return { code: 'offlineSetAuthoritative', set: set.summary.name };
+  if (method !== null && !SUPPORTED_RESTORE_METHODS.has(method)) return { code: 'unsupportedRestoreMethod', method: methodKey(method) };
+  if (!params.authoritative) return null;
+  if (!pre.identity.membershipKnown) return { code: 'membershipUnknown', node: facts.machine, cluster: set.manifest.cluster.name };
+  if (pre.unqueryable.length > 0) return { code: 'nodesUnreachable', nodes: pre.unqueryable };
+  if (pre.runningOtherNodes.length > 0 && !params.stopOtherNodes) return { code: 'nodesRunning', nodes: pre.runningOtherNodes };
+  return null;
+}
+
+/** The steps of the restore (also when it is refused: they say what would run). */
+export function planSteps(params: RestoreParams, pre: Preflight): StepPlan {
+  const { facts, set, docs } = pre;
+  const method = set.manifest.kind === 'vss-cluster-writer'
+    ? docs?.method.method ?? set.manifest.writer?.restoreMethod ?? VssRestoreMethod.RestoreStopStart
+    : null;
+  const service = docs?.method.service || CLUSTER_SERVICE_NAME;
+  const refusal = refusalOf(params, pre, method);
+  const node = facts.machine;
+  const folder = facts.clusDbDir;
+  const files = pre.placements.map((p) => path.basename(p.target));
+  const companions = pre.companions.map((c) => path.basename(c));
+  const nodesToStop = params.authoritative ? pre.runningOtherNodes : [];
+  const steps: RestoreStep[] = [];
+
+  if (pre.pending) {
+    steps.push({ kind: 'finishInterrupted', set: path.basename(pre.pending.set), phase: pre.pending.phase,
+      action: pre.pending.phase === 'servicesStarted' || pre.pending.phase === 'done' ? 'complete' : 'rollBack' });
+  }
+  const m = set.manifest;
+  steps.push({ kind: 'verifySet', set: set.summary.name, files: m.files.length, node: m.node, cluster: m.cluster.name, time: m.time });
+
+  const otherNodes: RestoreStep[] = [];
+  if (params.authoritative) {
+    if (nodesToStop.length > 0) otherNodes.push({ kind: 'stopOtherNodes', nodes: nodesToStop });
+    else if (pre.otherNodes.length > 0) otherNodes.push({ kind: 'otherNodesStopped', nodes: pre.otherNodes, fromSet: pre.identity.nodesFromSet });
+  }
+  const safety = { kind: 'safetyCopy', folder: safetyRootFor(folder), files, companions } as const;
+  const replace = { kind: 'replaceFiles', folder, files, companions } as const;
+  const start = { kind: 'startLocalService', node, service, rejoins: !params.authoritative } as const;
+  const stop = { kind: 'stopLocalService', node, service } as const;
+  const stage = { kind: 'stageFiles', folder, files } as const;
+
+  if (method === VssRestoreMethod.RestoreStopStart) {
+    if (pre.localService !== 'running') steps.push({ kind: 'startServiceForWriter', node, service });
+    steps.push(...otherNodes);
+    steps.push({ kind: 'vssPreRestore', method: methodKey(method), authoritative: params.authoritative }, stage,
+      { kind: 'vssPostRestore', method: methodKey(method) }, stop, safety, replace, start);
+  } else if (method === null) {
+    steps.push(stage, stop, safety, replace, start);
+  } else {
+    steps.push(...otherNodes, stop, { kind: 'vssPreRestore', method: methodKey(method), authoritative: params.authoritative }, stage, safety, replace,
+      { kind: 'vssPostRestore', method: methodKey(method) }, start);
+  }
+  if (nodesToStop.length > 0) steps.push({ kind: 'startOtherNodes', nodes: nodesToStop });
+  return { steps, refusal, nodesToStop, method, service };
+}
+
+const REFUSAL_ERROR_CODES: Record<RestoreRefusal['code'], EngineErrorCode> = {
+  otherCluster: 'WRONG_CLUSTER',
+  membershipUnknown: 'NODE_UNREACHABLE',
+  nodesUnreachable: 'NODE_UNREACHABLE',
+  nodesRunning: 'NODES_RUNNING',
+  offlineSetAuthoritative: 'BAD_ARGUMENT',
+  unsupportedRestoreMethod: 'RESTORE_FAILED',
+  notClusterNode: 'NOT_CLUSTER_NODE',
+  setNotRestorable: 'INVALID_SET',
+};
+
+/** The error a refused restore fails with (its message made from the typed refusal). */
+export function refusalError(refusal: RestoreRefusal): EngineError {
+  return new EngineError(REFUSAL_ERROR_CODES[refusal.code], describeRefusal(refusal));
+}
+
+export function describeMethod(method: number | null): string {
+  return method === null ? 'offline hive, without VSS' : restoreMethodName(method);
+}

@@ -1,0 +1,142 @@
+/**
+ * The words for a restore plan's steps and refusals, made from the typed plan (wire/restore.ts).
+ * One place for them: the engine's error messages, the CLI (untranslated) and the UI
+ * (through vscode.l10n.t, passed in as `t`) all say the same thing. `{0}`, `{1}` … are the
+ * arguments, as vscode.l10n.t expects.
+ */
+import type { MembershipDifference, PendingRestore, RestoreMethodName, RestoreRefusal, RestoreStep } from './restore';
+
+/** Same contract as vscode.l10n.t(message, ...args). */
+export type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
+
+export const untranslated: Translate = (message, ...args) =>
+  message.replace(/\{(\d+)\}/g, (whole, index: string) => {
+    const value = args[Number(index)];
+    return value === undefined ? whole : String(value);
+  });
+
+const METHOD_NAMES: Record<RestoreMethodName, string> = {
+  restoreIfNotThere: 'VSS_RME_RESTORE_IF_NOT_THERE',
+  restoreIfCanReplace: 'VSS_RME_RESTORE_IF_CAN_REPLACE',
+  stopRestoreStart: 'VSS_RME_STOP_RESTORE_START',
+  restoreToAlternateLocation: 'VSS_RME_RESTORE_TO_ALTERNATE_LOCATION',
+  restoreAtReboot: 'VSS_RME_RESTORE_AT_REBOOT',
+  restoreAtRebootIfCannotReplace: 'VSS_RME_RESTORE_AT_REBOOT_IF_CANNOT_REPLACE',
+  custom: 'VSS_RME_CUSTOM',
+  restoreStopStart: 'VSS_RME_RESTORE_STOP_START',
+  undefined: 'VSS_RME_UNDEFINED',
+};
+
+export function restoreMethodLabel(method: RestoreMethodName): string {
+  return METHOD_NAMES[method];
+}
+
+function list(names: string[]): string {
+  return names.join(', ');
+}
+
+/** One line per step. */
+export function describeStep(step: RestoreStep, t: Translate = untranslated): string {
+  switch (step.kind) {
+    case 'finishInterrupted':
+      return step.action === 'complete'
+        ? t('First, finish the earlier restore of {0} that was interrupted at "{1}": it had restored the files and started the cluster service here, so it is completed (the nodes it stopped are started).', step.set, step.phase)
+        : t('First, roll back the earlier restore of {0} that was interrupted at "{1}": its staged files are deleted, the files from before it are put back from its safety copy, and the services it stopped or started are returned to how they were.', step.set, step.phase);
+    case 'verifySet':
+      return t('Verify the backup set {0}: {1} file(s) from {2}, cluster {3}, made {4} — passed.', step.set, step.files, step.node, step.cluster ?? t('(unnamed)'), step.time);
+    case 'startServiceForWriter':
+      return t('Start the cluster service ({0}) on {1} and wait until it runs: the Cluster Database VSS writer runs inside it.', step.service, step.node);
+    case 'stopOtherNodes':
+      return t('Stop the cluster service on {0}.', list(step.nodes));
+    case 'otherNodesStopped':
+      return step.fromSet
+        ? t('The cluster answers nowhere, so the nodes the set recorded were checked: the cluster service is stopped on {0}.', list(step.nodes))
+        : t('The cluster service is already stopped on {0}.', list(step.nodes));
+    case 'vssPreRestore':
+      return step.authoritative
+        ? t('Start the restore through the Cluster Database VSS writer ({0}), marked authoritative — the whole cluster goes back to this configuration: PreRestore.', restoreMethodLabel(step.method))
+        : t('Start the restore through the Cluster Database VSS writer ({0}): PreRestore.', restoreMethodLabel(step.method));
+    case 'stageFiles':
+      return t('Write the set\'s {0} file(s) beside the live ones in {1}, each checked against its SHA-256: {2}.', step.files.length, step.folder, list(step.files));
+    case 'vssPostRestore':
+      return t('Tell the writer the files are restored: PostRestore.');
+    case 'stopLocalService':
+      return t('Stop the cluster service ({0}) on {1}.', step.service, step.node);
+    case 'safetyCopy':
+      return step.companions.length > 0
+        ? t('Copy the live files {0} and their companions {1} to a safety folder under {2}.', list(step.files), list(step.companions), step.folder)
+        : t('Copy the live files {0} to a safety folder under {1}.', list(step.files), step.folder);
+    case 'replaceFiles':
+      return step.companions.length > 0
+        ? t('Replace {0} in {1} with the restored files, and move {2} (live companion files the set does not hold) into the safety folder so none of them sits beside an older hive.', list(step.files), step.folder, list(step.companions))
+        : t('Replace {0} in {1} with the restored files.', list(step.files), step.folder);
+    case 'startLocalService':
+      return step.rejoins
+        ? t('Start the cluster service on {0} and wait until it runs; the node rejoins the cluster and catches up with the running nodes.', step.node)
+        : t('Start the cluster service on {0} and wait until it runs.', step.node);
+    case 'startOtherNodes':
+      return t('Then start the cluster service on {0} again.', list(step.nodes));
+  }
+}
+
+/** The closing line of every plan: what happens when a step fails. */
+export function describeRollback(t: Translate = untranslated): string {
+  return t('If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files and their companions are put back from the safety folder, and the cluster services are returned to how they were.');
+}
+
+/** Why the restore is refused, with what to do. Ends with "Nothing was changed." */
+export function describeRefusal(refusal: RestoreRefusal, t: Translate = untranslated): string {
+  const unchanged = t('Nothing was changed.');
+  switch (refusal.code) {
+    case 'otherCluster': {
+      const what = t('Choose a set of this cluster, or confirm explicitly that you want to restore a set from another cluster.');
+      switch (refusal.reason) {
+        case 'name':
+          return `${t('The set {0} was made on cluster {1}, but this node belongs to {2}.', refusal.set, refusal.setCluster ?? '', refusal.liveCluster ?? '')} ${what} ${unchanged}`;
+        case 'unnamed':
+          return `${t('The set {0} does not record its cluster\'s name, so it cannot be confirmed to belong to {1}.', refusal.set, refusal.liveCluster ?? t('this node\'s cluster'))} ${what} ${unchanged}`;
+        case 'notMember':
+          return `${t('The set {0} was made on a cluster named {1} that does not have this node ({2}) among its members: it is another cluster of the same name.', refusal.set, refusal.setCluster ?? '', refusal.node)} ${what} ${unchanged}`;
+        case 'clusterId':
+          return `${t('The set {0} was made on a cluster named {1} whose cluster instance id differs from this cluster\'s: it is another cluster of the same name.', refusal.set, refusal.setCluster ?? '')} ${what} ${unchanged}`;
+        case 'unconfirmed':
+          return `${t('The cluster service is not running on this node and {0} cannot be reached, so the set {1} cannot be confirmed to belong to this node\'s cluster.', refusal.setCluster ?? t('the set\'s cluster'), refusal.set)} ${what} ${unchanged}`;
+      }
+      break;
+    }
+    case 'membershipUnknown':
+      return `${t('The cluster\'s nodes cannot be listed: the cluster service runs neither on {0} nor on any node that answers for {1}, and the set does not record the cluster\'s nodes, so it cannot be confirmed that the service is stopped on every other node. Start the cluster service on one node (if need be with /forcequorum), then run the authoritative restore again and let it stop the other nodes.', refusal.node, refusal.cluster ?? t('the cluster'))} ${unchanged}`;
+    case 'nodesUnreachable':
+      return `${t('An authoritative restore needs the cluster service stopped on every other node, but it cannot be queried on {0}. Make the node reachable (or evict it) and try again.', refusal.nodes.map((n) => `${n.node} (${n.error})`).join(', '))} ${unchanged}`;
+    case 'nodesRunning':
+      return `${t('The cluster service is running on {0}. An authoritative restore needs it stopped on every other node: stop it there, or confirm that the restore may stop it.', list(refusal.nodes))} ${unchanged}`;
+    case 'offlineSetAuthoritative':
+      return `${t('The set {0} is an offline copy of the cluster hive (made while the cluster service was stopped). An authoritative restore is marked through the Cluster Database VSS writer, so it needs a VSS set; restore this set as a node restore, or choose a VSS set.', refusal.set)} ${unchanged}`;
+    case 'unsupportedRestoreMethod':
+      return `${t('The Cluster Database writer asks for restore method {0}, which this tool does not carry out.', restoreMethodLabel(refusal.method))} ${unchanged}`;
+    case 'notClusterNode':
+      return `${t('The cluster service (ClusSvc) is not installed on {0}. Install the Failover Clustering feature on this node before restoring its cluster configuration.', refusal.node)} ${unchanged}`;
+    case 'setNotRestorable':
+      return `${t('The backup set {0} cannot be restored: {1}', refusal.set, refusal.problems.join('; '))} ${unchanged}`;
+  }
+  return unchanged;
+}
+
+/** The membership line of a plan, or null when the set and the live cluster list the same nodes. */
+export function describeMembership(diff: MembershipDifference, t: Translate = untranslated): string | null {
+  const parts: string[] = [];
+  if (diff.onlyInSet.length > 0) parts.push(t('the set\'s configuration has {0}, which the live cluster does not list', list(diff.onlyInSet)));
+  if (diff.onlyLive.length > 0) parts.push(t('the live cluster has {0}, which the set\'s configuration does not list', list(diff.onlyLive)));
+  if (parts.length === 0) return null;
+  return t('Members differ: {0}. After the restore the cluster\'s members are the set\'s.', parts.join('; '));
+}
+
+/** A pending restore for `status`: running now, or interrupted and what finishing it does. */
+export function describePendingRestore(pending: PendingRestore, t: Translate = untranslated): string {
+  if (pending.running) {
+    return t('The {0} restore of {1} is running (started {2}, at "{3}").', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase);
+  }
+  return pending.finish === 'complete'
+    ? t('An interrupted {0} restore of {1} (started {2}) stopped at "{3}" after it had committed: run "fcbackup recover" (or Finish Interrupted Restore) to complete it. Backups are refused until then.', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase)
+    : t('An interrupted {0} restore of {1} (started {2}) stopped at "{3}": run "fcbackup recover" (or Finish Interrupted Restore) to roll it back. Backups are refused until then.', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase);
+}
