@@ -33,6 +33,16 @@ export default tseslint.config(
     },
   },
   {
+    // The hive reader is plain file parsing: the engine, the UI and the CLI all use it, and it uses none of them.
+    files: ['src/hive/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{ group: ['../*', '!../hive', '!../hive/*'], message: 'src/hive depends on nothing of ours outside src/hive.' }],
+      }],
+    },
+  },
+  {
     files: ['src/engine/**/*.ts', 'src/worker/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
@@ -57,6 +67,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [noKoffi],
         patterns: [{ group: ['../native/*', '../engine/*', '../worker/*', '../../src/native/*'], message: 'The UI talks to the engine process only through src/client.' }],
+      }],
+    },
+  },
+  {
+    // Plain text helpers shared by the CLI and the UI (e.g. escaping names for display):
+    // they import nothing of ours, so either side may use them.
+    files: ['src/text/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noKoffi, noVscode],
+        patterns: [{ group: ['../*', './*/*'], message: 'src/text imports nothing of ours: the CLI and the UI both use it.' }],
       }],
     },
   },

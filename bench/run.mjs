@@ -8,6 +8,7 @@
 //   bridge call     a cheap bridged call (GetLastError, GetNodeClusterState) against a
 //                   plain JavaScript function call
 //   backup          bench/backup.mjs: throughput against cp + sha256sum, peak engine memory
+//   hive reader     bench/hive.mjs: reading a 64 MiB hive against hivexml, peak memory / hive size
 //   configuration   bench/config.mjs: diff of two 10,000-resource configurations against JSON.stringify
 //                   of both; expanding a 20 MiB ClusDb set after the first parse against a no-op request
 //   VSIX size       artifacts/*.vsix per target
@@ -197,36 +198,25 @@ function benchBridge(library) {
   });
 }
 
-/** Figures from bench/backup.mjs (written by it to bench/results/backup.json). */
-function benchBackup() {
-  const script = path.join(root, 'bench', 'backup.mjs');
-  const output = path.join(resultsDir, 'backup.json');
-  if (!fs.existsSync(script)) throw new Error('bench/backup.mjs does not exist, so backup throughput and engine memory are not measured');
+/** Figures from bench/NAME.mjs (written by it to bench/results/NAME.json); their metrics start with `prefix`. */
+function benchScript(name, prefix) {
+  const script = path.join(root, 'bench', `${name}.mjs`);
+  const output = path.join(resultsDir, `${name}.json`);
+  if (!fs.existsSync(script)) throw new Error(`bench/${name}.mjs does not exist, so its figures are not measured`);
   fs.rmSync(output, { force: true });
-  const r = runStep(process.execPath, [script].concat(quick ? ['--quick'] : []), 'backup benchmark');
-  if (r.status !== 0) throw new Error(`node bench/backup.mjs exited with ${r.status ?? r.signal}:\n${(r.stdout + r.stderr).trim().slice(-2000)}`);
-  if (!fs.existsSync(output)) throw new Error('node bench/backup.mjs finished but wrote no bench/results/backup.json');
-  const backup = JSON.parse(fs.readFileSync(output, 'utf8'));
-  details.backup = backup;
-  const backupRows = Array.isArray(backup.rows) ? backup.rows : [];
-  if (backupRows.length === 0) throw new Error('bench/results/backup.json has no rows');
-  for (const row of backupRows) {
+  const r = runStep(process.execPath, [script].concat(quick ? ['--quick'] : []), `${name} benchmark`);
+  if (r.status !== 0) throw new Error(`node bench/${name}.mjs exited with ${r.status ?? r.signal}:\n${(r.stdout + r.stderr).trim().slice(-2000)}`);
+  if (!fs.existsSync(output)) throw new Error(`node bench/${name}.mjs finished but wrote no bench/results/${name}.json`);
+  const result = JSON.parse(fs.readFileSync(output, 'utf8'));
+  details[name] = result;
+  const scriptRows = Array.isArray(result.rows) ? result.rows : [];
+  if (scriptRows.length === 0) throw new Error(`bench/results/${name}.json has no rows`);
+  for (const row of scriptRows) {
     if (typeof row.metric !== 'string' || (typeof row.value !== 'number' && row.status !== 'FAILED')) {
-      throw new Error(`bench/results/backup.json has a malformed row: ${JSON.stringify(row)}`);
+      throw new Error(`bench/results/${name}.json has a malformed row: ${JSON.stringify(row)}`);
     }
-    addRow({ ...row, metric: row.metric.startsWith('backup') ? row.metric : `backup: ${row.metric}` });
+    addRow({ ...row, metric: row.metric.startsWith(prefix) ? row.metric : `${prefix}: ${row.metric}` });
   }
-}
-
-/** Figures from bench/config.mjs (written by it to bench/results/config.json): configuration diff and set expansion. */
-function benchConfig() {
-  const output = path.join(resultsDir, 'config.json');
-  fs.rmSync(output, { force: true });
-  const r = runStep(process.execPath, [path.join(root, 'bench', 'config.mjs')].concat(quick ? ['--quick'] : []), 'configuration benchmark');
-  if (!fs.existsSync(output)) throw new Error(`node bench/config.mjs wrote no bench/results/config.json:\n${(r.stdout + r.stderr).trim().slice(-2000)}`);
-  const config = JSON.parse(fs.readFileSync(output, 'utf8'));
-  details.config = config;
-  for (const row of config.rows ?? []) addRow(row);
 }
 
 async function benchVsix() {
@@ -302,13 +292,19 @@ async function main() {
   }
   log('measuring backup (bench/backup.mjs)');
   try {
-    benchBackup();
+    benchScript('backup', 'backup');
   } catch (err) {
     failRow('backup throughput and engine memory', err);
   }
+  log('measuring the hive reader (bench/hive.mjs)');
+  try {
+    benchScript('hive', 'hive reader');
+  } catch (err) {
+    failRow('hive reader against hivexml', err);
+  }
   log('measuring configuration diff and set expansion (bench/config.mjs)');
   try {
-    benchConfig();
+    benchScript('config', 'config');
   } catch (err) {
     failRow('configuration diff and set expansion', err);
   }

@@ -259,7 +259,10 @@ export async function packageTarget(target, { outDir = artifactsDir, node = unde
   const out = path.join(outDir, vsixFileName(target));
   fs.rmSync(out, { force: true });
   const env = { ...process.env, PATH: `${path.dirname(nodeBinary)}${path.delimiter}${process.env.PATH ?? ''}` };
-  const r = run(nodeBinary, [vsce, 'package', '--target', target, '--out', out], { cwd: stage, env }, `vsce package --target ${target}`);
+  // The README's developer links (docs/…) point into the repository, which the package does not ship and
+  // whose address vsce cannot guess; they stay as written rather than fail the package.
+  const args = [vsce, 'package', '--target', target, '--out', out, '--no-rewrite-relative-links'];
+  const r = run(nodeBinary, args, { cwd: stage, env }, `vsce package --target ${target}`);
   for (const line of `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /WARNING/.test(l))) log(`vsce: ${line.trim()}`);
   if (!fs.existsSync(out)) throw new PackagingError(`vsce reported success but ${out} does not exist.`);
   return out;

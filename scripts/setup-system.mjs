@@ -1,8 +1,9 @@
 // Installs the system packages the test stages need (Debian/Ubuntu, as root):
 // Wine and the mingw-w64 compiler for the Windows-ABI stage, Chromium for the
-// VS Code integration stage, and the Kerberos headers the VS Code server's native
-// module builds against. Already-present tools are left alone. Without root or
-// apt-get it fails, naming the packages to install.
+// VS Code integration stage, the Kerberos headers the VS Code server's native
+// module builds against, and hivex for the hive reader's tests. Already-present
+// tools are left alone. Without root or apt-get it fails, naming the packages to
+// install.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -14,6 +15,11 @@ const needs = [
   { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/gssapi/gssapi.h') },
   { pkg: 'gcc', present: () => onPath('cc') },
   { pkg: 'unzip', present: () => onPath('unzip') },
+  // hivex: the independent registry hive writer (hivexregedit, from the Perl bindings) and reader
+  // (the Python 3 bindings, hivexml) that the hive reader's tests and benchmark compare against.
+  { pkg: 'libhivex-bin', present: () => onPath('hivexml') },
+  { pkg: 'libwin-hivex-perl', present: () => onPath('hivexregedit') },
+  { pkg: 'python3-hivex', present: () => existsSync('/usr/lib/python3/dist-packages/hivex/__init__.py') },
 ];
 
 function onPath(cmd) {

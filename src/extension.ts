@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
       progress.dispatch(p);
     },
     // Called long after activation, when the cluster tree exists.
-    onUnexpectedExit: (description) => clusters.engineExited(description),
+    onUnexpectedExit: (message) => clusters.engineExited(message),
   });
   context.subscriptions.push(engine);
 

@@ -1,7 +1,10 @@
 /**
  * fcbackup: the command-line face of the engine, for scripts and Task Scheduler.
- * It starts the same engine process the extension uses and prints the results for
- * a person, or as one JSON document with --json.
+ * Commands that need this machine's cluster start the same engine process the
+ * extension uses; commands marked `local` (file work on backup sets) run here, on any
+ * operating system, without the engine, the simulator or koffi. Results are printed for
+ * a person, or as one JSON document with --json; every name printed is escaped
+ * (src/text/displayText.ts), so a hostile file name cannot drive the terminal.
  *
  * Exit codes: 0 success, 1 the operation failed, 2 bad usage or not possible here,
  * 130 cancelled. Every failure is one line on stderr: "fcbackup: <message>".
@@ -12,16 +15,18 @@ import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from '../client/engineClient';
 import { resolveNativeTarget } from '../client/nativeTarget';
 import type { NativeTarget } from '../native/target';
+import { displayJson, displayLines } from '../text/displayText';
 import { command as backupCommand } from './commands/backup';
 import { command as diffCommand } from './commands/diff';
+import { command as hiveCommand } from './commands/hive';
 import { command as listCommand } from './commands/list';
 import { command as restoreCommand } from './commands/restore';
 import { command as showCommand } from './commands/show';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
-import { ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
+import { ClusterUnavailableError, ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
 
-export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, showCommand, diffCommand];
+export const commands: readonly CliCommand[] = [statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, hiveCommand, showCommand, diffCommand];
 
 const globalOptions = {
   simulate: { type: 'string' },
@@ -40,6 +45,9 @@ export function helpText(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
+    `${commands.filter((c) => c.local).map((c) => c.name).join(', ')} read backup sets on any operating system; the other`,
+    'commands need this machine\'s cluster: Windows, or the cluster simulator (--simulate).',
+    '',
     'Global options:',
     '  --simulate SCENARIO  Use the cluster simulator with this scenario file instead of Windows',
     '                       (also: environment variable FCBACKUP_SIMULATE)',
@@ -55,6 +63,30 @@ function commandHelp(cmd: CliCommand): string {
   const options = Object.entries(cmd.options).map(([name, spec]) => `  --${name}${spec.type === 'string' ? ' VALUE' : ''}`);
   return [`Usage: fcbackup ${cmd.usage}`, '', cmd.summary, ...(options.length ? ['', 'Options:', ...options] : []),
     '', 'Global options: --simulate SCENARIO, --json, --verbose, --help'].join('\n');
+}
+
+/**
+ * Every write escaped for display: text line by line; on stdout in --json mode the JSON
+ * document with the same characters as \\u escapes (the same JSON value).
+ */
+function safeIo(io: CliIo, json: boolean): CliIo {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(json ? displayJson(text) : displayLines(text)),
+    stderr: (text) => io.stderr(displayLines(text)),
+    confirm: (question) => io.confirm(displayLines(question)),
+  };
+}
+
+/** The first option given more than once (parseArgs would silently keep the last), or undefined. */
+function repeatedOption(tokens: readonly { kind: string; name?: string }[]): string | undefined {
+  const seen = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined) continue;
+    if (seen.has(t.name)) return t.name;
+    seen.add(t.name);
+  }
+  return undefined;
 }
 
 /** One line: error messages may carry newlines (e.g. a stack or a multi-line native message). */
@@ -103,7 +135,7 @@ export interface RunOptions {
 
 /** Runs one fcbackup command line; returns the exit code. */
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
-  const io = options.io ?? processIo();
+  let io = safeIo(options.io ?? processIo(), false);
   const env = options.env ?? process.env;
   const fail = (message: string, code: number = ExitCode.usage): number => {
     io.stderr(`fcbackup: ${oneLine(message)}`);
@@ -132,22 +164,25 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
 
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...globalOptions, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: { ...globalOptions, ...cmd.options }, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     return fail(`${err instanceof Error ? err.message : String(err)} (usage: fcbackup ${cmd.usage})`);
   }
+  const repeated = repeatedOption(parsed.tokens);
+  if (repeated !== undefined) return fail(`--${repeated} is given more than once; give it once (usage: fcbackup ${cmd.usage})`);
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) {
     io.stdout(commandHelp(cmd));
     return ExitCode.ok;
   }
+  io = safeIo(options.io ?? processIo(), values.json === true);
 
   const simulate = typeof values.simulate === 'string' ? values.simulate : undefined;
   if (values.simulate !== undefined && (simulate === undefined || simulate.trim() === '')) return fail('--simulate needs a scenario file.');
+  // Pure: deciding the target loads nothing. A local command needs none; it may use one when there is one.
   const target = resolveNativeTarget({ simulate, env, platform: options.platform });
-  if (target.kind === 'unavailable') return fail(target.reason);
-  const missing = checkSimulatorLibrary(target);
-  if (missing) return fail(missing);
+  const unavailable = target.kind === 'unavailable' ? target.reason : checkSimulatorLibrary(target);
+  if (unavailable !== undefined && !cmd.local) return fail(unavailable);
 
   const verbose = values.verbose === true;
   const controller = new AbortController();
@@ -160,7 +195,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
     io,
     json: values.json === true,
     signal: controller.signal,
+    clusterReachable: unavailable === undefined,
     engine() {
+      if (unavailable !== undefined || target.kind === 'unavailable') return Promise.reject(new ClusterUnavailableError(unavailable ?? ''));
       engine ??= EngineClient.start({
         native: target,
         logLevel: verbose ? 'debug' : 'warn',
@@ -180,6 +217,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   try {
     return await cmd.run({ positionals, options: values }, ctx);
   } catch (err) {
+    if (err instanceof ClusterUnavailableError) return fail(err.message, ExitCode.usage);
     if (err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED') return fail(err.message, ExitCode.cancelled);
     if (err instanceof EngineRequestError && err.data.engineCode === 'SCENARIO') return fail(err.message, ExitCode.usage);
     return fail(err instanceof Error ? err.message : String(err), ExitCode.failed);

@@ -19,8 +19,17 @@ export interface CliContext {
   io: CliIo;
   /** --json: print one JSON document on stdout and nothing else there. */
   json: boolean;
-  /** The engine process, started on first use (and ended by main.ts afterwards). */
+  /**
+   * The engine process, started on first use (and ended by main.ts afterwards). Rejects
+   * with ClusterUnavailableError when this machine has no cluster to talk to (not Windows
+   * and no simulator configured); main.ts turns that into exit code 2.
+   */
   engine(): Promise<EngineClient>;
+  /**
+   * Whether engine() can start: Windows, or the simulator configured. Deciding this loads
+   * nothing; a `local` command asks before it uses the engine for an optional check.
+   */
+  clusterReachable: boolean;
   /** Aborted by Ctrl-C; pass it to engine requests so the engine cancels the work. */
   signal: AbortSignal;
 }
@@ -34,15 +43,23 @@ export interface CliCommand {
   /** One line for the command list. */
   summary: string;
   /**
-   * File work only (reading sets and hives): main.ts does not resolve a native target first, so the command
-   * runs on any machine without the simulator or koffi. Such a command may still call `engine()` for an
-   * option that needs the cluster (e.g. `diff --live`), which then needs Windows or the simulator.
+   * File work only: runs in this process without the engine, the simulator or koffi, on
+   * any operating system (main.ts then skips choosing a native target). Such a command
+   * may still use ctx.engine() for an optional check when ctx.clusterReachable.
    */
   local?: true;
   /** node:util parseArgs option specs of this command (the global ones are added by main.ts). */
   options: Record<string, { type: 'boolean' | 'string' }>;
   /** Returns the exit code: 0 success; non-zero after writing one `fcbackup: …` line to stderr. */
   run(args: { positionals: string[]; options: CliOptionValues }, ctx: CliContext): Promise<number>;
+}
+
+/** ctx.engine() when there is no cluster here: the message says what is needed. */
+export class ClusterUnavailableError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'ClusterUnavailableError';
+  }
 }
 
 /** Exit codes shared by the commands. */

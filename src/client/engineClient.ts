@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  CancellationTokenSource, createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError,
+  CancellationTokenSource, ConnectionError, createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError,
   type MessageConnection, type RequestType,
 } from 'vscode-jsonrpc/node';
 import type { LogLevel } from '../engine/model';
@@ -58,14 +58,36 @@ interface PendingRequest {
   reject(error: EngineRequestError): void;
 }
 
-const STDERR_TAIL_LINES = 20;
-/** vscode-jsonrpc's codes for a request that never got an answer because the channel went away. */
-const CHANNEL_ERROR_CODES: ReadonlySet<number> = new Set([
-  ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError, ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive,
-]);
+/** How the engine process ended: decided once per process, in EngineClient.handleEnd. */
+export interface EngineExit {
+  code: number | null;
+  signal: string | null;
+  /** The one message for this end: every request it failed, and every exit listener, get this text. */
+  message: string;
+}
 
-function describeExit(code: number | null, signal: string | null): string {
-  return signal ? `signal ${signal}` : `code ${code ?? 'unknown'}`;
+const STDERR_TAIL_LINES = 20;
+
+/** "signal SIGKILL" or "exit code 70". */
+function describeEngineExit(code: number | null, signal: string | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`;
+}
+
+function engineExitMessage(code: number | null, signal: string | null, lastOutput: string | undefined): string {
+  const tail = lastOutput === undefined ? '' : ` Last engine output: ${lastOutput}`;
+  return `The engine process stopped unexpectedly (${describeEngineExit(code, signal)}).${tail}`;
+}
+
+function engineExitedError(exit: EngineExit): EngineRequestError {
+  return new EngineRequestError({ name: 'EngineExited', message: exit.message, engineCode: 'ENGINE_EXITED' });
+}
+
+/**
+ * Whether a request failed because the channel to the engine is gone (closed, or disposed
+ * with the request unanswered), rather than for something about the request itself.
+ */
+function isChannelLoss(err: unknown): boolean {
+  return err instanceof ConnectionError || (err instanceof ResponseError && err.code === ErrorCodes.PendingResponseRejected);
 }
 
 function isEngineErrorData(value: unknown): value is EngineErrorData {
@@ -94,16 +116,22 @@ function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: strin
   });
 }
 
+export type EngineExitListener = (code: number | null, signal: string | null, message: string) => void;
+
 export class EngineClient {
   private readonly child: ChildProcess;
   private readonly connection: MessageConnection;
   private readonly options: EngineClientOptions;
   private readonly pending = new Set<PendingRequest>();
-  private readonly exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
+  private readonly exitListeners: EngineExitListener[] = [];
   private readonly stderrTail: string[] = [];
-  private exitInfo: { code: number | null; signal: string | null } | undefined;
+  /** From 'exit': the process is gone, though its output and channel may not have been read to the end. */
+  private exitStatus: { code: number | null; signal: string | null } | undefined;
+  /** Set once, by handleEnd: the engine process has ended and all its output has been read. */
+  private ended: EngineExit | undefined;
   private disposed = false;
-  private readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  private readonly endedPromise: Promise<EngineExit>;
+  private resolveEnded: (exit: EngineExit) => void = () => undefined;
 
   private constructor(child: ChildProcess, options: EngineClientOptions) {
     this.child = child;
@@ -123,17 +151,26 @@ export class EngineClient {
     this.connection.onError(() => undefined);
     this.connection.listen();
 
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    child.on('exit', (code, signal) => {
-      this.exitInfo = { code, signal };
+    this.endedPromise = new Promise((resolve) => {
+      this.resolveEnded = resolve;
     });
-    // 'close' comes after 'exit' once stderr is drained, so a crash message is in the tail by then.
-    child.on('close', (code, signal) => this.handleExit(code, signal));
+    // An engine that dies gives several signals, in an order that varies with the load on
+    // the machine: the IPC channel closes, 'exit' arrives, requests sent meanwhile fail to
+    // be written. None of them decides anything. 'close' comes exactly once, after 'exit'
+    // and after the engine's output streams ended (so a crash message is in the stderr tail
+    // by then): the outcome of the end, and its one message, are decided there.
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => this.handleEnd(code, signal));
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      this.exitStatus = { code, signal };
+      // Node emits no 'close' for a child whose IPC channel we closed ourselves (dispose()):
+      // for a shutdown we asked for, 'exit' is the end.
+      if (this.disposed) this.handleEnd(code, signal);
+    });
     child.on('error', (err) => onLog({ level: 'error', message: `engine process error: ${err.message}` }));
   }
 
   /** Fork the engine process and initialize it with the native target. */
-  static async start(options: EngineClientOptions): Promise<EngineClient> {
+  static start(options: EngineClientOptions): Promise<EngineClient> {
     const workerPath = options.workerPath ?? defaultWorkerPath();
     const child = fork(workerPath, [], {
       // Never pass on our own flags (mocha's, an inspector port, --require hooks) to the engine.
@@ -141,6 +178,14 @@ export class EngineClient {
       stdio: ['ignore', options.stdout ?? 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    return EngineClient.attach(child, options);
+  }
+
+  /**
+   * Talk to an engine process that is already running with an IPC channel, and initialize it.
+   * start() uses this after forking; tests pass a stand-in child to drive its events in a chosen order.
+   */
+  static async attach(child: ChildProcess, options: EngineClientOptions): Promise<EngineClient> {
     const client = new EngineClient(child, options);
     try {
       await client.request(Requests.initialize, { native: options.native, unavailableReason: options.unavailableReason, logLevel: options.logLevel ?? 'info' });
@@ -158,20 +203,20 @@ export class EngineClient {
 
   /** Whether the engine process is still there. */
   get running(): boolean {
-    return this.exitInfo === undefined && !this.disposed;
+    return this.ended === undefined && !this.disposed;
   }
 
   /**
    * Send a request. Rejects with EngineRequestError: the engine's error data, or
    * engineCode CANCELLED when `signal` aborted it, or ENGINE_EXITED when the engine
-   * process ended before answering.
+   * process ended before answering (always with the message of that end, see handleEnd).
    */
   request<P, R>(type: RequestType<P, R, EngineErrorData>, params: P, signal?: AbortSignal): Promise<R> {
     const method = type.method;
-    if (this.exitInfo !== undefined) return Promise.reject(this.exitedError(method));
     if (this.disposed) {
       return Promise.reject(new EngineRequestError({ name: 'EngineDisposed', message: 'The engine process was shut down.', engineCode: 'ENGINE_EXITED' }));
     }
+    if (this.ended !== undefined) return Promise.reject(engineExitedError(this.ended));
     if (signal?.aborted) return Promise.reject(cancelledError(method));
 
     return new Promise<R>((resolve, reject) => {
@@ -202,7 +247,6 @@ export class EngineClient {
       try {
         sent = this.connection.sendRequest(type, params, tokenSource.token);
       } catch (err) {
-        // The connection is already closed: the engine is going away.
         sent = Promise.reject(err);
       }
       sent.then(
@@ -213,35 +257,34 @@ export class EngineClient {
             finish(() => reject(new EngineRequestError(data)));
             return;
           }
+          // The channel is gone because the engine is ending (or was disposed): the request
+          // stays pending, and handleEnd or dispose() rejects it with the one message of that end.
+          if (isChannelLoss(err)) return;
           if (signal?.aborted) {
             finish(() => reject(cancelledError(method)));
             return;
           }
+          // The engine answered, just not with our error data (e.g. an unknown method), or the
+          // request could not be written at all (MessageWriteError: it does not serialize).
           const message = err instanceof Error ? err.message : String(err);
-          const channelGone = !(err instanceof ResponseError) || CHANNEL_ERROR_CODES.has(err.code);
-          if (!channelGone) {
-            // The engine answered, just not with our error data (e.g. an unknown method).
-            finish(() => reject(new EngineRequestError({ name: 'EngineProtocolError', message: `${method}: ${message}` })));
-            return;
-          }
-          // The channel closed under the request: the exit handler rejects it with the exit
-          // status, which arrives right after; give it a moment before falling back.
-          setTimeout(() => {
-            if (this.exitInfo !== undefined) entry.reject(this.exitedError(method));
-            else entry.reject(new EngineRequestError({ name: 'EngineProtocolError', message: `${method}: ${message}` }));
-          }, this.exitInfo !== undefined ? 0 : 1000).unref?.();
+          finish(() => reject(new EngineRequestError({ name: 'EngineProtocolError', message: `${method}: ${message}` })));
         },
       );
     });
   }
 
   /** Resolves once the engine process has ended, for whatever reason (crash, dispose()). */
-  whenExited(): Promise<{ code: number | null; signal: string | null }> {
-    return this.exited;
+  async whenExited(): Promise<{ code: number | null; signal: string | null }> {
+    const { code, signal } = await this.endedPromise;
+    return { code, signal };
   }
 
-  /** Called when the engine process ends on its own (not through dispose()). */
-  onExit(listener: (code: number | null, signal: string | null) => void): void {
+  /**
+   * Called once when the engine process ends on its own (not through dispose()), with the
+   * same message the requests it failed were rejected with; before any of those rejections
+   * reaches its caller.
+   */
+  onExit(listener: EngineExitListener): void {
     this.exitListeners.push(listener);
   }
 
@@ -253,7 +296,10 @@ export class EngineClient {
       entry.reject(new EngineRequestError({ name: 'EngineDisposed', message: `The engine process was shut down during ${entry.method}.`, engineCode: 'ENGINE_EXITED' }));
     }
     this.connection.dispose();
-    if (this.exitInfo === undefined) {
+    if (this.exitStatus !== undefined) {
+      // Gone already, its end not handled yet: after a dispose() 'close' may never come, so this is the end.
+      this.handleEnd(this.exitStatus.code, this.exitStatus.signal);
+    } else if (this.ended === undefined) {
       // Closing the IPC channel makes the engine exit by itself; the kill is for an engine stuck in native code.
       try {
         this.child.disconnect();
@@ -261,29 +307,29 @@ export class EngineClient {
         // already disconnected
       }
       const killTimer = setTimeout(() => {
-        if (this.exitInfo === undefined) this.child.kill();
+        if (this.exitStatus === undefined) this.child.kill();
       }, 2000);
       killTimer.unref();
     }
   }
 
-  private exitedError(method: string): EngineRequestError {
-    const { code, signal } = this.exitInfo ?? { code: null, signal: null };
-    const tail = this.stderrTail.length > 0 ? ` Last engine output: ${this.stderrTail[this.stderrTail.length - 1]}` : '';
-    return new EngineRequestError({
-      name: 'EngineExited',
-      message: `The engine process exited (${describeExit(code, signal)}) during ${method}.${tail}`,
-      engineCode: 'ENGINE_EXITED',
-    });
-  }
-
-  private handleExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.exitInfo ??= { code, signal };
-    for (const entry of [...this.pending]) entry.reject(this.exitedError(entry.method));
+  /**
+   * The one place that decides how the engine's end is reported, called once from 'close'.
+   * Unless dispose() asked for the end, the exit listeners hear of it first and then every
+   * request still waiting is rejected, all with the same message, whatever order the
+   * channel's close, 'exit' and failed writes came in before.
+   */
+  private handleEnd(code: number | null, signal: string | null): void {
+    if (this.ended !== undefined) return;
+    const lastOutput = this.stderrTail.length > 0 ? this.stderrTail[this.stderrTail.length - 1] : undefined;
+    const exit: EngineExit = { code, signal, message: engineExitMessage(code, signal, lastOutput) };
+    this.ended = exit;
     if (!this.disposed) {
-      for (const listener of this.exitListeners) listener(this.exitInfo.code, this.exitInfo.signal);
+      for (const listener of this.exitListeners) listener(code, signal, exit.message);
+      for (const entry of [...this.pending]) entry.reject(engineExitedError(exit));
       this.connection.dispose();
     }
+    this.resolveEnded(exit);
   }
 }
 

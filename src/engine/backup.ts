@@ -34,7 +34,8 @@ import {
 import type { FileDescription, VssExamineWriterMetadata, WriterComponentDescription } from '../native/vssWriterMetadata';
 import { readClusterNameFromHive } from './backupHive';
 import { readClusterDatabaseWriter } from './clusterWriter';
-import { applyRetention, BackupSetWriter, backupSetName, removeStalePartialSets, toolVersion, type ManifestComponent, type ManifestFile } from './backupSet';
+import { BackupSetWriter, backupSetName, toolVersion, type ManifestComponent, type ManifestFile } from './backupSet';
+import { applyRetention, removeStalePartialSets } from './backupSetFolder';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster } from './discovery';
 import { sameComputerName } from './clusterNames';
@@ -103,7 +104,7 @@ export async function backupCluster(params: BackupParams, ctx: OperationContext,
     selectNode(params.node, status, ctx);
     await removeStalePartialSets(destination, ctx.logger);
 
-    let result: Omit<BackupResult, 'removedByRetention'>;
+    let result: Omit<BackupResult, 'removedByRetention' | 'retentionProblems'>;
     switch (status.state) {
       case 'notInstalled':
         throw new EngineError('NOT_CLUSTER_NODE',
@@ -121,19 +122,23 @@ export async function backupCluster(params: BackupParams, ctx: OperationContext,
     }
 
     let removedByRetention: string[] = [];
+    const retentionProblems: string[] = [];
     if (keep > 0) {
       ctx.progress('Applying retention');
       try {
-        removedByRetention = await applyRetention(destination, {
+        const retention = await applyRetention(destination, {
           cluster: result.cluster === '' ? null : result.cluster, keep, protect: [result.path], logger: ctx.logger,
         });
+        removedByRetention = retention.removed;
+        retentionProblems.push(...retention.problems);
       } catch (err) {
-        // The backup itself succeeded; a retention problem must not hide that.
-        ctx.logger.log('warn', `Retention could not finish: ${errorMessage(err)}`);
+        // The backup itself succeeded; the caller reports the retention failure beside it.
+        retentionProblems.push(`Retention could not finish: ${errorMessage(err)}`);
+        ctx.logger.log('warn', retentionProblems[retentionProblems.length - 1]);
       }
     }
     ctx.logger.log('info', `Backup complete: ${result.path} (${result.files.length} file(s)).`);
-    return { ...result, removedByRetention };
+    return { ...result, removedByRetention, retentionProblems };
   } finally {
     await lock.release();
   }
@@ -176,7 +181,7 @@ const HIVE_FILESPEC = 'CLUSDB*';
 
 async function backUpOfflineHive(
   status: ClusterStatus, destination: string, ctx: OperationContext, settings: Settings,
-): Promise<Omit<BackupResult, 'removedByRetention'>> {
+): Promise<Omit<BackupResult, 'removedByRetention' | 'retentionProblems'>> {
   const windowsDir = getSystemWindowsDirectory();
   const style = pathStyle(windowsDir);
   const clusterDir = joinPath(style, windowsDir, 'Cluster');
@@ -288,7 +293,7 @@ interface SelectedWriter {
 
 async function backUpThroughVss(
   status: ClusterStatus, destination: string, ctx: OperationContext, settings: Settings,
-): Promise<Omit<BackupResult, 'removedByRetention'>> {
+): Promise<Omit<BackupResult, 'removedByRetention' | 'retentionProblems'>> {
   const cluster = status.cluster;
   if (!cluster) throw new EngineError('NOT_CLUSTER_NODE', 'The cluster service runs here but the cluster could not be opened.');
   const log = ctx.logger;

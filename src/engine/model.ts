@@ -77,6 +77,12 @@ export interface BackupResult {
   files: BackupFileEntry[];
   /** Sets removed by retention after this backup. */
   removedByRetention: string[];
+  /**
+   * What retention could not do or left for the user (a set that failed validation, is
+   * dated in the future, could not be deleted…). The set was made; these are warnings
+   * the CLI turns into exit code 1 and the UI shows.
+   */
+  retentionProblems?: string[];
 }
 
 export interface BackupSetSummary {

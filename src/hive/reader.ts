@@ -1,17 +1,60 @@
-// PLACEHOLDER for the hive helper's reader (same exports); dropped at merge.
+/**
+ * The hive reader: a registry hive file (the "regf" format, docs/windows.md "Registry hive
+ * format") into a plain tree. Read-only and self-contained: no vscode, no koffi, no
+ * native code. It never trusts the file: every offset is checked to name an allocated
+ * cell inside its bin, the key walk refuses cycles and depth beyond Windows' limit, and
+ * the output is bounded by the file's size, so any input ends in a tree or one HiveError.
+ * Transaction logs are not applied: a hive whose last write did not finish is returned
+ * as it is, marked `dirty`.
+ */
+import * as fs from 'node:fs';
+import { MAX_HIVE_BINS_SIZE, BASE_BLOCK_SIZE, readBaseBlock } from './baseBlock';
+import { HiveCells } from './cells';
+import { HiveError } from './errors';
+import { readKeyTree } from './keys';
 import type { HiveFile } from './types';
 
-export class HiveError extends Error {
-  constructor(readonly file: string, readonly offset: number, readonly reason: string) {
-    super(`${file}: ${reason} (at offset ${offset})`);
-    this.name = 'HiveError';
+export { HiveError } from './errors';
+
+/** The start of the reason of an error the reader did not foresee (tests look for it). */
+export const UNEXPECTED = 'the hive reader failed unexpectedly';
+
+/**
+ * Reads the hive in `bytes`; `file` names it in the result and in errors. Throws only HiveError.
+ * Value data are views of `bytes` where the hive stores them in one piece: do not change `bytes` afterwards.
+ */
+export function readHive(bytes: Uint8Array, file: string): HiveFile {
+  try {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const base = readBaseBlock(view, file);
+    const cells = new HiveCells(bytes, file, base.hiveBinsSize);
+    return { file, dirty: base.dirty, root: readKeyTree(cells, base.rootCellOffset) };
+  } catch (err) {
+    if (err instanceof HiveError) throw err;
+    // Every read is bounds-checked before it is made, so anything else is a bug here; still one error naming the file.
+    throw new HiveError(file, undefined, `${UNEXPECTED} (${err instanceof Error ? err.message : String(err)})`);
   }
 }
 
-export function readHive(_bytes: Uint8Array, file: string): HiveFile {
-  throw new HiveError(file, 0, 'the hive reader is not built yet (placeholder)');
+/** Reads the hive file at `path`. Throws only HiveError (a file that cannot be read is one too). */
+export async function readHiveFile(path: string): Promise<HiveFile> {
+  let bytes: Uint8Array;
+  try {
+    const stat = await fs.promises.stat(path);
+    if (!stat.isFile()) throw new HiveError(path, undefined, 'is not a file');
+    if (stat.size > BASE_BLOCK_SIZE + MAX_HIVE_BINS_SIZE) throw new HiveError(path, undefined, `is ${stat.size} bytes, larger than any registry hive`);
+    bytes = await fs.promises.readFile(path);
+  } catch (err) {
+    if (err instanceof HiveError) throw err;
+    throw new HiveError(path, undefined, fileProblem(err));
+  }
+  return readHive(bytes, path);
 }
 
-export async function readHiveFile(path: string): Promise<HiveFile> {
-  return readHive(new Uint8Array(), path);
+function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is not a file';
+  return `cannot be read: ${err instanceof Error ? err.message : String(err)}`;
 }

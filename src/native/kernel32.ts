@@ -19,6 +19,7 @@ export const MAX_WIDE_STRING_CCH = 32767;
 const api = lazyBindings('kernel32', (lib) => ({
   GetLastError: lib.func('uint32_t GetLastError()'),
   GetComputerNameW: lib.func('int32_t GetComputerNameW(uint16_t *buffer, _Inout_ uint32_t *size)'),
+  MoveFileExW: lib.func('int32_t MoveFileExW(const char16_t *existingFileName, const char16_t *newFileName, uint32_t flags)'),
   GetSystemWindowsDirectoryW: lib.func('uint32_t GetSystemWindowsDirectoryW(uint16_t *buffer, uint32_t size)'),
   GetCurrentProcess: lib.func('void *GetCurrentProcess()'),
   CloseHandle: lib.func('int32_t CloseHandle(void *handle)'),
@@ -85,5 +86,24 @@ export function getSystemWindowsDirectory(): string {
       throw new Win32Error('GetSystemWindowsDirectoryW', ERROR_INSUFFICIENT_BUFFER, `the path is longer than ${MAX_WIDE_STRING_CCH} characters`);
     }
     cch = Math.max(result, cch + 1);
+  }
+}
+
+/** MoveFileExW flags (winbase.h). */
+export const MOVEFILE_REPLACE_EXISTING = 0x1;
+export const MOVEFILE_COPY_ALLOWED = 0x2;
+export const MOVEFILE_DELAY_UNTIL_REBOOT = 0x4;
+export const MOVEFILE_WRITE_THROUGH = 0x8;
+export const ERROR_SHARING_VIOLATION = 32;
+
+/**
+ * MoveFileExW: renames `from` to `to` now, or with MOVEFILE_DELAY_UNTIL_REBOOT schedules it
+ * for the next start of the system (`to` null: delete `from` then). Throws Win32Error
+ * (e.g. ERROR_SHARING_VIOLATION 32 for a file in use, ERROR_ALREADY_EXISTS 183 without
+ * MOVEFILE_REPLACE_EXISTING).
+ */
+export function moveFileEx(from: string, to: string | null, flags: number): void {
+  if ((api().MoveFileExW(from, to, flags >>> 0) as number) === 0) {
+    throw new Win32Error('MoveFileExW', getLastError(), `${from} → ${to ?? '(delete)'}`);
   }
 }

@@ -39,6 +39,9 @@ export function configureNative(next: NativeTarget): void {
     simulatorScenarioOpened = undefined;
     generation++;
   } else if (next.kind === 'simulator' && libraries.size > 0 && simulatorScenarioOpened !== next.scenario) {
+    // Bindings made while the previous scenario was open must not reach the library until
+    // this scenario is open: re-binding goes through loadDll(), which checks.
+    generation++;
     openScenario(libraries.values().next().value as KoffiLib, next.scenario);
   }
 }
@@ -68,18 +71,46 @@ export function systemDllPath(dll: DllName): string {
   return `${windowsDir.replace(/[\\/]+$/, '')}\\System32\\${dll}.dll`;
 }
 
+function loadLibrary(key: string): KoffiLib {
+  try {
+    return koffi.load(key);
+  } catch (err) {
+    throw new NativeLoadError(key, err);
+  }
+}
+
+/**
+ * The simulator library with the target's scenario open. The library counts as usable
+ * only once ClusSimOpenScenario accepted that scenario: a rejected scenario is opened
+ * again on the next call (and reported again while it is still wrong), never skipped —
+ * the simulator keeps the previous scenario, or none, open after a rejection, and a call
+ * into it would answer for a scenario the user did not ask for, or with ERROR_NOT_READY.
+ */
+function loadSimulator(library: string, scenario: string): KoffiLib {
+  const cached = libraries.get(library);
+  if (cached) {
+    if (simulatorScenarioOpened !== scenario) openScenario(cached, scenario);
+    return cached;
+  }
+  const lib = loadLibrary(library);
+  try {
+    openScenario(lib, scenario);
+  } catch (err) {
+    lib.unload();
+    throw err;
+  }
+  libraries.set(library, lib);
+  return lib;
+}
+
 /** The loaded library for a Windows DLL name (the simulator stands in for all of them). */
 export function loadDll(dll: DllName): KoffiLib {
-  const key = target.kind === 'simulator' ? target.library : systemDllPath(dll);
+  if (target.kind === 'simulator') return loadSimulator(target.library, target.scenario);
+  const key = systemDllPath(dll);
   let lib = libraries.get(key);
   if (!lib) {
-    try {
-      lib = koffi.load(key);
-    } catch (err) {
-      throw new NativeLoadError(key, err);
-    }
+    lib = loadLibrary(key);
     libraries.set(key, lib);
-    if (target.kind === 'simulator') openScenario(lib, target.scenario);
   }
   return lib;
 }

@@ -5,7 +5,7 @@
 import { getNativeTarget, simulatorControlBindings } from './loader';
 
 export interface LeakReport {
-  handles: { cluster: number; node: number; enum: number; scm: number; service: number; token: number };
+  handles: { cluster: number; node: number; enum: number; scm: number; service: number; token: number; key: number };
   comRefs: number;
   bstrs: number;
   coTaskMem: number;
@@ -20,6 +20,9 @@ const api = simulatorControlBindings((lib) => ({
   ClusSimClearCallLog: lib.func('void ClusSimClearCallLog()'),
   ClusSimInjectFault: lib.func('void ClusSimInjectFault(const char *name, uint32_t nthCall, uint32_t code, const char *mode)'),
   ClusSimClearFaults: lib.func('void ClusSimClearFaults()'),
+  ClusSimReboot: lib.func('void ClusSimReboot()'),
+  ClusSimWriteDatabase: lib.func(
+    'int32_t ClusSimWriteDatabase(const char *scenarioJson, const char *path, uint64_t minSize, _Out_ uint8_t *errorBuf, uint32_t cbError)'),
 }));
 
 function assertSimulator(): void {
@@ -47,7 +50,7 @@ export function simulatorLeakReport(): LeakReport {
 
 export function totalLeaks(report: LeakReport): number {
   const h = report.handles;
-  return h.cluster + h.node + h.enum + h.scm + h.service + h.token + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps;
+  return h.cluster + h.node + h.enum + h.scm + h.service + h.token + h.key + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps;
 }
 
 /** Entries like "OpenCluster", "IVssBackupComponents::AbortBackup", "ControlService:NODE2:1", in call order. */
@@ -66,6 +69,28 @@ export function simulatorClearCallLog(): void {
 export function simulatorInjectFault(name: string, nthCall: number, code: number, mode: FaultMode = 'fail'): void {
   assertSimulator();
   api().ClusSimInjectFault(name, nthCall, code >>> 0, mode);
+}
+
+/**
+ * Writes the cluster database a scenario (JSON text) describes as a hive file at `file`,
+ * at least `minSize` bytes; the open scenario is not touched. Throws the simulator's
+ * one-line message when the scenario is invalid or the file cannot be written.
+ */
+export function simulatorWriteDatabase(scenarioJson: string, file: string, minSize: number): void {
+  assertSimulator();
+  const error = Buffer.alloc(1024);
+  const rc = api().ClusSimWriteDatabase(scenarioJson, file, minSize, error, error.length) as number;
+  if (rc !== 0) throw new Error(`ClusSimWriteDatabase ${file}: ${error.subarray(0, Math.max(0, error.indexOf(0))).toString('utf8')}`);
+}
+
+/**
+ * Restarts this simulated machine: its cluster service stops, the renames scheduled with
+ * MOVEFILE_DELAY_UNTIL_REBOOT are applied in order, and the service starts again (it
+ * starts automatically on a configured node).
+ */
+export function simulatorReboot(): void {
+  assertSimulator();
+  api().ClusSimReboot();
 }
 
 export function simulatorClearFaults(): void {

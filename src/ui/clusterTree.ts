@@ -9,7 +9,7 @@ import type * as vscode from 'vscode';
 import type { ClusterStatus } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import { EngineUnavailableError, type EngineHost } from './engineHost';
-import { describeError } from './errors';
+import { describeError, isEngineDeath } from './errors';
 import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
 import {
   clusterChildren, clusterElement, clusterRoots, clusterViewState, failedClusterElement,
@@ -56,11 +56,17 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
     return clusterRoots(this.local, this.connected, this.deps.t).filter((e): e is ClusterElement => e.kind === 'cluster');
   }
 
-  /** The engine process ended by itself: say so in the tree; the next refresh starts a new one. */
-  engineExited(description: string): void {
-    const message = this.deps.t('The engine process stopped unexpectedly ({0}). Refresh to start it again.', description);
-    this.deps.log.error(message);
-    this.local = { error: { message } };
+  /**
+   * The engine process ended by itself: say so in the tree; the next refresh starts a new one.
+   * Called by the engine host when the engine dies, and by a refresh whose request the death
+   * failed — both, in either order, when a refresh was running. `message` is the client's one
+   * message for that death, so the tree ends the same way (one row, one log line) either way.
+   */
+  engineExited(message: string): void {
+    const text = `${message} ${this.deps.t('Refresh to start it again.')}`;
+    if (this.local?.error?.message === text) return;
+    this.deps.log.error(text);
+    this.local = { error: { message: text } };
     this.deps.contextKeys.set(ContextKeys.clusterState, 'error');
     this.changed.fire(undefined);
   }
@@ -112,6 +118,10 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
       log.info(`Local machine ${status.machine}: ${status.state}${status.cluster ? `, cluster ${status.cluster.name} with ${status.nodes.length} node(s)` : ''}.`);
       this.clearNotifiedFailure();
     } catch (err) {
+      if (isEngineDeath(err)) {
+        this.engineExited(describeError(err).message);
+        return;
+      }
       local = { error: describeError(err) };
       this.reportFailure(t('Detecting the cluster'), local.error!);
     }

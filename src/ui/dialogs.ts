@@ -5,6 +5,7 @@
  * showQuickPick directly.
  */
 import * as vscode from 'vscode';
+import { displayLines, displayText } from '../text/displayText';
 import type { ConfirmationText } from './restoreText';
 
 export interface Dialogs {
@@ -17,10 +18,11 @@ export interface Dialogs {
 }
 
 export const modalDialogs: Dialogs = {
+  // What is shown quotes names from outside (sets, nodes, files): escaped for display.
   async confirm(text) {
     for (;;) {
       const actions = text.more ? [text.confirm, text.more.title] : [text.confirm];
-      const choice = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, ...actions);
+      const choice = await vscode.window.showWarningMessage(displayLines(text.message), { modal: true, detail: displayLines(text.detail) }, ...actions);
       if (text.more && choice === text.more.title) {
         await text.more.run();
         continue;
@@ -29,10 +31,17 @@ export const modalDialogs: Dialogs = {
     }
   },
   explain(message, detail, actions) {
-    return Promise.resolve(vscode.window.showInformationMessage(message, { modal: true, detail }, ...actions));
+    return Promise.resolve(vscode.window.showInformationMessage(displayLines(message), { modal: true, detail: displayLines(detail) }, ...actions));
   },
-  pick(items, options) {
-    return Promise.resolve(vscode.window.showQuickPick(items, options));
+  async pick(items, options) {
+    const shown = items.map((item) => ({
+      ...item,
+      label: displayText(item.label),
+      description: item.description === undefined ? undefined : displayText(item.description),
+      detail: item.detail === undefined ? undefined : displayText(item.detail),
+    }));
+    const chosen = await vscode.window.showQuickPick(shown, options);
+    return chosen === undefined ? undefined : items[shown.indexOf(chosen)];
   },
 };
 

@@ -28,8 +28,11 @@ export interface EngineHostOptions {
   logLevel(): LogLevel;
   onLog(params: LogParams): void;
   onProgress(params: ProgressParams): void;
-  /** Called when the engine process ended without being asked to (crash, kill). */
-  onUnexpectedExit(description: string): void;
+  /**
+   * Called when the engine process ended without being asked to (crash, kill), with the
+   * message its failed requests carry ("The engine process stopped unexpectedly (…).").
+   */
+  onUnexpectedExit(message: string): void;
   /** Stands in for EngineClient.start (unit tests). */
   startClient?: (options: EngineClientOptions) => Promise<EngineClient>;
 }
@@ -107,11 +110,11 @@ export class EngineHost {
       this.client = client;
       this.clientTarget = target;
       this.options.onLog({ level: 'info', message: `Engine process ${client.pid ?? '?'} started (${describe(target)}).` });
-      client.onExit((code, signal) => {
+      client.onExit((_code, _signal, message) => {
         if (this.client !== client) return;
         this.client = undefined;
         this.clientTarget = undefined;
-        this.options.onUnexpectedExit(signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`);
+        this.options.onUnexpectedExit(message);
       });
       return client;
     } finally {

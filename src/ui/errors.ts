@@ -30,6 +30,12 @@ export function isCancellation(err: unknown): boolean {
   return err instanceof Error && err.name === 'Canceled';
 }
 
+/** The engine process died under the request (not a shutdown the extension asked for). */
+export function isEngineDeath(err: unknown): boolean {
+  const data = engineData(err);
+  return data?.engineCode === 'ENGINE_EXITED' && data.name === 'EngineExited';
+}
+
 /** "OpenCluster: RPC_S_SERVER_UNAVAILABLE (1722)", when a Windows call failed. */
 export function apiDetail(data: EngineErrorData): string | undefined {
   if (!data.api) return undefined;

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LogLevel } from '../protocol';
+import { displayLines } from '../text/displayText';
 import { RingBuffer } from './ringBuffer';
 
 export const LOG_CHANNEL_NAME = 'Failover Cluster Backup';
@@ -17,7 +18,9 @@ export class ExtensionLog implements vscode.Disposable {
     this.channel = vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
   }
 
-  log(level: LogLevel, message: string): void {
+  log(level: LogLevel, text: string): void {
+    // Engine messages quote names from outside (files, nodes, sets): shown escaped.
+    const message = displayLines(text);
     this.recent.push(`[${level}] ${message}`);
     switch (level) {
       case 'trace': this.channel.trace(message); break;

@@ -4,6 +4,7 @@
  * action runs when the user clicks it. The recent ones are kept for the tests.
  */
 import * as vscode from 'vscode';
+import { displayLines } from '../text/displayText';
 import { RingBuffer } from './ringBuffer';
 
 export type NotificationSeverity = 'info' | 'warning' | 'error';
@@ -22,7 +23,9 @@ export interface NotificationAction {
 export class Notifier {
   private readonly recent = new RingBuffer<NotificationRecord>(100);
 
-  show(severity: NotificationSeverity, message: string, actions: NotificationAction[] = []): void {
+  show(severity: NotificationSeverity, text: string, actions: NotificationAction[] = []): void {
+    // Messages quote names from outside (files, nodes, sets): shown escaped.
+    const message = displayLines(text);
     this.recent.push({ severity, message, actions: actions.map((a) => a.title) });
     const titles = actions.map((a) => a.title);
     const shown = severity === 'error'

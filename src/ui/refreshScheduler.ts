@@ -41,9 +41,18 @@ export class RefreshScheduler {
     }, this.options.debounceMs);
   }
 
-  /** Refresh now, or once more right after the refresh that is running. Resolves when the data is current. */
+  /**
+   * Refresh now, or once more right after the refresh that is running. Resolves when the data is current.
+   * A debounced request still waiting is answered by this refresh and dropped: otherwise it would
+   * run a second refresh later, at a moment that depends on timing (e.g. in the middle of whatever
+   * the caller does once this one resolved).
+   */
   runNow(): Promise<void> {
     if (this.disposed) return Promise.resolve();
+    if (this.debounceHandle !== undefined) {
+      this.timers.clearTimeout(this.debounceHandle);
+      this.debounceHandle = undefined;
+    }
     if (this.running) {
       // The running loop goes round once more before it resolves.
       this.queued = true;

@@ -1,5 +1,6 @@
 /** TreeItemModel (pure) → vscode.TreeItem. */
 import * as vscode from 'vscode';
+import { displayLines, displayText } from '../text/displayText';
 import type { TreeElement, TreeItemModel } from './treeModel';
 
 const collapsibleStates = {
@@ -9,10 +10,11 @@ const collapsibleStates = {
 } as const;
 
 export function toTreeItem(element: TreeElement, model: TreeItemModel): vscode.TreeItem {
-  const item = new vscode.TreeItem(model.label, collapsibleStates[model.collapsible]);
+  // Labels show names from outside (clusters, nodes, backup sets): escaped, so none can hide or reorder text.
+  const item = new vscode.TreeItem(displayText(model.label), collapsibleStates[model.collapsible]);
   item.id = element.id;
-  item.description = model.description;
-  item.tooltip = model.tooltip;
+  item.description = model.description === undefined ? undefined : displayText(model.description);
+  item.tooltip = model.tooltip === undefined ? undefined : displayLines(model.tooltip);
   item.contextValue = model.contextValue;
   item.iconPath = model.icon.color
     ? new vscode.ThemeIcon(model.icon.id, new vscode.ThemeColor(model.icon.color))

@@ -3,7 +3,8 @@
  * src/engine/backup.ts and src/engine/backupSet.ts.
  */
 import { backupCluster } from '../engine/backup';
-import { listBackupSets, readBackupSet } from '../engine/backupSet';
+import { readBackupSet } from '../engine/backupSet';
+import { listBackupSets } from '../engine/backupSetFolder';
 import { EngineError } from '../engine/errors';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  applyRetention, BackupSetWriter, backupSetName, listBackupSets, MANIFEST_FILE, openBackupSet, partialFolderName,
-  readBackupSet, removeStalePartialSets, type BackupManifest,
+  BackupSetWriter, backupSetName, MANIFEST_FILE, openBackupSet, PARTIAL_MARKER_FILE, partialFolderName, readBackupSet, type BackupManifest,
 } from '../../src/engine/backupSet';
+import { applyRetention, listBackupSets, removeStalePartialSets } from '../../src/engine/backupSetFolder';
 import { EngineError } from '../../src/engine/errors';
 import type { LogLevel } from '../../src/engine/model';
 import { assertNoLeaks } from '../support/sim';
@@ -134,13 +134,30 @@ describe('backup sets: writing', () => {
     assert.deepEqual(fs.readdirSync(dest), []);
   });
 
-  it('removes unfinished sets of processes that no longer run, and only those', async () => {
+  it('removes unfinished sets of processes that no longer run, and only folders it made', async () => {
     const deadPid = 0x7ffffff0;
-    fs.mkdirSync(path.join(dest, partialFolderName('A_B_20240101T000000Z', deadPid), 'files'), { recursive: true });
-    fs.mkdirSync(path.join(dest, partialFolderName('A_B_20240101T000001Z', process.pid)));
+    const marker = (folder: string, pid: number): void => fs.writeFileSync(path.join(folder, PARTIAL_MARKER_FILE),
+      JSON.stringify({ tool: 'failover-cluster-backup', pid, set: 'x', started: '2024-01-01T00:00:00.000Z' }));
+    const stale = path.join(dest, partialFolderName('A_B_20240101T000000Z', deadPid));
+    fs.mkdirSync(path.join(stale, 'files'), { recursive: true });
+    marker(stale, deadPid);
+    const running = path.join(dest, partialFolderName('A_B_20240101T000001Z', process.pid));
+    fs.mkdirSync(running);
+    marker(running, process.pid);
+    // Not made by this tool: a name that only looks similar, and the exact name without the marker.
+    fs.mkdirSync(path.join(dest, '.my-archive.partial-999999', 'important'), { recursive: true });
+    fs.writeFileSync(path.join(dest, '.my-archive.partial-999999', 'important', 'data'), 'keep me');
+    const unmarked = path.join(dest, partialFolderName('A_B_20240101T000002Z', deadPid));
+    fs.mkdirSync(unmarked);
+    fs.writeFileSync(path.join(unmarked, 'data'), 'keep me too');
+    const wrongPid = path.join(dest, partialFolderName('A_B_20240101T000003Z', deadPid));
+    fs.mkdirSync(wrongPid);
+    marker(wrongPid, deadPid - 1);
+
     const removed = await removeStalePartialSets(dest);
-    assert.deepEqual(removed.map((r) => path.basename(r)), [partialFolderName('A_B_20240101T000000Z', deadPid)]);
-    assert.deepEqual(fs.readdirSync(dest), [partialFolderName('A_B_20240101T000001Z', process.pid)]);
+    assert.deepEqual(removed.map((r) => path.basename(r)), [path.basename(stale)]);
+    assert.equal(fs.readFileSync(path.join(dest, '.my-archive.partial-999999', 'important', 'data'), 'utf8'), 'keep me');
+    assert.deepEqual(fs.readdirSync(dest).sort(), ['.my-archive.partial-999999', path.basename(running), path.basename(unmarked), path.basename(wrongPid)].sort());
   });
 });
 
@@ -323,18 +340,18 @@ describe('backup sets: listing and retention', () => {
     for (let m = 1; m <= 5; m++) await makeSet(dest, { time: at(m) });
     await makeSet(dest, { time: at(0), cluster: 'OTHER' });
     const newest = path.join(dest, 'CLUSTER1_NODE1_20240501T120500Z');
-    const removed = await applyRetention(dest, { cluster: 'cluster1', keep: 2, protect: [newest], logger });
+    const { removed } = await applyRetention(dest, { cluster: 'cluster1', keep: 2, protect: [newest], logger });
     assert.deepEqual(removed.map((r) => path.basename(r)).sort(), [
       'CLUSTER1_NODE1_20240501T120100Z', 'CLUSTER1_NODE1_20240501T120200Z', 'CLUSTER1_NODE1_20240501T120300Z',
     ]);
     assert.deepEqual(fs.readdirSync(dest).sort(), ['CLUSTER1_NODE1_20240501T120400Z', 'CLUSTER1_NODE1_20240501T120500Z', 'OTHER_NODE1_20240501T120000Z']);
-    assert.deepEqual(await applyRetention(dest, { cluster: 'CLUSTER1', keep: 2, logger }), []);
+    assert.deepEqual(await applyRetention(dest, { cluster: 'CLUSTER1', keep: 2, logger }), { removed: [], problems: [] });
   });
 
   it('never deletes the set just made, even when its clock says it is older', async () => {
     for (let m = 2; m <= 4; m++) await makeSet(dest, { time: at(m) });
     const justMade = await makeSet(dest, { time: at(1) });
-    const removed = await applyRetention(dest, { cluster: 'CLUSTER1', keep: 1, protect: [justMade.path], logger });
+    const { removed } = await applyRetention(dest, { cluster: 'CLUSTER1', keep: 1, protect: [justMade.path], logger });
     assert.ok(fs.existsSync(justMade.path));
     assert.ok(!removed.includes(justMade.path));
     assert.deepEqual(fs.readdirSync(dest).sort(), ['CLUSTER1_NODE1_20240501T120100Z', 'CLUSTER1_NODE1_20240501T120400Z']);
@@ -344,7 +361,7 @@ describe('backup sets: listing and retention', () => {
     for (let m = 1; m <= 4; m++) await makeSet(dest, { time: at(m) });
     const damaged = path.join(dest, 'CLUSTER1_NODE1_20240501T120300Z');
     fs.truncateSync(path.join(damaged, 'files', 'Cluster Database', 'CLUSDB'), 1);
-    const removed = await applyRetention(dest, { cluster: 'CLUSTER1', keep: 2, logger });
+    const { removed } = await applyRetention(dest, { cluster: 'CLUSTER1', keep: 2, logger });
     assert.deepEqual(removed.map((r) => path.basename(r)), ['CLUSTER1_NODE1_20240501T120100Z']);
     assert.ok(fs.existsSync(damaged));
     assert.deepEqual(fs.readdirSync(dest).sort(), ['CLUSTER1_NODE1_20240501T120200Z', 'CLUSTER1_NODE1_20240501T120300Z', 'CLUSTER1_NODE1_20240501T120400Z']);
@@ -354,7 +371,7 @@ describe('backup sets: listing and retention', () => {
 
   it('keep 0 keeps everything', async () => {
     for (let m = 1; m <= 3; m++) await makeSet(dest, { time: at(m) });
-    assert.deepEqual(await applyRetention(dest, { cluster: 'CLUSTER1', keep: 0 }), []);
+    assert.deepEqual(await applyRetention(dest, { cluster: 'CLUSTER1', keep: 0 }), { removed: [], problems: [] });
     assert.equal(fs.readdirSync(dest).length, 3);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Shared set-up of the restore suites: a simulated cluster, a real backup of it made
- * by the backup engine, and a live ClusDb changed afterwards (its CLUSDB header names
- * another node list, so discovery shows whether the restore took effect).
+ * by the backup engine, and a live ClusDb changed afterwards (its CLUSDB hive lists
+ * other nodes, so discovery shows whether the restore took effect).
  *
  * Pure Node (no child processes): the engine suites also run under Wine.
  */
@@ -14,24 +14,28 @@ import { backupCluster } from '../../src/engine/backup';
 import { makeContext } from '../../src/engine/context';
 import type { RestoreOptions } from '../../src/engine/restore';
 import { queryServiceState } from '../../src/engine/serviceControl';
-import { simulatorCallLog } from '../../src/native/simulator';
-import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
+import { simulatorCallLog, simulatorWriteDatabase } from '../../src/native/simulator';
+import { makeTempScenario, scenarioText, type ScenarioSpec, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, useScenario } from '../support/sim';
 
 export const CLUSDB_SIZE = 65536;
 
 export const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** A CLUSDB as the simulator writes it: the header line naming the cluster and its nodes, then filler. */
-export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, fillerSeed = 'live'): Buffer {
-  const header = Buffer.from(`CLUSSIM-CLUSDB 1 ${JSON.stringify({ cluster, nodes })}\n`, 'utf8');
-  const filler = Buffer.alloc(Math.max(0, size - header.length));
-  let state = createHash('sha256').update(fillerSeed).digest();
-  for (let i = 0; i < filler.length; i += state.length) {
-    state.copy(filler, i);
-    state = createHash('sha256').update(state).digest();
+/**
+ * A CLUSDB as the simulator writes it for a cluster of these nodes: the hive of the
+ * scenario's cluster database, `size` bytes. `seed` gives the database its PaxosTag, so
+ * that two databases of the same members still differ.
+ */
+export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, seed = 'live'): Buffer {
+  const paxosTag = 1 + (createHash('sha256').update(seed).digest().readUInt32LE(0) % 100_000);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-clusdb-')), 'CLUSDB');
+  try {
+    simulatorWriteDatabase(scenarioText({ cluster: { name: cluster, paxosTag }, nodes: nodes.map((name) => ({ name })) }), file, size);
+    return fs.readFileSync(file);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }
-  return Buffer.concat([header, filler]);
 }
 
 export function clusdbDir(s: TempScenario): string {
@@ -68,9 +72,9 @@ export interface RestoreFixture {
 }
 
 export interface FixtureOptions {
-  /** Nodes the CLUSDB header names when the backup is taken (default: every scenario node). */
+  /** Nodes the CLUSDB hive lists when the backup is taken (default: every scenario node). */
   backupMembers?: string[];
-  /** Nodes the live CLUSDB header names after the change (default: the backup's members without the last). */
+  /** Nodes the live CLUSDB hive lists after the change (default: the backup's members without the last). */
   liveMembers?: string[];
   lockFolder: string;
 }
@@ -86,10 +90,9 @@ export async function prepareRestore(spec: ScenarioSpec, options: FixtureOptions
   const machine = spec.machine ?? nodes[0];
   const cluster = spec.cluster?.name ?? 'CLUSTER1';
   const backupMembers = options.backupMembers ?? nodes;
-  fs.mkdirSync(clusDb, { recursive: true });
-  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, backupMembers, CLUSDB_SIZE, 'at backup'));
   useScenario(scenario.path);
-  simulatorCallLog(); // opens the scenario (creates the other ClusDb files)
+  simulatorCallLog(); // opens the scenario (creates the ClusDb files)
+  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, backupMembers, CLUSDB_SIZE, 'at backup'));
 
   const backup = await backupCluster({ destination: path.join(scenario.dir, 'backups') }, makeContext(),
     { lockFolder: options.lockFolder, pollIntervalMs: { min: 1, max: 4 } });

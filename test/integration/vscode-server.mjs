@@ -261,11 +261,39 @@ export function serverEnv(scratch) {
   return env;
 }
 
+/** The server's own folders under `scratch`, given to its command line and to startServer(). */
+function serverDataArgs(scratch) {
+  return ['--extensions-dir', path.join(scratch, 'extensions'),
+    '--user-data-dir', path.join(scratch, 'user-data'),
+    '--server-data-dir', path.join(scratch, 'server-data')];
+}
+
+/**
+ * Installs a VSIX into the extensions folder of the server state under `scratch`
+ * with the server's own command line (--install-extension), as an administrator
+ * would. Returns the installed extension's folder.
+ */
+export function installExtension(scratch, vsix, extensionId) {
+  for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'home']) {
+    fs.mkdirSync(path.join(scratch, d), { recursive: true });
+  }
+  run(node24, [serverMain, '--accept-server-license-terms', ...serverDataArgs(scratch), '--install-extension', vsix, '--force'],
+    { cwd: scratch, env: serverEnv(scratch), timeout: 180_000 }, `Installing ${path.basename(vsix)} into the VS Code server`);
+  const folder = fs.readdirSync(path.join(scratch, 'extensions')).find((d) => d.toLowerCase().startsWith(`${extensionId.toLowerCase()}-`));
+  if (!folder) throw new Error(`--install-extension ${path.basename(vsix)} left no ${extensionId}-* folder in ${path.join(scratch, 'extensions')}`);
+  return path.join(scratch, 'extensions', folder);
+}
+
 /**
  * Starts VS Code's server on 127.0.0.1 in its own process group with scratch
  * extension/user/server data folders under `scratch`. Returns { port, stop }.
+ *
+ * `smokeTestDriver` (default true) starts it with --enable-smoke-test-driver, which the
+ * suites need to be run and to report their end (codeAutomationExit); in this VS Code
+ * build it also hides notification toasts. The browser-level UI check passes false to
+ * see the workbench as a user does.
  */
-export async function startServer(scratch, { onOutput, userSettings } = {}) {
+export async function startServer(scratch, { onOutput, userSettings, smokeTestDriver = true } = {}) {
   for (const d of ['extensions', 'user-data', 'server-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'home']) {
     fs.mkdirSync(path.join(scratch, d), { recursive: true });
   }
@@ -276,11 +304,8 @@ export async function startServer(scratch, { onOutput, userSettings } = {}) {
   }
   const port = await freePort();
   const args = [serverMain, '--host', '127.0.0.1', '--port', String(port),
-    '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver',
-    '--disable-telemetry', '--disable-workspace-trust',
-    '--extensions-dir', path.join(scratch, 'extensions'),
-    '--user-data-dir', path.join(scratch, 'user-data'),
-    '--server-data-dir', path.join(scratch, 'server-data')];
+    '--without-connection-token', '--accept-server-license-terms', ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
+    '--disable-telemetry', '--disable-workspace-trust', ...serverDataArgs(scratch)];
   const child = spawn(node24, args, { cwd: scratch, env: serverEnv(scratch), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const logFile = fs.createWriteStream(path.join(scratch, 'server.log'));
   for (const stream of [child.stdout, child.stderr]) {
@@ -309,7 +334,7 @@ export async function startServer(scratch, { onOutput, userSettings } = {}) {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
   };
   try {
-    await waitForPort(port, child, 30_000);
+    await waitForPort(port, child, 120_000);
   } catch (err) {
     await stop();
     throw err;

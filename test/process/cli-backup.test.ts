@@ -89,8 +89,10 @@ describe('fcbackup backup, list, verify (process)', function () {
     assert.equal((JSON.parse(badJson.stdout) as { ok: boolean; problems: string[] }).problems.length, 2);
 
     const listVerified = run(['list', dest, '--verify', '--simulate', s.path]);
-    assert.equal(listVerified.status, 0, listVerified.stderr);
+    assert.equal(listVerified.status, 1, 'a set that fails verification makes list --verify exit 1');
     assert.match(listVerified.stdout, /INVALID \(2 problems\)/);
+    assert.match(listVerified.stdout, /^ {4}files\/stray\.bin: extra file not listed in the manifest$/m);
+    assert.equal(listVerified.stderr, `fcbackup: 1 backup set of 1 in ${dest} has problems.\n`);
   });
 
   it('backup prints the new set\'s path and applies --keep', () => {
@@ -132,13 +134,65 @@ describe('fcbackup backup, list, verify (process)', function () {
 
   it('list of an empty or missing folder, and verify of a folder that is not a set', () => {
     const s = scenario();
-    const empty = run(['list', path.join(s.dir, 'nothing-here'), '--simulate', s.path]);
+    fs.mkdirSync(path.join(s.dir, 'empty'));
+    const empty = run(['list', path.join(s.dir, 'empty'), '--simulate', s.path]);
     assert.equal(empty.status, 0, empty.stderr);
     assert.equal(empty.stdout.trim(), 'No backup sets.');
+    const missing = run(['list', path.join(s.dir, 'nothing-here'), '--simulate', s.path]);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stdout, '');
+    assert.equal(missing.stderr, `fcbackup: The backup folder ${path.join(s.dir, 'nothing-here')} does not exist.\n`);
     const notSet = run(['verify', s.dir, '--simulate', s.path]);
     assert.equal(notSet.status, 1);
     assert.match(notSet.stdout, /manifest\.json: missing/);
     const usage = run(['verify', '--simulate', s.path]);
     assert.equal(usage.status, 2);
+  });
+
+  it('backup refuses a --to that is a file or holds control characters (exit 2), and nothing is written', () => {
+    const s = scenario();
+    const file = path.join(s.dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const isFile = run(['backup', '--to', file, '--simulate', s.path]);
+    assert.equal(isFile.status, 2);
+    assert.equal(isFile.stderr, `fcbackup: --to ${file} is a file, not a folder; give the folder that holds (or will hold) the backup sets.\n`);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+    for (const bad of ['back\u001b[2Jups', 'back\nups', 'back\u0085ups']) {
+      const r = run(['backup', '--to', path.join(s.dir, bad), '--simulate', s.path]);
+      assert.equal(r.status, 2, JSON.stringify(bad));
+      assert.match(r.stderr, /^fcbackup: --to ".*<U\+00(1B|0A|85)>.*" contains control characters; give the folder's name without them\.\n$/);
+    }
+    assert.deepEqual(fs.readdirSync(s.dir).filter((n) => n.startsWith('back')), []);
+  });
+
+  it('backup exits 1 with the set printed when retention reports a problem (a set dated in the future)', () => {
+    const s = scenario();
+    const dest = path.join(s.dir, 'backups');
+    const first = run(['backup', '--to', dest, '--simulate', s.path]);
+    assert.equal(first.status, 0, first.stderr);
+    // The same set, renamed as if a machine with a wrong clock had made it in 2099.
+    const future = path.join(dest, 'CLUSTER1_NODE1_20990101T000000Z');
+    fs.renameSync(first.stdout.trim(), future);
+    const second = run(['backup', '--to', dest, '--keep', '1', '--simulate', s.path]);
+    assert.equal(second.status, 1);
+    assert.ok(fs.existsSync(second.stdout.trim()), 'the new set is printed and kept');
+    assert.ok(fs.existsSync(future), 'the future-dated set is left in place');
+    const lines = second.stderr.trim().split('\n');
+    assert.match(lines[0], /^Warning: .*CLUSTER1_NODE1_20990101T000000Z is dated 2099-01-01T00:00:00\.000Z, in the future of this machine's clock/);
+    assert.match(lines[1], /^fcbackup: the backup set .* was made, but retention \(--keep 1\) could not do all it should \(1 problem\(s\) above\)\.$/);
+  });
+
+  it('verify without --cluster checks the set against the local cluster when there is one', () => {
+    const s = scenario();
+    const dest = path.join(s.dir, 'backups');
+    const made = run(['backup', '--to', dest, '--simulate', s.path]);
+    assert.equal(made.status, 0, made.stderr);
+    const same = run(['verify', made.stdout.trim(), '--json', '--simulate', s.path]);
+    assert.equal(same.status, 0, same.stderr);
+    assert.equal((JSON.parse(same.stdout) as { checkedCluster: string }).checkedCluster, 'CLUSTER1');
+    const elsewhere = scenario({ cluster: { name: 'CLUSTER7' } });
+    const other = run(['verify', made.stdout.trim(), '--simulate', elsewhere.path]);
+    assert.equal(other.status, 1);
+    assert.match(other.stdout, /cluster check failed — the set was made on cluster CLUSTER1, not CLUSTER7/);
   });
 });

@@ -1,14 +1,17 @@
 /**
  * The engine process over IPC (Linux only): EngineClient forks out/src/worker/main.js,
  * initializes it with the simulator, and gets the status, log and progress
- * notifications, error data naming the API and code, cancellation, a clear error when
- * the engine crashes mid-request, and a zero leak report in the engine at the end.
+ * notifications, error data naming the API and code, a rejected scenario reported on
+ * every request, cancellation, one clear message when the engine dies (crash or kill,
+ * mid-request or idle), and a zero leak report in the engine at the end. Test steps wait
+ * for what the engine reports (progress, exit), never for a time.
  */
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { EngineClient, EngineRequestError, type EngineClientOptions } from '../../src/client/engineClient';
 import type { LogParams, ProgressParams } from '../../src/protocol';
 import { Requests } from '../../src/protocol';
-import { makeNodes, makeTempScenario, type ScenarioSpec, type TempScenario } from '../support/scenario';
+import { makeNodes, makeTempScenario, writeScenarioText, type ScenarioSpec, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, simulatorLibraryPath } from '../support/sim';
 
 describe('engine process over IPC (simulator)', () => {
@@ -29,7 +32,7 @@ describe('engine process over IPC (simulator)', () => {
 
   async function expectNoEngineLeaks(client: EngineClient): Promise<void> {
     const report = await client.request(Requests.leakReport, {});
-    assert.deepEqual(report.handles, { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0 });
+    assert.deepEqual(report.handles, { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0, key: 0 });
     assert.equal(report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps, 0);
   }
 
@@ -103,6 +106,20 @@ describe('engine process over IPC (simulator)', () => {
     });
   });
 
+  it('reports a rejected scenario again on the next request, never a call into a library without a scenario', async () => {
+    const s = scenario();
+    const broken = writeScenarioText(path.join(s.dir, 'broken'), '{ "nodes": [ this is not JSON');
+    const client = await start(broken);
+    for (const request of ['first', 'second (a refresh racing the first)']) {
+      await assert.rejects(client.request(Requests.status, {}), (err: unknown) => {
+        assert.ok(err instanceof EngineRequestError, `${request}: ${String(err)}`);
+        assert.equal(err.data.engineCode, 'SCENARIO', `${request}: ${err.message}`);
+        assert.match(err.message, /^Simulator scenario .*broken[\\/]scenario\.json: /);
+        return true;
+      });
+    }
+  });
+
   it('cancels a running request through the signal, and the engine closes what it opened', async () => {
     const s = scenario({ nodes: makeNodes(1000) });
     const controller = new AbortController();
@@ -130,30 +147,84 @@ describe('engine process over IPC (simulator)', () => {
     await assert.rejects(client.request(Requests.status, {}, controller.signal), (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED');
   });
 
+  /**
+   * A status request whose first native call (GetNodeClusterState) never returns. The engine
+   * sends the "Detecting the cluster service" progress and then, without yielding, makes
+   * that call: once `stuck` resolves, the engine is in the call (or on its way, unable to
+   * read its channel) for good.
+   */
+  async function startStuck(extra: Partial<EngineClientOptions> = {}, signal?: AbortSignal): Promise<{ client: EngineClient; pending: Promise<unknown>; stuck: Promise<void> }> {
+    const s = scenario({ faults: [{ function: 'GetNodeClusterState', code: 0, mode: 'hang' }] });
+    let reached: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const client = await start(s.path, {
+      ...extra,
+      onProgress: (p) => {
+        if (p.operation === Requests.status.method && p.step === 'Detecting the cluster service') reached();
+      },
+    });
+    const pending = client.request(Requests.status, {}, signal);
+    return { client, pending, stuck };
+  }
+
   it('gives up waiting for a request stuck in a native call after the grace period', async () => {
-    const s = scenario({ faults: [{ function: 'GetClusterInformation', code: 0, mode: 'hang' }] });
-    const client = await start(s.path, { cancelGraceMs: 300 });
     const controller = new AbortController();
-    const pending = client.request(Requests.status, {}, controller.signal);
-    setTimeout(() => controller.abort(), 200);
+    const { client, pending, stuck } = await startStuck({ cancelGraceMs: 300 }, controller.signal);
+    await stuck;
+    controller.abort();
     await assert.rejects(pending, (err: unknown) => err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED');
-    // The engine is stuck in the native call and cannot see its channel close: dispose() ends it anyway.
+    assert.equal(client.running, true, 'the engine is still stuck in the native call');
+    // The engine cannot see its channel close: dispose() ends it anyway, with a kill.
     client.dispose();
-    const exit = await client.whenExited();
-    assert.ok(exit.signal !== null || exit.code !== null);
+    assert.deepEqual(await client.whenExited(), { code: null, signal: 'SIGTERM' });
     assert.equal(client.running, false);
+  });
+
+  it('gives a request pending when the engine is killed, and the exit listener, the same one message', async () => {
+    const { client, pending, stuck } = await startStuck();
+    const heard: string[] = [];
+    client.onExit((_code, _signal, message) => heard.push(`listener: ${message}`));
+    const failed = pending.then(
+      () => assert.fail('the status request succeeded'),
+      (err: unknown) => {
+        assert.ok(err instanceof EngineRequestError);
+        heard.push(`${err.data.engineCode ?? ''}: ${err.message}`);
+      },
+    );
+    await stuck;
+    assert.ok(client.pid);
+    process.kill(client.pid, 'SIGKILL');
+    await failed;
+    const message = 'The engine process stopped unexpectedly (signal SIGKILL).';
+    assert.deepEqual(heard, [`listener: ${message}`, `ENGINE_EXITED: ${message}`]);
+    assert.equal(client.running, false);
+    await assert.rejects(client.request(Requests.status, {}), (err: unknown) => err instanceof EngineRequestError && err.message === message);
+  });
+
+  it('tells the exit listener of an engine killed while idle, once', async () => {
+    const s = scenario();
+    const client = await start(s.path);
+    await client.request(Requests.status, {});
+    const heard: string[] = [];
+    client.onExit((code, signal, message) => heard.push(`${String(code)} ${String(signal)}: ${message}`));
+    assert.ok(client.pid);
+    process.kill(client.pid, 'SIGKILL');
+    assert.deepEqual(await client.whenExited(), { code: null, signal: 'SIGKILL' });
+    assert.deepEqual(heard, ['null SIGKILL: The engine process stopped unexpectedly (signal SIGKILL).']);
   });
 
   it('rejects the pending request with a clear error when the engine crashes', async () => {
     const s = scenario({ faults: [{ function: 'ClusterEnum', code: 0, mode: 'crash' }] });
     const client = await start(s.path);
-    const exits: Array<[number | null, string | null]> = [];
-    client.onExit((code, signal) => exits.push([code, signal]));
+    const exits: Array<[number | null, string | null, string]> = [];
+    client.onExit((code, signal, message) => exits.push([code, signal, message]));
     await assert.rejects(client.request(Requests.status, {}), (err: unknown) => {
       assert.ok(err instanceof EngineRequestError);
       assert.equal(err.data.engineCode, 'ENGINE_EXITED');
-      assert.match(err.message, /^The engine process exited \((signal \w+|code \d+)\) during fcb\/status\./);
-      assert.match(err.message, /Last engine output: clussim: injected crash in ClusterEnum/);
+      assert.match(err.message, /^The engine process stopped unexpectedly \((signal \w+|exit code \d+)\)\. Last engine output: clussim: injected crash in ClusterEnum/);
+      assert.equal(err.message, exits[0]?.[2]);
       return true;
     });
     assert.equal(exits.length, 1);

@@ -369,7 +369,7 @@ static void fill_status(uint8_t *out, const sim_node *n, uint32_t node_index, in
     put_u32(out + 0, SERVICE_WIN32_OWN_PROCESS);
     put_u32(out + 4, st);
     put_u32(out + 8, st == SIM_SVC_RUNNING ? (SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN) : 0u);
-    put_u32(out + 12, 0);
+    put_u32(out + 12, st == SIM_SVC_STOPPED ? n->exit_code : 0u);   /* dwWin32ExitCode */
     put_u32(out + 16, 0);
     put_u32(out + 20, pending ? n->checkpoint : 0u);
     put_u32(out + 24, pending ? SERVICE_WAIT_HINT_MS : 0u);
@@ -394,8 +394,8 @@ static int advance_pending(sim_node *n) {
         n->pending_left--;
         n->checkpoint++;
     } else {
-        n->service_state = n->service_state == SIM_SVC_START_PENDING ? SIM_SVC_RUNNING : SIM_SVC_STOPPED;
         n->checkpoint = 0;
+        sim_service_reached(n, n->service_state == SIM_SVC_START_PENDING ? SIM_SVC_RUNNING : SIM_SVC_STOPPED);
     }
     return 1;
 }
@@ -403,15 +403,20 @@ static int advance_pending(sim_node *n) {
 static void begin_transition(sim_node *n, uint32_t pending_state) {
     sim_scenario *sc = sim_scenario_get();
     uint32_t polls = sc ? sc->service_pending_polls : 0;
+    n->exit_code = 0;
     if (polls == 0) {
-        n->service_state = pending_state == SIM_SVC_START_PENDING ? SIM_SVC_RUNNING : SIM_SVC_STOPPED;
         n->pending_left = 0;
         n->checkpoint = 0;
+        sim_service_reached(n, pending_state == SIM_SVC_START_PENDING ? SIM_SVC_RUNNING : SIM_SVC_STOPPED);
     } else {
         n->service_state = pending_state;
         n->pending_left = polls;
         n->checkpoint = 0;
     }
+}
+
+void sim_service_begin(sim_node *n, uint32_t pending_state) {
+    begin_transition(n, pending_state);
 }
 
 SIMAPI void *SIMCALL OpenSCManagerW(const WCHAR_T *lpMachineName, const WCHAR_T *lpDatabaseName, DWORD_T dwDesiredAccess) {

@@ -167,6 +167,23 @@ static DWORD_T check_cluster(const cluster_handle *h) {
     return err;
 }
 
+DWORD_T sim_cluster_handle_route(void *hc, int *route, char node[512], uint32_t *access) {
+    cluster_handle *h = get_cluster(hc);
+    if (!h) return SIM_ERROR_INVALID_HANDLE;
+    *route = (int)h->route;
+    memcpy(node, h->node, sizeof h->node);
+    *access = h->granted;
+    return 0;
+}
+
+DWORD_T sim_cluster_route_reachable(int route, const char *node) {
+    sim_lock();
+    sim_state_refresh();
+    DWORD_T err = route_check((route_kind)route, node);
+    sim_unlock();
+    return err;
+}
+
 SIMAPI DWORD_T SIMCALL GetNodeClusterState(const WCHAR_T *lpszNodeName, DWORD_T *pdwClusterState) {
     uint32_t code;
     if (sim_fault("GetNodeClusterState", &code)) return code;

@@ -1,7 +1,8 @@
 /*
  * kernel32.dll stand-in: the thread's last error, the computer name, the system
  * Windows directory (inside the scenario's folder), the current-process pseudo
- * handle and CloseHandle for token handles.
+ * handle, CloseHandle for token handles, and MoveFileExW/DeleteFileW with this
+ * machine's ClusDb files in use while the cluster service holds them (machine.c).
  */
 #define __USE_MINGW_ANSI_STDIO 1
 #include <stdlib.h>
@@ -34,6 +35,8 @@ K32_EXPORT(GetComputerNameW)
 K32_EXPORT(GetSystemWindowsDirectoryW)
 K32_EXPORT(GetCurrentProcess)
 K32_EXPORT(CloseHandle)
+K32_EXPORT(MoveFileExW)
+K32_EXPORT(DeleteFileW)
 
 K32_API DWORD_T SIMCALL K32_FUNC(GetLastError)(void) {
     uint32_t code;
@@ -107,4 +110,68 @@ K32_API BOOL_T SIMCALL K32_FUNC(CloseHandle)(void *hObject) {
     if (hObject == PSEUDO_PROCESS_HANDLE) return 1;  /* closing the pseudo handle does nothing */
     /* Cluster, SCM and service handles have their own close functions. */
     return sim_bool_result(sim_handle_close(hObject, SIM_LEAK_TOKEN) ? 0 : SIM_ERROR_INVALID_HANDLE);
+}
+
+#define MOVEFILE_REPLACE_EXISTING 0x1u
+#define MOVEFILE_COPY_ALLOWED 0x2u
+#define MOVEFILE_DELAY_UNTIL_REBOOT 0x4u
+#define MOVEFILE_WRITE_THROUGH 0x8u
+#define MOVEFILE_KNOWN 0x3Fu   /* … | CREATE_HARDLINK 0x10 | FAIL_IF_NOT_TRACKABLE 0x20 */
+
+/* The last path component, for the call log ("MoveFileExW:CLUSDB"). */
+static const char *base_name(const char *path) {
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\') b = p + 1;
+    return b;
+}
+
+/* MoveFileExW: a rename now, or (MOVEFILE_DELAY_UNTIL_REBOOT) recorded for ClusSimReboot. */
+K32_API BOOL_T SIMCALL K32_FUNC(MoveFileExW)(const WCHAR_T *lpExistingFileName, const WCHAR_T *lpNewFileName, DWORD_T dwFlags) {
+    char *from = lpExistingFileName ? sim_w_to_utf8(lpExistingFileName) : NULL;
+    char *to = lpNewFileName ? sim_w_to_utf8(lpNewFileName) : NULL;
+    DWORD_T err = 0;
+    if (sim_fault_last_error("MoveFileExW", to ? base_name(to) : (from ? base_name(from) : NULL))) {
+        free(from);
+        free(to);
+        return 0;
+    }
+    int delay = (dwFlags & MOVEFILE_DELAY_UNTIL_REBOOT) != 0;
+    sim_lock();
+    sim_scenario *sc = sim_scenario_get();
+    if (!from || !*from || (dwFlags & ~MOVEFILE_KNOWN) || (!to && !delay) || (delay && (dwFlags & MOVEFILE_COPY_ALLOWED))) {
+        err = SIM_ERROR_INVALID_PARAMETER;
+    } else if (delay) {
+        /* Recorded in the registry for the session manager; only an administrator may. */
+        err = !sc ? SIM_ERROR_NOT_READY : !sc->elevated ? SIM_ERROR_ACCESS_DENIED : sim_add_pending_rename(from, to, dwFlags);
+    } else if (sim_clusdb_file_locked(from) || sim_clusdb_file_locked(to)) {
+        err = SIM_ERROR_SHARING_VIOLATION;
+    } else if (!sim_file_exists(from)) {
+        err = SIM_ERROR_FILE_NOT_FOUND;
+    } else if (sim_file_exists(to) && !(dwFlags & MOVEFILE_REPLACE_EXISTING)) {
+        err = SIM_ERROR_ALREADY_EXISTS;
+    } else if (sim_rename_replace(from, to) != 0) {
+        err = SIM_ERROR_ACCESS_DENIED;
+    }
+    sim_unlock();
+    free(from);
+    free(to);
+    return sim_bool_result(err);
+}
+
+K32_API BOOL_T SIMCALL K32_FUNC(DeleteFileW)(const WCHAR_T *lpFileName) {
+    char *path = lpFileName ? sim_w_to_utf8(lpFileName) : NULL;
+    if (sim_fault_last_error("DeleteFileW", path ? base_name(path) : NULL)) {
+        free(path);
+        return 0;
+    }
+    DWORD_T err = 0;
+    sim_lock();
+    if (!path || !*path) err = SIM_ERROR_INVALID_PARAMETER;
+    else if (sim_clusdb_file_locked(path)) err = SIM_ERROR_SHARING_VIOLATION;
+    else if (!sim_file_exists(path)) err = SIM_ERROR_FILE_NOT_FOUND;
+    else if (sim_remove_file(path) != 0) err = SIM_ERROR_ACCESS_DENIED;
+    sim_unlock();
+    free(path);
+    return sim_bool_result(err);
 }

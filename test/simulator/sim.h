@@ -90,7 +90,17 @@ typedef struct sim_node {
     uint32_t service_state;   /* current ClusSvc state (SERVICE_*); persisted */
     uint32_t pending_left;    /* QueryServiceStatusEx calls left in a *_PENDING state */
     uint32_t checkpoint;      /* dwCheckPoint while pending */
+    uint32_t votes;           /* NodeWeight in the cluster database (default 1) */
+    uint32_t exit_code;       /* dwWin32ExitCode of the last start that ended STOPPED; persisted */
 } sim_node;
+
+#define SIM_MAX_RENAMES 64
+/* A MoveFileExW(MOVEFILE_DELAY_UNTIL_REBOOT) waiting for ClusSimReboot. */
+typedef struct sim_pending_rename {
+    char from[4096];
+    char to[4096];            /* "" = delete */
+    uint32_t flags;           /* MOVEFILE_* */
+} sim_pending_rename;
 
 typedef struct sim_file {
     char name[512];           /* file name inside the ClusDb directory, UTF-8 */
@@ -122,6 +132,9 @@ typedef struct sim_scenario {
     char quorum_resource[512], quorum_device[512];
     uint32_t quorum_max_log;
     int has_quorum;
+    char instance_id[64];     /* ClusterInstanceID of a new database ("" = derived from the name) */
+    uint32_t paxos_tag;       /* PaxosTag of a new database */
+    struct sim_hv_key *database;   /* the cluster database a new CLUSDB is written from (scenario_db.c) */
 
     uint32_t node_count;
     sim_node nodes[SIM_MAX_NODES];
@@ -146,14 +159,23 @@ typedef struct sim_scenario {
     uint32_t snapshot_in_progress;      /* StartSnapshotSet fails with SNAPSHOT_SET_IN_PROGRESS this many times */
     int mutate_after_snapshot;          /* rewrite the live ClusDb files right after DoSnapshotSet */
     uint32_t service_pending_polls;     /* QueryServiceStatusEx calls in *_PENDING per transition */
+    int clusdb_locked_while_running;    /* clusdb.lockedWhileRunning */
+    int writer_releases_at_prerestore;  /* writer.releasesFilesAtPreRestore */
+    int replication;                    /* cluster.replication (opt-in for now, see README.md) */
+
+    /* This machine's state besides its service (persisted in the state file). */
+    int files_released;                 /* the writer released the ClusDb files at PreRestore */
+    int authoritative_pending;          /* an authoritative restore through the writer awaits the next start */
+    uint32_t rename_count;
+    sim_pending_rename renames[SIM_MAX_RENAMES];
 } sim_scenario;
 
 /* The loaded scenario (NULL before ClusSimOpenScenario succeeded). */
 sim_scenario *sim_scenario_get(void);
 /* Write the mutable part (service states) to the state file beside the scenario. */
 void sim_state_save(void);
-/* Re-read the cluster identity from the live CLUSDB header (after a restore); the
- * header is parsed again only when its bytes changed. */
+/* Re-read the cluster identity from the live CLUSDB hive (after a restore or a change);
+ * the hive is read again only when the file changed. */
 void sim_reload_clusdb(void);
 /* Find a node by name (case-insensitive ASCII, exact otherwise); NULL name = local node. */
 sim_node *sim_find_node(const WCHAR_T *name);
@@ -175,7 +197,7 @@ void sim_set_last_error(DWORD_T code);
 
 /* ---- leak accounting ---- */
 typedef enum {
-    SIM_LEAK_CLUSTER, SIM_LEAK_NODE, SIM_LEAK_ENUM, SIM_LEAK_SCM, SIM_LEAK_SERVICE, SIM_LEAK_TOKEN,
+    SIM_LEAK_CLUSTER, SIM_LEAK_NODE, SIM_LEAK_ENUM, SIM_LEAK_SCM, SIM_LEAK_SERVICE, SIM_LEAK_TOKEN, SIM_LEAK_KEY,
     SIM_LEAK_COM_REFS, SIM_LEAK_BSTR, SIM_LEAK_COTASKMEM, SIM_LEAK_SNAPSHOT_PROPS, SIM_LEAK_COUNT
 } sim_leak_kind;
 void sim_leak_add(sim_leak_kind kind, int delta);
@@ -270,7 +292,7 @@ typedef struct sim_thread_state {
 sim_thread_state *sim_thread(void);
 
 /* Handles: heap objects that start with a sim_handle_hdr, registered while open and
- * counted in the leak report under their kind (SIM_LEAK_CLUSTER .. SIM_LEAK_TOKEN). */
+ * counted in the leak report under their kind (SIM_LEAK_CLUSTER .. SIM_LEAK_KEY). */
 typedef struct sim_handle_hdr {
     uint32_t magic;
     sim_leak_kind kind;
@@ -299,7 +321,7 @@ sim_node *sim_local_node(void);                   /* the local machine (also whe
 int sim_node_is_local(const sim_node *n);
 const char *sim_strip_unc(const char *name);      /* "\\\\NODE2" -> "NODE2" */
 int sim_is_local_name(const char *utf8);          /* NULL, "", the machine name (with or without "\\\\") */
-/* Members listed in the live CLUSDB header (the scenario's nodes when there is none),
+/* Members listed in the live CLUSDB hive (the scenario's nodes when it is not readable),
  * as of the last sim_reload_clusdb(). */
 uint32_t sim_member_count(void);
 const char *sim_member_name(uint32_t i);
@@ -309,11 +331,50 @@ int sim_is_member(const char *utf8);
 uint32_t sim_member_find(const char *utf8, uint32_t *last);
 /* Re-read the persisted service states when another process changed them. */
 void sim_state_refresh(void);
-/* Rewrite the live ClusDb files with different filler (same sizes; CLUSDB keeps its
- * header line), as if the cluster service had written to its database. */
+/* Rewrite the live ClusDb files (same sizes): other filler, and CLUSDB flushed again with
+ * the next sequence number, as if the cluster service had written to its database. */
 int sim_clusdb_mutate(uint32_t generation);
-/* The CLUSDB header line ("CLUSSIM-CLUSDB 1 {...}\n"), malloc'd, for the scenario. */
-char *sim_clusdb_header(const char *cluster, const char *const *nodes, uint32_t count);
+/* The live cluster database: this machine's CLUSDB hive as last read (read again when
+ * the file changed). NULL when it is missing or not a readable hive; *error then says
+ * why. Call with the lock held; the tree stays valid until the lock is released. */
+struct sim_hv_key *sim_live_db(const char **error);
+/* Writes the live tree (changed by the caller) back to CLUSDB, as the cluster service
+ * would after a change: PaxosTag + 1, the next sequence number, same file size or
+ * larger. 0 on success. Lock held. */
+int sim_live_db_commit(void);
+/* The wall clock as a FILETIME. */
+uint64_t sim_filetime_now(void);
+
+/* How a cluster handle reaches the cluster (clusapi.c), for the cluster registry calls
+ * (clusreg.c): 0 and the route when h is an open cluster handle, else ERROR_INVALID_HANDLE;
+ * *access gets the CLUSAPI_* access the handle was opened with. */
+DWORD_T sim_cluster_handle_route(void *h, int *route, char node[512], uint32_t *access);
+/* 0 when the cluster can be reached that way now, else the Win32 error (lock taken). */
+DWORD_T sim_cluster_route_reachable(int route, const char *node);
+
+/* ---- this machine's ClusDb files, the writer's restore and the reboot (sim_core.c) ---- */
+#define SIM_ERROR_SHARING_VIOLATION 32u
+#define SIM_ERROR_ALREADY_EXISTS 183u
+#define SIM_ERROR_REGISTRY_CORRUPT_ 1015u
+/* 1 when utf8path is one of this machine's ClusDb files and they are in use now: the
+ * local ClusSvc is not stopped, clusdb.lockedWhileRunning, and the writer has not released
+ * them since PreRestore. Lock held. */
+int sim_clusdb_file_locked(const char *utf8path);
+/* The writer's part of a restore (vss_backup.c): PreRestore releases the files (when
+ * writer.releasesFilesAtPreRestore); PostRestore of an authoritative restore marks the
+ * restored database to win at the next start. */
+void sim_writer_pre_restore(void);
+void sim_writer_post_restore(int authoritative);
+/* Records a MoveFileExW(MOVEFILE_DELAY_UNTIL_REBOOT); 0, or the Win32 error. Lock held. */
+DWORD_T sim_add_pending_rename(const char *from, const char *to, uint32_t flags);
+/* A service start or stop reached its end state (advapi32.c): the local service does not
+ * start on a CLUSDB that is not a valid hive. Lock held. */
+void sim_service_reached(sim_node *n, uint32_t final_state);
+/* Starts a service transition (advapi32.c), e.g. the local ClusSvc after a reboot. */
+void sim_service_begin(sim_node *n, uint32_t pending_state);
+/* File operations with native paths (0 on success, else errno-style failure). */
+int sim_rename_replace(const char *from, const char *to);
+int sim_remove_file(const char *path);
 
 /* The process token's privileges start over (advapi32.c; called when a scenario opens). */
 void sim_token_reset(int elevated);

@@ -31,14 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hive.h"
 #include "json.h"
+#include "scenario.h"
 #include "sim.h"
 
 #define SIM_HANDLE_MAGIC 0x43534D48u  /* "HMSC" */
 #define SIM_MAX_FAULTS 256
 #define SIM_CALL_LOG_MAX 200000u
 #define SIM_SCENARIO_MAX_BYTES (16u * 1024u * 1024u)
-#define SIM_CLUSDB_HEADER_MAGIC "CLUSSIM-CLUSDB 1 "
 #define SIM_MAX_FILE_SIZE (16ull * 1024ull * 1024ull * 1024ull)
 
 /* ======================================================================
@@ -256,14 +257,14 @@ void *sim_handle_open(DWORD_T err, sim_leak_kind kind, size_t size) {
 }
 
 void *sim_handle_get(const void *h, sim_leak_kind kind) {
-    return kind <= SIM_LEAK_TOKEN && tracked(h, kind) ? (void *)(uintptr_t)h : NULL;
+    return kind <= SIM_LEAK_KEY && tracked(h, kind) ? (void *)(uintptr_t)h : NULL;
 }
 
 int sim_handle_kind(const void *h, sim_leak_kind *kind) {
     int found = 0;
     sim_lock();
     reg_slot *s = reg_find(h);
-    if (s && s->kind <= SIM_LEAK_TOKEN) {
+    if (s && s->kind <= SIM_LEAK_KEY) {
         found = 1;
         if (kind) *kind = s->kind;
     }
@@ -272,7 +273,7 @@ int sim_handle_kind(const void *h, sim_leak_kind *kind) {
 }
 
 int sim_handle_close(void *h, sim_leak_kind kind) {
-    if (kind > SIM_LEAK_TOKEN || !untrack(h, kind)) return 0;
+    if (kind > SIM_LEAK_KEY || !untrack(h, kind)) return 0;
     ((sim_handle_hdr *)h)->magic = 0;
     free(h);
     return 1;
@@ -783,6 +784,17 @@ int sim_mkdirs(const char *path) {
     return sim_dir_exists(path) ? 0 : -1;
 }
 
+static int remove_file(const char *path);
+static int rename_replace(const char *from, const char *to);
+
+int sim_remove_file(const char *path) {
+    return remove_file(path);
+}
+
+int sim_rename_replace(const char *from, const char *to) {
+    return rename_replace(from, to);
+}
+
 static int remove_file(const char *path) {
 #ifdef _WIN32
     wchar_t *wp = wide_path(path);
@@ -1254,21 +1266,9 @@ static sim_node *indexed_node(sim_scenario *sc, const name_index *ix, const char
 
 /* ---- validation helpers ---- */
 
-typedef struct vctx {
-    char *err;
-    size_t errlen;
-    int failed;
-} vctx;
+/* sim_vctx and the sim_* helpers below are declared in scenario.h (scenario_db.c uses them too). */
 
-static void verr(vctx *v, const char *path, const json_value *at, const char *fmt, ...)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 4, 5)))
-#elif defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static void verr(vctx *v, const char *path, const json_value *at, const char *fmt, ...) {
+void sim_verr(sim_vctx *v, const char *path, const json_value *at, const char *fmt, ...) {
     if (v->failed) return;
     v->failed = 1;
     char msg[600];
@@ -1280,7 +1280,7 @@ static void verr(vctx *v, const char *path, const json_value *at, const char *fm
     else snprintf(v->err, v->errlen, "%s: %s", path, msg);
 }
 
-static void check_keys(vctx *v, const json_value *obj, const char *path, const char *const *known) {
+void sim_check_keys(sim_vctx *v, const json_value *obj, const char *path, const char *const *known) {
     for (size_t i = 0; i < obj->count && !v->failed; i++) {
         int ok = 0;
         for (const char *const *k = known; *k; k++)
@@ -1293,109 +1293,109 @@ static void check_keys(vctx *v, const json_value *obj, const char *path, const c
             }
             char where[300];
             snprintf(where, sizeof where, "%s", path);
-            verr(v, where, obj->items[i], "unknown field \"%.80s\" (known fields: %s)", obj->keys[i], list);
+            sim_verr(v, where, obj->items[i], "unknown field \"%.80s\" (known fields: %s)", obj->keys[i], list);
         }
     }
 }
 
-static int want_type(vctx *v, const json_value *val, json_type t, const char *path) {
+int sim_want_type(sim_vctx *v, const json_value *val, json_type t, const char *path) {
     if (val->type == t) return 1;
-    verr(v, path, val, "expected %s, found %s", json_type_name(t), json_type_name(val->type));
+    sim_verr(v, path, val, "expected %s, found %s", json_type_name(t), json_type_name(val->type));
     return 0;
 }
 
 /* An array of at most `max` entries; 1 when it is one (else the error is reported). */
-static int want_array(vctx *v, const json_value *val, const char *path, uint32_t max) {
-    if (!want_type(v, val, JSON_ARRAY, path)) return 0;
+int sim_want_array(sim_vctx *v, const json_value *val, const char *path, uint32_t max) {
+    if (!sim_want_type(v, val, JSON_ARRAY, path)) return 0;
     if (val->count <= max) return 1;
-    verr(v, path, val, "has %u entries; the simulator supports at most %u", (unsigned)val->count, max);
+    sim_verr(v, path, val, "has %u entries; the simulator supports at most %u", (unsigned)val->count, max);
     return 0;
 }
 
 /* Entry i of an array of objects (a `what`, e.g. "node") that may hold the `known` fields
  * and must hold `required`; its path ("nodes[3]") goes to p. NULL after an error. */
-static const json_value *array_object(vctx *v, const json_value *arr, uint32_t i, const char *path, const char *what,
-                                      const char *const *known, const char *required, char *p, size_t cap) {
+const json_value *sim_array_object(sim_vctx *v, const json_value *arr, uint32_t i, const char *path, const char *what,
+                                  const char *const *known, const char *required, char *p, size_t cap) {
     const json_value *item = arr->items[i];
     snprintf(p, cap, "%s[%u]", path, i);
-    if (!want_type(v, item, JSON_OBJECT, p)) return NULL;
-    check_keys(v, item, p, known);
-    if (!v->failed && !json_get(item, required)) verr(v, p, item, "the %s has no \"%s\"", what, required);
+    if (!sim_want_type(v, item, JSON_OBJECT, p)) return NULL;
+    sim_check_keys(v, item, p, known);
+    if (!v->failed && !json_get(item, required)) sim_verr(v, p, item, "the %s has no \"%s\"", what, required);
     return v->failed ? NULL : item;
 }
 
-static void get_bool(vctx *v, const json_value *obj, const char *key, const char *path, int def, int *out) {
+void sim_get_bool(sim_vctx *v, const json_value *obj, const char *key, const char *path, int def, int *out) {
     const json_value *val = json_get(obj, key);
     *out = def;
     if (!val || v->failed) return;
     char p[300];
     snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
-    if (want_type(v, val, JSON_BOOL, p)) *out = val->boolean;
+    if (sim_want_type(v, val, JSON_BOOL, p)) *out = val->boolean;
 }
 
-static void get_uint(vctx *v, const json_value *obj, const char *key, const char *path, uint64_t def, uint64_t max, uint64_t *out) {
+void sim_get_uint(sim_vctx *v, const json_value *obj, const char *key, const char *path, uint64_t def, uint64_t max, uint64_t *out) {
     const json_value *val = json_get(obj, key);
     *out = def;
     if (!val || v->failed) return;
     char p[300];
     snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
-    if (!want_type(v, val, JSON_NUMBER, p)) return;
+    if (!sim_want_type(v, val, JSON_NUMBER, p)) return;
     if (!val->is_integer || val->integer < 0 || (uint64_t)val->integer > max) {
-        verr(v, p, val, "expected a whole number from 0 to %llu", (unsigned long long)max);
+        sim_verr(v, p, val, "expected a whole number from 0 to %llu", (unsigned long long)max);
         return;
     }
     *out = (uint64_t)val->integer;
 }
 
-static uint32_t get_u32(vctx *v, const json_value *obj, const char *key, const char *path, uint32_t def, uint32_t max) {
+uint32_t sim_get_u32(sim_vctx *v, const json_value *obj, const char *key, const char *path, uint32_t def, uint32_t max) {
     uint64_t x;
-    get_uint(v, obj, key, path, def, max, &x);
+    sim_get_uint(v, obj, key, path, def, max, &x);
     return (uint32_t)x;
 }
 
 /* Validates a name-like string: not empty, at most cap-1 bytes, no control characters
  * and none of the characters in `forbidden`. */
-static void check_text(vctx *v, const json_value *val, const char *path, size_t cap, int allow_empty, const char *forbidden) {
+static void check_text(sim_vctx *v, const json_value *val, const char *path, size_t cap, int allow_empty, const char *forbidden) {
     size_t n = strlen(val->string);
     if (!allow_empty && n == 0) {
-        verr(v, path, val, "must not be empty");
+        sim_verr(v, path, val, "must not be empty");
         return;
     }
     if (n >= cap) {
-        verr(v, path, val, "is %u bytes long in UTF-8; the simulator accepts at most %u bytes (%u characters of plain ASCII)",
+        sim_verr(v, path, val, "is %u bytes long in UTF-8; the simulator accepts at most %u bytes (%u characters of plain ASCII)",
              (unsigned)n, (unsigned)(cap - 1), (unsigned)(cap - 1));
         return;
     }
     for (const unsigned char *c = (const unsigned char *)val->string; *c; c++) {
         if (*c < 0x20 || *c == 0x7F) {
-            verr(v, path, val, "contains a control character");
+            sim_verr(v, path, val, "contains a control character");
             return;
         }
         if (forbidden && strchr(forbidden, *c)) {
-            verr(v, path, val, "must not contain '%c'", *c);
+            sim_verr(v, path, val, "must not contain '%c'", *c);
             return;
         }
     }
 }
 
-static void get_text(vctx *v, const json_value *obj, const char *key, const char *path, const char *def, char *out, size_t cap,
+void sim_get_text(sim_vctx *v, const json_value *obj, const char *key, const char *path, const char *def, char *out, size_t cap,
                      int allow_empty, const char *forbidden) {
     const json_value *val = json_get(obj, key);
     copy_str(out, cap, def);
     if (!val || v->failed) return;
     char p[300];
     snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
-    if (!want_type(v, val, JSON_STRING, p)) return;
+    if (!sim_want_type(v, val, JSON_STRING, p)) return;
     check_text(v, val, p, cap, allow_empty, forbidden);
     if (!v->failed) copy_str(out, cap, val->string);
 }
 
 /* A Win32 error or HRESULT: a number (negative values are taken as 32-bit HRESULTs)
  * or a string holding a decimal or 0x-prefixed hex number. */
-static int parse_code(vctx *v, const json_value *val, const char *path, uint32_t *out) {
+static int parse_code(sim_vctx *v, const json_value *val, const char *path, uint32_t *out) {
     if (val->type == JSON_NUMBER) {
         if (!val->is_integer || val->integer < -2147483648LL || val->integer > 0xFFFFFFFFLL) {
-            verr(v, path, val, "expected a 32-bit error code or HRESULT");
+            sim_verr(v, path, val, "expected a 32-bit error code or HRESULT");
             return 0;
         }
         *out = (uint32_t)(int64_t)val->integer;
@@ -1409,18 +1409,18 @@ static int parse_code(vctx *v, const json_value *val, const char *path, uint32_t
         if ((s[0] == '0') && (s[1] == 'x' || s[1] == 'X')) x = strtoull(s + 2, &end, 16);
         else x = strtoull(s, &end, 10);
         if (!*s || errno || !end || *end || x > 0xFFFFFFFFull || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && !s[2])) {
-            verr(v, path, val, "expected a code such as 1722 or \"0x800423F4\", found \"%.60s\"", s);
+            sim_verr(v, path, val, "expected a code such as 1722 or \"0x800423F4\", found \"%.60s\"", s);
             return 0;
         }
         *out = (uint32_t)x;
         return 1;
     }
-    verr(v, path, val, "expected a number or a string such as \"0x800423F4\", found %s", json_type_name(val->type));
+    sim_verr(v, path, val, "expected a number or a string such as \"0x800423F4\", found %s", json_type_name(val->type));
     return 0;
 }
 
-static int pick(vctx *v, const json_value *val, const char *path, const char *const *names, const uint32_t *values, uint32_t *out) {
-    if (!want_type(v, val, JSON_STRING, path)) return 0;
+int sim_pick(sim_vctx *v, const json_value *val, const char *path, const char *const *names, const uint32_t *values, uint32_t *out) {
+    if (!sim_want_type(v, val, JSON_STRING, path)) return 0;
     for (int i = 0; names[i]; i++) {
         if (strcmp(val->string, names[i]) == 0) {
             *out = values[i];
@@ -1434,7 +1434,7 @@ static int pick(vctx *v, const json_value *val, const char *path, const char *co
         strncat(list, names[i], sizeof list - strlen(list) - 1);
         strncat(list, "\"", sizeof list - strlen(list) - 1);
     }
-    verr(v, path, val, "expected one of %s, found \"%.60s\"", list, val->string);
+    sim_verr(v, path, val, "expected one of %s, found \"%.60s\"", list, val->string);
     return 0;
 }
 
@@ -1468,25 +1468,26 @@ static void default_node(sim_node *n, uint32_t index) {
     n->state = SIM_NODE_UP;
     n->reachable = 1;
     n->service_state = SIM_SVC_RUNNING;
+    n->votes = 1;
 }
 
-static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pending_fault *faults, uint32_t *fault_count) {
+static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc, pending_fault *faults, uint32_t *fault_count) {
     static const char *const TOP[] = { "machine", "elevated", "installed", "configured", "cluster", "nodes", "clusdb",
                                        "writer", "asyncPendingPolls", "snapshotSetInProgress", "mutateAfterSnapshot",
-                                       "servicePendingPolls", "faults", "description", NULL };
+                                       "servicePendingPolls", "faults", "description", "groups", "resources", "networks", NULL };
     if (root->type != JSON_OBJECT) {
-        verr(v, "scenario", root, "the top level must be an object, found %s", json_type_name(root->type));
+        sim_verr(v, "scenario", root, "the top level must be an object, found %s", json_type_name(root->type));
         return;
     }
-    check_keys(v, root, "scenario", TOP);
+    sim_check_keys(v, root, "scenario", TOP);
     if (v->failed) return;
 
     const json_value *desc = json_get(root, "description");
-    if (desc) want_type(v, desc, JSON_STRING, "description");
+    if (desc) sim_want_type(v, desc, JSON_STRING, "description");
 
-    get_bool(v, root, "elevated", "", 1, &sc->elevated);
-    get_bool(v, root, "installed", "", 1, &sc->installed);
-    get_bool(v, root, "configured", "", 1, &sc->configured);
+    sim_get_bool(v, root, "elevated", "", 1, &sc->elevated);
+    sim_get_bool(v, root, "installed", "", 1, &sc->installed);
+    sim_get_bool(v, root, "configured", "", 1, &sc->configured);
 
     /* cluster */
     const json_value *cl = json_get(root, "cluster");
@@ -1503,24 +1504,33 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
     copy_str(sc->quorum_resource, sizeof sc->quorum_resource, "Cluster Disk Witness");
     copy_str(sc->quorum_device, sizeof sc->quorum_device, "Q:");
     sc->quorum_max_log = 0;
-    if (cl && !v->failed && want_type(v, cl, JSON_OBJECT, "cluster")) {
-        static const char *const CK[] = { "name", "version", "quorum", NULL };
-        check_keys(v, cl, "cluster", CK);
-        get_text(v, cl, "name", "cluster", "CLUSTER1", cluster_name, sizeof cluster_name, 0, NAME_FORBIDDEN);
+    sc->paxos_tag = 1;
+    if (cl && !v->failed && sim_want_type(v, cl, JSON_OBJECT, "cluster")) {
+        static const char *const CK[] = { "name", "version", "quorum", "instanceId", "paxosTag", "replication", NULL };
+        sim_check_keys(v, cl, "cluster", CK);
+        sim_get_bool(v, cl, "replication", "cluster", 0, &sc->replication);
+        const json_value *iid = json_get(cl, "instanceId");
+        sim_guid g;
+        if (iid && !v->failed && sim_want_type(v, iid, JSON_STRING, "cluster.instanceId")) {
+            if (!sim_guid_parse(iid->string, &g)) sim_verr(v, "cluster.instanceId", iid, "expected a GUID, found \"%.60s\"", iid->string);
+            else copy_str(sc->instance_id, sizeof sc->instance_id, iid->string);
+        }
+        sc->paxos_tag = sim_get_u32(v, cl, "paxosTag", "cluster", 1, 0xFFFFFFFFu);
+        sim_get_text(v, cl, "name", "cluster", "CLUSTER1", cluster_name, sizeof cluster_name, 0, NAME_FORBIDDEN);
         const json_value *ver = json_get(cl, "version");
-        if (ver && !v->failed && want_type(v, ver, JSON_OBJECT, "cluster.version")) {
+        if (ver && !v->failed && sim_want_type(v, ver, JSON_OBJECT, "cluster.version")) {
             static const char *const VK[] = { "major", "minor", "build", "vendor", "csd", "highest", "lowest", "mixedMode", NULL };
-            check_keys(v, ver, "cluster.version", VK);
-            sc->major = (uint16_t)get_u32(v, ver, "major", "cluster.version", 10, 0xFFFF);
-            sc->minor = (uint16_t)get_u32(v, ver, "minor", "cluster.version", 0, 0xFFFF);
-            sc->build = (uint16_t)get_u32(v, ver, "build", "cluster.version", 20348, 0xFFFF);
+            sim_check_keys(v, ver, "cluster.version", VK);
+            sc->major = (uint16_t)sim_get_u32(v, ver, "major", "cluster.version", 10, 0xFFFF);
+            sc->minor = (uint16_t)sim_get_u32(v, ver, "minor", "cluster.version", 0, 0xFFFF);
+            sc->build = (uint16_t)sim_get_u32(v, ver, "build", "cluster.version", 20348, 0xFFFF);
             /* CLUSTERVERSIONINFO holds WCHAR[64]: at most 63 characters. */
-            get_text(v, ver, "vendor", "cluster.version", "Microsoft(R) Cluster service", sc->vendor, sizeof sc->vendor, 1, NULL);
-            get_text(v, ver, "csd", "cluster.version", "", sc->csd, sizeof sc->csd, 1, NULL);
-            sc->highest_version = get_u32(v, ver, "highest", "cluster.version", 0x000B0000u, 0xFFFFFFFFu);
-            sc->lowest_version = get_u32(v, ver, "lowest", "cluster.version", sc->highest_version, 0xFFFFFFFFu);
+            sim_get_text(v, ver, "vendor", "cluster.version", "Microsoft(R) Cluster service", sc->vendor, sizeof sc->vendor, 1, NULL);
+            sim_get_text(v, ver, "csd", "cluster.version", "", sc->csd, sizeof sc->csd, 1, NULL);
+            sc->highest_version = sim_get_u32(v, ver, "highest", "cluster.version", 0x000B0000u, 0xFFFFFFFFu);
+            sc->lowest_version = sim_get_u32(v, ver, "lowest", "cluster.version", sc->highest_version, 0xFFFFFFFFu);
             int mixed;
-            get_bool(v, ver, "mixedMode", "cluster.version", 0, &mixed);
+            sim_get_bool(v, ver, "mixedMode", "cluster.version", 0, &mixed);
             sc->version_flags = mixed ? 1u : 0u;
         }
         const json_value *q = json_get(cl, "quorum");
@@ -1528,12 +1538,12 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
             if (q->type == JSON_NULL) {
                 sc->has_quorum = 0;
                 sc->quorum_resource[0] = sc->quorum_device[0] = '\0';
-            } else if (want_type(v, q, JSON_OBJECT, "cluster.quorum")) {
+            } else if (sim_want_type(v, q, JSON_OBJECT, "cluster.quorum")) {
                 static const char *const QK[] = { "resource", "device", "maxLogSize", NULL };
-                check_keys(v, q, "cluster.quorum", QK);
-                get_text(v, q, "resource", "cluster.quorum", "Cluster Disk Witness", sc->quorum_resource, sizeof sc->quorum_resource, 0, NULL);
-                get_text(v, q, "device", "cluster.quorum", "Q:", sc->quorum_device, sizeof sc->quorum_device, 1, NULL);
-                sc->quorum_max_log = get_u32(v, q, "maxLogSize", "cluster.quorum", 0, 0xFFFFFFFFu);
+                sim_check_keys(v, q, "cluster.quorum", QK);
+                sim_get_text(v, q, "resource", "cluster.quorum", "Cluster Disk Witness", sc->quorum_resource, sizeof sc->quorum_resource, 0, NULL);
+                sim_get_text(v, q, "device", "cluster.quorum", "Q:", sc->quorum_device, sizeof sc->quorum_device, 1, NULL);
+                sc->quorum_max_log = sim_get_u32(v, q, "maxLogSize", "cluster.quorum", 0, 0xFFFFFFFFu);
             }
         }
     }
@@ -1545,32 +1555,35 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
     if (!nodes) {
         sc->node_count = 4;
         for (uint32_t i = 0; i < 4; i++) default_node(&sc->nodes[i], i);
-    } else if (want_array(v, nodes, "nodes", SIM_MAX_NODES)) {
+    } else if (sim_want_array(v, nodes, "nodes", SIM_MAX_NODES)) {
         sc->node_count = (uint32_t)nodes->count;
         for (uint32_t i = 0; i < sc->node_count && !v->failed; i++) {
-            static const char *const NK[] = { "name", "id", "state", "reachable", "service", NULL };
+            static const char *const NK[] = { "name", "id", "state", "reachable", "service", "votes", NULL };
             char p[64];
-            const json_value *nv = array_object(v, nodes, i, "nodes", "node", NK, "name", p, sizeof p);
+            const json_value *nv = sim_array_object(v, nodes, i, "nodes", "node", NK, "name", p, sizeof p);
             if (!nv) return;
             sim_node *n = &sc->nodes[i];
             default_node(n, i);
             const json_value *name = json_get(nv, "name");
-            get_text(v, nv, "name", p, "", n->name, sizeof n->name, 0, NAME_FORBIDDEN);
+            sim_get_text(v, nv, "name", p, "", n->name, sizeof n->name, 0, NAME_FORBIDDEN);
             char default_id[64];
             copy_str(default_id, sizeof default_id, n->id);
-            get_text(v, nv, "id", p, default_id, n->id, sizeof n->id, 0, NULL);
+            sim_get_text(v, nv, "id", p, default_id, n->id, sizeof n->id, 0, "\\");
             const json_value *st = json_get(nv, "state");
             uint32_t x;
             char sp[96];
             snprintf(sp, sizeof sp, "%s.state", p);
-            if (st && !v->failed && pick(v, st, sp, NODE_STATE_NAMES, NODE_STATE_VALUES, &x)) n->state = (sim_node_state)x;
-            get_bool(v, nv, "reachable", p, 1, &n->reachable);
+            if (st && !v->failed && sim_pick(v, st, sp, NODE_STATE_NAMES, NODE_STATE_VALUES, &x)) n->state = (sim_node_state)x;
+            sim_get_bool(v, nv, "reachable", p, 1, &n->reachable);
+            n->votes = sim_get_u32(v, nv, "votes", p, 1, 1);
             const json_value *svc = json_get(nv, "service");
             snprintf(sp, sizeof sp, "%s.service", p);
-            if (svc && !v->failed && pick(v, svc, sp, SERVICE_NAMES, SERVICE_VALUES, &x)) n->service_state = x;
+            if (svc && !v->failed && sim_pick(v, svc, sp, SERVICE_NAMES, SERVICE_VALUES, &x)) n->service_state = x;
             for (uint32_t j = 0; j < i && !v->failed; j++) {
                 if (sim_utf8_eq_name(sc->nodes[j].name, n->name))
-                    verr(v, p, name, "the name \"%.100s\" is already used by nodes[%u] (names are compared without regard to ASCII case)", n->name, j);
+                    sim_verr(v, p, name, "the name \"%.100s\" is already used by nodes[%u] (names are compared without regard to ASCII case)", n->name, j);
+                if (!v->failed && sim_hv_name_eq(sc->nodes[j].id, n->id))
+                    sim_verr(v, p, json_get(nv, "id"), "the id \"%.60s\" is already used by nodes[%u]", n->id, j);
             }
         }
     }
@@ -1578,7 +1591,7 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
 
     /* machine */
     const char *def_machine = sc->node_count ? sc->nodes[0].name : "SERVER1";
-    get_text(v, root, "machine", "", def_machine, sc->machine, sizeof sc->machine, 0, NAME_FORBIDDEN);
+    sim_get_text(v, root, "machine", "", def_machine, sc->machine, sizeof sc->machine, 0, NAME_FORBIDDEN);
     if (v->failed) return;
 
     /* clusdb */
@@ -1588,29 +1601,35 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
     sc->files[0].size = 65536;
     copy_str(sc->files[1].name, sizeof sc->files[1].name, "CLUSDB.blf");
     sc->files[1].size = 4096;
-    if (db && want_type(v, db, JSON_OBJECT, "clusdb")) {
-        static const char *const DK[] = { "files", NULL };
-        check_keys(v, db, "clusdb", DK);
+    sc->clusdb_locked_while_running = 1;
+    if (db && sim_want_type(v, db, JSON_OBJECT, "clusdb")) {
+        static const char *const DK[] = { "files", "lockedWhileRunning", NULL };
+        sim_check_keys(v, db, "clusdb", DK);
+        sim_get_bool(v, db, "lockedWhileRunning", "clusdb", 1, &sc->clusdb_locked_while_running);
         const json_value *files = json_get(db, "files");
-        if (files && !v->failed && want_array(v, files, "clusdb.files", SIM_MAX_FILES)) {
+        if (files && !v->failed && sim_want_array(v, files, "clusdb.files", SIM_MAX_FILES)) {
             sc->file_count = (uint32_t)files->count;
             for (uint32_t i = 0; i < sc->file_count && !v->failed; i++) {
                 static const char *const FK[] = { "name", "size", NULL };
                 char p[64];
-                const json_value *fv = array_object(v, files, i, "clusdb.files", "file", FK, "name", p, sizeof p);
+                const json_value *fv = sim_array_object(v, files, i, "clusdb.files", "file", FK, "name", p, sizeof p);
                 if (!fv) return;
                 /* 256: file names are limited to 255 bytes on common Linux file systems. */
-                get_text(v, fv, "name", p, "", sc->files[i].name, 256, 0, FILE_FORBIDDEN);
+                sim_get_text(v, fv, "name", p, "", sc->files[i].name, 256, 0, FILE_FORBIDDEN);
                 if (!v->failed && (strcmp(sc->files[i].name, ".") == 0 || strcmp(sc->files[i].name, "..") == 0))
-                    verr(v, p, json_get(fv, "name"), "\".\" and \"..\" are not file names");
-                get_uint(v, fv, "size", p, 65536, SIM_MAX_FILE_SIZE, &sc->files[i].size);
+                    sim_verr(v, p, json_get(fv, "name"), "\".\" and \"..\" are not file names");
+                sim_get_uint(v, fv, "size", p, 65536, SIM_MAX_FILE_SIZE, &sc->files[i].size);
                 for (uint32_t j = 0; j < i && !v->failed; j++) {
                     if (sim_utf8_eq_name(sc->files[j].name, sc->files[i].name))
-                        verr(v, p, json_get(fv, "name"), "the file name \"%.100s\" is already used by clusdb.files[%u]", sc->files[i].name, j);
+                        sim_verr(v, p, json_get(fv, "name"), "the file name \"%.100s\" is already used by clusdb.files[%u]", sc->files[i].name, j);
                 }
             }
         }
     }
+    if (v->failed) return;
+
+    /* the cluster database (groups, resources, networks) */
+    sc->database = sim_scenario_database(v, root, sc);
     if (v->failed) return;
 
     /* writer */
@@ -1626,67 +1645,70 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
     sc->restore_method = 8;
     copy_str(sc->restore_service, sizeof sc->restore_service, "ClusSvc");
     sc->backup_schema = 0x4000;
+    sc->writer_releases_at_prerestore = 1;
     const json_value *w = json_get(root, "writer");
-    if (w && want_type(v, w, JSON_OBJECT, "writer")) {
-        static const char *const WK[] = { "present", "failAt", "failureHr", "components", "restoreMethod", "service", "backupSchema", NULL };
-        check_keys(v, w, "writer", WK);
-        get_bool(v, w, "present", "writer", 1, &sc->writer_present);
+    if (w && sim_want_type(v, w, JSON_OBJECT, "writer")) {
+        static const char *const WK[] = { "present", "failAt", "failureHr", "components", "restoreMethod", "service", "backupSchema",
+                                          "releasesFilesAtPreRestore", NULL };
+        sim_check_keys(v, w, "writer", WK);
+        sim_get_bool(v, w, "releasesFilesAtPreRestore", "writer", 1, &sc->writer_releases_at_prerestore);
+        sim_get_bool(v, w, "present", "writer", 1, &sc->writer_present);
         const json_value *fa = json_get(w, "failAt");
-        if (fa && fa->type != JSON_NULL && !v->failed) pick(v, fa, "writer.failAt", FAIL_AT_NAMES, FAIL_AT_VALUES, &sc->writer_fail_at);
+        if (fa && fa->type != JSON_NULL && !v->failed) sim_pick(v, fa, "writer.failAt", FAIL_AT_NAMES, FAIL_AT_VALUES, &sc->writer_fail_at);
         const json_value *hr = json_get(w, "failureHr");
         uint32_t code;
         if (hr && !v->failed && parse_code(v, hr, "writer.failureHr", &code)) sc->writer_failure_hr = (HRESULT_T)code;
         const json_value *comps = json_get(w, "components");
-        if (comps && !v->failed && want_array(v, comps, "writer.components", SIM_MAX_COMPONENTS)) {
+        if (comps && !v->failed && sim_want_array(v, comps, "writer.components", SIM_MAX_COMPONENTS)) {
             sc->component_count = (uint32_t)comps->count;
             for (uint32_t i = 0; i < sc->component_count && !v->failed; i++) {
                 static const char *const CK2[] = { "logicalPath", "name", "type", "selectable", NULL };
                 char p[64];
-                const json_value *cv = array_object(v, comps, i, "writer.components", "component", CK2, "name", p, sizeof p);
+                const json_value *cv = sim_array_object(v, comps, i, "writer.components", "component", CK2, "name", p, sizeof p);
                 if (!cv) return;
                 sim_component *c = &sc->components[i];
                 memset(c, 0, sizeof *c);
                 c->type = 2;
-                get_text(v, cv, "logicalPath", p, "", c->logical_path, sizeof c->logical_path, 1, NULL);
-                get_text(v, cv, "name", p, "", c->name, sizeof c->name, 0, NULL);
+                sim_get_text(v, cv, "logicalPath", p, "", c->logical_path, sizeof c->logical_path, 1, NULL);
+                sim_get_text(v, cv, "name", p, "", c->name, sizeof c->name, 0, NULL);
                 const json_value *t = json_get(cv, "type");
                 char tp[96];
                 snprintf(tp, sizeof tp, "%s.type", p);
-                if (t && !v->failed) pick(v, t, tp, COMPONENT_TYPE_NAMES, COMPONENT_TYPE_VALUES, &c->type);
-                get_bool(v, cv, "selectable", p, 0, &c->selectable);
+                if (t && !v->failed) sim_pick(v, t, tp, COMPONENT_TYPE_NAMES, COMPONENT_TYPE_VALUES, &c->type);
+                sim_get_bool(v, cv, "selectable", p, 0, &c->selectable);
             }
         }
-        sc->restore_method = get_u32(v, w, "restoreMethod", "writer", 8, 8);
-        get_text(v, w, "service", "writer", "ClusSvc", sc->restore_service, sizeof sc->restore_service, 1, NULL);
-        sc->backup_schema = get_u32(v, w, "backupSchema", "writer", 0x4000, 0xFFFFFFFFu);
+        sc->restore_method = sim_get_u32(v, w, "restoreMethod", "writer", 8, 8);
+        sim_get_text(v, w, "service", "writer", "ClusSvc", sc->restore_service, sizeof sc->restore_service, 1, NULL);
+        sc->backup_schema = sim_get_u32(v, w, "backupSchema", "writer", 0x4000, 0xFFFFFFFFu);
     }
     if (v->failed) return;
 
-    sc->async_pending_polls = get_u32(v, root, "asyncPendingPolls", "", 2, 100000);
-    sc->snapshot_in_progress = get_u32(v, root, "snapshotSetInProgress", "", 0, 100000);
-    get_bool(v, root, "mutateAfterSnapshot", "", 0, &sc->mutate_after_snapshot);
-    sc->service_pending_polls = get_u32(v, root, "servicePendingPolls", "", 2, 100000);
+    sc->async_pending_polls = sim_get_u32(v, root, "asyncPendingPolls", "", 2, 100000);
+    sc->snapshot_in_progress = sim_get_u32(v, root, "snapshotSetInProgress", "", 0, 100000);
+    sim_get_bool(v, root, "mutateAfterSnapshot", "", 0, &sc->mutate_after_snapshot);
+    sc->service_pending_polls = sim_get_u32(v, root, "servicePendingPolls", "", 2, 100000);
     if (v->failed) return;
 
     /* faults */
     *fault_count = 0;
     const json_value *fl = json_get(root, "faults");
-    if (fl && want_array(v, fl, "faults", SIM_MAX_FAULTS)) {
+    if (fl && sim_want_array(v, fl, "faults", SIM_MAX_FAULTS)) {
         for (uint32_t i = 0; i < fl->count && !v->failed; i++) {
             static const char *const FK2[] = { "function", "call", "code", "mode", NULL };
             char p[64];
-            const json_value *fv = array_object(v, fl, i, "faults", "fault", FK2, "function", p, sizeof p);
+            const json_value *fv = sim_array_object(v, fl, i, "faults", "fault", FK2, "function", p, sizeof p);
             if (!fv) return;
             pending_fault *pf = &faults[*fault_count];
             memset(pf, 0, sizeof *pf);
-            get_text(v, fv, "function", p, "", pf->name, sizeof pf->name, 0, NULL);
-            pf->call = get_u32(v, fv, "call", p, 1, 0xFFFFFFFFu);
-            if (!v->failed && pf->call == 0) verr(v, p, json_get(fv, "call"), "\"call\" counts from 1 (the first call)");
+            sim_get_text(v, fv, "function", p, "", pf->name, sizeof pf->name, 0, NULL);
+            pf->call = sim_get_u32(v, fv, "call", p, 1, 0xFFFFFFFFu);
+            if (!v->failed && pf->call == 0) sim_verr(v, p, json_get(fv, "call"), "\"call\" counts from 1 (the first call)");
             const json_value *code = json_get(fv, "code");
             if (!code && !v->failed) {
                 const json_value *mode = json_get(fv, "mode");
                 if (!mode || (mode->type == JSON_STRING && strcmp(mode->string, "fail") == 0)) {
-                    verr(v, p, fv, "the fault has no \"code\"");
+                    sim_verr(v, p, fv, "the fault has no \"code\"");
                     return;
                 }
             }
@@ -1696,7 +1718,7 @@ static void parse_scenario(vctx *v, const json_value *root, sim_scenario *sc, pe
             const json_value *mode = json_get(fv, "mode");
             uint32_t m = FAULT_FAIL;
             snprintf(cp, sizeof cp, "%s.mode", p);
-            if (mode && !v->failed) pick(v, mode, cp, FAULT_MODE_NAMES, FAULT_MODE_VALUES, &m);
+            if (mode && !v->failed) sim_pick(v, mode, cp, FAULT_MODE_NAMES, FAULT_MODE_VALUES, &m);
             pf->mode = (fault_mode)m;
             (*fault_count)++;
         }
@@ -1763,36 +1785,13 @@ static int is_clusdb_name(const char *name) {
     return sim_utf8_eq_name(name, "CLUSDB");
 }
 
-char *sim_clusdb_header(const char *cluster, const char *const *nodes, uint32_t count) {
-    json_buf b;
-    memset(&b, 0, sizeof b);
-    json_buf_puts(&b, SIM_CLUSDB_HEADER_MAGIC "{\"cluster\":");
-    json_buf_string(&b, cluster);
-    json_buf_puts(&b, ",\"nodes\":[");
-    for (uint32_t i = 0; i < count; i++) {
-        if (i) json_buf_puts(&b, ",");
-        json_buf_string(&b, nodes[i]);
-    }
-    json_buf_puts(&b, "]}\n");
-    if (b.failed) {
-        json_buf_free(&b);
-        return NULL;
-    }
-    return b.data;
-}
-
-/* Writes `header` then deterministic filler up to `size` bytes, atomically. */
-static int write_filled_file(const char *path, const char *header, uint64_t size, uint64_t seed) {
+/* Writes deterministic filler up to `size` bytes, atomically (the ClusDb files other than the hive). */
+static int write_filled_file(const char *path, uint64_t size, uint64_t seed) {
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
     if (!f) return -1;
     int ok = 1;
     uint64_t written = 0;
-    if (header) {
-        size_t hl = strlen(header);
-        ok = fwrite(header, 1, hl, f) == hl;
-        written = hl;
-    }
     enum { CHUNK = 1 << 16 };
     unsigned char *buf = (unsigned char *)malloc(CHUNK);
     if (!buf) ok = 0;
@@ -1814,16 +1813,25 @@ static int write_filled_file(const char *path, const char *header, uint64_t size
     return atomic_close(f, tmp, path, ok);
 }
 
-static char *scenario_header(const sim_scenario *sc) {
-    const char **names = (const char **)malloc((sc->node_count ? sc->node_count : 1) * sizeof *names);
-    if (!names) return NULL;
-    for (uint32_t i = 0; i < sc->node_count; i++) names[i] = sc->nodes[i].name;
-    char *h = sim_clusdb_header(sc->cluster_name, names, sc->node_count);
-    free(names);
-    return h;
+/* The wall clock as a FILETIME (100 ns since 1601), for hive time stamps. */
+static uint64_t filetime_now(void) {
+#ifdef _WIN32
+    return file_time_now();
+#else
+    return file_time_now() / 100u + 116444736000000000ull;
+#endif
 }
 
-/* Creates the ClusDb files (all of them when `recreate`, else only missing ones). */
+/* Writes a hive file atomically: at least min_size bytes, both sequence numbers `sequence`. */
+static int write_hive_file(const char *path, const sim_hv_key *root, uint64_t min_size, uint32_t sequence, uint64_t written) {
+    char *tmp;
+    FILE *f = atomic_open(path, &tmp);
+    if (!f) return -1;
+    return atomic_close(f, tmp, path, sim_hv_write(f, root, min_size, sequence, written, "\\SystemRoot\\Cluster\\CLUSDB") == 0);
+}
+
+/* Creates the ClusDb files (all of them when `recreate`, else only missing ones):
+ * CLUSDB is the scenario's cluster database as a hive, the others filler. */
 static int create_clusdb_files(const sim_scenario *sc, int recreate, uint32_t generation, char *err, size_t errlen) {
     if (sim_mkdirs(sc->clusdb_dir) != 0) {
         snprintf(err, errlen, "cannot create the folder %.700s: %s", sc->clusdb_dir, strerror(errno));
@@ -1833,9 +1841,9 @@ static int create_clusdb_files(const sim_scenario *sc, int recreate, uint32_t ge
         char *path = sim_path_join(sc->clusdb_dir, sc->files[i].name);
         if (!path) return -1;
         if (recreate || !sim_file_exists(path)) {
-            char *header = is_clusdb_name(sc->files[i].name) ? scenario_header(sc) : NULL;
-            int rc = write_filled_file(path, header, sc->files[i].size, filler_seed(sc->files[i].name, generation));
-            free(header);
+            int rc = is_clusdb_name(sc->files[i].name)
+                         ? write_hive_file(path, sc->database, sc->files[i].size, 1, sc->database->written)
+                         : write_filled_file(path, sc->files[i].size, filler_seed(sc->files[i].name, generation));
             if (rc != 0) {
                 snprintf(err, errlen, "cannot create %.700s: %s", path, strerror(errno));
                 free(path);
@@ -1847,33 +1855,37 @@ static int create_clusdb_files(const sim_scenario *sc, int recreate, uint32_t ge
     return 0;
 }
 
-/* Reads the first line of a file into *line (without its '\n'); *complete says whether a
- * '\n' ended it. 0 when the file could be opened. */
-static int read_first_line(const char *path, json_buf *line, int *complete) {
-    memset(line, 0, sizeof *line);
-    *complete = 0;
+/* The live CLUSDB as last read, so that sim_reload_clusdb reads it again only when
+ * its signature changed (or is too young to prove anything, see sig_settled). */
+static struct {
+    int valid;                /* describes the current scenario's CLUSDB */
+    file_sig sig;             /* the file's signature when it was read */
+    int settled;              /* that signature alone proves the bytes unchanged */
+    sim_hv_key *tree;         /* NULL: missing, or not a readable hive (error says why) */
+    sim_hv_info info;
+    char error[400];
+    unsigned char *head;      /* the file's first bytes when it was read (see live_head) */
+    size_t head_len;
+} g_live;
+
+/* While a signature cannot prove the file unchanged, its first LIVE_HEAD_MAX bytes are
+ * compared instead of parsing it again: they hold the base block (sequence numbers,
+ * time stamp, checksum) and, for a cluster database, every cell in use, so any rewrite
+ * changes them. Padding far beyond them is free space. */
+#define LIVE_HEAD_MAX (256u * 1024u)
+
+static unsigned char *live_head(const char *path, size_t *len) {
     FILE *f = sim_fopen(path, "rb");
-    if (!f) return -1;
-    char chunk[4096];
-    while (!*complete) {
-        size_t n = fread(chunk, 1, sizeof chunk, f);
-        if (n == 0) break;
-        char *nl = (char *)memchr(chunk, '\n', n);
-        if (nl) {
-            n = (size_t)(nl - chunk);
-            *complete = 1;
-        }
-        json_buf_append(line, chunk, n);
-        if (line->len > (64u << 20)) break;
-    }
-    fclose(f);
-    if (line->failed) *complete = 0;
-    return 0;
+    unsigned char *buf = f ? (unsigned char *)malloc(LIVE_HEAD_MAX) : NULL;
+    *len = buf ? fread(buf, 1, LIVE_HEAD_MAX, f) : 0;
+    if (f) fclose(f);
+    return buf;
 }
 
-static int is_header_line(const json_buf *line, int complete) {
-    size_t ml = strlen(SIM_CLUSDB_HEADER_MAGIC);
-    return complete && line->len >= ml && strncmp(line->data, SIM_CLUSDB_HEADER_MAGIC, ml) == 0;
+static void live_clear(void) {
+    sim_hv_free(g_live.tree);
+    free(g_live.head);
+    memset(&g_live, 0, sizeof g_live);
 }
 
 int sim_clusdb_mutate(uint32_t generation) {
@@ -1883,6 +1895,7 @@ int sim_clusdb_mutate(uint32_t generation) {
         sim_unlock();
         return -1;
     }
+    sim_reload_clusdb();
     int rc = 0;
     for (uint32_t i = 0; i < sc->file_count && rc == 0; i++) {
         char *path = sim_path_join(sc->clusdb_dir, sc->files[i].name);
@@ -1891,21 +1904,17 @@ int sim_clusdb_mutate(uint32_t generation) {
             break;
         }
         uint64_t size = sc->files[i].size;
-        char *header = NULL;
-        if (is_clusdb_name(sc->files[i].name)) {
-            /* Keep the live header line: the cluster identity does not change. */
-            json_buf line;
-            int complete;
-            int keep = read_first_line(path, &line, &complete) == 0 && is_header_line(&line, complete);
-            if (keep) json_buf_append(&line, "\n", 1);
-            if (keep && !line.failed) header = line.data;
-            else json_buf_free(&line);
-            if (!header) header = scenario_header(sc);
-        }
         uint64_t existing;
         if (sim_file_size(path, &existing) == 0) size = existing;
-        if (write_filled_file(path, header, size, filler_seed(sc->files[i].name, generation + 1)) != 0) rc = -1;
-        free(header);
+        if (is_clusdb_name(sc->files[i].name)) {
+            /* The service flushed its database: same tree, next sequence number and time. */
+            if (g_live.tree) {
+                uint32_t seq = (g_live.info.sequence1 > g_live.info.sequence2 ? g_live.info.sequence1 : g_live.info.sequence2) + 1;
+                if (write_hive_file(path, g_live.tree, size, seq, filetime_now()) != 0) rc = -1;
+            }
+        } else if (write_filled_file(path, size, filler_seed(sc->files[i].name, generation + 1)) != 0) {
+            rc = -1;
+        }
         free(path);
     }
     sim_unlock();
@@ -1943,112 +1952,119 @@ static void members_set_from_scenario(const sim_scenario *sc) {
     members_set(names, count);
 }
 
-/* Parses a CLUSDB header line; 0 when it is a valid header. */
-static int parse_clusdb_header(const json_buf *line, int complete, char *cluster, size_t cluster_cap, char ***names, uint32_t *count) {
-    if (!is_header_line(line, complete)) return -1;
-    size_t ml = strlen(SIM_CLUSDB_HEADER_MAGIC);
-    char err[256];
-    json_value *root = json_parse(line->data + ml, line->len - ml, err, sizeof err);
-    if (!root) return -1;
-    const json_value *cl = json_get(root, "cluster");
-    const json_value *nodes = json_get(root, "nodes");
-    int rc = -1;
-    if (cl && cl->type == JSON_STRING && cl->string[0] && strlen(cl->string) < cluster_cap && nodes && nodes->type == JSON_ARRAY &&
-        nodes->count <= SIM_MAX_NODES) {
-        char **list = (char **)calloc(nodes->count ? nodes->count : 1, sizeof *list);
-        uint32_t k = 0;
-        rc = list ? 0 : -1;
-        for (size_t i = 0; rc == 0 && i < nodes->count; i++) {
-            const json_value *nv = nodes->items[i];
-            if (nv->type != JSON_STRING || !nv->string[0] || strlen(nv->string) >= sizeof(((sim_node *)0)->name)) {
-                rc = -1;
-                break;
-            }
-            size_t n = strlen(nv->string);
-            list[k] = (char *)malloc(n + 1);
-            if (!list[k]) {
-                rc = -1;
-                break;
-            }
-            memcpy(list[k++], nv->string, n + 1);
-        }
-        if (rc == 0) {
-            copy_str(cluster, cluster_cap, cl->string);
-            *names = list;
-            *count = k;
-        } else if (list) {
-            for (uint32_t i = 0; i < k; i++) free(list[i]);
-            free(list);
-        }
+/* Node keys in the order of their ids: numerically when both are numbers, else as text. */
+static int node_key_cmp(const void *a, const void *b) {
+    const sim_hv_key *x = *(const sim_hv_key *const *)a, *y = *(const sim_hv_key *const *)b;
+    char *ex, *ey;
+    unsigned long long nx = strtoull(x->name, &ex, 10), ny = strtoull(y->name, &ey, 10);
+    if (x->name[0] && y->name[0] && !*ex && !*ey && nx != ny) return nx < ny ? -1 : 1;
+    return sim_hv_name_cmp(x->name, y->name);
+}
+
+/* The cluster's name (root value ClusterName) and members (Nodes\<id>\NodeName) from a
+ * database tree; 0 when both are there. */
+static int identity_from_tree(sim_scenario *sc, const sim_hv_key *tree) {
+    char *name = sim_hv_get_sz(tree, "ClusterName");
+    const sim_hv_key *nodes = sim_hv_subkey(tree, "Nodes");
+    if (!name || !name[0] || strlen(name) >= sizeof sc->cluster_name || !nodes || nodes->subkey_count > SIM_MAX_NODES) {
+        free(name);
+        return -1;
     }
-    json_free(root);
+    uint32_t n = nodes->subkey_count;
+    const sim_hv_key **keys = (const sim_hv_key **)malloc((n ? n : 1) * sizeof *keys);
+    char **names = (char **)calloc(n ? n : 1, sizeof *names);
+    uint32_t count = 0;
+    int rc = keys && names ? 0 : -1;
+    if (rc == 0) {
+        memcpy(keys, nodes->subkeys, n * sizeof *keys);
+        qsort(keys, n, sizeof *keys, node_key_cmp);
+        for (uint32_t i = 0; i < n; i++) {
+            char *node = sim_hv_get_sz(keys[i], "NodeName");
+            if (node && node[0] && strlen(node) < sizeof(((sim_node *)0)->name)) names[count++] = node;
+            else free(node);
+        }
+        copy_str(sc->cluster_name, sizeof sc->cluster_name, name);
+        members_set(names, count);
+        names = NULL;
+    }
+    if (names) free(names);
+    free(keys);
+    free(name);
     return rc;
 }
 
-/* The live CLUSDB's first line as last read, for sim_reload_clusdb to notice that
- * nothing changed without parsing it again. */
-static struct {
-    int valid;                /* describes the current scenario's CLUSDB and the members in effect */
-    file_sig sig;             /* the file's signature when it was read */
-    int settled;              /* that signature alone proves the bytes unchanged (see sig_settled) */
-    int opened, complete;     /* the file could be opened; a '\n' ended the line */
-    json_buf line;
-} g_clusdb;
-
-static void clusdb_cache_clear(void) {
-    json_buf_free(&g_clusdb.line);
-    memset(&g_clusdb, 0, sizeof g_clusdb);
-}
-
-static int clusdb_line_same(int opened, const json_buf *line, int complete) {
-    return g_clusdb.valid && !line->failed && g_clusdb.opened == opened && g_clusdb.complete == complete && g_clusdb.line.len == line->len &&
-           (line->len == 0 || memcmp(g_clusdb.line.data, line->data, line->len) == 0);
-}
-
-/* The members and the cluster name come from the live CLUSDB header every time this
- * is called. The header is parsed again only when its bytes changed: an unchanged
- * file signature (settled) skips reading it, unchanged bytes skip parsing them. */
+/* The members and the cluster name come from the live CLUSDB hive every time this is
+ * called. The hive is read again only when the file's signature changed (or is too
+ * young to prove the bytes unchanged). */
 void sim_reload_clusdb(void) {
     sim_lock();
     sim_scenario *sc = g_scenario;
     char *path = sc ? sim_path_join(sc->clusdb_dir, "CLUSDB") : NULL;
     if (sc && !path) {
-        clusdb_cache_clear();
+        live_clear();
         members_set_from_scenario(sc);
         copy_str(sc->cluster_name, sizeof sc->cluster_name, g_scenario_cluster);
     } else if (sc) {
         uint64_t read_at = file_time_now();
         file_sig sig = file_signature(path);
-        if (!(g_clusdb.valid && g_clusdb.settled && sig_eq(sig, g_clusdb.sig))) {
-            json_buf line;
-            int complete;
-            int opened = read_first_line(path, &line, &complete) == 0;
-            if (!clusdb_line_same(opened, &line, complete)) {
-                char cluster[512];
-                char **names = NULL;
-                uint32_t count = 0;
-                if (opened && parse_clusdb_header(&line, complete, cluster, sizeof cluster, &names, &count) == 0) {
-                    members_set(names, count);
-                    copy_str(sc->cluster_name, sizeof sc->cluster_name, cluster);
-                } else {
-                    /* No readable header (no CLUSDB file, or not one the simulator wrote): the
-                     * scenario's own cluster name and nodes apply. */
-                    members_set_from_scenario(sc);
-                    copy_str(sc->cluster_name, sizeof sc->cluster_name, g_scenario_cluster);
-                }
+        int same = g_live.valid && sig_eq(sig, g_live.sig) && g_live.settled;
+        if (!same && g_live.valid && g_live.head && sig_eq(sig, g_live.sig)) {
+            size_t len;
+            unsigned char *head = live_head(path, &len);
+            same = head && len == g_live.head_len && memcmp(head, g_live.head, len) == 0;
+            free(head);
+            if (same) g_live.settled = sig_settled(sig, read_at);
+        }
+        if (!same) {
+            live_clear();
+            g_live.head = live_head(path, &g_live.head_len);
+            FILE *f = sim_fopen(path, "rb");
+            if (f) {
+                g_live.tree = sim_hv_read(f, g_live.error, sizeof g_live.error, &g_live.info);
+                fclose(f);
+            } else {
+                snprintf(g_live.error, sizeof g_live.error, "%s", sig.exists ? "the file cannot be opened" : "the file does not exist");
             }
-            clusdb_cache_clear();
-            g_clusdb.valid = !line.failed;
-            g_clusdb.sig = sig;
+            g_live.valid = 1;
+            g_live.sig = sig;
             /* A file that exists but could not be read (locked for a moment) is read again next time. */
-            g_clusdb.settled = (opened || !sig.exists) && sig_settled(sig, read_at);
-            g_clusdb.opened = opened;
-            g_clusdb.complete = complete;
-            g_clusdb.line = line;
+            g_live.settled = (f || !sig.exists) && sig_settled(sig, read_at);
+            if (!g_live.tree || identity_from_tree(sc, g_live.tree) != 0) {
+                /* No readable database: the scenario's own cluster name and nodes apply. */
+                members_set_from_scenario(sc);
+                copy_str(sc->cluster_name, sizeof sc->cluster_name, g_scenario_cluster);
+            }
         }
     }
     free(path);
     sim_unlock();
+}
+
+sim_hv_key *sim_live_db(const char **error) {
+    sim_reload_clusdb();
+    if (error) *error = g_live.tree ? NULL : g_live.error;
+    return g_live.tree;
+}
+
+int sim_live_db_commit(void) {
+    sim_scenario *sc = g_scenario;
+    if (!sc || !g_live.tree) return -1;
+    char *path = sim_path_join(sc->clusdb_dir, "CLUSDB");
+    if (!path) return -1;
+    uint64_t size = 0;
+    sim_file_size(path, &size);
+    uint32_t seq = (g_live.info.sequence1 > g_live.info.sequence2 ? g_live.info.sequence1 : g_live.info.sequence2) + 1;
+    /* Every change is a new configuration version (see README.md, "PaxosTag"). */
+    sim_hv_set_dword(g_live.tree, "PaxosTag", sim_hv_get_dword(g_live.tree, "PaxosTag", 0) + 1);
+    int rc = write_hive_file(path, g_live.tree, size, seq, filetime_now());
+    free(path);
+    /* Read the file back next time: what is on disk is the truth. */
+    g_live.valid = 0;
+    return rc;
+}
+
+uint64_t sim_filetime_now(void) {
+    return filetime_now();
 }
 
 uint32_t sim_member_count(void) {
@@ -2150,8 +2166,8 @@ static void state_json_node(json_buf *b, const sim_node *n, int *first) {
     json_buf_puts(b, *first ? "\n    " : ",\n    ");
     *first = 0;
     json_buf_string(b, n->name);
-    json_buf_printf(b, ": {\"service\": \"%s\", \"pendingLeft\": %u, \"checkpoint\": %u}", service_state_name(n->service_state),
-                    n->pending_left, n->checkpoint);
+    json_buf_printf(b, ": {\"service\": \"%s\", \"pendingLeft\": %u, \"checkpoint\": %u, \"exitCode\": %u}",
+                    service_state_name(n->service_state), n->pending_left, n->checkpoint, n->exit_code);
 }
 
 void sim_state_save(void) {
@@ -2168,7 +2184,17 @@ void sim_state_save(void) {
     int first = 1;
     for (uint32_t i = 0; i < sc->node_count; i++) state_json_node(&b, &sc->nodes[i], &first);
     if (sc->local_node < 0) state_json_node(&b, &g_machine_node, &first);
-    json_buf_puts(&b, first ? "}\n}\n" : "\n  }\n}\n");
+    json_buf_puts(&b, first ? "}" : "\n  }");
+    json_buf_printf(&b, ",\n  \"filesReleased\": %s,\n  \"authoritativePending\": %s,\n  \"pendingRenames\": [",
+                    sc->files_released ? "true" : "false", sc->authoritative_pending ? "true" : "false");
+    for (uint32_t i = 0; i < sc->rename_count; i++) {
+        json_buf_puts(&b, i ? ",\n    {\"from\": " : "\n    {\"from\": ");
+        json_buf_string(&b, sc->renames[i].from);
+        json_buf_puts(&b, ", \"to\": ");
+        json_buf_string(&b, sc->renames[i].to);
+        json_buf_printf(&b, ", \"flags\": %u}", sc->renames[i].flags);
+    }
+    json_buf_puts(&b, sc->rename_count ? "\n  ]\n}\n" : "]\n}\n");
     if (!b.failed && sim_write_file_atomic(g_state_path, b.data, b.len) == 0) g_state_sig = file_signature(g_state_path);
     json_buf_free(&b);
     sim_unlock();
@@ -2203,6 +2229,23 @@ static int state_apply(sim_scenario *sc, const name_index *nodes, sim_node *mach
             n->service_state = st;
             n->pending_left = (left && left->type == JSON_NUMBER && left->is_integer && left->integer >= 0) ? (uint32_t)left->integer : 0;
             n->checkpoint = (cp && cp->type == JSON_NUMBER && cp->is_integer && cp->integer >= 0) ? (uint32_t)cp->integer : 0;
+            const json_value *ec = json_get(e, "exitCode");
+            n->exit_code = (ec && ec->type == JSON_NUMBER && ec->is_integer && ec->integer >= 0) ? (uint32_t)ec->integer : 0;
+        }
+    }
+    if (ok) {
+        const json_value *fr = json_get(root, "filesReleased"), *ap = json_get(root, "authoritativePending");
+        const json_value *pr = json_get(root, "pendingRenames");
+        sc->files_released = fr && fr->type == JSON_BOOL && fr->boolean;
+        sc->authoritative_pending = ap && ap->type == JSON_BOOL && ap->boolean;
+        sc->rename_count = 0;
+        for (size_t i = 0; pr && pr->type == JSON_ARRAY && i < pr->count && sc->rename_count < SIM_MAX_RENAMES; i++) {
+            const json_value *from = json_get(pr->items[i], "from"), *to = json_get(pr->items[i], "to"), *fl = json_get(pr->items[i], "flags");
+            if (!from || from->type != JSON_STRING || !to || to->type != JSON_STRING || strlen(from->string) >= 4096 || strlen(to->string) >= 4096) continue;
+            sim_pending_rename *r = &sc->renames[sc->rename_count++];
+            copy_str(r->from, sizeof r->from, from->string);
+            copy_str(r->to, sizeof r->to, to->string);
+            r->flags = fl && fl->type == JSON_NUMBER && fl->is_integer && fl->integer >= 0 ? (uint32_t)fl->integer : 0;
         }
     }
     json_free(root);
@@ -2261,7 +2304,7 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
         rc = 2;
         goto fail;
     }
-    vctx v = { err, errlen, 0 };
+    sim_vctx v = { err, errlen, 0 };
     uint32_t fault_count = 0;
     parse_scenario(&v, root, sc, faults, &fault_count);
     json_free(root);
@@ -2338,11 +2381,12 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
 
     /* Commit. */
     sim_lock();
+    if (g_scenario) sim_hv_free(g_scenario->database);
     free(g_scenario);
     g_scenario = sc;
     name_index_free(&g_node_index);
     g_node_index = nodes;
-    clusdb_cache_clear();
+    live_clear();
     g_machine_node = machine;
     copy_str(g_scenario_cluster, sizeof g_scenario_cluster, sc->cluster_name);
     g_scenario_hash = hash;
@@ -2362,6 +2406,7 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
 
 fail:
     name_index_free(&nodes);
+    if (sc) sim_hv_free(sc->database);
     free(sc);
     free(faults);
     return rc;
@@ -2398,15 +2443,50 @@ SIMAPI int32_t SIMCALL ClusSimOpenScenario(const char *utf8Path, uint8_t *errorB
     return rc;
 }
 
+SIMAPI int32_t SIMCALL ClusSimWriteDatabase(const char *utf8ScenarioJson, const char *utf8Path, uint64_t minSize, uint8_t *errorBuf,
+                                            uint32_t cbError) {
+    /* The cluster database a scenario describes, written as a hive file at utf8Path; the
+     * open scenario and everything else stay as they are. */
+    char err[1024] = "";
+    int rc = 3;
+    sim_scenario *sc = (sim_scenario *)calloc(1, sizeof *sc);
+    pending_fault *faults = (pending_fault *)calloc(SIM_MAX_FAULTS, sizeof *faults);
+    json_value *root = NULL;
+    if (!sc || !faults || !utf8ScenarioJson || !utf8Path) {
+        snprintf(err, sizeof err, "%s", !sc || !faults ? "out of memory" : "no scenario text or no path was given");
+    } else if (!(root = json_parse(utf8ScenarioJson, strlen(utf8ScenarioJson), err, sizeof err))) {
+        rc = 2;
+    } else {
+        sim_vctx v = { err, sizeof err, 0 };
+        uint32_t fault_count = 0;
+        parse_scenario(&v, root, sc, faults, &fault_count);
+        if (!v.failed && sc->database) {
+            rc = write_hive_file(utf8Path, sc->database, minSize, 1, sc->database->written) == 0 ? 0 : 4;
+            if (rc) snprintf(err, sizeof err, "cannot write %.700s: %s", utf8Path, strerror(errno));
+        }
+    }
+    json_free(root);
+    if (sc) sim_hv_free(sc->database);
+    free(sc);
+    free(faults);
+    if (errorBuf && cbError) {
+        size_t n = rc ? strlen(err) : 0;
+        if (n >= cbError) n = cbError - 1;
+        memcpy(errorBuf, err, n);
+        errorBuf[n] = 0;
+    }
+    return rc;
+}
+
 SIMAPI uint32_t SIMCALL ClusSimLeakReport(uint8_t *buf, uint32_t cb) {
     json_buf b;
     memset(&b, 0, sizeof b);
     sim_lock();
     json_buf_printf(&b,
-                    "{\"handles\":{\"cluster\":%ld,\"node\":%ld,\"enum\":%ld,\"scm\":%ld,\"service\":%ld,\"token\":%ld},"
+                    "{\"handles\":{\"cluster\":%ld,\"node\":%ld,\"enum\":%ld,\"scm\":%ld,\"service\":%ld,\"token\":%ld,\"key\":%ld},"
                     "\"comRefs\":%ld,\"bstrs\":%ld,\"coTaskMem\":%ld,\"snapshotProps\":%ld}",
                     g_leaks[SIM_LEAK_CLUSTER], g_leaks[SIM_LEAK_NODE], g_leaks[SIM_LEAK_ENUM], g_leaks[SIM_LEAK_SCM],
-                    g_leaks[SIM_LEAK_SERVICE], g_leaks[SIM_LEAK_TOKEN], g_leaks[SIM_LEAK_COM_REFS], g_leaks[SIM_LEAK_BSTR],
+                    g_leaks[SIM_LEAK_SERVICE], g_leaks[SIM_LEAK_TOKEN], g_leaks[SIM_LEAK_KEY], g_leaks[SIM_LEAK_COM_REFS], g_leaks[SIM_LEAK_BSTR],
                     g_leaks[SIM_LEAK_COTASKMEM], g_leaks[SIM_LEAK_SNAPSHOT_PROPS]);
     sim_unlock();
     uint32_t needed = emit(&b, buf, cb);

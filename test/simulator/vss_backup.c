@@ -137,6 +137,14 @@ static void reach(vss_bc *bc, uint32_t step)
     if (step > bc->reached) bc->reached = step;
 }
 
+/* Whether the Cluster Database writer takes part in this restore and has not failed by `step`
+ * (a writer that fails from failAt on does nothing from there). */
+static int writer_acts(const vss_bc *bc, uint32_t step)
+{
+    const sim_scenario *sc = sim_scenario_get();
+    return bc->writer != NULL && sc && !(sc->writer_fail_at && sc->writer_fail_at <= step);
+}
+
 static int id_listed(const VSS_ID *list, uint32_t count, const VSS_ID *id)
 {
     for (uint32_t i = 0; i < count; i++)
@@ -302,11 +310,17 @@ HRESULT vss_bc_complete(vss_bc *bc, vss_op op)
         for (uint32_t i = 0; i < bc->doc.component_count; i++)
             bc->doc.components[i].restore_target = VSS_RT_ORIGINAL;
         reach(bc, VSS_WS_FAILED_AT_PRE_RESTORE);
+        if (writer_acts(bc, VSS_WS_FAILED_AT_PRE_RESTORE)) sim_writer_pre_restore();
         return S_OK;
-    case VSS_OP_POST_RESTORE:
+    case VSS_OP_POST_RESTORE: {
         bc->post_restored = 1;
         reach(bc, VSS_WS_FAILED_AT_POST_RESTORE);
+        int authoritative = 0;
+        for (uint32_t i = 0; i < bc->doc.component_count; i++)
+            if (bc->doc.components[i].selected && bc->doc.components[i].authoritative) authoritative = 1;
+        if (writer_acts(bc, VSS_WS_FAILED_AT_POST_RESTORE)) sim_writer_post_restore(authoritative);
         return S_OK;
+    }
     }
     return VSS_E_UNEXPECTED;
 }

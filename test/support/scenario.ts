@@ -31,6 +31,8 @@ export interface ScenarioNodeSpec {
   reachable?: boolean;
   /** ClusSvc on that node; default "running". */
   service?: ScenarioServiceState;
+  /** Quorum votes (NodeWeight in the cluster database): 0 or 1; default 1. */
+  votes?: number;
 }
 
 export interface ScenarioVersionSpec {
@@ -55,6 +57,56 @@ export interface ScenarioClusterSpec {
   version?: ScenarioVersionSpec;
   /** null: the cluster has no quorum resource. */
   quorum?: ScenarioQuorumSpec | null;
+  /** ClusterInstanceID of a new database (a GUID); default: derived from the cluster name. */
+  instanceId?: string;
+  /** PaxosTag of a new database; default 1. */
+  paxosTag?: number;
+  /**
+   * The replication semantics implemented so far (an authoritative restore through the writer gets a newer PaxosTag
+   * at the next start); default false until the engine's restore follows the documented order.
+   */
+  replication?: boolean;
+}
+
+export type ScenarioObjectState = 'online' | 'offline';
+/** A resource parameter: REG_SZ, REG_DWORD or REG_MULTI_SZ in the resource's Parameters key. */
+export type ScenarioParameter = string | number | string[];
+
+/** A group (a role): Groups\<id> in the cluster database. */
+export interface ScenarioGroupSpec {
+  /** A GUID; default: derived from the name. */
+  id?: string;
+  name: string;
+  /** GroupType (CLUSGROUP_TYPE): 1 core cluster, 2 available storage, 100 file server, 9999 unknown …; default 9999. */
+  type?: number;
+  /** PersistentState; default "online". */
+  state?: ScenarioObjectState;
+  /** PreferredOwners: node names, stored as the nodes' ids. */
+  preferredOwners?: string[];
+}
+
+/** A resource: Resources\<id>, in the group it names. */
+export interface ScenarioResourceSpec {
+  id?: string;
+  name: string;
+  /** The resource type's name ("IP Address", "Network Name", "Physical Disk", …). */
+  type: string;
+  /** The name of its group. */
+  group: string;
+  /** Names of the resources it depends on. */
+  dependsOn?: string[];
+  state?: ScenarioObjectState;
+  parameters?: Record<string, ScenarioParameter>;
+}
+
+/** A cluster network: Networks\<id>, with a NetworkInterfaces entry for every node. */
+export interface ScenarioNetworkSpec {
+  id?: string;
+  name: string;
+  /** Role: 0 none, 1 cluster only, 2 client only, 3 cluster and client; default 3. */
+  role?: number;
+  address?: string;
+  addressMask?: string;
 }
 
 export interface ScenarioFileSpec {
@@ -77,6 +129,8 @@ export interface ScenarioWriterSpec {
   restoreMethod?: number;
   service?: string;
   backupSchema?: number;
+  /** After PreRestore the writer releases the ClusDb files until the service next starts; default true. */
+  releasesFilesAtPreRestore?: boolean;
 }
 
 export interface ScenarioFaultSpec {
@@ -96,13 +150,17 @@ export interface ScenarioSpec {
   configured?: boolean;
   cluster?: ScenarioClusterSpec;
   nodes?: ScenarioNodeSpec[];
-  clusdb?: { files?: ScenarioFileSpec[] };
+  /** lockedWhileRunning: the ClusDb files are in use while this machine's cluster service runs; default true. */
+  clusdb?: { files?: ScenarioFileSpec[]; lockedWhileRunning?: boolean };
   writer?: ScenarioWriterSpec;
   asyncPendingPolls?: number;
   snapshotSetInProgress?: number;
   mutateAfterSnapshot?: boolean;
   servicePendingPolls?: number;
   faults?: ScenarioFaultSpec[];
+  groups?: ScenarioGroupSpec[];
+  resources?: ScenarioResourceSpec[];
+  networks?: ScenarioNetworkSpec[];
 }
 
 /** The scenario file as written: every field present. */
@@ -111,9 +169,12 @@ export interface ResolvedScenario {
   elevated: boolean;
   installed: boolean;
   configured: boolean;
-  cluster: { name: string; version: Required<ScenarioVersionSpec>; quorum: Required<ScenarioQuorumSpec> | null };
+  cluster: {
+    name: string; version: Required<ScenarioVersionSpec>; quorum: Required<ScenarioQuorumSpec> | null; instanceId?: string; paxosTag: number;
+    replication: boolean;
+  };
   nodes: Required<ScenarioNodeSpec>[];
-  clusdb: { files: ScenarioFileSpec[] };
+  clusdb: { files: ScenarioFileSpec[]; lockedWhileRunning: boolean };
   writer: {
     present: boolean;
     failAt: ScenarioWriterStep | null;
@@ -122,12 +183,16 @@ export interface ResolvedScenario {
     restoreMethod: number;
     service: string;
     backupSchema: number;
+    releasesFilesAtPreRestore: boolean;
   };
   asyncPendingPolls: number;
   snapshotSetInProgress: number;
   mutateAfterSnapshot: boolean;
   servicePendingPolls: number;
   faults: Required<ScenarioFaultSpec>[];
+  groups: ScenarioGroupSpec[];
+  resources: ScenarioResourceSpec[];
+  networks: ScenarioNetworkSpec[];
 }
 
 /** VSS_RME_RESTORE_STOP_START */
@@ -136,6 +201,51 @@ export const RESTORE_STOP_START = 8;
 export const BACKUP_SCHEMA_AUTHORITATIVE_RESTORE = 0x4000;
 /** CLUSTER_MAKE_VERSION(11, 0): the cluster functional level of Windows Server 2022. */
 export const CLUSTER_VERSION_2022 = (11 << 16) | 0;
+
+// The default cluster configuration: the core Cluster Group (cluster IP address, cluster name, disk witness),
+// Available Storage with two disks, a file server role FS1 and a SQL Server role with its agent. The same
+// objects are the simulator's own defaults (test/simulator/scenario_db.c, DEFAULT_DB); a test checks that
+// both give the same database.
+const ip = (address: string): Record<string, ScenarioParameter> =>
+  ({ Address: address, SubnetMask: '255.255.255.0', Network: 'Cluster Network 1', EnableDhcp: 0 });
+const SQL_GROUP = 'SQL Server (MSSQLSERVER)';
+
+export const DEFAULT_GROUPS: ScenarioGroupSpec[] = [
+  { id: '6f3a1c2e-8b4d-4f5a-9c6e-1d2b3a4c5e60', name: 'Cluster Group', type: 1 },
+  { id: '2b7e9d41-5c3a-4e8f-a1b2-c3d4e5f60718', name: 'Available Storage', type: 2, state: 'offline' },
+  { id: '8d1f2a3b-4c5d-4e6f-8a7b-9c0d1e2f3a4b', name: 'FS1', type: 100 },
+  { id: 'c4e5f607-1829-4a3b-b4c5-d6e7f8091a2b', name: SQL_GROUP, type: 9999 },
+];
+
+export const DEFAULT_RESOURCES: ScenarioResourceSpec[] = [
+  { id: '0a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3', name: 'Cluster IP Address', type: 'IP Address', group: 'Cluster Group', parameters: ip('10.0.0.10') },
+  { id: '1b2c3d4e-5f60-4b7c-9d8e-9fa0b1c2d3e4', name: 'Cluster Name', type: 'Network Name', group: 'Cluster Group',
+    dependsOn: ['Cluster IP Address'], parameters: { HostRecordTTL: 1200 } },
+  { id: '2c3d4e5f-6071-4c8d-8e9f-a0b1c2d3e4f5', name: 'Cluster Disk Witness', type: 'Physical Disk', group: 'Cluster Group',
+    parameters: { DiskSignature: 439041101 } },
+  { id: '3d4e5f60-7182-4d9e-9fa0-b1c2d3e4f506', name: 'Cluster Disk 1', type: 'Physical Disk', group: 'Available Storage', state: 'offline',
+    parameters: { DiskSignature: 439041102 } },
+  { id: '4e5f6071-8293-4eaf-a0b1-c2d3e4f50617', name: 'Cluster Disk 2', type: 'Physical Disk', group: 'Available Storage', state: 'offline',
+    parameters: { DiskSignature: 439041103 } },
+  { id: '5f607182-93a4-4fb0-b1c2-d3e4f5061728', name: 'IP Address 10.0.0.20', type: 'IP Address', group: 'FS1', parameters: ip('10.0.0.20') },
+  { id: '60718293-a4b5-40c1-82d3-e4f506172839', name: 'FS1', type: 'Network Name', group: 'FS1', dependsOn: ['IP Address 10.0.0.20'],
+    parameters: { Name: 'FS1', DnsName: 'FS1' } },
+  { id: '718293a4-b5c6-41d2-93e4-f5061728394a', name: 'Cluster Disk 3', type: 'Physical Disk', group: 'FS1', parameters: { DiskSignature: 439041104 } },
+  { id: '8293a4b5-c6d7-42e3-a4f5-061728394a5b', name: 'File Server (\\\\FS1)', type: 'File Server', group: 'FS1', dependsOn: ['FS1', 'Cluster Disk 3'] },
+  { id: '93a4b5c6-d7e8-43f4-b506-1728394a5b6c', name: 'SQL IP Address 1 (SQL1)', type: 'IP Address', group: SQL_GROUP, parameters: ip('10.0.0.30') },
+  { id: 'a4b5c6d7-e8f9-4405-8617-28394a5b6c7d', name: 'SQL Network Name (SQL1)', type: 'Network Name', group: SQL_GROUP,
+    dependsOn: ['SQL IP Address 1 (SQL1)'], parameters: { Name: 'SQL1', DnsName: 'SQL1' } },
+  { id: 'b5c6d7e8-f90a-4516-9728-394a5b6c7d8e', name: 'Cluster Disk 4', type: 'Physical Disk', group: SQL_GROUP, parameters: { DiskSignature: 439041105 } },
+  { id: 'c6d7e8f9-0a1b-4627-a839-4a5b6c7d8e9f', name: 'SQL Server', type: 'SQL Server', group: SQL_GROUP,
+    dependsOn: ['SQL Network Name (SQL1)', 'Cluster Disk 4'], parameters: { InstanceName: 'MSSQLSERVER', VirtualServerName: 'SQL1' } },
+  { id: 'd7e8f90a-1b2c-4738-b94a-5b6c7d8e9fa0', name: 'SQL Server Agent', type: 'SQL Server Agent', group: SQL_GROUP,
+    dependsOn: ['SQL Server'], parameters: { InstanceName: 'MSSQLSERVER', VirtualServerName: 'SQL1' } },
+];
+
+export const DEFAULT_NETWORKS: ScenarioNetworkSpec[] = [
+  { id: 'e8f90a1b-2c3d-4849-8a5b-6c7d8e9fa0b1', name: 'Cluster Network 1', role: 3, address: '10.0.0.0', addressMask: '255.255.255.0' },
+  { id: 'f90a1b2c-3d4e-495a-9b6c-7d8e9fa0b1c2', name: 'Cluster Network 2', role: 1, address: '172.16.0.0', addressMask: '255.255.0.0' },
+];
 
 /** `count` nodes named `${prefix}1`..`${prefix}count`, up, reachable, ClusSvc running. */
 export function makeNodes(count: number, prefix = 'NODE'): ScenarioNodeSpec[] {
@@ -150,6 +260,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     state: n.state ?? 'up',
     reachable: n.reachable ?? true,
     service: n.service ?? 'running',
+    votes: n.votes ?? 1,
   }));
   const cluster = spec.cluster ?? {};
   const quorum = cluster.quorum === null
@@ -169,10 +280,14 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
         ...cluster.version,
       },
       quorum,
+      ...(cluster.instanceId === undefined ? {} : { instanceId: cluster.instanceId }),
+      paxosTag: cluster.paxosTag ?? 1,
+      replication: cluster.replication ?? false,
     },
     nodes,
     clusdb: {
       files: spec.clusdb?.files ?? [{ name: 'CLUSDB', size: 65536 }, { name: 'CLUSDB.blf', size: 4096 }],
+      lockedWhileRunning: spec.clusdb?.lockedWhileRunning ?? true,
     },
     writer: {
       present: writer.present ?? true,
@@ -187,20 +302,29 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
       restoreMethod: writer.restoreMethod ?? RESTORE_STOP_START,
       service: writer.service ?? 'ClusSvc',
       backupSchema: writer.backupSchema ?? BACKUP_SCHEMA_AUTHORITATIVE_RESTORE,
+      releasesFilesAtPreRestore: writer.releasesFilesAtPreRestore ?? true,
     },
     asyncPendingPolls: spec.asyncPendingPolls ?? 2,
     snapshotSetInProgress: spec.snapshotSetInProgress ?? 0,
     mutateAfterSnapshot: spec.mutateAfterSnapshot ?? false,
     servicePendingPolls: spec.servicePendingPolls ?? 2,
     faults: (spec.faults ?? []).map((f) => ({ function: f.function, call: f.call ?? 1, code: f.code, mode: f.mode ?? 'fail' })),
+    groups: spec.groups ?? DEFAULT_GROUPS,
+    resources: spec.resources ?? DEFAULT_RESOURCES,
+    networks: spec.networks ?? DEFAULT_NETWORKS,
   };
+}
+
+/** The scenario file's text for a spec (what writeScenario writes). */
+export function scenarioText(spec: ScenarioSpec = {}): string {
+  return JSON.stringify(resolveScenario(spec), null, 2) + '\n';
 }
 
 /** Creates `dir` if needed and writes `<dir>/scenario.json`; returns that file's path. */
 export function writeScenario(dir: string, spec: ScenarioSpec = {}): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'scenario.json');
-  fs.writeFileSync(file, JSON.stringify(resolveScenario(spec), null, 2) + '\n', 'utf8');
+  fs.writeFileSync(file, scenarioText(spec), 'utf8');
   return file;
 }
 

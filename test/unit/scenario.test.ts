@@ -26,6 +26,12 @@ describe('test scenarios', () => {
     assert.deepEqual(s.cluster.quorum, { resource: 'Cluster Disk Witness', device: 'Q:', maxLogSize: 0 });
     assert.deepEqual(s.clusdb.files, [{ name: 'CLUSDB', size: 65536 }, { name: 'CLUSDB.blf', size: 4096 }]);
     assert.deepEqual(s.faults, []);
+    // The cluster database: a core group, storage, a file server and a SQL Server role; the machine semantics on.
+    assert.deepEqual(s.groups.map((g) => [g.name, g.type]),
+      [['Cluster Group', 1], ['Available Storage', 2], ['FS1', 100], ['SQL Server (MSSQLSERVER)', 9999]]);
+    assert.deepEqual(s.resources.find((r) => r.type === 'SQL Server')?.dependsOn, ['SQL Network Name (SQL1)', 'Cluster Disk 4']);
+    assert.equal(s.networks.length, 2);
+    assert.deepEqual([s.clusdb.lockedWhileRunning, s.writer.releasesFilesAtPreRestore, s.cluster.paxosTag, s.cluster.replication], [true, true, 1, false]);
   });
 
   it('completes a partial spec field by field', () => {
@@ -35,8 +41,8 @@ describe('test scenarios', () => {
       faults: [{ function: 'OpenCluster', code: 1722 }],
     });
     assert.equal(s.machine, 'A');
-    assert.deepEqual(s.nodes[0], { name: 'A', id: '1', state: 'up', reachable: true, service: 'stopped' });
-    assert.deepEqual(s.nodes[1], { name: 'B', id: '7', state: 'up', reachable: false, service: 'running' });
+    assert.deepEqual(s.nodes[0], { name: 'A', id: '1', state: 'up', reachable: true, service: 'stopped', votes: 1 });
+    assert.deepEqual(s.nodes[1], { name: 'B', id: '7', state: 'up', reachable: false, service: 'running', votes: 1 });
     assert.equal(s.cluster.version.build, 17763);
     assert.equal(s.cluster.version.major, 10);
     assert.equal(s.cluster.quorum, null);

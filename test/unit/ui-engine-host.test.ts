@@ -12,18 +12,18 @@ class FakeClient {
   running = true;
   disposed = false;
   readonly requests: string[] = [];
-  private exitListener: ((code: number | null, signal: string | null) => void) | undefined;
+  private exitListener: ((code: number | null, signal: string | null, message: string) => void) | undefined;
   constructor(readonly pid: number, readonly options: EngineClientOptions) {}
   async request(type: { method: string }): Promise<unknown> {
     this.requests.push(type.method);
     return { state: 'running', machine: 'NODE1', cluster: null, nodes: [] };
   }
-  onExit(listener: (code: number | null, signal: string | null) => void): void {
+  onExit(listener: (code: number | null, signal: string | null, message: string) => void): void {
     this.exitListener = listener;
   }
   crash(): void {
     this.running = false;
-    this.exitListener?.(null, 'SIGKILL');
+    this.exitListener?.(null, 'SIGKILL', 'The engine process stopped unexpectedly (signal SIGKILL).');
   }
   dispose(): void {
     this.disposed = true;
@@ -76,7 +76,7 @@ describe('ui engine host', () => {
     const { host, clients, exits } = makeHost({ current: scenarioA });
     await host.get();
     clients[0]!.crash();
-    assert.deepEqual(exits, ['signal SIGKILL']);
+    assert.deepEqual(exits, ['The engine process stopped unexpectedly (signal SIGKILL).']);
     assert.equal(host.pid, undefined);
     await host.get();
     assert.equal(clients.length, 2);

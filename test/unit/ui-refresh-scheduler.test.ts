@@ -67,6 +67,33 @@ describe('ui refresh scheduler', () => {
     assert.equal(refreshes, 2);
   });
 
+  it('answers a debounced request still waiting with a refresh run now, instead of a second refresh later', async () => {
+    const timers = new FakeTimers();
+    let refreshes = 0;
+    const s = new RefreshScheduler(async () => { refreshes++; }, { debounceMs: 250, timers });
+    s.request(); // e.g. a settings change
+    await s.runNow(); // the explicit Refresh right after it
+    assert.equal(refreshes, 1);
+    assert.equal(timers.pending.size, 0, 'no refresh is left waiting');
+    timers.advance(1000);
+    await flush();
+    assert.equal(refreshes, 1);
+    // A request made while a refresh runs still gives exactly one more.
+    let release: (() => void) | undefined;
+    const blocking = new RefreshScheduler(() => {
+      refreshes++;
+      return new Promise<void>((resolve) => { release = resolve; });
+    }, { debounceMs: 250, timers });
+    const running = blocking.runNow();
+    blocking.request();
+    timers.advance(250);
+    release!();
+    await flush();
+    release!();
+    await running;
+    assert.equal(refreshes, 3);
+  });
+
   it('keeps going after a failed refresh and reports the error', async () => {
     const errors: unknown[] = [];
     let calls = 0;

@@ -1,10 +1,15 @@
 /**
  * fcbackup list DIR [--verify]: the backup sets in DIR, newest first, with cluster,
  * node, time, kind and size; --verify checks every file of every set.
+ *
+ * File work only (`local`): it runs in this process on any operating system. Each set
+ * is looked at on its own; a set that cannot be read or fails verification is listed
+ * with its problems and the exit code is 1, so a nightly `fcbackup list --verify --json`
+ * on the server that holds the off-box copies notices a damaged set.
  */
 import * as path from 'node:path';
+import { listBackupSets } from '../../engine/backupSetFolder';
 import type { BackupSetSummary } from '../../engine/model';
-import { Requests } from '../../protocol';
 import { countOf, onlyArgument, printResult } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 
@@ -26,7 +31,7 @@ function status(set: BackupSetSummary): string {
   return '';
 }
 
-/** The sets as lines for a person. */
+/** The sets as lines for a person (names are escaped when printed). */
 export function formatBackupSets(sets: BackupSetSummary[]): string {
   if (sets.length === 0) return 'No backup sets.';
   return sets.map((s) => {
@@ -38,22 +43,27 @@ export function formatBackupSets(sets: BackupSetSummary[]): string {
       formatSize(s.size),
       status(s),
     ].filter((f) => f !== '');
-    return `${s.path}\n  ${fields.join('  ')}`;
+    return [`${s.path}`, `  ${fields.join('  ')}`, ...s.problems.map((p) => `    ${p}`)].join('\n');
   }).join('\n');
 }
 
 export const command: CliCommand = {
   name: 'list',
   usage: 'list DIR [--verify] [--json]',
-  summary: 'List the backup sets in DIR, newest first (--verify checks every file)',
+  summary: 'List the backup sets in DIR, newest first (--verify checks every file); exit 1 if a set has a problem',
+  local: true,
   options: { verify: { type: 'boolean' } },
   async run(args, ctx) {
     const folderArgument = onlyArgument(this, args, ctx, 'folder');
     if (folderArgument === undefined) return ExitCode.usage;
     const folder = path.resolve(folderArgument);
-    const engine = await ctx.engine();
-    const sets = await engine.request(Requests.listBackups, { folder, verify: args.options.verify === true }, ctx.signal);
+    const sets = await listBackupSets(folder, { verify: args.options.verify === true, signal: ctx.signal, folderMustExist: true });
     printResult(ctx, sets, formatBackupSets);
+    const bad = sets.filter((s) => s.verified === false);
+    if (bad.length > 0) {
+      ctx.io.stderr(`fcbackup: ${countOf(bad.length, 'backup set')} of ${sets.length} in ${folder} ${bad.length === 1 ? 'has' : 'have'} problems.`);
+      return ExitCode.failed;
+    }
     return ExitCode.ok;
   },
 };

@@ -1,36 +1,69 @@
 /**
  * fcbackup verify SET [--cluster NAME]: checks a backup set completely (manifest and
- * its seal, every path, size and SHA-256, no missing or extra file, and with --cluster
- * that it belongs to that cluster). Exit 0 only when the set is intact; otherwise
- * every problem is printed and the exit code is 1.
+ * its seal, every path, size and SHA-256, no missing or extra file) and that it belongs
+ * to a cluster. Exit 0 only when the set is intact; otherwise every problem is printed
+ * and the exit code is 1.
+ *
+ * File work (`local`): it runs in this process on any operating system. The cluster it
+ * is checked against is `--cluster NAME`; without it, this machine's cluster when this
+ * machine can have one (Windows, or the simulator configured: ctx.clusterReachable) and
+ * its cluster service runs — asking that starts the engine. Elsewhere (a Linux file
+ * server, a workstation) only the files are checked, and the output says so.
  */
 import * as path from 'node:path';
+import { readBackupSet } from '../../engine/backupSet';
 import type { VerifyResult } from '../../engine/model';
 import { Requests } from '../../protocol';
 import { countOf, onlyArgument, printResult } from '../output';
-import { ExitCode, type CliCommand } from '../types';
+import { ExitCode, type CliCommand, type CliContext } from '../types';
+
+interface VerifyOutput extends VerifyResult {
+  /** The cluster the set was checked against; null when only the files were checked. */
+  checkedCluster: string | null;
+}
 
 /** The verification as lines for a person. */
-function formatVerification(result: VerifyResult): string {
+function formatVerification(result: VerifyOutput): string {
   if (result.ok) {
     const s = result.summary;
-    return `${result.path}: intact (${s.kind ?? '?'}, cluster ${s.cluster ?? 'unknown'}, node ${s.node ?? '?'}, ${s.time ?? 'unknown time'}).`;
+    const against = result.checkedCluster === null ? ' Files checked; no cluster to check it against here (use --cluster NAME).' : '';
+    return `${result.path}: intact (${s.kind ?? '?'}, cluster ${s.cluster ?? 'unknown'}, node ${s.node ?? '?'}, ${s.time ?? 'unknown time'}).${against}`;
   }
   return [`${result.path}: ${countOf(result.problems.length, 'problem')}:`, ...result.problems.map((problem) => `  ${problem}`)].join('\n');
+}
+
+/** This machine's cluster name, when there is one running here; undefined (with a warning when asking failed) otherwise. */
+async function localClusterName(ctx: CliContext): Promise<string | undefined> {
+  if (!ctx.clusterReachable) return undefined;
+  try {
+    const engine = await ctx.engine();
+    const status = await engine.request(Requests.status, {}, ctx.signal);
+    return status.state === 'running' && status.cluster ? status.cluster.name : undefined;
+  } catch (err) {
+    ctx.io.stderr(`fcbackup: warning: could not ask this machine's cluster (${err instanceof Error ? err.message : String(err)}); ` +
+      'only the files are checked. Use --cluster NAME to check the cluster too.');
+    return undefined;
+  }
 }
 
 export const command: CliCommand = {
   name: 'verify',
   usage: 'verify SET [--cluster NAME] [--json]',
-  summary: 'Check a backup set: every file\'s size and SHA-256, no missing or extra file, an unedited manifest',
+  summary: 'Check a backup set: every file\'s size and SHA-256, no missing or extra file, an unedited manifest, its cluster',
+  local: true,
   options: { cluster: { type: 'string' } },
   async run(args, ctx) {
     const setArgument = onlyArgument(this, args, ctx, 'backup set folder');
     if (setArgument === undefined) return ExitCode.usage;
     const setPath = path.resolve(setArgument);
-    const expectedCluster = typeof args.options.cluster === 'string' && args.options.cluster !== '' ? args.options.cluster : undefined;
-    const engine = await ctx.engine();
-    const result = await engine.request(Requests.verifyBackup, { path: setPath, expectedCluster }, ctx.signal);
+    const given = args.options.cluster;
+    if (typeof given === 'string' && given.trim() === '') {
+      ctx.io.stderr(`fcbackup: --cluster needs the name of the cluster the set must belong to; usage: fcbackup ${this.usage}`);
+      return ExitCode.usage;
+    }
+    const expectedCluster = typeof given === 'string' ? given.trim() : await localClusterName(ctx);
+    const verified = await readBackupSet(setPath, { expectedCluster, signal: ctx.signal });
+    const result: VerifyOutput = { ...verified, checkedCluster: expectedCluster ?? null };
     printResult(ctx, result, formatVerification);
     if (!result.ok) {
       ctx.io.stderr(`fcbackup: the backup set ${result.path} failed verification (${countOf(result.problems.length, 'problem')}).`);

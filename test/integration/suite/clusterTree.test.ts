@@ -21,6 +21,9 @@ const fiveNodes: ScenarioSpec = {
   ],
 };
 
+/** The row for an engine killed with SIGKILL: one wording, whatever order the signs of its death came in. */
+const ENGINE_KILLED_ROW = /^The engine process stopped unexpectedly \(signal SIGKILL\)\.( Last engine output: .*)? Refresh to start it again\.$/;
+
 /** Rewrites the node list in the live CLUSDB header, as restoring an older ClusDb would. */
 function rewriteClusDbNodes(scenario: string, nodes: string[]): void {
   const clusdb = path.join(path.dirname(scenario), 'Windows', 'Cluster', 'CLUSDB');
@@ -88,18 +91,42 @@ describe('Failover Clusters tree', () => {
     const pid = api.engineProcessId();
     assert.ok(pid, 'no engine process runs');
     const starts = api.engineStarts();
+    const notified = api.notifications().length;
     process.kill(pid, 'SIGKILL');
     const rows = await waitFor('the message row', async () => {
       const r = await treeRows(api.clusterTree);
       return r.length === 1 && r[0]!.contextValue === 'message-error' ? r : undefined;
     });
-    assert.match(rows[0]!.label, /engine process stopped unexpectedly \(signal SIGKILL\)/);
+    assert.match(rows[0]!.label, ENGINE_KILLED_ROW);
     assert.equal(api.contextKeys()['fcbackup.clusterState'], 'error');
+    assert.deepEqual(api.notifications().slice(notified), []);
     await vscode.commands.executeCommand('fcbackup.refresh');
     assert.equal(api.engineStarts(), starts + 1);
     const newPid = api.engineProcessId();
     assert.ok(newPid && newPid !== pid && processAlive(newPid));
     assert.equal(findRow(await treeRows(api.clusterTree), 'CLUSTER1').contextValue, 'cluster-local');
+  });
+
+  it('shows the same message row, once, when the engine dies in the middle of a refresh', async () => {
+    const api = await testApi();
+    // The detection's GetClusterInformation never returns: the refresh is waiting for the engine when it dies.
+    await useScenario({ ...fiveNodes, faults: [{ function: 'GetClusterInformation', code: 0, mode: 'hang' }] });
+    const logged = api.logLines().length;
+    const notified = api.notifications().length;
+    const refreshing = api.clusterTree.refresh();
+    await waitFor('the detection to reach GetClusterInformation', () => api.logLines().slice(logged).some((l) => l.includes('OpenCluster(NODE1) → opened')));
+    const pid = api.engineProcessId();
+    assert.ok(pid, 'no engine process runs');
+    process.kill(pid, 'SIGKILL');
+    await refreshing;
+    const rows = await treeRows(api.clusterTree);
+    assert.equal(rows.length, 1, JSON.stringify(rows.map((r) => r.label)));
+    assert.equal(rows[0]!.contextValue, 'message-error');
+    assert.match(rows[0]!.label, ENGINE_KILLED_ROW);
+    assert.equal(api.contextKeys()['fcbackup.clusterState'], 'error');
+    assert.equal(api.logLines().slice(logged).filter((l) => l.includes('The engine process stopped unexpectedly')).length, 1,
+      'the death is logged once, whether the exit notification or the failed request came first');
+    assert.deepEqual(api.notifications().slice(notified), [], 'the row says it; no toast');
   });
 
   it('Connect to Cluster… adds a cluster by name beside the local state, and Remove from View takes it away', async () => {

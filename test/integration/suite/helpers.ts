@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { FailoverClusterBackupTestApi } from '../../../src/ui/testApi';
 import type { ConfirmationText } from '../../../src/ui/restoreText';
@@ -49,9 +50,16 @@ export function cleanupTemp(): void {
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
-/** Set an fcbackup.* setting in the opened folder's .vscode/settings.json (undefined removes it). */
+/**
+ * Set an fcbackup.* setting in the opened folder's .vscode/settings.json (undefined removes it),
+ * and wait until the extension host has the new value. The change event comes with it, so the
+ * extension has reacted (a new engine for a new scenario, a refresh asked for) before the caller
+ * goes on, and the caller's next refresh answers that request instead of racing it.
+ */
 export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('fcbackup').update(key, value, vscode.ConfigurationTarget.Workspace);
+  await waitFor(`fcbackup.${key} to reach the extension host`,
+    () => isDeepStrictEqual(vscode.workspace.getConfiguration('fcbackup').inspect(key)?.workspaceValue, value));
 }
 
 /**
@@ -183,8 +191,12 @@ export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Dialog
   return asked;
 }
 
-/** Wait until `check` returns a value (not undefined/false), or fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+/**
+ * Wait until `check` returns a value (not undefined/false), or fail after `timeoutMs`. The
+ * limit only ends a wait for something that will not happen; it is generous because the
+ * machine may be loaded.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -1,0 +1,193 @@
+// Hive reader benchmark: src/hive's reader against hivexml (Debian libhivex-bin) on the
+// same 64 MiB hive, measured in the same run.
+//
+//   node bench/hive.mjs [--quick]
+//
+// Prints a table and writes bench/results/hive.json ({ rows, samples, … }); bench/run.mjs
+// merges its rows.
+//
+// The hive is written by hivex itself (bench/support/make-hive.py: groups of keys shaped
+// like a cluster database's, with strings, DWORDs, multi-strings and binary blobs) and
+// padded with one bin of free space to exactly 64 MiB; it is kept in .cache/bench-hive/
+// under the generator's hash, so later runs skip the minute it takes to write.
+//
+// What is measured (median of several alternating samples, each in a fresh process):
+// - the reader: readHiveFile(FILE) (reading the file and building the whole tree) timed
+//   inside a fresh Node process; the same process's total time including Node's start is
+//   reported beside it;
+// - baseline: `hivexml FILE > /dev/null`, the whole process (it reads the hive and prints
+//   the whole tree as XML); goal: the reader takes no longer (ratio ≤ 1);
+// - memory: the reader process's peak resident set (maxRSS) minus its resident set before
+//   reading, divided by the hive's size; goal ≤ 2 (the file's bytes are one of the two).
+// The first sample also checks that both readers see the same number of keys and values.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+const MiB = 1024 * 1024;
+const HIVE_SIZE = 64 * MiB;
+const GOAL_RATIO = 1;
+const GOAL_MEMORY = 2;
+const quick = process.argv.includes('--quick');
+const PYTHON = '/usr/bin/python3';
+
+function log(message) {
+  process.stderr.write(`[bench:hive] ${message}\n`);
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}
+
+function ensureCompiled() {
+  const needed = ['src/hive/reader.js', 'test/support/hiveBuilder.js'].map((f) => path.join(root, 'out', f));
+  if (needed.every((f) => fs.existsSync(f))) return;
+  log('compiling (tsc -p .)');
+  spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  const missing = needed.filter((f) => !fs.existsSync(f));
+  if (missing.length) throw new Error(`tsc did not produce ${missing.join(', ')}`);
+}
+
+function checkTools() {
+  for (const [cmd, args] of [['hivexml', ['--help']], [PYTHON, ['-c', 'import hivex']]]) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.error || (cmd === PYTHON && r.status !== 0)) {
+      throw new Error(`${cmd} is not usable (${r.error?.message ?? r.stderr.trim()}); install hivex with "node scripts/setup-system.mjs"`);
+    }
+  }
+}
+
+/** The 64 MiB hive written by hivex, made once per generator version. */
+function benchHive() {
+  const generator = path.join(root, 'bench', 'support', 'make-hive.py');
+  const hash = createHash('sha256').update(fs.readFileSync(generator)).update(String(HIVE_SIZE)).digest('hex').slice(0, 12);
+  const dir = path.join(root, '.cache', 'bench-hive');
+  const file = path.join(dir, `hivex-${hash}.hive`);
+  if (fs.existsSync(file)) return file;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const empty = path.join(dir, 'empty.hive');
+  const { buildHive } = require('./out/test/support/hiveBuilder.js');
+  fs.writeFileSync(empty, buildHive({ name: 'ROOT' }));
+  log(`writing a ${HIVE_SIZE / MiB} MiB hive with hivex (once; kept in ${path.relative(root, dir)})`);
+  const partial = `${file}.partial`;
+  const r = spawnSync(PYTHON, [generator, empty, partial, String(HIVE_SIZE)], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`make-hive.py failed (${r.status ?? r.signal}): ${(r.stderr || '').slice(-1500)}`);
+  fs.renameSync(partial, file);
+  return file;
+}
+
+// ---------------------------------------------------------------------------
+// the probe: one read in this (fresh) process
+
+async function probe(file) {
+  const started = process.hrtime.bigint();
+  const { readHiveFile } = require('./out/src/hive/reader.js');
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = process.hrtime.bigint();
+  const hive = await readHiveFile(file);
+  const readMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  let keys = 0;
+  let values = 0;
+  const walk = (key) => {
+    keys++;
+    values += key.values.length;
+    key.subkeys.forEach(walk);
+  };
+  walk(hive.root);
+  return { readMs, rssBefore, maxRss, keys, values, loadMs: Number(t0 - started) / 1e6 };
+}
+
+function runProbe(file) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--probe', file], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  const processMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`reader probe failed (${r.status ?? r.signal}):\n${(r.stdout + r.stderr).slice(-2000)}`);
+  return { ...JSON.parse(r.stdout), processMs };
+}
+
+function runHivexml(file, count) {
+  const out = count ? 'pipe' : fs.openSync('/dev/null', 'w');
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('hivexml', [file], { stdio: ['ignore', out, 'pipe'], encoding: 'utf8', maxBuffer: 512 * MiB, timeout: 600_000 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`hivexml ${file} failed (${r.status ?? r.signal}): ${r.stderr}`);
+    if (!count) return { ms };
+    return { ms, keys: (r.stdout.match(/<node /g) ?? []).length, values: (r.stdout.match(/<value /g) ?? []).length };
+  } finally {
+    if (typeof out === 'number') fs.closeSync(out);
+  }
+}
+
+async function main() {
+  const resultsDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  ensureCompiled();
+  checkTools();
+  const file = benchHive();
+  const size = fs.statSync(file).size;
+  const samples = quick ? 3 : 7;
+  const reader = [];
+  const hivexml = [];
+  // The first pair warms the file cache and checks that both see the same tree size.
+  const check = runHivexml(file, true);
+  const first = runProbe(file);
+  if (check.keys !== first.keys || check.values !== first.values) {
+    throw new Error(`the readers disagree: hivexml lists ${check.keys} keys and ${check.values} values, the reader ${first.keys} and ${first.values}`);
+  }
+  for (let i = 0; i < samples; i++) {
+    hivexml.push(runHivexml(file, false).ms);
+    reader.push(runProbe(file));
+  }
+  const readMs = median(reader.map((r) => r.readMs));
+  const processMs = median(reader.map((r) => r.processMs));
+  const hivexmlMs = median(hivexml);
+  const memory = median(reader.map((r) => (r.maxRss - r.rssBefore) / size));
+  const tree = `${first.keys} keys, ${first.values} values (hivexml lists the same)`;
+  const rows = [
+    {
+      metric: 'hive reader: readHiveFile of a 64 MiB hive', value: round(readMs), unit: 'ms', baseline: round(hivexmlMs), baselineUnit: 'ms (hivexml)',
+      ratio: round(readMs / hivexmlMs), goal: `≤ ${GOAL_RATIO}× hivexml`, status: readMs / hivexmlMs <= GOAL_RATIO ? 'ok' : 'over goal',
+      note: `median of ${samples}; ${tree}; hive written by hivex, ${size / MiB} MiB`,
+    },
+    {
+      metric: 'hive reader: the same in a fresh Node process', value: round(processMs), unit: 'ms', baseline: round(hivexmlMs), baselineUnit: 'ms (hivexml)',
+      ratio: round(processMs / hivexmlMs), goal: null, status: 'ok', note: 'Node start and module loading included',
+    },
+    {
+      metric: 'hive reader: peak memory / hive size', value: round(memory), unit: '×', baseline: null, baselineUnit: null, ratio: null,
+      goal: `≤ ${GOAL_MEMORY}×`, status: memory <= GOAL_MEMORY ? 'ok' : 'over goal',
+      note: `peak RSS growth ${round(median(reader.map((r) => (r.maxRss - r.rssBefore) / MiB)))} MiB while reading, the file's bytes included`,
+    },
+  ];
+  const output = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, platform: process.platform, node: process.version, loadAverage: os.loadavg() }, file: path.relative(root, file), size, rows, samples: { reader, hivexmlMs: hivexml } };
+  fs.writeFileSync(path.join(resultsDir, 'hive.json'), `${JSON.stringify(output, null, 2)}\n`);
+  for (const r of rows) console.log(`${r.metric}: ${r.value} ${r.unit}${r.baseline === null ? '' : ` vs ${r.baseline} ${r.baselineUnit} (${r.ratio}×)`}${r.goal ? `, goal ${r.goal}: ${r.status}` : ''}${r.note ? ` — ${r.note}` : ''}`);
+}
+
+if (process.argv[2] === '--probe') {
+  probe(process.argv[3]).then(
+    (result) => process.stdout.write(JSON.stringify(result)),
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  await main();
+}
