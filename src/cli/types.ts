@@ -43,9 +43,9 @@ export interface CliCommand {
   /** One line for the command list. */
   summary: string;
   /**
-   * File work only: runs in this process without the engine, the simulator or koffi, on
-   * any operating system (main.ts then skips choosing a native target). Such a command
-   * may still use ctx.engine() for an optional check when ctx.clusterReachable.
+   * File work only (reading sets and hives): main.ts does not resolve a native target first, so the command
+   * runs on any machine without the simulator or koffi. Such a command may still call `engine()` for an
+   * option that needs the cluster (e.g. `diff --live`), which then needs Windows or the simulator.
    */
   local?: true;
   /** node:util parseArgs option specs of this command (the global ones are added by main.ts). */

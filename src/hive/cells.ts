@@ -89,11 +89,10 @@ export class HiveCells {
 
   /** Like `cell`, and the cell must be at least `minLength` bytes and begin with the two-letter `sig`. */
   record(cellOffset: number, sig: string, minLength: number, referencedAt: number): CellRange {
-    const what = `the ${sig} record`;
-    const range = this.cell(cellOffset, what, referencedAt);
+    const range = this.cell(cellOffset, RECORD_NAMES[sig] ?? sig, referencedAt);
     // Every cell holds at least 4 bytes (walkCells), so the signature can be read first.
-    if (this.signature(range.start) !== signatureOf(sig)) this.fail(range.start, `expected ${what}, found ${describeSignature(this.view, range.start)}`);
-    if (range.length < minLength) this.fail(range.start, `${what} is ${range.length} bytes, shorter than its ${minLength}-byte header`);
+    if (this.signature(range.start) !== signatureOf(sig)) this.fail(range.start, `expected the ${sig} record, found ${describeSignature(this.view, range.start)}`);
+    if (range.length < minLength) this.fail(range.start, `the ${sig} record is ${range.length} bytes, shorter than its ${minLength}-byte header`);
     return range;
   }
 
@@ -128,6 +127,9 @@ export class HiveCells {
     }
   }
 }
+
+/** What `cell()` calls a record in an error (made once, not on every read). */
+const RECORD_NAMES: Record<string, string> = { nk: 'the nk record', vk: 'the vk record', sk: 'the sk record' };
 
 export function signatureOf(sig: string): number {
   return (sig.charCodeAt(0) << 8) | sig.charCodeAt(1);
