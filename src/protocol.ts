@@ -87,6 +87,8 @@ export interface RestoreResult {
   recovered?: 'completed' | 'rolledBack';
   /** What went wrong after the restore had succeeded (e.g. the service did not start on another node). */
   warnings?: string[];
+  /** Set when a cancel arrived after the restore's point of no return and was not honoured: what the engine answered. */
+  cancelDeclined?: string;
 }
 
 /** The cluster configuration in a backup set (verified first); file work, no cluster needed. */
@@ -96,6 +98,12 @@ export interface LiveConfigurationParams { cluster?: string }
 
 export interface LogParams { level: LogLevel; message: string }
 export interface ProgressParams { operation: string; step: string; fraction?: number }
+/**
+ * `committed`: the request passed its point of no return — it completes or rolls back, and the engine process
+ * stays until it has, whatever the client does. `cancelDeclined`: a cancel arrived after that point; `message`
+ * says what is happening and when it ends.
+ */
+export interface OperationNoticeParams { operation: string; message: string }
 
 export const Requests = {
   initialize: new RequestType<InitializeParams, void, EngineErrorData>('fcb/initialize'),
@@ -128,4 +136,6 @@ export function requestType<K extends RequestName>(name: K): RequestType<Request
 export const Notifications = {
   log: new NotificationType<LogParams>('fcb/log'),
   progress: new NotificationType<ProgressParams>('fcb/progress'),
+  committed: new NotificationType<OperationNoticeParams>('fcb/committed'),
+  cancelDeclined: new NotificationType<OperationNoticeParams>('fcb/cancelDeclined'),
 } as const;

@@ -131,6 +131,8 @@ export interface RunOptions {
   workerPath?: string;
   /** Overrides the platform the native target is chosen for (tests). */
   platform?: NodeJS.Platform;
+  /** The engine passed a restore's point of no return (main() then tells a second Ctrl-C what it leaves behind). */
+  onCommitted?: () => void;
 }
 
 /** Runs one fcbackup command line; returns the exit code. */
@@ -208,6 +210,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         onProgress: (p) => {
           if (verbose) io.stderr(`[progress] ${p.step}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`);
         },
+        // Ctrl-C after a restore's point of no return: say what goes on, and keep waiting for the outcome.
+        onCommitted: () => options.onCommitted?.(),
+        onCancelDeclined: (p) => io.stderr(`fcbackup: ${oneLine(p.message)} Waiting for it to end.`),
       });
       return engine;
     },
@@ -236,13 +241,18 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
 function main(): void {
   const controller = new AbortController();
   let interrupts = 0;
+  let committed = false;
   process.on('SIGINT', () => {
     interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.cancelled);
+    if (interrupts > 1) {
+      // The engine runs in a session of its own and finishes a committed restore without us.
+      if (committed) process.stderr.write('fcbackup: leaving; the engine process completes or rolls back the restore by itself.\n');
+      process.exit(ExitCode.cancelled);
+    }
     process.stderr.write('fcbackup: cancelling… (press Ctrl-C again to quit at once)\n');
     controller.abort();
   });
-  runCli(process.argv.slice(2), { signal: controller.signal }).then(
+  runCli(process.argv.slice(2), { signal: controller.signal, onCommitted: () => (committed = true) }).then(
     (code) => {
       process.exitCode = code;
     },

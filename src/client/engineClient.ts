@@ -15,7 +15,8 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { LogLevel } from '../engine/model';
 import type { NativeTarget } from '../native/target';
-import { Notifications, Requests, type EngineErrorData, type LogParams, type ProgressParams } from '../protocol';
+import { Notifications, Requests, type EngineErrorData, type LogParams, type OperationNoticeParams, type ProgressParams } from '../protocol';
+import { engineStopReason, engineStoppedMessage } from './engineStop';
 
 /** A request failed in the engine (or the engine went away); `data` says how. */
 export class EngineRequestError extends Error {
@@ -39,8 +40,13 @@ export interface EngineClientOptions {
   workerPath?: string;
   /** 'pipe' (default) turns the engine's stdout into log lines; 'inherit' shares ours. */
   stdout?: 'pipe' | 'inherit';
-  /** How long a cancelled request may take to wind down before it is rejected anyway (ms, default 5000). */
+  /** How long a cancelled request may take to wind down before it is rejected anyway (ms, default 5000).
+   *  Not for a request past its point of no return: the engine finishes it and the client waits for the outcome. */
   cancelGraceMs?: number;
+  /** A request passed its point of no return: it completes or rolls back whatever the client does. */
+  onCommitted?: (params: OperationNoticeParams) => void;
+  /** A cancel arrived after that point and was not honoured; `message` says what goes on and when it ends. */
+  onCancelDeclined?: (params: OperationNoticeParams) => void;
 }
 
 /** Where the engine's entry script is: dist/worker.js beside a bundle, else out/src/worker/main.js. */
@@ -56,6 +62,8 @@ export function defaultWorkerPath(fromDir: string = __dirname): string {
 interface PendingRequest {
   method: string;
   reject(error: EngineRequestError): void;
+  /** Stops the cancel grace timer (the engine said it finishes the request). */
+  keepWaiting(): void;
 }
 
 /** How the engine process ended: decided once per process, in EngineClient.handleEnd. */
@@ -129,6 +137,10 @@ export class EngineClient {
   private exitStatus: { code: number | null; signal: string | null } | undefined;
   /** Set once, by handleEnd: the engine process has ended and all its output has been read. */
   private ended: EngineExit | undefined;
+  /** Requests (by method) the engine said are past their point of no return. */
+  private readonly committed = new Set<string>();
+  /** Why the engine's watchdog stopped it, from its stderr line. */
+  private stopReason: string | undefined;
   private disposed = false;
   private readonly endedPromise: Promise<EngineExit>;
   private resolveEnded: (exit: EngineExit) => void = () => undefined;
@@ -138,6 +150,7 @@ export class EngineClient {
     this.options = options;
     const onLog = options.onLog ?? (() => undefined);
     forwardLines(child.stderr, (line) => {
+      this.stopReason ??= engineStopReason(line);
       this.stderrTail.push(line);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
       onLog({ level: 'warn', message: `engine stderr: ${line}` });
@@ -147,6 +160,14 @@ export class EngineClient {
     this.connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     this.connection.onNotification(Notifications.log, (p) => onLog(p));
     this.connection.onNotification(Notifications.progress, (p) => options.onProgress?.(p));
+    this.connection.onNotification(Notifications.committed, (p) => {
+      this.markCommitted(p.operation);
+      options.onCommitted?.(p);
+    });
+    this.connection.onNotification(Notifications.cancelDeclined, (p) => {
+      this.markCommitted(p.operation);
+      options.onCancelDeclined?.(p);
+    });
     // Errors on the channel show up as the exit below; keep them from becoming unhandled.
     this.connection.onError(() => undefined);
     this.connection.listen();
@@ -175,6 +196,10 @@ export class EngineClient {
     const child = fork(workerPath, [], {
       // Never pass on our own flags (mocha's, an inspector port, --require hooks) to the engine.
       execArgv: [],
+      // A session of its own (POSIX setsid) / no console (Windows DETACHED_PROCESS): a Ctrl-C, a closed
+      // terminal or a dropped SSH session reaches the client only, and the engine decides itself when to
+      // end (src/worker/lifetime.ts) — it finishes a restore past its point of no return first.
+      detached: true,
       stdio: ['ignore', options.stdout ?? 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
@@ -216,16 +241,25 @@ export class EngineClient {
     if (this.disposed) {
       return Promise.reject(new EngineRequestError({ name: 'EngineDisposed', message: 'The engine process was shut down.', engineCode: 'ENGINE_EXITED' }));
     }
-    if (this.ended !== undefined) return Promise.reject(engineExitedError(this.ended));
+    if (this.ended !== undefined) return Promise.reject(this.endedError(method, this.ended));
     if (signal?.aborted) return Promise.reject(cancelledError(method));
 
     return new Promise<R>((resolve, reject) => {
       let settled = false;
       let graceTimer: NodeJS.Timeout | undefined;
       const tokenSource = new CancellationTokenSource();
-      const entry: PendingRequest = { method, reject: (e) => finish(() => reject(e)) };
+      const entry: PendingRequest = {
+        method,
+        reject: (e) => finish(() => reject(e)),
+        keepWaiting: () => {
+          if (graceTimer) clearTimeout(graceTimer);
+          graceTimer = undefined;
+        },
+      };
       const onAbort = (): void => {
         tokenSource.cancel();
+        // Past its point of no return the engine finishes the request: wait for its outcome.
+        if (this.committed.has(method)) return;
         // The engine answers CANCELLED as soon as the operation notices. If a native call
         // blocks it, stop waiting after a grace period; the caller may then dispose the engine.
         graceTimer = setTimeout(() => entry.reject(cancelledError(method)), this.options.cancelGraceMs ?? 5000);
@@ -235,6 +269,7 @@ export class EngineClient {
         if (settled) return;
         settled = true;
         this.pending.delete(entry);
+        if (![...this.pending].some((other) => other.method === method)) this.committed.delete(method);
         signal?.removeEventListener('abort', onAbort);
         if (graceTimer) clearTimeout(graceTimer);
         tokenSource.dispose();
@@ -288,7 +323,10 @@ export class EngineClient {
     this.exitListeners.push(listener);
   }
 
-  /** End the engine process. Pending requests reject. */
+  /**
+   * End the engine process. Pending requests reject. An engine finishing a request past its
+   * point of no return (a restore) is not killed: it exits by itself once that request ends.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -306,11 +344,26 @@ export class EngineClient {
       } catch {
         // already disconnected
       }
+      if (this.committed.size > 0) return;
       const killTimer = setTimeout(() => {
         if (this.exitStatus === undefined) this.child.kill();
       }, 2000);
       killTimer.unref();
     }
+  }
+
+  private markCommitted(method: string): void {
+    const requestMethod = method.includes('/') ? method : `fcb/${method}`;
+    this.committed.add(requestMethod);
+    for (const entry of this.pending) if (entry.method === requestMethod) entry.keepWaiting();
+  }
+
+  /** A request the end failed: the watchdog's reason names the request it stopped; otherwise the end's one message. */
+  private endedError(method: string, exit: EngineExit): EngineRequestError {
+    if (this.stopReason !== undefined) {
+      return new EngineRequestError({ name: 'EngineStopped', message: engineStoppedMessage(method, this.stopReason), engineCode: 'ENGINE_EXITED' });
+    }
+    return engineExitedError(exit);
   }
 
   /**
@@ -322,11 +375,13 @@ export class EngineClient {
   private handleEnd(code: number | null, signal: string | null): void {
     if (this.ended !== undefined) return;
     const lastOutput = this.stderrTail.length > 0 ? this.stderrTail[this.stderrTail.length - 1] : undefined;
-    const exit: EngineExit = { code, signal, message: engineExitMessage(code, signal, lastOutput) };
+    // The watchdog's stop line, when there is one, is the reason; otherwise the exit status and the last output.
+    const message = this.stopReason !== undefined ? `The engine stopped: ${this.stopReason}` : engineExitMessage(code, signal, lastOutput);
+    const exit: EngineExit = { code, signal, message };
     this.ended = exit;
     if (!this.disposed) {
       for (const listener of this.exitListeners) listener(code, signal, exit.message);
-      for (const entry of [...this.pending]) entry.reject(engineExitedError(exit));
+      for (const entry of [...this.pending]) entry.reject(this.endedError(entry.method, exit));
       this.connection.dispose();
     }
     this.resolveEnded(exit);

@@ -14,6 +14,15 @@ export interface OperationContext {
   /** Report the current step; `fraction` (0..1) when the step knows how far it is. */
   progress(step: string, fraction?: number): void;
   signal: AbortSignal;
+  /**
+   * The point of no return (src/worker/commitGuard.ts): an operation that must be finished once
+   * begun — a restore — calls this right before its first change (a service stopped, a file
+   * written). From then on `signal` no longer aborts: a cancel is answered with what is happening,
+   * and the engine process stays until the operation has completed or rolled back, whatever its
+   * client does. `what` completes "cannot be cancelled any more: …". Throws CancelledError when the
+   * operation was cancelled before (nothing has changed yet). Absent outside the engine process.
+   */
+  pointOfNoReturn?(what: string): void;
 }
 
 export const silentLogger: Logger = { log: () => undefined };

@@ -1134,6 +1134,8 @@ async function runRestore(params: RestoreParams, pre: Preflight, placements: Fil
   const run: RestoreRun = { store, journal, pre, params, ctx, options, services, placements };
   ctx.logger.log('info', `Starting the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} of ${pre.set.summary.name} ` +
     `(${restoreMethod === null ? 'offline hive, without VSS' : restoreMethodName(restoreMethod)}).`);
+  // The point of no return (src/worker/commitGuard.ts): from the journal on, the restore completes or rolls back whatever its client does.
+  ctx.pointOfNoReturn?.(`the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} has started changing ${pre.facts.machine}`);
   store.advance(journal, 'planned');
   try {
     if (restoreMethod === null) await restoreOfflineHive(run);

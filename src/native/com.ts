@@ -10,6 +10,7 @@
  */
 import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
+import { callNumber, enterNativeCall, leaveNativeCall } from './callWatch';
 import { HResultError, hresultName, formatHresult } from './errors';
 import { takeBstrOutputs } from './oleaut32';
 
@@ -124,6 +125,7 @@ export class ComMethod {
   private readonly params: string;
   private readonly result: string;
   private proto: TypeObject | undefined;
+  private watchNumber = 0;
 
   constructor(interfaceName: string, name: string, slot: number, params: string, result = 'int32_t') {
     this.interfaceName = interfaceName;
@@ -143,8 +145,15 @@ export class ComMethod {
     if (!this.proto) {
       guidStructType();
       this.proto = koffi.proto(`${this.result} (void *self${this.params ? ', ' + this.params : ''})`);
+      this.watchNumber = callNumber(this.qualifiedName);
     }
-    return koffi.call(vtableSlot(self, this.slot), this.proto, self, ...args);
+    // Published for the engine's watchdog (callWatch.ts), like every lazyBindings() function.
+    const previous = enterNativeCall(this.watchNumber);
+    try {
+      return koffi.call(vtableSlot(self, this.slot), this.proto, self, ...args);
+    } finally {
+      leaveNativeCall(previous);
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  * the extension or importing the engine loads no native code.
  */
 import koffi from 'koffi';
+import { watchBindings } from './callWatch';
 import { NativeLoadError } from './errors';
 import type { NativeTarget } from './target';
 
@@ -124,7 +125,8 @@ const windowsBinders: { dll: DllName; bind: (lib: KoffiLib) => unknown }[] = [];
  */
 export function lazyBindings<T>(dll: DllName, bind: (lib: KoffiLib) => T): () => T {
   windowsBinders.push({ dll, bind });
-  return cachedBindings(dll, bind);
+  // Every Windows call is published for the engine's watchdog (callWatch.ts).
+  return cachedBindings(dll, (lib) => watchBindings(bind(lib)));
 }
 
 /**

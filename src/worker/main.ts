@@ -1,8 +1,10 @@
 /**
  * The engine process. Started by src/client/engineClient.ts with an IPC channel; it
- * speaks JSON-RPC (vscode-jsonrpc) over that channel and exits when its parent goes
- * away. Nothing native is loaded until a request needs it; `initialize` only says
- * which library to load.
+ * speaks JSON-RPC (vscode-jsonrpc) over that channel. When its client goes away it
+ * exits once no request runs — a restore past its point of no return is finished first
+ * (lifetime.ts). A watchdog thread ends it when a native call does not return
+ * (watchdog.ts). Nothing native is loaded until a request needs it; `initialize` only
+ * says which library to load.
  */
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import { EngineError } from '../engine/errors';
@@ -13,14 +15,25 @@ import { FILE_WORK_REQUESTS, Notifications, Requests } from '../protocol';
 import { registerBackupHandlers } from './backupHandlers';
 import { registerConfigurationHandlers } from './configurationHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
+import { EngineLifetime } from './lifetime';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
+import { callLimitSeconds, startWatchdog } from './watchdog';
 
 function main(): void {
   if (typeof process.send !== 'function') {
     process.stderr.write('The engine process is started by the Failover Cluster Backup extension or the fcbackup CLI; it needs an IPC channel.\n');
     process.exit(2);
   }
+
+  // Once the client is gone nobody reads these pipes: a failed write must not end a restore.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  const watchdog = startWatchdog({ limitSeconds: callLimitSeconds(), parentPid: process.ppid });
+  const lifetime = new EngineLifetime({
+    exit: (code) => process.exit(code),
+    onCommittedCount: (count) => watchdog.setCommittedCount(count),
+  });
 
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   let initialized = false;
@@ -45,6 +58,7 @@ function main(): void {
   });
 
   const server = createWorkerServer(connection, {
+    lifetime,
     logLevel: () => logLevel,
     checkReady(method) {
       if (!initialized) throw new EngineError('BAD_ARGUMENT', `${method} was sent before initialize.`);
@@ -56,9 +70,16 @@ function main(): void {
   registerRestoreHandlers(server);
   registerConfigurationHandlers(server);
 
-  // The parent going away (closed channel, crash, dispose) ends the engine.
-  process.on('disconnect', () => process.exit(0));
-  connection.onClose(() => process.exit(0));
+  // The client going away (closed channel, crash, kill, dispose) ends the engine once no request runs.
+  // The client starts it in a session of its own (detached), so a Ctrl-C or hang-up of the client's
+  // terminal reaches it only when sent to it directly; it then counts as the client leaving.
+  // SIGTERM keeps its default (the process ends): the client sends it only to an engine that is not
+  // finishing a restore and did not exit when its channel closed — one stuck in a native call.
+  process.on('disconnect', () => lifetime.clientGone('The client went away'));
+  connection.onClose(() => lifetime.clientGone('The client went away'));
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => lifetime.clientGone(`The engine received ${signal}`));
+  }
   process.on('uncaughtException', (err) => {
     process.stderr.write(`engine: uncaught exception: ${err.stack ?? err.message}\n`);
     process.exit(70);

@@ -1,8 +1,8 @@
 /**
  * The engine process's request plumbing: wraps vscode-jsonrpc request handlers so
  * that each gets an OperationContext (log and progress notifications, an AbortSignal
- * driven by $/cancelRequest) and every thrown error reaches the client as a
- * ResponseError whose data is EngineErrorData.
+ * driven by $/cancelRequest up to the request's point of no return — see commitGuard.ts)
+ * and every thrown error reaches the client as a ResponseError whose data is EngineErrorData.
  */
 import { ResponseError, type CancellationToken, type MessageConnection, type RequestType } from 'vscode-jsonrpc';
 import type { OperationContext } from '../engine/context';
@@ -11,6 +11,7 @@ import type { LogLevel } from '../engine/model';
 import { NativeError } from '../native/errors';
 import { withAdvice } from '../engine/advice';
 import { Notifications, type EngineErrorData } from '../protocol';
+import { EngineLifetime } from './lifetime';
 
 export interface WorkerServer {
   /** Register a request handler. Thrown NativeError/EngineError become a ResponseError whose data is
@@ -61,9 +62,27 @@ export interface WorkerServerOptions {
   logLevel(): LogLevel;
   /** Throws when requests may not run yet (before initialize). */
   checkReady?(method: string): void;
+  /** Tracks the running requests for the engine's exit (default: one that never exits the process). */
+  lifetime?: EngineLifetime;
+}
+
+/** A request whose cancel was declined says so in its result (RestoreResult.cancelDeclined). */
+function withCancelDeclined<R>(result: R, declined: string | undefined): R {
+  if (declined === undefined || typeof result !== 'object' || result === null || Array.isArray(result)) return result;
+  return { ...result, cancelDeclined: declined };
 }
 
 export function createWorkerServer(connection: MessageConnection, options: WorkerServerOptions): WorkerServer {
+  const lifetime = options.lifetime ?? new EngineLifetime({ exit: () => undefined });
+  // Once the client is gone the channel is closed and sending throws; an operation that goes on
+  // (a restore past its point of no return) must not fail because nobody listens any more.
+  const notify = (send: () => Promise<void>): void => {
+    try {
+      send().catch(() => undefined);
+    } catch {
+      // the channel is closed
+    }
+  };
   // Requests whose handler runs, and how many of them wait in whenOthersIdle().
   let running = 0;
   let idleWaiters: Array<() => void> = [];
@@ -83,25 +102,35 @@ export function createWorkerServer(connection: MessageConnection, options: Worke
     },
     onRequest<P, R>(type: RequestType<P, R, EngineErrorData>, handler: (params: P, ctx: OperationContext) => Promise<R>): void {
       connection.onRequest(type, async (params: P, token: CancellationToken): Promise<R> => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        if (token.isCancellationRequested) controller.abort();
         const operation = type.method;
+        const log = (level: LogLevel, message: string): void => {
+          if (levelAtLeast(level, options.logLevel())) notify(() => connection.sendNotification(Notifications.log, { level, message }));
+        };
+        const guard = lifetime.begin(operation.replace(/^fcb\//, ''), {
+          committed(what) {
+            log('info', `${operation}: cannot be cancelled any more: ${what}.`);
+            notify(() => connection.sendNotification(Notifications.committed, { operation, message: what }));
+          },
+          declined(message) {
+            log('warn', `${operation}: ${message}`);
+            notify(() => connection.sendNotification(Notifications.cancelDeclined, { operation, message }));
+          },
+        });
+        const subscription = token.onCancellationRequested(() => guard.cancel('The client cancelled'));
+        if (token.isCancellationRequested) guard.cancel('The client cancelled');
         const ctx: OperationContext = {
-          logger: {
-            log(level, message) {
-              if (levelAtLeast(level, options.logLevel())) void connection.sendNotification(Notifications.log, { level, message });
-            },
-          },
+          logger: { log },
           progress(step, fraction) {
-            void connection.sendNotification(Notifications.progress, { operation, step, fraction });
+            guard.noteStep(step);
+            notify(() => connection.sendNotification(Notifications.progress, { operation, step, fraction }));
           },
-          signal: controller.signal,
+          signal: guard.signal,
+          pointOfNoReturn: (what) => guard.pointOfNoReturn(what),
         };
         running++;
         try {
           options.checkReady?.(operation);
-          return await handler(params, ctx);
+          return withCancelDeclined(await handler(params, ctx), guard.cancelDeclined);
         } catch (err) {
           const data = toEngineErrorData(err);
           ctx.logger.log(data.engineCode === 'CANCELLED' ? 'info' : 'error', `${operation}: ${data.message}`);
@@ -110,6 +139,8 @@ export function createWorkerServer(connection: MessageConnection, options: Worke
           subscription.dispose();
           running--;
           settle();
+          // After the answer is on its way: the engine may exit now if its client is gone.
+          setImmediate(() => lifetime.end(guard));
         }
       });
     },
