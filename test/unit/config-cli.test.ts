@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { command as diffCommand } from '../../src/cli/commands/diff';
 import { command as showCommand } from '../../src/cli/commands/show';
-import type { CliContext, CliIo } from '../../src/cli/types';
+import { ClusterUnavailableError, type CliContext, type CliIo } from '../../src/cli/types';
 import { clearConfigurationCache, readSetConfiguration } from '../../src/engine/setConfiguration';
 import { GROUP_SQL, clusterTree, sampleSpec } from './configFixture';
 import { fakeReader, makeSet, tempFolder } from './configSets';
 
-function context(json = false): CliContext & { io: CliIo & { out: string; err: string } } {
+/** A context on a machine without a cluster: engine() is refused as main.ts refuses it, and counted. */
+function context(json = false): CliContext & { io: CliIo & { out: string; err: string }; engineCalls: number } {
   const io = {
     out: '', err: '',
     stdout(text: string) { io.out += `${text}\n`; },
@@ -20,10 +21,14 @@ function context(json = false): CliContext & { io: CliIo & { out: string; err: s
     isTTY: false,
     confirm: async () => false,
   };
-  return {
-    io, json, signal: new AbortController().signal, clusterReachable: false,
-    engine: () => { throw new Error('the engine must not be started for file work'); },
+  const ctx = {
+    io, json, signal: new AbortController().signal, clusterReachable: false, engineCalls: 0,
+    engine: () => {
+      ctx.engineCalls++;
+      return Promise.reject(new ClusterUnavailableError('Failover clustering needs Windows (this is linux).'));
+    },
   };
+  return ctx;
 }
 
 const changed = clusterTree({
@@ -96,6 +101,7 @@ describe('config: sets, show and diff', () => {
     assert.match(text.io.out, /Role "SQL1" \{11111111-0000-0000-0000-000000000003\}/);
     const json = context(true);
     assert.equal(await showCommand.run({ positionals: [setA], options: {} }, json), 0);
+    assert.equal(text.engineCalls + json.engineCalls, 0, 'show started the engine');
     const doc = JSON.parse(json.io.out) as { configuration: { roles: { id: string; preferredOwners: string[] }[] }; sha256: string };
     assert.deepEqual(doc.configuration.roles.find((g) => g.id === GROUP_SQL)?.preferredOwners, ['1', '2']);
     assert.match(doc.sha256, /^[0-9a-f]{64}$/);
@@ -126,5 +132,12 @@ describe('config: sets, show and diff', () => {
     const usage = context();
     assert.equal(await diffCommand.run({ positionals: [setA], options: {} }, usage), 2);
     assert.match(usage.io.err, /diff needs two backup sets/);
+    assert.equal(equal.engineCalls + different.engineCalls + missing.engineCalls + usage.engineCalls, 0, 'diff of two sets started the engine');
+
+    // --live needs this machine's cluster: without one it says so, and exits 2 (trouble), not 1 (different).
+    const live = context();
+    assert.equal(await diffCommand.run({ positionals: [setA], options: { live: true } }, live), 2);
+    assert.equal(live.engineCalls, 1);
+    assert.equal(live.io.err, 'fcbackup: Failover clustering needs Windows (this is linux).\n');
   });
 });
