@@ -422,7 +422,7 @@ function clusterProblem(manifest: BackupManifest, expected: string): string | nu
 export async function readBackupSet(setPath: string, options: { expectedCluster?: string; signal?: AbortSignal } = {}): Promise<VerifyResult> {
   const v = await validateBackupSet(setPath, options.signal);
   const problems = [...v.problems];
-  if (v.manifest && options.expectedCluster !== undefined) {
+  if (v.manifest && options.expectedCluster) {
     const wrong = clusterProblem(v.manifest, options.expectedCluster);
     if (wrong) problems.push(wrong);
   }

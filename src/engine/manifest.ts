@@ -212,6 +212,7 @@ function fieldName(instancePath: string): string {
 function describeSchemaError(e: ErrorObject): string {
   const field = fieldName(e.instancePath);
   const subject = field === '' ? 'the manifest' : field;
+  if (/^nodes(\[\d+\])?$/.test(field)) return 'nodes must be a list of non-empty node names';
   if (e.keyword === 'required') return `${field === '' ? '' : `${field}.`}${String(e.params.missingProperty)} is missing`;
   if (e.keyword === 'pattern' && /sha256|digest/.test(field)) return `${subject} is not a SHA-256 hex digest`;
   if (e.keyword === 'pattern' && field === 'time') return 'time is not a UTC ISO-8601 time';

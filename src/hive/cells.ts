@@ -9,15 +9,10 @@ import { BASE_BLOCK_SIZE, HIVE_BIN_ALIGNMENT } from './baseBlock';
 import { HiveError } from './errors';
 
 const HBIN_HEADER_SIZE = 32;
+/** "hbin" read as a little-endian dword. */
+const HBIN = 0x6e69_6268;
 /** Cell offsets that mean "no cell". */
 export const NO_CELL = 0xffff_ffff;
-
-export interface CellRange {
-  /** File offset of the cell's data (after its 4-byte size). */
-  readonly start: number;
-  /** Bytes of data in the cell (its size less the size field). */
-  readonly length: number;
-}
 
 /** The two decoders of Node's Buffer used for names (native, one flat string each; not in @types/node). */
 interface NameDecoder {
@@ -25,12 +20,17 @@ interface NameDecoder {
   ucs2Slice(start: number, end: number): string;
 }
 
+/**
+ * Reads go straight to the bytes (no DataView, no object per cell): this runs once per
+ * record of a hive that can hold hundreds of thousands, and its first run is what counts.
+ */
 export class HiveCells {
-  readonly view: DataView;
   /** The bytes as a Node Buffer (no copy), for decoding names. */
   readonly text: NameDecoder;
   /** One bit per 4-byte slot of the hive bins: an allocated cell starts there. */
   private readonly allocatedStarts: Uint8Array;
+  /** One bit per 4-byte slot of the hive bins: the key walk has read the nk record there (cycle check). */
+  private readonly visitedKeys: Uint8Array;
   /**
    * What the reader may still produce, in bytes of the file: each list entry, name and
    * data byte is charged. A well-formed hive uses each cell once, so its whole tree fits
@@ -40,9 +40,9 @@ export class HiveCells {
   private budget: number;
 
   constructor(readonly bytes: Uint8Array, readonly file: string, readonly hiveBinsSize: number) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NameDecoder;
     this.allocatedStarts = new Uint8Array((hiveBinsSize >>> 5) + 1);
+    this.visitedKeys = new Uint8Array(this.allocatedStarts.length);
     this.budget = hiveBinsSize;
     this.walkBins();
   }
@@ -52,16 +52,40 @@ export class HiveCells {
   }
 
   u16(at: number): number {
-    return this.view.getUint16(at, true);
+    const b = this.bytes;
+    return b[at] | (b[at + 1] << 8);
   }
 
   u32(at: number): number {
-    return this.view.getUint32(at, true);
+    return this.i32(at) >>> 0;
+  }
+
+  i32(at: number): number {
+    const b = this.bytes;
+    return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
   }
 
   /** The two ASCII signature bytes at `at` ("nk", "vk", …) as a number, big-endian. */
   signature(at: number): number {
-    return this.view.getUint16(at, false);
+    const b = this.bytes;
+    return (b[at] << 8) | b[at + 1];
+  }
+
+  /** Bytes of data in the cell whose data starts at `start` (a value `cell()` returned): its size less the size field. */
+  length(start: number): number {
+    return -this.i32(start - 4) - 4;
+  }
+
+  /**
+   * Marks the key whose nk record is the cell at `cellOffset` (already checked by `cell()`) as read;
+   * false when it was read before (the tree has a cycle or a shared subtree).
+   */
+  firstVisit(cellOffset: number): boolean {
+    const bit = 1 << ((cellOffset >>> 2) & 7);
+    const slot = cellOffset >>> 5;
+    if ((this.visitedKeys[slot] & bit) !== 0) return false;
+    this.visitedKeys[slot] |= bit;
+    return true;
   }
 
   /** A view (not a copy) of `length` bytes of the file at `at`. */
@@ -77,54 +101,68 @@ export class HiveCells {
     }
   }
 
-  /** The allocated cell at `cellOffset` (relative to the first bin); `what` names it in errors. */
-  cell(cellOffset: number, what: string, referencedAt: number): CellRange {
+  /**
+   * The allocated cell at `cellOffset` (relative to the first bin); `what` names it in errors.
+   * Returns the file offset of the cell's data (after its 4-byte size); `length()` gives its size.
+   */
+  cell(cellOffset: number, what: string, referencedAt: number): number {
     if (cellOffset === NO_CELL) this.fail(referencedAt, `${what} is missing (offset 0xffffffff)`);
     if (cellOffset % 4 !== 0 || cellOffset >= this.hiveBinsSize || (this.allocatedStarts[cellOffset >>> 5] & (1 << ((cellOffset >>> 2) & 7))) === 0) {
       this.fail(referencedAt, `${what} at cell offset 0x${cellOffset.toString(16)} is not an allocated cell`);
     }
-    const start = BASE_BLOCK_SIZE + cellOffset;
-    return { start: start + 4, length: -this.view.getInt32(start, true) - 4 };
+    return BASE_BLOCK_SIZE + cellOffset + 4;
   }
 
   /** Like `cell`, and the cell must be at least `minLength` bytes and begin with the two-letter `sig`. */
-  record(cellOffset: number, sig: string, minLength: number, referencedAt: number): CellRange {
-    const range = this.cell(cellOffset, RECORD_NAMES[sig] ?? sig, referencedAt);
+  record(cellOffset: number, sig: string, minLength: number, referencedAt: number): number {
+    const start = this.cell(cellOffset, RECORD_NAMES[sig] ?? sig, referencedAt);
     // Every cell holds at least 4 bytes (walkCells), so the signature can be read first.
-    if (this.signature(range.start) !== signatureOf(sig)) this.fail(range.start, `expected the ${sig} record, found ${describeSignature(this.view, range.start)}`);
-    if (range.length < minLength) this.fail(range.start, `the ${sig} record is ${range.length} bytes, shorter than its ${minLength}-byte header`);
-    return range;
+    if (this.signature(start) !== signatureOf(sig)) this.fail(start, `expected the ${sig} record, found ${describeSignature(this.bytes, start)}`);
+    const length = this.length(start);
+    if (length < minLength) this.fail(start, `the ${sig} record is ${length} bytes, shorter than its ${minLength}-byte header`);
+    return start;
   }
 
+  /**
+   * Every bin header and every cell size, in one loop over the whole hive rather than a call
+   * per bin: it runs once per hive, so it must be optimized early in that one run.
+   */
   private walkBins(): void {
-    let binOffset = 0;
-    while (binOffset < this.hiveBinsSize) {
-      const at = BASE_BLOCK_SIZE + binOffset;
-      if (this.hiveBinsSize - binOffset < HBIN_HEADER_SIZE || this.view.getUint32(at, false) !== 0x6862_696e) {
-        this.fail(at, `no hive bin ("hbin") where one must start (bin offset 0x${binOffset.toString(16)})`);
+    const bytes = this.bytes;
+    const allocatedStarts = this.allocatedStarts;
+    const hiveBinsSize = this.hiveBinsSize;
+    let binEnd = 0;
+    let offset = 0;
+    while (offset < hiveBinsSize) {
+      if (offset === binEnd) {
+        binEnd = offset + this.binSize(offset);
+        offset += HBIN_HEADER_SIZE;
+        continue;
       }
-      const recorded = this.u32(at + 4);
-      if (recorded !== binOffset) this.fail(at + 4, `the hive bin at 0x${binOffset.toString(16)} records its offset as 0x${recorded.toString(16)}`);
-      const size = this.u32(at + 8);
-      if (size < HIVE_BIN_ALIGNMENT || size % HIVE_BIN_ALIGNMENT !== 0 || size > this.hiveBinsSize - binOffset) {
-        this.fail(at + 8, `the hive bin at 0x${binOffset.toString(16)} has size 0x${size.toString(16)}: not a multiple of 4096 that fits in the hive`);
+      const at = BASE_BLOCK_SIZE + offset;
+      const raw = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
+      const size = raw < 0 ? -raw : raw;
+      if (size < 8 || (size & 3) !== 0 || size > binEnd - offset) {
+        this.fail(at, `a cell of size ${raw} does not fit its hive bin (cells are a multiple of 4 bytes, at least 8, inside one bin)`);
       }
-      this.walkCells(binOffset + HBIN_HEADER_SIZE, binOffset + size);
-      binOffset += size;
-    }
-  }
-
-  private walkCells(from: number, binEnd: number): void {
-    let offset = from;
-    while (offset < binEnd) {
-      const raw = this.view.getInt32(BASE_BLOCK_SIZE + offset, true);
-      const size = Math.abs(raw);
-      if (size < 8 || size % 4 !== 0 || size > binEnd - offset) {
-        this.fail(BASE_BLOCK_SIZE + offset, `a cell of size ${raw} does not fit its hive bin (cells are a multiple of 4 bytes, at least 8, inside one bin)`);
-      }
-      if (raw < 0) this.allocatedStarts[offset >>> 5] |= 1 << ((offset >>> 2) & 7);
+      if (raw < 0) allocatedStarts[offset >>> 5] |= 1 << ((offset >>> 2) & 7);
       offset += size;
     }
+  }
+
+  /** Checks the header of the bin at `binOffset` and returns its size. */
+  private binSize(binOffset: number): number {
+    const at = BASE_BLOCK_SIZE + binOffset;
+    if (this.hiveBinsSize - binOffset < HBIN_HEADER_SIZE || this.u32(at) !== HBIN) {
+      this.fail(at, `no hive bin ("hbin") where one must start (bin offset 0x${binOffset.toString(16)})`);
+    }
+    const recorded = this.u32(at + 4);
+    if (recorded !== binOffset) this.fail(at + 4, `the hive bin at 0x${binOffset.toString(16)} records its offset as 0x${recorded.toString(16)}`);
+    const size = this.u32(at + 8);
+    if (size < HIVE_BIN_ALIGNMENT || size % HIVE_BIN_ALIGNMENT !== 0 || size > this.hiveBinsSize - binOffset) {
+      this.fail(at + 8, `the hive bin at 0x${binOffset.toString(16)} has size 0x${size.toString(16)}: not a multiple of 4096 that fits in the hive`);
+    }
+    return size;
   }
 }
 
@@ -135,9 +173,9 @@ export function signatureOf(sig: string): number {
   return (sig.charCodeAt(0) << 8) | sig.charCodeAt(1);
 }
 
-function describeSignature(view: DataView, at: number): string {
-  const a = view.getUint8(at);
-  const b = view.getUint8(at + 1);
+function describeSignature(bytes: Uint8Array, at: number): string {
+  const a = bytes[at];
+  const b = bytes[at + 1];
   const printable = (c: number): boolean => c >= 0x20 && c < 0x7f;
   return printable(a) && printable(b) ? `"${String.fromCharCode(a, b)}"` : `bytes 0x${a.toString(16).padStart(2, '0')}${b.toString(16).padStart(2, '0')}`;
 }

@@ -5,7 +5,7 @@
  * refuses a key reached twice (a cycle or a shared subtree) and a tree deeper than
  * Windows allows (docs/windows.md, "Registry hive format").
  */
-import { NO_CELL, signatureOf, type CellRange, type HiveCells } from './cells';
+import { NO_CELL, signatureOf, type HiveCells } from './cells';
 import { readName } from './names';
 import type { RegistryKey } from './types';
 import { readValues } from './values';
@@ -25,79 +25,84 @@ const LF = signatureOf('lf');
 const LH = signatureOf('lh');
 const RI = signatureOf('ri');
 
+/** The subkeys of a key with none: one frozen array shared by every leaf key. */
+const NO_SUBKEYS: readonly RegistryKey[] = Object.freeze([]);
+
 export function readKeyTree(cells: HiveCells, rootOffset: number): RegistryKey {
-  return new KeyWalk(cells).key(rootOffset, 0, 36);
+  return readKey(cells, rootOffset, 0, 36);
 }
 
-class KeyWalk {
-  private readonly visited = new Set<number>();
-
-  constructor(private readonly cells: HiveCells) {}
-
-  key(offset: number, depth: number, referencedAt: number): RegistryKey {
-    const cells = this.cells;
-    if (depth > MAX_KEY_DEPTH) cells.fail(referencedAt, `keys nested more than ${MAX_KEY_DEPTH} levels deep (Windows allows ${MAX_KEY_DEPTH})`);
-    if (this.visited.has(offset)) cells.fail(referencedAt, `the key at cell offset 0x${offset.toString(16)} is reached twice: the key tree has a cycle or a shared subtree`);
-    this.visited.add(offset);
-    const nk = cells.record(offset, 'nk', NK_HEADER, referencedAt);
-    const at = nk.start;
-    const nameLength = cells.u16(at + 72);
-    if (nameLength > nk.length - NK_HEADER) cells.fail(at + 72, `the key name's length ${nameLength} runs past its nk record (${nk.length} bytes)`);
-    const name = readName(cells, at + NK_HEADER, nameLength, (cells.u16(at + 2) & KEY_COMP_NAME) !== 0);
-    this.checkSecurity(cells.u32(at + 44), at + 44);
-    const values = readValues(cells, cells.u32(at + 36), cells.u32(at + 40), at);
-    const subkeyOffsets = this.subkeyOffsets(cells.u32(at + 20), cells.u32(at + 28), at);
-    const subkeys: RegistryKey[] = new Array(subkeyOffsets.length / 2);
-    for (let i = 0; i < subkeyOffsets.length; i += 2) subkeys[i / 2] = this.key(subkeyOffsets[i], depth + 1, subkeyOffsets[i + 1]);
-    return { name, values, subkeys };
-  }
-
-  /** A key's security descriptor is not part of the tree, but a key that names one must name a whole sk record. */
-  private checkSecurity(offset: number, referencedAt: number): void {
-    if (offset === NO_CELL) return;
-    const sk = this.cells.record(offset, 'sk', SK_HEADER, referencedAt);
-    const descriptorSize = this.cells.u32(sk.start + 16);
-    if (descriptorSize > sk.length - SK_HEADER) this.cells.fail(sk.start + 16, `the security descriptor of ${descriptorSize} bytes runs past its sk record (${sk.length} bytes)`);
-  }
-
-  /** The subkeys' cell offsets, each followed by the file offset of the list entry that names it. */
-  private subkeyOffsets(count: number, listOffset: number, keyAt: number): number[] {
-    const cells = this.cells;
-    if (count === 0) return [];
-    const out: number[] = [];
-    const list = cells.cell(listOffset, 'the subkey list', keyAt + 28);
-    const sig = list.length >= 4 ? cells.signature(list.start) : 0;
-    if (sig === RI) {
-      const [entries, step] = this.entries(list, 'ri', 4);
-      for (let i = 0; i < entries; i++) {
-        const entryAt = list.start + 4 + step * i;
-        const leaf = cells.cell(cells.u32(entryAt), 'a subkey list of the index root', entryAt);
-        const leafSig = leaf.length >= 4 ? cells.signature(leaf.start) : 0;
-        if (leafSig !== LI && leafSig !== LF && leafSig !== LH) cells.fail(leaf.start, 'an index root ("ri") entry is not an li, lf or lh list');
-        this.leaf(leaf, leafSig, out);
-      }
-    } else if (sig === LI || sig === LF || sig === LH) {
-      this.leaf(list, sig, out);
-    } else {
-      cells.fail(list.start, 'the subkey list is not an li, lf, lh or ri list');
-    }
-    if (out.length / 2 !== count) cells.fail(keyAt + 20, `the key says it has ${count} subkeys, its subkey lists hold ${out.length / 2}`);
-    return out;
-  }
-
-  private leaf(list: CellRange, sig: number, out: number[]): void {
-    const [entries, step] = this.entries(list, sig === LI ? 'li' : sig === LF ? 'lf' : 'lh', sig === LI ? 4 : 8);
+function readKey(cells: HiveCells, offset: number, depth: number, referencedAt: number): RegistryKey {
+  if (depth > MAX_KEY_DEPTH) cells.fail(referencedAt, `keys nested more than ${MAX_KEY_DEPTH} levels deep (Windows allows ${MAX_KEY_DEPTH})`);
+  const at = cells.record(offset, 'nk', NK_HEADER, referencedAt);
+  if (!cells.firstVisit(offset)) cells.fail(referencedAt, `the key at cell offset 0x${offset.toString(16)} is reached twice: the key tree has a cycle or a shared subtree`);
+  const nameLength = cells.u16(at + 72);
+  const nkLength = cells.length(at);
+  if (nameLength > nkLength - NK_HEADER) cells.fail(at + 72, `the key name's length ${nameLength} runs past its nk record (${nkLength} bytes)`);
+  const name = readName(cells, at + NK_HEADER, nameLength, (cells.u16(at + 2) & KEY_COMP_NAME) !== 0);
+  checkSecurity(cells, cells.u32(at + 44), at + 44);
+  const values = readValues(cells, cells.u32(at + 36), cells.u32(at + 40), at);
+  const count = cells.u32(at + 20);
+  if (count === 0) return { name, values, subkeys: NO_SUBKEYS };
+  // The lists are checked and counted whole before any subkey is read, then walked again to read them.
+  const listOffset = cells.u32(at + 28);
+  const list = cells.cell(listOffset, 'the subkey list', at + 28);
+  const listSig = cells.length(list) >= 4 ? cells.signature(list) : 0;
+  let found = 0;
+  if (listSig === RI) {
+    const entries = checkedEntries(cells, list, 'ri', 4);
     for (let i = 0; i < entries; i++) {
-      const entryAt = list.start + 4 + step * i;
-      out.push(this.cells.u32(entryAt), entryAt);
+      const entryAt = list + 4 + 4 * i;
+      const leaf = cells.cell(cells.u32(entryAt), 'a subkey list of the index root', entryAt);
+      const leafSig = cells.length(leaf) >= 4 ? cells.signature(leaf) : 0;
+      if (leafSig !== LI && leafSig !== LF && leafSig !== LH) cells.fail(leaf, 'an index root ("ri") entry is not an li, lf or lh list');
+      found += checkedEntries(cells, leaf, leafSig === LI ? 'li' : leafSig === LF ? 'lf' : 'lh', leafSig === LI ? 4 : 8);
     }
+  } else if (listSig === LI || listSig === LF || listSig === LH) {
+    found = checkedEntries(cells, list, listSig === LI ? 'li' : listSig === LF ? 'lf' : 'lh', listSig === LI ? 4 : 8);
+  } else {
+    cells.fail(list, 'the subkey list is not an li, lf, lh or ri list');
   }
+  if (found !== count) cells.fail(at + 20, `the key says it has ${count} subkeys, its subkey lists hold ${found}`);
+  const subkeys: RegistryKey[] = new Array(count);
+  if (listSig === RI) {
+    let filled = 0;
+    const entries = cells.u16(list + 2);
+    for (let i = 0; i < entries; i++) {
+      const leaf = cells.cell(cells.u32(list + 4 + 4 * i), 'a subkey list of the index root', list + 4 + 4 * i);
+      filled = readLeaf(cells, leaf, depth, subkeys, filled);
+    }
+  } else {
+    readLeaf(cells, list, depth, subkeys, 0);
+  }
+  return { name, values, subkeys };
+}
 
-  /** The entry count of a list cell, checked against the cell's size and charged; and the entry size. */
-  private entries(list: CellRange, sig: string, step: number): [number, number] {
-    const count = this.cells.u16(list.start + 2);
-    if (4 + step * count > list.length) this.cells.fail(list.start + 2, `the ${sig} list says ${count} entries, its cell holds ${Math.floor((list.length - 4) / step)}`);
-    this.cells.charge(step * count, list.start);
-    return [count, step];
+/** Reads the subkeys a checked li, lf or lh list names into `subkeys` from `filled` on; returns the new fill. */
+function readLeaf(cells: HiveCells, leaf: number, depth: number, subkeys: RegistryKey[], filled: number): number {
+  const entries = cells.u16(leaf + 2);
+  const step = cells.signature(leaf) === LI ? 4 : 8;
+  for (let i = 0; i < entries; i++) {
+    const entryAt = leaf + 4 + step * i;
+    subkeys[filled++] = readKey(cells, cells.u32(entryAt), depth + 1, entryAt);
   }
+  return filled;
+}
+
+/** A key's security descriptor is not part of the tree, but a key that names one must name a whole sk record. */
+function checkSecurity(cells: HiveCells, offset: number, referencedAt: number): void {
+  if (offset === NO_CELL) return;
+  const sk = cells.record(offset, 'sk', SK_HEADER, referencedAt);
+  const descriptorSize = cells.u32(sk + 16);
+  const skLength = cells.length(sk);
+  if (descriptorSize > skLength - SK_HEADER) cells.fail(sk + 16, `the security descriptor of ${descriptorSize} bytes runs past its sk record (${skLength} bytes)`);
+}
+
+/** The entry count of the list cell whose data starts at `list`, checked against the cell's size and charged. */
+function checkedEntries(cells: HiveCells, list: number, sig: string, step: number): number {
+  const count = cells.u16(list + 2);
+  const length = cells.length(list);
+  if (4 + step * count > length) cells.fail(list + 2, `the ${sig} list says ${count} entries, its cell holds ${Math.floor((length - 4) / step)}`);
+  cells.charge(step * count, list);
+  return count;
 }

@@ -36,19 +36,40 @@ export function readHive(bytes: Uint8Array, file: string): HiveFile {
   }
 }
 
-/** Reads the hive file at `path`. Throws only HiveError (a file that cannot be read is one too). */
+/**
+ * Reads the hive file at `path`. Throws only HiveError (a file that cannot be read is one too).
+ * The file is read with one read into one buffer of the size it had when opened (no chunks
+ * joined, no second copy): the tree's value data are views of that buffer.
+ */
 export async function readHiveFile(path: string): Promise<HiveFile> {
   let bytes: Uint8Array;
   try {
-    const stat = await fs.promises.stat(path);
-    if (!stat.isFile()) throw new HiveError(path, undefined, 'is not a file');
-    if (stat.size > BASE_BLOCK_SIZE + MAX_HIVE_BINS_SIZE) throw new HiveError(path, undefined, `is ${stat.size} bytes, larger than any registry hive`);
-    bytes = await fs.promises.readFile(path);
+    bytes = await readWholeFile(path);
   } catch (err) {
     if (err instanceof HiveError) throw err;
     throw new HiveError(path, undefined, fileProblem(err));
   }
   return readHive(bytes, path);
+}
+
+async function readWholeFile(path: string): Promise<Uint8Array> {
+  const handle = await fs.promises.open(path, 'r');
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new HiveError(path, undefined, 'is not a file');
+    if (stat.size > BASE_BLOCK_SIZE + MAX_HIVE_BINS_SIZE) throw new HiveError(path, undefined, `is ${stat.size} bytes, larger than any registry hive`);
+    const bytes = Buffer.allocUnsafeSlow(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    // A file that shrank while it was read is parsed as what was read (the base block's sizes are checked against it).
+    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 function fileProblem(err: unknown): string {

@@ -91,13 +91,16 @@ export const backupCommand: CommandDefinition = {
     });
     s.backups.recordVerification(outcome.verification);
     for (const removed of outcome.result.removedByRetention) s.log.info(`Removed ${removed} (more than ${keep} sets).`);
+    const retentionProblems = outcome.result.retentionProblems ?? [];
+    for (const problem of retentionProblems) s.log.warn(`Retention: ${problem}`);
     await s.backups.refresh();
-    const text = backupResultText(outcome.result, outcome.verification, t);
+    const text = backupResultText(outcome.result, outcome.verification, t) +
+      (retentionProblems.length > 0 ? ' ' + t('Retention could not do all it should ({0} problem(s)); see the log.', retentionProblems.length) : '');
     const actions = [
       { title: t('Reveal in Explorer'), run: () => revealFolder(s, outcome.result.path) },
       { title: t('Show Log'), run: () => s.log.show() },
     ];
-    if (outcome.verification.ok) {
+    if (outcome.verification.ok && retentionProblems.length === 0) {
       s.log.info(text);
       s.notifier.info(text, actions);
     } else {
