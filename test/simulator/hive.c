@@ -47,6 +47,14 @@ size_t sim_hv_name_units(const char *utf8) {
 }
 
 int sim_hv_name_cmp(const char *a, const char *b) {
+    /* Plain ASCII names (nearly all) compare without converting them. */
+    const unsigned char *x = (const unsigned char *)(a ? a : ""), *y = (const unsigned char *)(b ? b : "");
+    for (;; x++, y++) {
+        if (*x >= 0x80 || *y >= 0x80) break;
+        uint16_t cx = upcase(*x), cy = upcase(*y);
+        if (cx != cy) return cx < cy ? -1 : 1;
+        if (!*x) return 0;
+    }
     size_t na, nb;
     WCHAR_T *wa = sim_utf8_to_w_len(a ? a : "", &na);
     WCHAR_T *wb = sim_utf8_to_w_len(b ? b : "", &nb);

@@ -122,15 +122,54 @@ typedef struct named {
     char id[37];
 } named;
 
-/* Index of `name` in list (names compared as the registry does), or -1. */
-static int find_named(const named *list, uint32_t count, const char *name) {
-    for (uint32_t i = 0; i < count; i++)
-        if (sim_hv_name_eq(list[i].name, name)) return (int)i;
-    return -1;
+/* Entries sorted by name (as the registry compares names) for lookups in O(log n):
+ * scenarios may list 100 000 resources. */
+typedef struct sorted_names {
+    const named *list;
+    uint32_t *order;          /* indexes into list, by name, then by index */
+    uint32_t count;
+} sorted_names;
+
+static const named *g_sorting;   /* qsort has no context argument; the lock serialises scenario parsing */
+
+static int by_name(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int c = sim_hv_name_cmp(g_sorting[x].name, g_sorting[y].name);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Sorts list[0..count); the first duplicate name (the later entry) goes to *dup (-1: none). */
+static int sort_names(sorted_names *s, const named *list, uint32_t count, int *dup) {
+    s->list = list;
+    s->count = count;
+    s->order = (uint32_t *)malloc((count ? count : 1) * sizeof *s->order);
+    *dup = -1;
+    if (!s->order) return -1;
+    for (uint32_t i = 0; i < count; i++) s->order[i] = i;
+    sim_lock();
+    g_sorting = list;
+    qsort(s->order, count, sizeof *s->order, by_name);
+    sim_unlock();
+    for (uint32_t i = 1; i < count; i++) {
+        uint32_t a = s->order[i - 1], b = s->order[i];
+        if (sim_hv_name_eq(list[a].name, list[b].name) && (*dup < 0 || (int)b < *dup)) *dup = (int)b;
+    }
+    return 0;
+}
+
+/* Index of `name` (the first entry so named), or -1. */
+static int find_named(const sorted_names *s, const char *name) {
+    uint32_t lo = 0, hi = s->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sim_hv_name_cmp(s->list[s->order[mid]].name, name) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < s->count && sim_hv_name_eq(s->list[s->order[lo]].name, name) ? (int)s->order[lo] : -1;
 }
 
 /* An array of strings naming entries of `list`: their ids into out (at most MAX_LIST). */
-static uint32_t name_list(sim_vctx *v, const json_value *obj, const char *key, const char *path, const named *list, uint32_t count,
+static uint32_t name_list(sim_vctx *v, const json_value *obj, const char *key, const char *path, const sorted_names *names,
                           const char *what, const char **out) {
     const json_value *arr = json_get(obj, key);
     if (!arr || v->failed) return 0;
@@ -141,9 +180,9 @@ static uint32_t name_list(sim_vctx *v, const json_value *obj, const char *key, c
         char ip[320];
         snprintf(ip, sizeof ip, "%s[%u]", p, (unsigned)i);
         if (!sim_want_type(v, arr->items[i], JSON_STRING, ip)) break;
-        int at = find_named(list, count, arr->items[i]->string);
+        int at = find_named(names, arr->items[i]->string);
         if (at < 0) sim_verr(v, ip, arr->items[i], "there is no %s named \"%.100s\"", what, arr->items[i]->string);
-        else out[i] = list[at].id;
+        else out[i] = names->list[at].id;
     }
     return v->failed ? 0 : (uint32_t)arr->count;
 }
@@ -216,6 +255,7 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
     const char **ids = (const char **)calloc(MAX_LIST, sizeof *ids);
     const char **contains = (const char **)calloc(nr ? nr : 1, sizeof *contains);
     int *res_group = (int *)calloc(nr ? nr : 1, sizeof *res_group);
+    sorted_names gs = { gl, NULL, 0 }, rs = { rl, NULL, 0 }, ns = { nodes, NULL, 0 };
     if (!gl || !rl || !nl || !nodes || !ids || !contains || !res_group) {
         sim_verr(v, "scenario", root, "out of memory");
         goto done;
@@ -249,9 +289,14 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
         const json_value *g = sim_array_object(v, groups, i, "groups", "group", GK, "name", p, sizeof p);
         if (!g) break;
         sim_get_text(v, g, "name", p, "", gl[i].name, sizeof gl[i].name, 0, NULL);
-        if (!v->failed && find_named(gl, i, gl[i].name) >= 0)
-            sim_verr(v, p, json_get(g, "name"), "the name \"%.100s\" is already used by another group", gl[i].name);
         object_id(v, g, p, "group", gl[i].name, gl[i].id);
+    }
+    int dup = -1;
+    if (!v->failed && sort_names(&gs, gl, ng, &dup) != 0) sim_verr(v, "groups", groups, "out of memory");
+    if (!v->failed && dup >= 0) {
+        char p[64];
+        snprintf(p, sizeof p, "groups[%d]", dup);
+        sim_verr(v, p, json_get(groups->items[dup], "name"), "the name \"%.100s\" is already used by another group", gl[dup].name);
     }
     static const char *const RK[] = { "id", "name", "type", "group", "state", "dependsOn", "parameters", NULL };
     for (uint32_t i = 0; i < nr && !v->failed; i++) {
@@ -259,12 +304,17 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
         const json_value *r = sim_array_object(v, resources, i, "resources", "resource", RK, "name", p, sizeof p);
         if (!r) break;
         sim_get_text(v, r, "name", p, "", rl[i].name, sizeof rl[i].name, 0, NULL);
-        if (!v->failed && find_named(rl, i, rl[i].name) >= 0)
-            sim_verr(v, p, json_get(r, "name"), "the name \"%.100s\" is already used by another resource", rl[i].name);
         if (!v->failed && !json_get(r, "type")) sim_verr(v, p, r, "the resource has no \"type\"");
         if (!v->failed && !json_get(r, "group")) sim_verr(v, p, r, "the resource has no \"group\"");
         object_id(v, r, p, "resource", rl[i].name, rl[i].id);
     }
+    if (!v->failed && sort_names(&rs, rl, nr, &dup) != 0) sim_verr(v, "resources", resources, "out of memory");
+    if (!v->failed && dup >= 0) {
+        char p[64];
+        snprintf(p, sizeof p, "resources[%d]", dup);
+        sim_verr(v, p, json_get(resources->items[dup], "name"), "the name \"%.100s\" is already used by another resource", rl[dup].name);
+    }
+    if (!v->failed && sort_names(&ns, nodes, sc->node_count, &dup) != 0) sim_verr(v, "nodes", NULL, "out of memory");
 
     /* Resources\<id> and ResourceTypes\<type>. */
     for (uint32_t i = 0; i < nr && !v->failed; i++) {
@@ -273,12 +323,12 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
         snprintf(p, sizeof p, "resources[%u]", i);
         sim_get_text(v, r, "type", p, "", type, sizeof type, 0, "\\");
         sim_get_text(v, r, "group", p, "", group, sizeof group, 0, NULL);
-        int gi = v->failed ? -1 : find_named(gl, ng, group);
+        int gi = v->failed ? -1 : find_named(&gs, group);
         char gp[80];
         snprintf(gp, sizeof gp, "%s.group", p);
         if (!v->failed && gi < 0) sim_verr(v, gp, json_get(r, "group"), "there is no group named \"%.100s\"", group);
         res_group[i] = gi;
-        uint32_t ndeps = name_list(v, r, "dependsOn", p, rl, nr, "resource", ids);
+        uint32_t ndeps = name_list(v, r, "dependsOn", p, &rs, "resource", ids);
         uint32_t state = object_state(v, r, p);
         if (v->failed) break;
         sim_hv_key *k = sim_hv_add_subkey(k_res, rl[i].id, DB_CREATED, NULL);
@@ -309,7 +359,7 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
         snprintf(p, sizeof p, "groups[%u]", i);
         uint32_t type = sim_get_u32(v, g, "type", p, 9999, 0xFFFFFFFFu);
         uint32_t state = object_state(v, g, p);
-        uint32_t nowners = name_list(v, g, "preferredOwners", p, nodes, sc->node_count, "node", ids);
+        uint32_t nowners = name_list(v, g, "preferredOwners", p, &ns, "node", ids);
         uint32_t ncontains = 0;
         for (uint32_t r = 0; r < nr; r++)
             if (res_group[r] == (int)i) contains[ncontains++] = rl[r].id;
@@ -327,8 +377,9 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
         const json_value *n = sim_array_object(v, networks, i, "networks", "network", NK, "name", p, sizeof p);
         if (!n) break;
         sim_get_text(v, n, "name", p, "", nl[i].name, sizeof nl[i].name, 0, NULL);
-        if (!v->failed && find_named(nl, i, nl[i].name) >= 0)
-            sim_verr(v, p, json_get(n, "name"), "the name \"%.100s\" is already used by another network", nl[i].name);
+        for (uint32_t j = 0; j < i && !v->failed; j++)
+            if (sim_hv_name_eq(nl[j].name, nl[i].name))
+                sim_verr(v, p, json_get(n, "name"), "the name \"%.100s\" is already used by another network", nl[i].name);
         object_id(v, n, p, "network", nl[i].name, nl[i].id);
         uint32_t role = sim_get_u32(v, n, "role", p, 3, 3);
         sim_get_text(v, n, "address", p, "", address, sizeof address, 1, NULL);
@@ -353,7 +404,7 @@ static void build(sim_vctx *v, const json_value *root, const sim_scenario *sc, s
 
     /* Quorum: the witness resource, when the scenario names one that exists. */
     if (!v->failed && sc->has_quorum) {
-        int qi = find_named(rl, nr, sc->quorum_resource);
+        int qi = find_named(&rs, sc->quorum_resource);
         if (qi >= 0 && (add_sz(k_quorum, "Resource", rl[qi].id) || add_sz(k_quorum, "Path", sc->quorum_device)))
             sim_verr(v, "cluster.quorum", NULL, "out of memory");
     }
@@ -365,6 +416,9 @@ done:
     free(ids);
     free(contains);
     free(res_group);
+    free(gs.order);
+    free(rs.order);
+    free(ns.order);
 }
 
 sim_hv_key *sim_scenario_database(sim_vctx *v, const json_value *root, const sim_scenario *sc) {

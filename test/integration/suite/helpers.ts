@@ -78,7 +78,7 @@ export async function assertEngineNoLeaks(): Promise<void> {
   }
   if (report === undefined) return;
   const h = report.handles;
-  const total = h.cluster + h.node + h.enum + h.scm + h.service + h.token + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps;
+  const total = h.cluster + h.node + h.enum + h.scm + h.service + h.token + h.key + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps;
   if (total !== 0) throw new Error(`engine process leak report is not zero: ${JSON.stringify(report)}`);
 }
 
