@@ -133,7 +133,8 @@ async function runSuites(server, scratch, resultsFile) {
       ['extensionTestsPath', remoteUri(server.port, path.join(root, 'out', 'test', 'integration', 'suite', 'index.js'))],
     ];
     const started = Date.now();
-    await page.goto(workbenchUrl(server.port, path.join(scratch, 'workspace'), payload));
+    // Only the navigation itself: the suites' end (codeAutomationExit) is what the stage waits for.
+    await page.goto(workbenchUrl(server.port, path.join(scratch, 'workspace'), payload), { waitUntil: 'commit' });
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), SUITE_TIMEOUT_MS).unref());
     const code = await Promise.race([exited, timeout]);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);

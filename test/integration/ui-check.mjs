@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { packageTarget } from '../../scripts/package.mjs';
-import { installExtension, launchBrowser, root, startServer } from './vscode-server.mjs';
+import { BROWSER_TIMEOUT_MS, installExtension, launchBrowser, root, startServer } from './vscode-server.mjs';
 
 const require = createRequire(import.meta.url);
 export const artifactsDir = path.join(root, 'artifacts', 'integration');
@@ -73,10 +73,10 @@ async function runPaletteCommand(page, title) {
     try {
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
       await input.fill(`>${title}`);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
       await page.keyboard.press('Enter');
       return;
     } catch (err) {
@@ -169,8 +169,8 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
   const context = await launchBrowser(scratch, 'ui');
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`http://127.0.0.1:${server.port}/?${new URLSearchParams({ folder }).toString()}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+    await page.goto(`http://127.0.0.1:${server.port}/?${new URLSearchParams({ folder }).toString()}`, { waitUntil: 'commit' });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: BROWSER_TIMEOUT_MS });
 
     // 1. The tree, opened from the activity bar.
     let rows = [];

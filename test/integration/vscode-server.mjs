@@ -374,8 +374,17 @@ export async function launchBrowser(scratch, name) {
   const args = chromiumArgs(userDataDir).filter((a) => !a.startsWith('--user-data-dir=') && a !== '--headless');
   const home = path.join(scratch, 'browser-home');
   fs.mkdirSync(home, { recursive: true });
-  return chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath, headless: true, args, viewport: { width: 1400, height: 900 },
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), TMPDIR: socketDir(userDataDir) },
   });
+  // Playwright's 30 s defaults are limits for a quiet machine; on a loaded 2-core one the
+  // workbench's "load" alone can take longer. The stage waits for what the page shows, and
+  // these limits only end a wait for something that will not come.
+  context.setDefaultNavigationTimeout(BROWSER_TIMEOUT_MS);
+  context.setDefaultTimeout(BROWSER_TIMEOUT_MS);
+  return context;
 }
+
+/** The longest any single browser step may take before the stage gives up on it. */
+export const BROWSER_TIMEOUT_MS = 180_000;
