@@ -1,5 +1,5 @@
 // One lint config for the whole project. Besides the usual TypeScript checks it
-// enforces the layering of design.md §2: koffi only in src/native, vscode only in
+// enforces the layering of docs/architecture.md (Layers and their lint rules): koffi only in src/native, vscode only in
 // src/ui and src/extension.ts, and nothing below the UI reaching up into it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -4,7 +4,7 @@
  *
  * The engine runs in its own process because a bad pointer in FFI code kills the
  * process that made the call, VSS wants to own its process's COM security, and VSS
- * calls block for seconds (design.md §2).
+ * calls block for seconds (docs/architecture.md, Processes).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -7,7 +7,7 @@
  * 3. Back up ClusDb in checkpointed form:
  *    - cluster service running: a VSS requester selects the Cluster Database writer,
  *      snapshots the volumes its files live on and copies the files out of the
- *      point-in-time snapshot (windows-api.md §4.1), keeping the Backup Components
+ *      point-in-time snapshot (docs/windows.md, VSS backup sequence), keeping the Backup Components
  *      Document and the writer's metadata with them;
  *    - cluster service installed but not running: ClusDb is an ordinary registry hive
  *      and is copied as one (`offline-hive`).
@@ -279,7 +279,7 @@ function toEntries(files: readonly ManifestFile[]): BackupFileEntry[] {
 }
 
 // ---------------------------------------------------------------------------------
-// cluster service running: the VSS requester (windows-api.md §4.1)
+// cluster service running: the VSS requester (docs/windows.md, VSS backup sequence)
 
 interface SelectedWriter {
   instanceId: Guid;

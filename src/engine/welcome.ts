@@ -1,6 +1,6 @@
 /**
  * Which welcome view the "Failover Clusters" tree shows instead of a cluster: one per
- * state in which there is no running cluster to show (design.md §6). Pure, so the UI
+ * state in which there is no running cluster to show (docs/architecture.md, Data flow). Pure, so the UI
  * and the tests decide the same way.
  */
 import type { ClusterStatus } from './model';

@@ -3,7 +3,7 @@
  * Control Manager (query, stop and start a service on this or another node).
  * Typed wrappers only, no policy: each returns values or throws Win32Error naming
  * the API and the code, and every handle it opens is closed in `finally`.
- * Layouts and constants: windows-api.md §5.
+ * Layouts and constants: docs/windows.md (advapi32 sections).
  */
 import { lazyBindings } from './loader';
 import { Win32Error } from './errors';
@@ -12,7 +12,7 @@ import { closeHandle, getCurrentProcess, getLastError } from './kernel32';
 /** An opaque Windows handle (koffi 3 hands pointers out as bigint). */
 export type NativeHandle = bigint;
 
-// ---- constants (winnt.h, winsvc.h; windows-api.md §5) ----
+// ---- constants (winnt.h, winsvc.h; docs/windows.md) ----
 const TOKEN_QUERY = 0x8;
 const TOKEN_ADJUST_PRIVILEGES = 0x20;
 const TOKEN_ELEVATION_CLASS = 20;

@@ -1,5 +1,5 @@
 /**
- * clusapi.dll bindings (windows-api.md §1): node cluster state, cluster and node
+ * clusapi.dll bindings (docs/windows.md, clusapi): node cluster state, cluster and node
  * handles, cluster information and version, node enumeration, quorum resource.
  *
  * Typed wrappers only, no policy. Every failure becomes a Win32Error naming the API
@@ -19,7 +19,7 @@ import { lazyBindings } from './loader';
 
 export * from './clusapiTypes';
 
-// ---- CLUSTERVERSIONINFO (windows-api.md §1.2: 284 bytes, align 4) ----
+// ---- CLUSTERVERSIONINFO (docs/windows.md, clusapi: 284 bytes, align 4) ----
 
 export const CLUSTERVERSIONINFO_SIZE = 284;
 

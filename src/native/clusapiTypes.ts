@@ -1,5 +1,5 @@
 /**
- * clusapi constants and the pure functions that interpret them (windows-api.md §1.3).
+ * clusapi constants and the pure functions that interpret them (docs/windows.md, clusapi).
  * No koffi here, so unit tests can use them without loading anything native.
  */
 

@@ -1,7 +1,7 @@
 /**
  * Calling COM interfaces through koffi: an interface pointer points at its vtable
  * pointer, method n sits at byte n*8 of the vtable and takes the interface pointer
- * as its first argument (windows-api.md §0). GUIDs are 16-byte structs passed by
+ * as its first argument (docs/windows.md, Types and the x64 calling convention). GUIDs are 16-byte structs passed by
  * value where the method takes `GUID` (never a pointer on one side only), 1-byte
  * `bool` parameters are uint8 and LONG/HRESULT are int32.
  *

@@ -1,5 +1,5 @@
 /**
- * ole32.dll: COM initialisation for a VSS requester (windows-api.md §2.16).
+ * ole32.dll: COM initialisation for a VSS requester (docs/windows.md, COM runtime).
  *
  * COM state belongs to a thread, so the engine initialises COM on the thread that
  * makes the VSS calls (the engine process's main thread: every VSS call here is
@@ -100,7 +100,7 @@ export async function withComSession<R>(use: (session: ComSession) => Promise<R>
 
 /**
  * CoTaskMemFree: frees a block a COM call handed out through a `VSS_PWSZ *`-style
- * output (windows-api.md §2.15; e.g. ExposeSnapshot). NULL is allowed and does nothing.
+ * output (docs/windows.md, COM runtime; e.g. ExposeSnapshot). NULL is allowed and does nothing.
  */
 export function coTaskMemFree(block: bigint | null): void {
   api().CoTaskMemFree(block);

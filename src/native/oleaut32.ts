@@ -1,6 +1,6 @@
 /**
  * oleaut32.dll: BSTR allocation. A BSTR points at its first WCHAR, with the byte
- * length at pointer−4 and a terminating NUL (windows-api.md §2.15). The caller frees
+ * length at pointer−4 and a terminating NUL (docs/windows.md, COM runtime). The caller frees
  * every BSTR it receives from a `BSTR*` output and every BSTR it allocates for an input.
  */
 import koffi from 'koffi';

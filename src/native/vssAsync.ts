@@ -1,5 +1,5 @@
 /**
- * IVssAsync (windows-api.md §2.6): the handle an asynchronous VSS call returns.
+ * IVssAsync (docs/windows.md, COM vtable slots): the handle an asynchronous VSS call returns.
  * The engine polls `queryStatus()` on a timer instead of calling the blocking `Wait`,
  * so the event loop stays free and cancellation can reach `cancel()`.
  */

@@ -1,5 +1,5 @@
 /**
- * IVssBackupComponents (windows-api.md §2.4) and IVssBackupComponentsEx2 (§2.5): one
+ * IVssBackupComponents and IVssBackupComponentsEx2 (docs/windows.md, COM vtable slots): one
  * method per vtable slot the product uses, for the backup (§4.1) and the restore
  * (§4.2) sequences. Each method returns values or throws HResultError naming
  * `IVssBackupComponents::Method`; BSTRs are freed and sub-objects are handed out as

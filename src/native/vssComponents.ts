@@ -1,6 +1,6 @@
 /**
  * The components of a Backup Components Document as a requester sees them during a
- * restore (windows-api.md §2.10, §2.11): IVssWriterComponentsExt and IVssComponent.
+ * restore (docs/windows.md, COM vtable slots): IVssWriterComponentsExt and IVssComponent.
  *
  * IVssWriterComponentsExt is `IVssWriterComponents, IUnknown` in C++ multiple
  * inheritance: the object starts with the IVssWriterComponents vtable (no IUnknown

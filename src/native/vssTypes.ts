@@ -1,5 +1,5 @@
 /**
- * VSS enumerations, identifiers and their names (windows-api.md §2.3, §2.13).
+ * VSS enumerations, identifiers and their names (docs/windows.md: GUIDs and interface IDs, Constants and codes).
  */
 import type { Guid } from './com';
 

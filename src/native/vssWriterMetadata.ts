@@ -1,5 +1,5 @@
 /**
- * A writer's metadata (windows-api.md §2.8, §2.9, §2.12): IVssExamineWriterMetadata,
+ * A writer's metadata (docs/windows.md: COM vtable slots, VSS structures): IVssExamineWriterMetadata,
  * its components (IVssWMComponent with VSS_COMPONENTINFO) and their file sets
  * (IVssWMFiledesc). Each wrapper owns one reference; each BSTR it receives is read and
  * freed before the method returns.

@@ -1,5 +1,5 @@
 /**
- * vssapi.dll exports (windows-api.md §2.1). The typed COM wrappers live in
+ * vssapi.dll exports (docs/windows.md, vssapi exports). The typed COM wrappers live in
  * vssBackupComponents.ts and its siblings; this module binds the flat functions.
  */
 import { lazyBindings } from './loader';

@@ -342,7 +342,7 @@ export async function startServer(scratch, { onOutput, userSettings, smokeTestDr
   return { port, pid: child.pid, stop, stopNow, logPath: path.join(scratch, 'server.log') };
 }
 
-/** Chromium flags measured to work headless here (test-environments.md §3). */
+/** Chromium flags measured to work headless here (docs/testing.md, Test environments). */
 export function chromiumArgs(userDataDir) {
   return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',

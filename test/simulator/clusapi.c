@@ -48,7 +48,7 @@ typedef struct enum_handle {
     char **names;            /* snapshot of the members when the enumeration was opened */
 } enum_handle;
 
-/* The layout of windows-api.md §1.2 (checked below). */
+/* The layout of docs/windows.md (clusapi) (checked below). */
 typedef struct sim_clusterversioninfo {
     uint32_t dwVersionInfoSize;
     uint16_t MajorVersion;

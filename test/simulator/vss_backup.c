@@ -3,7 +3,7 @@
  * CreateVssBackupComponentsInternal and VssFreeSnapshotPropertiesInternal.
  *
  * One object serves one backup or one restore. Calls out of the documented order
- * (windows-api.md section 4) fail with VSS_E_BAD_STATE, unknown writers and components
+ * (docs/windows.md, VSS backup and restore sequences) fail with VSS_E_BAD_STATE, unknown writers and components
  * with VSS_E_OBJECT_NOT_FOUND. DoSnapshotSet copies the ClusDb files into
  * <scenario folder>/snapshots/<n>/<path relative to the volume>; the copy is deleted
  * by AbortBackup, DeleteSnapshots or the last Release.
@@ -342,7 +342,7 @@ static int ready(const vss_bc *bc, bc_mode mode)
     return bc->mode == mode && !bc->aborted && !bc->pending;
 }
 
-/* Whether the operation may start now: the order of windows-api.md section 4 (lock held). */
+/* Whether the operation may start now: the order of docs/windows.md (VSS sequences) (lock held). */
 static int may_start(const vss_bc *bc, vss_op op)
 {
     switch (op) {

@@ -28,7 +28,7 @@ void vss_fault_async(const char *name, HRESULT *fail_hr, int *hang);
 
 /* ------------------------------------------------------------------- helpers */
 
-/* Interface IDs (windows-api.md section 2.3). */
+/* Interface IDs (docs/windows.md, GUIDs and interface IDs). */
 extern const IID vss_iid_unknown, vss_iid_async;
 extern const IID vss_iid_backup_components, vss_iid_backup_components_ex, vss_iid_backup_components_ex2;
 extern const IID vss_iid_ewm, vss_iid_ewm_ex, vss_iid_ewm_ex2;

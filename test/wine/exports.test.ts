@@ -12,7 +12,7 @@ import { findUnresolvedExports, type UnresolvedExport } from '../../src/native/e
 import { projectRoot, simulatorLibraryPath } from '../support/sim';
 
 /**
- * Exports that Windows has and Wine 8.0 lacks (windows-api.md §6), keyed "dll!name".
+ * Exports that Windows has and Wine 8.0 lacks (docs/windows.md, What Wine provides), keyed "dll!name".
  * They are still checked against the simulator; against Wine they must stay missing,
  * so the entry is removed once Wine gains the export.
  */
