@@ -43,6 +43,7 @@ export function runCommand(definition: CommandDefinition, s: Services, args: unk
   return definition.run(s, ...args).then(
     (result) => {
       s.log.info(`${title}: finished in ${Date.now() - started} ms.`);
+      s.onCommandOutcome?.(definition.id, { ok: true, result });
       return result;
     },
     (err: unknown) => {
@@ -53,6 +54,7 @@ export function runCommand(definition: CommandDefinition, s: Services, args: unk
       const info = describeError(err);
       s.log.error(`${title}: failed: ${info.message}${info.apiDetail ? ` [${info.apiDetail}]` : ''}${info.engineCode ? ` (${info.engineCode})` : ''}`);
       if (err instanceof Error && err.stack) s.log.debug(err.stack);
+      s.onCommandOutcome?.(definition.id, { ok: false, message: info.message });
       s.notifier.error(errorNotificationText(title, err, s.t), [{ title: s.t('Show Log'), run: () => s.log.show() }]);
       return undefined;
     },
