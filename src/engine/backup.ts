@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import type { BackupParams } from '../protocol';
 import { isProcessElevated, enablePrivilege } from '../native/advapi32';
 import { describeHresult, GUID_NULL, sameGuid, setComTrace, type Guid } from '../native/com';
+import { comCallLogLevel } from './comCallLogLevel';
 import { formatHresult, hresultName, NativeError } from '../native/errors';
 import { getSystemWindowsDirectory } from '../native/kernel32';
 import { initializeCom, uninitializeCom } from '../native/ole32';
@@ -298,8 +299,7 @@ async function backUpThroughVss(
   if (!cluster) throw new EngineError('NOT_CLUSTER_NODE', 'The cluster service runs here but the cluster could not be opened.');
   const log = ctx.logger;
   const previousTrace = setComTrace((call, hr) => {
-    const quiet = call === 'IVssAsync::QueryStatus' && hr >= 0;
-    log.log(hr < 0 ? 'warn' : quiet ? 'debug' : 'info', `${call} → ${describeHresult(hr)}`);
+    log.log(comCallLogLevel(call, hr), `${call} → ${describeHresult(hr)}`);
   });
   let session: ReturnType<typeof initializeCom> | undefined;
   let vss: VssBackupComponents | undefined;

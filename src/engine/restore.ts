@@ -39,6 +39,7 @@ import {
 } from '../native/vssTypes';
 import { VssExamineWriterMetadata, type WriterRestoreMethod } from '../native/vssWriterMetadata';
 import { describeHresult, sameGuid, setComTrace } from '../native/com';
+import { comCallLogLevel } from './comCallLogLevel';
 import { formatHresult, hresultName } from '../native/errors';
 import { openBackupSet, type VerifiedBackupSet } from './backupSet';
 import { readClusterDatabaseWriter } from './clusterWriter';
@@ -1100,10 +1101,9 @@ export async function restoreCluster(params: RestoreParams, ctx: OperationContex
     const kind = pre.set.manifest.kind;
     let result: RestoreResult;
     if (kind === 'vss-cluster-writer') {
-      // Every VSS call and its HRESULT goes to the log (the polls only at debug level).
+      // Every VSS call and its HRESULT goes to the log (comCallLogLevel: failures as warnings, the rest below info).
       const previousTrace = setComTrace((call, hr) => {
-        const quiet = call === 'IVssAsync::QueryStatus' && hr >= 0;
-        ctx.logger.log(hr < 0 ? 'warn' : quiet ? 'debug' : 'info', `${call} → ${describeHresult(hr)}`);
+        ctx.logger.log(comCallLogLevel(call, hr), `${call} → ${describeHresult(hr)}`);
       });
       try {
         result = await withComSession(async () => {
