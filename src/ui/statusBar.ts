@@ -2,8 +2,9 @@
  * The status bar item: "CLUSTER1 · 3/4 up · 2 h ago", a warning when the newest intact
  * backup is older than fcbackup.backupWarningDays or the last backup failed; a click
  * opens the Failover Cluster Backup view. It reads what the two trees already hold and
- * follows their change events: it never asks the engine itself, and it shows nothing
- * before the cluster tree was read (activation does not start the engine).
+ * follows their change events: it never asks the engine itself (nor makes a tree load),
+ * and it shows nothing before the cluster tree was read (activation starts no engine);
+ * until the Backups view was shown it says the backups were not read.
  */
 import * as vscode from 'vscode';
 import type { BackupsTreeProvider } from './backupsTree';
@@ -37,7 +38,6 @@ export class ClusterStatusBar implements vscode.Disposable {
   private lastFailure: BackupFailure | undefined;
   private sets: SetSummary[] | undefined;
   private shown: StatusView | undefined;
-  private askedForBackups = false;
 
   constructor(private readonly deps: StatusBarDeps) {
     this.item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Left, 10);
@@ -77,11 +77,6 @@ export class ClusterStatusBar implements vscode.Disposable {
 
   private update(): void {
     const local = this.deps.clusters.clusters().find((c) => c.source === 'local');
-    if (local?.status?.cluster && !this.deps.backups.loaded && !this.askedForBackups) {
-      // The cluster is shown but the Backups list was never read (its pane collapsed): read it once.
-      this.askedForBackups = true;
-      void this.readSetsAfterLoad().catch(ignore);
-    }
     const warningDays = vscode.workspace.getConfiguration(SECTION).get<number>('backupWarningDays', 7);
     const view = statusView({ status: local?.status, sets: this.sets, lastFailure: this.lastFailure, warningDays, now: Date.now() }, this.deps.t);
     this.shown = view;
@@ -93,11 +88,6 @@ export class ClusterStatusBar implements vscode.Disposable {
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
-  }
-
-  private async readSetsAfterLoad(): Promise<void> {
-    await this.deps.backups.elements();
-    await this.readSets();
   }
 
   dispose(): void {

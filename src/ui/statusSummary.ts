@@ -68,7 +68,7 @@ export function statusView(input: StatusInput, t: Translate = untranslated): Sta
   let warning = false;
   if (input.sets === undefined) {
     backupText = t('backups not read');
-    tooltip.push(t('The backup folder was not read yet.'));
+    tooltip.push(t('The backup folder is read when the Backups view is shown.'));
   } else {
     const newest = newestIntactSet(input.sets, cluster.name);
     const newestAt = newest ? timeValue(newest.time) : Number.NEGATIVE_INFINITY;
