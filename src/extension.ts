@@ -16,8 +16,10 @@ import type { Translate } from './ui/format';
 import { ExtensionLog } from './ui/log';
 import { Notifier } from './ui/notifier';
 import { ProgressRouter } from './ui/progress';
+import type { BackupOutcome } from './ui/commands/backup';
 import type { Services } from './ui/services';
 import { SECTION, readSettings } from './ui/settings';
+import { ClusterStatusBar } from './ui/statusBar';
 import type { FailoverClusterBackupTestApi } from './ui/testApi';
 
 export type { FailoverClusterBackupTestApi } from './ui/testApi';
@@ -68,7 +70,20 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     vscode.window.createTreeView('fcbackup.backups', { treeDataProvider: backups }),
   );
 
-  const services: Services = { log, engine, clusters, backups, dialogs, notifier, progress, t, extensionContext: context };
+  const statusBar = new ClusterStatusBar({ clusters, backups, t });
+  context.subscriptions.push(statusBar);
+
+  const services: Services = {
+    log, engine, clusters, backups, dialogs, notifier, progress, t, extensionContext: context,
+    onCommandOutcome: (id, outcome) => {
+      if (id !== 'fcbackup.backup') return;
+      // A backup whose new set failed its check is a failed backup too.
+      const verification = outcome.ok ? (outcome.result as BackupOutcome | undefined)?.verification : undefined;
+      if (!outcome.ok) statusBar.recordBackupOutcome(false, outcome.message);
+      else if (verification && !verification.ok) statusBar.recordBackupOutcome(false, verification.problems.join('; '));
+      else statusBar.recordBackupOutcome(true, '');
+    },
+  };
   context.subscriptions.push(...registerCommands(services));
 
   const applyInterval = (): void => {
@@ -109,6 +124,7 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     runningOperations: () => progress.titles(),
     cancelOperations: () => progress.cancelAll(),
     useDialogs: (d) => dialogs.use(d),
+    statusBar: () => statusBar.snapshot(),
     // An engine without a native target (file work only, no cluster here) loaded no simulator: nothing to leak.
     engineLeakReport: async () => (engine.running && engine.resolveTarget().kind !== 'unavailable' ? engine.request('leakReport', {}) : undefined),
   };

@@ -11,6 +11,7 @@
  */
 import { describeHresult, sameGuid, setComTrace, type Guid } from '../native/com';
 import { formatHresult, hresultName } from '../native/errors';
+import { comCallLogLevel } from './comCallLogLevel';
 import { getSystemWindowsDirectory } from '../native/kernel32';
 import { withComSession } from '../native/ole32';
 import type { VssAsync } from '../native/vssAsync';
@@ -53,9 +54,9 @@ export const DEFAULT_VSS_WAIT: VssWaitPolicy = { poll: { min: 20, max: 500 }, ti
  * polls only at debug level), and uninitialises afterwards.
  */
 export async function withVssSession<R>(ctx: OperationContext, use: () => Promise<R>): Promise<R> {
+  // Every VSS call and its HRESULT goes to the log (comCallLogLevel: failures as warnings, the rest below info).
   const previousTrace = setComTrace((call, hr) => {
-    const quiet = call === 'IVssAsync::QueryStatus' && hr >= 0;
-    ctx.logger.log(hr < 0 ? 'warn' : quiet ? 'debug' : 'info', `${call} → ${describeHresult(hr)}`);
+    ctx.logger.log(comCallLogLevel(call, hr), `${call} → ${describeHresult(hr)}`);
   });
   try {
     return await withComSession(use);

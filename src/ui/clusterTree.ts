@@ -23,6 +23,8 @@ interface LocalView {
   status?: ClusterStatus;
   error?: ErrorInfo;
   unavailable?: boolean;
+  /** When the status was read (ISO-8601). */
+  readAt?: string;
 }
 
 export interface ClusterTreeDeps extends RefreshingTreeDeps {
@@ -88,7 +90,7 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
     } else {
       const names = this.connectedNames().filter((n) => n.toLowerCase() !== name.toLowerCase());
       await this.deps.state.update(CONNECTED_KEY, [...names, name]);
-      this.connected = [...this.connected.filter((c) => c.name.toLowerCase() !== shownName.toLowerCase()), clusterElement('connected', status)];
+      this.connected = [...this.connected.filter((c) => c.name.toLowerCase() !== shownName.toLowerCase()), clusterElement('connected', status, new Date().toISOString())];
     }
     this.everLoaded = true;
     this.changed.fire(undefined);
@@ -117,7 +119,7 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
     let local: LocalView;
     try {
       const status = await engine.request('status', {});
-      local = { status };
+      local = { status, readAt: new Date().toISOString() };
       log.info(`Local machine ${status.machine}: ${status.state}${status.cluster ? `, cluster ${status.cluster.name} with ${status.nodes.length} node(s)` : ''}.`);
       this.clearNotifiedFailure();
     } catch (err) {
@@ -140,7 +142,7 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
     const connected: ClusterElement[] = [];
     for (const name of this.connectedNames()) {
       try {
-        connected.push(clusterElement('connected', await engine.request('connect', { name })));
+        connected.push(clusterElement('connected', await engine.request('connect', { name }), new Date().toISOString()));
       } catch (err) {
         const error = describeError(err);
         this.logFailure(`Connecting to ${name}`, error);

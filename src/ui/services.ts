@@ -19,4 +19,8 @@ export interface Services {
   progress: ProgressRouter;
   t: Translate;
   extensionContext: vscode.ExtensionContext;
+  /** Told how each command ended (the status bar follows the backup command); cancellations are not reported. */
+  onCommandOutcome?: (id: string, outcome: CommandOutcome) => void;
 }
+
+export type CommandOutcome = { ok: true; result: unknown } | { ok: false; message: string };

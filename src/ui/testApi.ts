@@ -8,6 +8,7 @@ import type { ClusterTreeProvider } from './clusterTree';
 import type { Dialogs } from './dialogs';
 import type { NotificationRecord } from './notifier';
 import type { RequestResult } from '../protocol';
+import type { StatusBarSnapshot } from './statusBar';
 
 export interface FailoverClusterBackupTestApi {
   /** Whether any engine process was started (activation alone must not start one). */
@@ -35,4 +36,6 @@ export interface FailoverClusterBackupTestApi {
   engineLeakReport(): Promise<RequestResult<'leakReport'> | undefined>;
   /** Answer modal dialogs with these instead of asking the user (undefined: ask the user again). */
   useDialogs(dialogs: Dialogs | undefined): void;
+  /** The status bar item as shown (text, tooltip, warning, background color id), or undefined while hidden. */
+  statusBar(): StatusBarSnapshot | undefined;
 }

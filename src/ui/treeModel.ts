@@ -30,6 +30,8 @@ export interface ClusterElement {
   name: string;
   status?: ClusterStatus;
   error?: ErrorInfo;
+  /** When `status` was read (ISO-8601), shown in the tooltip: the tree refreshes on an interval. */
+  readAt?: string;
 }
 
 export interface NodeElement {
@@ -105,9 +107,9 @@ function clusterKey(source: ClusterSource, name: string): string {
   return `${source}:${name.toLowerCase()}`;
 }
 
-export function clusterElement(source: ClusterSource, status: ClusterStatus): ClusterElement {
+export function clusterElement(source: ClusterSource, status: ClusterStatus, readAt?: string): ClusterElement {
   const name = status.cluster?.name ?? status.connectedName ?? status.machine;
-  return { kind: 'cluster', id: `cluster/${clusterKey(source, name)}`, source, name, status };
+  return { kind: 'cluster', id: `cluster/${clusterKey(source, name)}`, source, name, status, ...(readAt !== undefined ? { readAt } : {}) };
 }
 
 export function failedClusterElement(source: ClusterSource, name: string, error: ErrorInfo): ClusterElement {
@@ -182,6 +184,7 @@ export function clusterItem(element: ClusterElement, t: Translate = untranslated
   const tooltipLines = [element.name];
   if (status.cluster) tooltipLines.push(t('Version {0}', versionText(status)));
   tooltipLines.push(t('Local machine: {0}', status.machine));
+  if (element.readAt) tooltipLines.push(t('Last read: {0}', formatLocalTime(element.readAt)));
   return {
     label: element.name,
     description,
@@ -295,7 +298,7 @@ export function clusterViewState(local: { status?: ClusterStatus; error?: ErrorI
 
 /** The root rows of the Failover Clusters tree. */
 export function clusterRoots(
-  local: { status?: ClusterStatus; error?: ErrorInfo; unavailable?: boolean } | undefined,
+  local: { status?: ClusterStatus; error?: ErrorInfo; unavailable?: boolean; readAt?: string } | undefined,
   connected: ReadonlyArray<ClusterElement>,
   t: Translate = untranslated,
 ): TreeElement[] {
@@ -306,7 +309,7 @@ export function clusterRoots(
       command: { id: 'fcbackup.showLog', title: t('Show Log') },
     }));
   } else if (local?.status?.state === 'running' && local.status.cluster) {
-    roots.push(clusterElement('local', local.status));
+    roots.push(clusterElement('local', local.status, local.readAt));
   }
   roots.push(...connected);
   return roots;

@@ -30,6 +30,8 @@ const QUIET_WORKBENCH = {
   'telemetry.telemetryLevel': 'off',
   'extensions.autoCheckUpdates': false,
   'update.mode': 'none',
+  // No periodic refresh under test: the suites refresh when they mean to (no timing in the tests).
+  'fcbackup.refreshIntervalSeconds': 0,
 };
 const noUi = process.argv.includes('--no-ui');
 

@@ -155,6 +155,13 @@ export function vsixRules({ vsix, target, entries, koffiFiles, koffiVersion }) {
       },
     },
     {
+      name: 'walkthrough media files are in the package',
+      check: () => (manifestOf(vsix).contributes?.walkthroughs ?? [])
+        .flatMap((w) => w.steps ?? []).map((step) => step.media?.markdown ?? step.media?.image ?? step.media?.svg)
+        .filter((media) => typeof media === 'string' && !inExtension.includes(media.replace(/^\.\//, '')))
+        .map((media) => `${media} missing`),
+    },
+    {
       name: 'icon file is in the package',
       check: () => {
         const icon = String(manifestOf(vsix).icon ?? '').replace(/^\.\//, '');

@@ -1,6 +1,6 @@
 /**
  * The command table (every command the extension contributes, one file each) and
- * the one wrapper they all run through: it logs start and outcome, stays silent on
+ * the one wrapper they all run through: it logs start and end (debug), stays silent on
  * cancellation, and reports a failure with the failing API and code and a
  * "Show Log" action.
  */
@@ -43,10 +43,13 @@ export const commandTable: readonly CommandDefinition[] = [
 export function runCommand(definition: CommandDefinition, s: Services, args: unknown[]): Promise<unknown> {
   const title = definition.title(s);
   const started = Date.now();
-  s.log.info(`${title}: started.`);
+  // Start and end are debug details: the command's own steps and outcome are the info lines
+  // (no "Show Log: started/finished" around every click).
+  s.log.debug(`${title}: started.`);
   return definition.run(s, ...args).then(
     (result) => {
-      s.log.info(`${title}: finished in ${Date.now() - started} ms.`);
+      s.log.debug(`${title}: finished in ${Date.now() - started} ms.`);
+      s.onCommandOutcome?.(definition.id, { ok: true, result });
       return result;
     },
     (err: unknown) => {
@@ -57,6 +60,7 @@ export function runCommand(definition: CommandDefinition, s: Services, args: unk
       const info = describeError(err);
       s.log.error(`${title}: failed: ${info.message}${info.apiDetail ? ` [${info.apiDetail}]` : ''}${info.engineCode ? ` (${info.engineCode})` : ''}`);
       if (err instanceof Error && err.stack) s.log.debug(err.stack);
+      s.onCommandOutcome?.(definition.id, { ok: false, message: info.message });
       s.notifier.error(errorNotificationText(title, err, s.t), [{ title: s.t('Show Log'), run: () => s.log.show() }]);
       return undefined;
     },

@@ -1,0 +1,40 @@
+/**
+ * The log at its default level: one info line per step, VSS call traces below info,
+ * and no "started/finished" lines around a command.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { assertEngineNoLeaks, cleanupTemp, findRow, setSetting, tempDir, testApi, treeRows, useScenario } from './helpers';
+
+describe('log levels', () => {
+  after(async () => {
+    await assertEngineNoLeaks();
+    await setSetting('backupFolder', undefined);
+    await setSetting('simulator.scenario', undefined);
+    cleanupTemp();
+  });
+
+  it('Show Log adds no info line, and a backup logs its steps at info and its VSS calls below it', async () => {
+    const api = await testApi();
+    api.useDialogs(undefined);
+    await useScenario({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }] });
+    await setSetting('backupFolder', path.join(tempDir('fcb-it-log-'), 'backups'));
+    await api.clusterTree.refresh();
+
+    let from = api.logLines().length;
+    await vscode.commands.executeCommand('fcbackup.showLog');
+    assert.deepEqual(api.logLines().slice(from).filter((l) => l.startsWith('[info]')), []);
+
+    from = api.logLines().length;
+    const outcome = await vscode.commands.executeCommand<{ verification: { ok: boolean } } | undefined>(
+      'fcbackup.backup', findRow(await treeRows(api.clusterTree), 'NODE1').element);
+    assert.ok(outcome?.verification.ok);
+    const lines = api.logLines().slice(from);
+    const info = lines.filter((l) => l.startsWith('[info]'));
+    assert.ok(info.some((l) => l.includes('Backing up CLUSTER1 on NODE1')), info.join('\n'));
+    assert.ok(info.some((l) => l.startsWith('[info] Backed up CLUSTER1')), info.join('\n'));
+    assert.deepEqual(info.filter((l) => /IVss\w+::\w+ →/.test(l)), [], 'VSS call traces are not info lines');
+    assert.deepEqual(lines.filter((l) => /^\[info\] .*: (started|finished in \d+ ms)\.$/.test(l)), []);
+  });
+});
