@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RegType } from '../../src/hive/types';
+import { buildHive } from '../support/hiveBuilder';
 import { BackupSetWriter, MANIFEST_FILE } from '../../src/engine/backupSet';
 import { assertNoLeaks, projectRoot } from '../support/sim';
 
@@ -51,10 +53,10 @@ describe('fcbackup on a machine without a cluster (Linux, no simulator)', functi
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
   }
 
-  async function makeSet(dest: string, cluster: string, node: string, minute: number, fileName = 'CLUSDB'): Promise<string> {
+  async function makeSet(dest: string, cluster: string, node: string, minute: number, fileName = 'CLUSDB', clusdb?: Buffer): Promise<string> {
     const src = path.join(work, `src-${minute}`);
     fs.mkdirSync(src, { recursive: true });
-    fs.writeFileSync(path.join(src, 'CLUSDB'), `hive ${cluster} ${minute}`);
+    fs.writeFileSync(path.join(src, 'CLUSDB'), clusdb ?? `hive ${cluster} ${minute}`);
     const time = new Date(Date.UTC(2024, 4, 1, 12, minute, 0));
     const name = `${cluster.replace(/[^A-Za-z0-9-]/g, '_')}_${node.replace(/[^A-Za-z0-9-]/g, '_')}_${time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}`;
     const writer = await BackupSetWriter.create(dest, name);
@@ -131,6 +133,29 @@ describe('fcbackup on a machine without a cluster (Linux, no simulator)', functi
       });
     });
   }
+
+  it('show and diff between two sets read the sets\' cluster databases without loading koffi', async () => {
+    const text = (value: string): Uint8Array => Buffer.from(`${value}\0`, 'utf16le');
+    const dword = (value: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(value); return b; };
+    const database = (paxosTag: number, nodes: string[]): Buffer => buildHive({
+      name: 'Cluster',
+      values: [{ name: 'ClusterName', type: RegType.REG_SZ, data: text('CLUSTER1') }, { name: 'PaxosTag', type: RegType.REG_DWORD, data: dword(paxosTag) }],
+      subkeys: [{ name: 'Nodes', subkeys: nodes.map((n, i) => ({ name: String(i + 1), values: [{ name: 'NodeName', type: RegType.REG_SZ, data: text(n) }] })) }],
+    });
+    const hives = path.join(work, 'hive-sets');
+    const older = await makeSet(hives, 'CLUSTER1', 'NODE1', 10, 'CLUSDB', database(3, ['NODE1', 'NODE2']));
+    const newer = await makeSet(hives, 'CLUSTER1', 'NODE1', 11, 'CLUSDB', database(7, ['NODE1', 'NODE2', 'NODE3']));
+    const show = run(bundledCli, ['show', older, '--json']);
+    assert.equal(show.status, 0, show.stderr);
+    assert.match(show.stdout, /"CLUSTER1"/);
+    assert.match(show.stdout, /NODE2/);
+    const same = run(bundledCli, ['diff', older, older]);
+    assert.equal(same.status, 0, same.stderr);
+    const changed = run(bundledCli, ['diff', older, newer]);
+    assert.equal(changed.status, 1, changed.stderr);
+    assert.match(changed.stdout, /NODE3/);
+    for (const r of [show, same, changed]) assert.ok(!r.loaded.includes('koffi'), 'koffi was loaded');
+  });
 
   it('the commands that need the cluster say they need Windows or the simulator (exit 2)', () => {
     for (const args of [['status'], ['backup', '--to', sets], ['restore', good, '--yes']]) {
