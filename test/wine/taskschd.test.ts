@@ -22,6 +22,7 @@ const E_NOTIMPL = 0x80004001 | 0;
 const ERROR_ALREADY_EXISTS = 0x800700b7 | 0;
 const SCHED_E_MALFORMEDXML = 0x8004131a | 0;
 const ERROR_FILE_NOT_FOUND = 0x80070002 | 0;
+const ERROR_PATH_NOT_FOUND = 0x80070003 | 0;
 
 /**
  * What Wine 8.0's taskschd.dll does not implement, with what it does instead (observed;
@@ -55,11 +56,12 @@ describe("Task Scheduler bindings against Wine's own taskschd.dll", function () 
     previous = getNativeTarget();
     configureNative({ kind: 'windows' });
     session = initializeCom();
-    // A run killed half-way may have left the task behind.
+    // A run killed half-way may have left the task behind. None there: ERROR_FILE_NOT_FOUND, or
+    // ERROR_PATH_NOT_FOUND when its folder is missing too (a new Wine prefix).
     try {
       withTaskRootFolder((root) => root.deleteTask(TASK_PATH));
     } catch (err) {
-      if (!(err instanceof HResultError && err.code === ERROR_FILE_NOT_FOUND)) throw err;
+      if (!(err instanceof HResultError && (err.code === ERROR_FILE_NOT_FOUND || err.code === ERROR_PATH_NOT_FOUND))) throw err;
     }
   });
 
