@@ -247,9 +247,10 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
       const text = await waitUntil('the log lines', async () => {
         const t = await outputText(page);
         const all = `${t.top}${t.bottom}`;
-        return { ok: all.includes('GetNodeClusterState') && /BackUpClusterConfiguration:(finished|failed)/.test(all), value: all, detail: `top: ${t.top.slice(0, 700)}\nbottom: ${t.bottom.slice(-700)}` };
+        // The command's own start/finish lines are debug now; the outcome line a user sees at info is "Backed up …".
+        return { ok: all.includes('GetNodeClusterState') && /BackedupCLUSTER1|BackUpClusterConfigurationfailed/.test(all), value: all, detail: `top: ${t.top.slice(0, 700)}\nbottom: ${t.bottom.slice(-700)}` };
       }, 30_000);
-      const wanted = ['GetNodeClusterState', 'OpenCluster(NODE1)', 'ClusterEnum', 'Back Up Cluster Configuration: finished'];
+      const wanted = ['GetNodeClusterState', 'OpenCluster(NODE1)', 'ClusterEnum', 'Backed up CLUSTER1 on NODE1'];
       const absent = wanted.filter((w) => !text.includes(w.replace(/\s+/g, '')));
       record('the log channel shows the detection steps and the backup outcome', absent.length === 0, `missing ${JSON.stringify(absent)} in:\n${text.slice(0, 1500)}`);
     } catch (err) {

@@ -60,6 +60,7 @@ describe('Failover Clusters tree', () => {
       '  NODE3 | paused · id 3 | node-remote-paused | debug-pause',
       '  NODE4 | joining · id 4 | node-remote-joining | sync',
       '  NODE5 | unreachable · id ? | node-remote-unreachable | debug-disconnect',
+      '  Scheduled backup | none | detail | calendar',
     ]);
     assert.equal(api.engineStarted(), true);
   });
