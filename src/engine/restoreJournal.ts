@@ -29,6 +29,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getNativeTarget } from '../native/loader';
+import { flushDirectorySync } from './durableFile';
 import { EngineError } from './errors';
 
 function isSimulator(): boolean {
@@ -179,21 +180,7 @@ export function createJournal(init: {
   };
 }
 
-// ---- durable file primitives ----
-
-/** Make a rename in `dir` durable. Windows cannot open a directory for flushing; NTFS journals renames itself. */
-function fsyncDirectory(dir: string): void {
-  if (process.platform === 'win32') return;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some file systems refuse to flush directories; the rename itself is still atomic.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
+// ---- durable file primitives (directory flushes come from durableFile.ts) ----
 
 /** Write `text` to `file` atomically: beside it, flushed, then renamed over it. */
 export function writeFileAtomic(file: string, text: string): void {
@@ -206,7 +193,7 @@ export function writeFileAtomic(file: string, text: string): void {
     fs.closeSync(fd);
   }
   fs.renameSync(temp, file);
-  fsyncDirectory(path.dirname(file));
+  flushDirectorySync(path.dirname(file));
 }
 
 export function sha256OfFile(file: string): { sha256: string; size: number } {
@@ -270,7 +257,7 @@ function replaceFileAtomically(source: string, target: string, expected: { sha25
   fs.mkdirSync(path.dirname(target), { recursive: true });
   copyVerified(source, temp, expected);
   fs.renameSync(temp, target);
-  fsyncDirectory(path.dirname(target));
+  flushDirectorySync(path.dirname(target));
 }
 
 function matches(file: string, expected: { sha256: string | null; size: number | null }): boolean {
@@ -377,7 +364,7 @@ export class JournalStore {
 
   remove(): void {
     fs.rmSync(this.path, { force: true });
-    fsyncDirectory(path.dirname(this.path));
+    flushDirectorySync(path.dirname(this.path));
   }
 }
 
@@ -430,7 +417,7 @@ export function stageFiles(store: JournalStore, journal: RestoreJournal, hooks: 
     store.write(journal);
     hooks.afterFileStaged?.(file.target, index);
   });
-  for (const dir of new Set(journal.files.map((f) => path.dirname(f.target)))) fsyncDirectory(dir);
+  for (const dir of new Set(journal.files.map((f) => path.dirname(f.target)))) flushDirectorySync(dir);
   store.advance(journal, 'staged');
 }
 
@@ -472,7 +459,7 @@ export function takeSafetyCopy(store: JournalStore, journal: RestoreJournal): vo
     companion.sha256 = got.sha256;
     companion.size = got.size;
   });
-  fsyncDirectory(journal.safetyDir);
+  flushDirectorySync(journal.safetyDir);
   journal.safetyCopied = true;
   store.advance(journal, 'safetyCopied');
 }
@@ -490,7 +477,7 @@ export function swapStagedFiles(store: JournalStore, journal: RestoreJournal, ho
   for (const companion of journal.companions) {
     if (companion.safetyCopy !== null) fs.rmSync(companion.path, { force: true });
   }
-  if (journal.companions.length > 0) fsyncDirectory(journal.clusDbDir);
+  if (journal.companions.length > 0) flushDirectorySync(journal.clusDbDir);
   journal.files.forEach((file, index) => {
     const staged = stagedPathFor(file.target);
     if (!matches(staged, { sha256: file.sha256, size: file.size })) {
@@ -499,7 +486,7 @@ export function swapStagedFiles(store: JournalStore, journal: RestoreJournal, ho
         `(SHA-256 ${file.sha256}, ${file.size} bytes).`);
     }
     fs.renameSync(staged, file.target);
-    fsyncDirectory(path.dirname(file.target));
+    flushDirectorySync(path.dirname(file.target));
     journal.replaced.push(file.target);
     store.write(journal);
     hooks.afterFileReplaced?.(file.target, index);
