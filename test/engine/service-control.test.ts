@@ -63,9 +63,11 @@ describe('serviceControl (simulator SCM)', () => {
   it('stops waiting when cancelled (the service stays pending)', async () => {
     open({ servicePendingPolls: 100000 });
     const controller = new AbortController();
-    const waiting = stopServiceAndWait(node2, 'ClusSvc', makeContext({ signal: controller.signal }));
-    setTimeout(() => controller.abort(), 120);
-    await assert.rejects(waiting, (err: unknown) => err instanceof EngineError && err.code === 'CANCELLED');
+    // Cancel when the wait has begun (its progress line), not after a guessed delay.
+    const ctx = makeContext({ signal: controller.signal, progress: (step) => { if (step.startsWith('Waiting for')) controller.abort(); } });
+    await assert.rejects(stopServiceAndWait(node2, 'ClusSvc', ctx),
+      (err: unknown) => err instanceof EngineError && err.code === 'CANCELLED');
+    assert.ok(simulatorCallLog().includes('ControlService:NODE2:1'), 'the stop was requested before the cancel');
     assert.equal(queryServiceState(node2), 'stopPending');
   });
 

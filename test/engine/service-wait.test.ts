@@ -97,10 +97,13 @@ describe('serviceControl waiting rules (scripted SCM)', () => {
   it('stops waiting when cancelled', async () => {
     const controller = new AbortController();
     const api = scripted([status(3, 1, 5000), status(3, 2, 5000)]);
+    // Cancel right after the first answer, so the cancellation lands in the sleep between polls — by the
+    // order of events, not after a guessed delay.
+    const firstQuery = api.query.bind(api);
+    api.query = (machine, service) => { const answer = firstQuery(machine, service); controller.abort(); return answer; };
     const wait = waitForServiceState(local, 'ClusSvc', 'stopped', makeContext({ signal: controller.signal }), { api });
-    setTimeout(() => controller.abort(), 30);
     await assert.rejects(wait, (err: unknown) => err instanceof EngineError && err.code === 'CANCELLED');
-    assert.ok(api.calls.length <= 2, `no polling after cancellation: ${api.calls.length}`);
+    assert.deepEqual(api.calls, ['query:local:ClusSvc'], 'no polling after cancellation');
   });
 
   it('stop: does nothing when already stopped; treats ERROR_SERVICE_NOT_ACTIVE as stopped', async () => {
