@@ -68,7 +68,7 @@ async function main() {
         extensionDevelopmentPath: root,
         extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'suite', 'index.js'),
         // The suites choose the native target through settings; an inherited FCBACKUP_SIMULATE would fill in for an empty one.
-        extensionTestsEnv: { FCBACKUP_INTEGRATION_RESULTS: resultsFile, FCBACKUP_SIMULATE: undefined },
+        extensionTestsEnv: { FCBACKUP_INTEGRATION_RESULTS: resultsFile, FCBACKUP_SIMULATE: undefined, FCBACKUP_LOCK_DIR: path.join(scratch, 'lock') },
         launchArgs: [
           workspace, '--disable-workspace-trust', '--disable-extensions', '--skip-welcome', '--skip-release-notes',
           '--user-data-dir', path.join(scratch, 'user-data'), '--extensions-dir', path.join(scratch, 'extensions'),

@@ -185,6 +185,9 @@ async function main() {
     // The engine finds its target from the settings the tests write, never from this shell.
     delete process.env.FCBACKUP_SIMULATE;
     process.env.FCBACKUP_INTEGRATION_RESULTS = resultsFile;
+    // The operation lock is machine-wide; this run's engines use their own, so another checkout's tests on the
+    // same machine can neither block nor be blocked by this run.
+    process.env.FCBACKUP_LOCK_DIR = path.join(scratch, 'lock');
     server = await startServer(path.join(scratch, 'server'), { userSettings: QUIET_WORKBENCH });
     log(`VS Code server on 127.0.0.1:${server.port} (pid ${server.pid}, log ${path.relative(root, server.logPath)})`);
 
