@@ -34,6 +34,9 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 export class HiveCells {
   /** The bytes as a Node Buffer (no copy), for decoding names. */
   readonly text: NameDecoder;
+  /** Where `bytes` lie, for making views of them (read once: Buffer's getters are not free). */
+  private readonly arrayBuffer: ArrayBufferLike;
+  private readonly byteOffset: number;
   /** The bytes as little-endian 32-bit words: a view on a little-endian CPU, a decoded copy on another. */
   private readonly words: Int32Array;
   /** One bit per 4-byte slot of the hive bins: an allocated cell starts there. */
@@ -55,6 +58,8 @@ export class HiveCells {
   constructor(readonly bytes: Uint8Array, readonly file: string, readonly hiveBinsSize: number) {
     this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NameDecoder;
     this.words = wordsOf(bytes);
+    this.arrayBuffer = bytes.buffer;
+    this.byteOffset = bytes.byteOffset;
     this.allocatedStarts = new Uint8Array((hiveBinsSize >>> 5) + 1);
     this.visitedKeys = new Uint8Array(this.allocatedStarts.length);
     this.budget = hiveBinsSize;
@@ -103,7 +108,7 @@ export class HiveCells {
 
   /** A view (not a copy) of `length` bytes of the file at `at`. */
   bytesAt(at: number, length: number): Uint8Array {
-    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + at, length);
+    return new Uint8Array(this.arrayBuffer, this.byteOffset + at, length);
   }
 
   /** Lets go of what only the walk needs (the bitmaps), once the tree is read; the tree keeps `this` for its lazy parts. */
