@@ -3,12 +3,14 @@
  * leaf ("li": offsets), a fast leaf ("lf": offset and name hint), a hash leaf ("lh":
  * offset and name hash), or an index root ("ri": offsets of li/lf/lh lists). The walk
  * refuses a key reached twice (a cycle or a shared subtree) and a tree deeper than
- * Windows allows (docs/windows.md, "Registry hive format").
+ * Windows allows (docs/windows.md, "Registry hive format"). Every key, list and value is
+ * checked during the walk; a key's name and its values are decoded when a caller first
+ * asks for them (see values.ts for why).
  */
 import { NO_CELL, signatureOf, type HiveCells } from './cells';
-import { readName } from './names';
-import type { RegistryKey } from './types';
-import { readValues } from './values';
+import { chargeName, decodeName } from './names';
+import type { RegistryKey, RegistryValue } from './types';
+import { checkValues, valuesOf } from './values';
 
 const NK_HEADER = 76;
 /** An sk record: signature, reserved, two list links, reference count, descriptor size. */
@@ -32,6 +34,34 @@ export function readKeyTree(cells: HiveCells, rootOffset: number): RegistryKey {
   return readKey(cells, rootOffset, 0, 36);
 }
 
+/** One key of the tree: its nk record (checked, with its value list) and its subkeys (read). */
+class HiveKey implements RegistryKey {
+  private decodedName: string | undefined = undefined;
+  private decodedValues: readonly RegistryValue[] | undefined = undefined;
+
+  constructor(
+    private readonly cells: HiveCells,
+    /** The file offset of the nk record's data. */
+    private readonly nk: number,
+    /** The file offset of the checked value list (unused when the key has no values). */
+    private readonly valueList: number,
+    readonly subkeys: readonly RegistryKey[],
+  ) {}
+
+  get name(): string {
+    if (this.decodedName === undefined) {
+      const { cells, nk } = this;
+      this.decodedName = decodeName(cells, nk + NK_HEADER, cells.u16(nk + 72), (cells.u16(nk + 2) & KEY_COMP_NAME) !== 0);
+    }
+    return this.decodedName;
+  }
+
+  get values(): readonly RegistryValue[] {
+    if (this.decodedValues === undefined) this.decodedValues = valuesOf(this.cells, this.cells.u32(this.nk + 36), this.valueList);
+    return this.decodedValues;
+  }
+}
+
 function readKey(cells: HiveCells, offset: number, depth: number, referencedAt: number): RegistryKey {
   if (depth > MAX_KEY_DEPTH) cells.fail(referencedAt, `keys nested more than ${MAX_KEY_DEPTH} levels deep (Windows allows ${MAX_KEY_DEPTH})`);
   const at = cells.record(offset, 'nk', NK_HEADER, referencedAt);
@@ -39,11 +69,11 @@ function readKey(cells: HiveCells, offset: number, depth: number, referencedAt: 
   const nameLength = cells.u16(at + 72);
   const nkLength = cells.length(at);
   if (nameLength > nkLength - NK_HEADER) cells.fail(at + 72, `the key name's length ${nameLength} runs past its nk record (${nkLength} bytes)`);
-  const name = readName(cells, at + NK_HEADER, nameLength, (cells.u16(at + 2) & KEY_COMP_NAME) !== 0);
+  chargeName(cells, at + NK_HEADER, nameLength, (cells.u16(at + 2) & KEY_COMP_NAME) !== 0);
   checkSecurity(cells, cells.u32(at + 44), at + 44);
-  const values = readValues(cells, cells.u32(at + 36), cells.u32(at + 40), at);
+  const valueList = checkValues(cells, cells.u32(at + 36), cells.u32(at + 40), at);
   const count = cells.u32(at + 20);
-  if (count === 0) return { name, values, subkeys: NO_SUBKEYS };
+  if (count === 0) return new HiveKey(cells, at, valueList, NO_SUBKEYS);
   // The lists are checked and counted whole before any subkey is read, then walked again to read them.
   const listOffset = cells.u32(at + 28);
   const list = cells.cell(listOffset, 'the subkey list', at + 28);
@@ -75,7 +105,7 @@ function readKey(cells: HiveCells, offset: number, depth: number, referencedAt: 
   } else {
     readLeaf(cells, list, depth, subkeys, 0);
   }
-  return { name, values, subkeys };
+  return new HiveKey(cells, at, valueList, subkeys);
 }
 
 /** Reads the subkeys a checked li, lf or lh list names into `subkeys` from `filled` on; returns the new fill. */

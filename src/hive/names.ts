@@ -5,9 +5,13 @@
  */
 import type { HiveCells } from './cells';
 
-export function readName(cells: HiveCells, at: number, length: number, compressed: boolean): string {
+/** Checks a name that `decodeName` will read and charges it against the output budget. */
+export function chargeName(cells: HiveCells, at: number, length: number, compressed: boolean): void {
   cells.charge(length, at);
-  if (compressed) return cells.text.latin1Slice(at, at + length);
-  if (length % 2 !== 0) cells.fail(at, `a UTF-16 name has an odd length (${length} bytes)`);
-  return cells.text.ucs2Slice(at, at + length);
+  if (!compressed && length % 2 !== 0) cells.fail(at, `a UTF-16 name has an odd length (${length} bytes)`);
+}
+
+/** The name `chargeName` checked. */
+export function decodeName(cells: HiveCells, at: number, length: number, compressed: boolean): string {
+  return compressed ? cells.text.latin1Slice(at, at + length) : cells.text.ucs2Slice(at, at + length);
 }

@@ -20,15 +20,19 @@ export { HiveError } from './errors';
 export const UNEXPECTED = 'the hive reader failed unexpectedly';
 
 /**
- * Reads the hive in `bytes`; `file` names it in the result and in errors. Throws only HiveError.
- * Value data are views of `bytes` where the hive stores them in one piece: do not change `bytes` afterwards.
+ * Reads the hive in `bytes`; `file` names it in the result and in errors. Throws only HiveError:
+ * the whole hive is checked here. Names and value data are decoded from `bytes` when first asked
+ * for, and value data are views of `bytes` where the hive stores them in one piece: do not change
+ * `bytes` afterwards. (`bytes` is copied first when it does not start at a multiple of 4.)
  */
 export function readHive(bytes: Uint8Array, file: string): HiveFile {
   try {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const base = readBaseBlock(view, file);
-    const cells = new HiveCells(bytes, file, base.hiveBinsSize);
-    return { file, dirty: base.dirty, root: readKeyTree(cells, base.rootCellOffset) };
+    const cells = new HiveCells(bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes), file, base.hiveBinsSize);
+    const root = readKeyTree(cells, base.rootCellOffset);
+    cells.finishWalk();
+    return { file, dirty: base.dirty, root };
   } catch (err) {
     if (err instanceof HiveError) throw err;
     // Every read is bounds-checked before it is made, so anything else is a bug here; still one error naming the file.

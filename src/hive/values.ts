@@ -1,12 +1,17 @@
 /**
  * Values: the value list of a key, its vk records, and their data — inline in the vk
  * (4 bytes or fewer), in one data cell, or split over the segments of a big data ("db")
- * record (docs/windows.md, "Registry hive format"). Data in one place is returned as a view
- * of the hive's bytes, not a copy, so the tree costs little beyond the file itself; data
- * in segments is copied together.
+ * record (docs/windows.md, "Registry hive format").
+ *
+ * Every vk record and everything its data needs is checked when the hive is read, so a
+ * damaged hive fails then, with one HiveError. What a value holds is only decoded when a
+ * caller asks: a `HiveValue` is the position of its checked vk record, and its name and
+ * data are read from the hive's bytes on first use (and kept). A hive holds hundreds of
+ * thousands of values; building a name string and a byte view for each up front is most
+ * of what reading it would cost, and most callers look at a few of them.
  */
 import { NO_CELL, signatureOf, type HiveCells } from './cells';
-import { readName } from './names';
+import { chargeName, decodeName } from './names';
 import type { RegistryValue } from './types';
 
 const VK_HEADER = 20;
@@ -19,66 +24,126 @@ const DB_HEADER = 8;
 const DB = signatureOf('db');
 
 /** The values of a key with none (frozen) and the data of an empty value (no bytes to change): one each, shared. */
-const NO_VALUES: readonly RegistryValue[] = Object.freeze([]);
+export const NO_VALUES: readonly RegistryValue[] = Object.freeze([]);
 const NO_DATA = new Uint8Array(0);
 
-export function readValues(cells: HiveCells, count: number, listOffset: number, keyAt: number): readonly RegistryValue[] {
-  if (count === 0) return NO_VALUES;
+/**
+ * Checks the value list of the key whose nk record starts at `keyAt` and every value in it
+ * (see `checkValue`). Returns the file offset of the checked list, or -1 when `count` is 0.
+ */
+export function checkValues(cells: HiveCells, count: number, listOffset: number, keyAt: number): number {
+  if (count === 0) return -1;
   const list = cells.cell(listOffset, 'the value list', keyAt + 40);
   const listLength = cells.length(list);
   if (count > listLength / 4) cells.fail(list, `the value list holds ${Math.floor(listLength / 4)} entries, the key says ${count}`);
   cells.charge(4 * count, list);
+  for (let i = 0; i < count; i++) checkValue(cells, cells.u32(list + 4 * i), list + 4 * i);
+  return list;
+}
+
+/** The values of a checked list (`checkValues`); each decodes its name and data on first use. */
+export function valuesOf(cells: HiveCells, count: number, list: number): readonly RegistryValue[] {
+  if (count === 0) return NO_VALUES;
   const values: RegistryValue[] = new Array(count);
-  for (let i = 0; i < count; i++) values[i] = readValue(cells, cells.u32(list + 4 * i), list + 4 * i);
+  // checkValue checked every entry, so each names a whole vk record: its data starts 4 bytes after the cell.
+  for (let i = 0; i < count; i++) values[i] = new HiveValue(cells, cells.cellStart(cells.u32(list + 4 * i)));
   return values;
 }
 
-function readValue(cells: HiveCells, offset: number, referencedAt: number): RegistryValue {
+/** Everything `HiveValue` will read: the vk record, its name, its data and where they lie. Charges the name and the data. */
+function checkValue(cells: HiveCells, offset: number, referencedAt: number): void {
   const vk = cells.record(offset, 'vk', VK_HEADER, referencedAt);
   const nameLength = cells.u16(vk + 2);
   const vkLength = cells.length(vk);
   if (nameLength > vkLength - VK_HEADER) cells.fail(vk + 2, `the value name's length ${nameLength} runs past its vk record (${vkLength} bytes)`);
-  const name = readName(cells, vk + VK_HEADER, nameLength, (cells.u16(vk + 16) & VALUE_COMP_NAME) !== 0);
-  return { name, type: cells.u32(vk + 12), data: readData(cells, vk) };
+  chargeName(cells, vk + VK_HEADER, nameLength, (cells.u16(vk + 16) & VALUE_COMP_NAME) !== 0);
+  checkData(cells, vk);
 }
 
-function readData(cells: HiveCells, vkAt: number): Uint8Array {
+function checkData(cells: HiveCells, vkAt: number): void {
   const rawSize = cells.u32(vkAt + 4);
   if (rawSize >= DATA_INLINE) {
     const size = rawSize - DATA_INLINE;
     if (size > 4) cells.fail(vkAt + 4, `inline value data of ${size} bytes (at most 4 fit in a vk record)`);
-    return size === 0 ? NO_DATA : cells.bytesAt(vkAt + 8, size);
+    return;
   }
-  if (rawSize === 0) return NO_DATA;
+  if (rawSize === 0) return;
   cells.charge(rawSize, vkAt + 4);
   const dataOffset = cells.u32(vkAt + 8);
   if (dataOffset === NO_CELL) cells.fail(vkAt + 8, `value data of ${rawSize} bytes has no data cell`);
   const data = cells.cell(dataOffset, 'the value data', vkAt + 8);
   const dataLength = cells.length(data);
-  if (dataLength >= rawSize) return cells.bytesAt(data, rawSize);
+  if (dataLength >= rawSize) return;
   // Too large for its cell: only a big data record may hold it.
   if (rawSize > BIG_DATA_SEGMENT && dataLength >= DB_HEADER && cells.signature(data) === DB) {
-    return readBigData(cells, data, rawSize);
+    checkBigData(cells, data, rawSize);
+    return;
   }
-  return cells.fail(vkAt + 4, `value data of ${rawSize} bytes does not fit its ${dataLength}-byte data cell`);
+  cells.fail(vkAt + 4, `value data of ${rawSize} bytes does not fit its ${dataLength}-byte data cell`);
 }
 
-function readBigData(cells: HiveCells, dbAt: number, size: number): Uint8Array {
+function checkBigData(cells: HiveCells, dbAt: number, size: number): void {
   const segments = cells.u16(dbAt + 2);
   const needed = Math.ceil(size / BIG_DATA_SEGMENT);
   if (segments !== needed) cells.fail(dbAt + 2, `the big data record has ${segments} segments; ${size} bytes need ${needed}`);
   const list = cells.cell(cells.u32(dbAt + 4), 'the big data segment list', dbAt + 4);
   const listLength = cells.length(list);
   if (listLength < 4 * segments) cells.fail(list, `the big data segment list holds ${Math.floor(listLength / 4)} entries, the record says ${segments}`);
-  const out = new Uint8Array(size);
-  let filled = 0;
+  let left = size;
   for (let i = 0; i < segments; i++) {
     const segment = cells.cell(cells.u32(list + 4 * i), `big data segment ${i + 1}`, list + 4 * i);
     const segmentLength = cells.length(segment);
-    const take = Math.min(BIG_DATA_SEGMENT, size - filled);
+    const take = Math.min(BIG_DATA_SEGMENT, left);
     if (segmentLength < take) cells.fail(segment, `big data segment ${i + 1} holds ${segmentLength} bytes, ${take} are needed`);
-    out.set(cells.bytes.subarray(segment, segment + take), filled);
-    filled += take;
+    left -= take;
   }
-  return out;
 }
+
+/**
+ * One value of the tree, read from its vk record (checked by `checkValues`) when asked.
+ * Name and data are decoded once and kept; the data of one piece is a view of the hive's
+ * bytes (not a copy), the data of a big data record is copied together.
+ */
+export class HiveValue implements RegistryValue {
+  private decodedName: string | undefined = undefined;
+  private decodedData: Uint8Array | undefined = undefined;
+
+  constructor(private readonly cells: HiveCells, private readonly vk: number) {}
+
+  get name(): string {
+    if (this.decodedName === undefined) {
+      const { cells, vk } = this;
+      this.decodedName = decodeName(cells, vk + VK_HEADER, cells.u16(vk + 2), (cells.u16(vk + 16) & VALUE_COMP_NAME) !== 0);
+    }
+    return this.decodedName;
+  }
+
+  get type(): number {
+    return this.cells.u32(this.vk + 12);
+  }
+
+  get data(): Uint8Array {
+    if (this.decodedData === undefined) this.decodedData = this.readData();
+    return this.decodedData;
+  }
+
+  private readData(): Uint8Array {
+    const { cells, vk } = this;
+    const rawSize = cells.u32(vk + 4);
+    if (rawSize >= DATA_INLINE) return rawSize === DATA_INLINE ? NO_DATA : cells.bytesAt(vk + 8, rawSize - DATA_INLINE);
+    if (rawSize === 0) return NO_DATA;
+    const data = cells.cellStart(cells.u32(vk + 8));
+    if (cells.length(data) >= rawSize) return cells.bytesAt(data, rawSize);
+    // checkData found a big data record here, with every segment in place.
+    const list = cells.cellStart(cells.u32(data + 4));
+    const out = new Uint8Array(rawSize);
+    for (let filled = 0, i = 0; filled < rawSize; i++) {
+      const segment = cells.cellStart(cells.u32(list + 4 * i));
+      const take = Math.min(BIG_DATA_SEGMENT, rawSize - filled);
+      out.set(cells.bytes.subarray(segment, segment + take), filled);
+      filled += take;
+    }
+    return out;
+  }
+}
+

@@ -54,6 +54,19 @@ describe('hive reader: damaged hives', () => {
     assert.equal(hive.root.values[1].data.length, 40_000);
   });
 
+  it('reads a hive from bytes at any offset of their buffer (it reads numbers as whole 32-bit words)', () => {
+    const hive = buildHive(sample);
+    const unaligned = new Uint8Array(hive.length + 3).subarray(3);
+    unaligned.set(hive);
+    const tree = readHive(unaligned, FILE);
+    assert.deepEqual(tree.root.subkeys.map((k) => k.name), ['a', 'b', 'c']);
+    assert.equal(Buffer.from(tree.root.values[0].data).toString('utf16le'), 'value\0');
+    assert.equal(tree.root.subkeys[0].values[0].type, 4);
+    // Decoded once: the same bytes and the same name on every use.
+    assert.equal(tree.root.values[1].data, tree.root.values[1].data);
+    assert.equal(tree.root.values, tree.root.values);
+  });
+
   it('a file too short for a base block, or without the regf signature', () => {
     expectError(new Uint8Array(100), /shorter than the 4096-byte base block/);
     assert.equal(expectError(damaged((h) => h.write('rexf', 0, 'latin1')), /no "regf" signature/).offset, 0);

@@ -5,13 +5,18 @@
  * others, the file cut short — with the base block checksum recomputed half of the time
  * so that damage past the header is reached. Every run must end in a tree or a HiveError
  * from a check the reader makes on purpose; anything else (another exception, a check the
- * reader did not foresee) fails. A hang fails by mocha's timeout.
+ * reader did not foresee) fails. A hang fails by mocha's timeout. Every tree is then read
+ * whole (every name, type and data, as `fcbackup hive --json` and the text form do): the
+ * reader decodes those on first use, from records it checked when it read the hive, so
+ * using a tree of a damaged hive must not throw either.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hiveToJson } from '../../src/hive/json';
 import { HiveError, readHive, UNEXPECTED } from '../../src/hive/reader';
+import { hiveText } from '../../src/hive/text';
 import { buildHive, findCells, setChecksum, type BuildKey } from '../support/hiveBuilder';
 import { hivexHive, regHexValue } from '../support/hivex';
 
@@ -108,14 +113,22 @@ describe('hive reader: fuzzing', function () {
       let errors = 0;
       for (let run = 0; run < RUNS_PER_HIVE; run++) {
         const hive = mutate(original, cells, random);
+        let tree;
         try {
-          readHive(hive, `run ${run}`);
+          tree = readHive(hive, `run ${run}`);
           trees++;
         } catch (err) {
           if (!(err instanceof HiveError)) throw new Error(`run ${run} (seed ${0x5eed + index}): not a HiveError: ${err instanceof Error ? err.stack : String(err)}`);
           assert.ok(!err.reason.startsWith(UNEXPECTED), `run ${run}: ${err.message}`);
           assert.equal(err.file, `run ${run}`);
           errors++;
+          continue;
+        }
+        try {
+          JSON.stringify(hiveToJson(tree));
+          hiveText(tree);
+        } catch (err) {
+          throw new Error(`run ${run} (seed ${0x5eed + index}): the tree of a hive that was read throws when used: ${err instanceof Error ? err.stack : String(err)}`);
         }
       }
       // Both outcomes happen, so the damage is neither always harmless nor always caught at the door.
