@@ -31,6 +31,7 @@ import {
 import type { BackupSetSummary, VerifyResult } from './model';
 import { compactUtcStamp, sanitizeName, unsafeRelativePathReason } from './paths';
 import { backupWriteError, fileErrorCode } from './fileErrors';
+import { permissionWarnings, protectContents, protectPath } from './protection';
 
 export * from './manifest';
 export type { HashResult } from './durableFile';
@@ -145,6 +146,7 @@ export class BackupSetWriter {
     try {
       await removeTree(writer.partialPath);
       await fsp.mkdir(writer.partialPath);
+      protectPath(writer.partialPath, 'folder'); // before anything is written into it (issue #15 §1)
       await writeNewFile(path.join(writer.partialPath, PARTIAL_MARKER_FILE),
         JSON.stringify({ tool: 'failover-cluster-backup', pid: process.pid, set: name, started: new Date().toISOString() }) + '\n');
       await fsp.mkdir(path.join(writer.partialPath, FILES_FOLDER));
@@ -221,6 +223,7 @@ export class BackupSetWriter {
     } catch (err) {
       throw backupWriteError(err, this.destination, manifestPath);
     }
+    protectContents(this.partialPath);
     await flushDirectory(path.join(this.partialPath, FILES_FOLDER));
     await flushDirectory(this.partialPath);
 
@@ -245,6 +248,7 @@ export class BackupSetWriter {
         throw backupWriteError(err, this.destination, finalPath);
       }
       this.finished = true;
+      protectPath(finalPath, 'folder'); // the same DACL under the final name (docs/windows.md, "Who can read a backup")
       await flushDirectory(this.destination);
       return { path: finalPath, manifest };
     }
@@ -427,7 +431,8 @@ export async function readBackupSet(setPath: string, options: { expectedCluster?
     if (wrong) problems.push(wrong);
   }
   const ok = problems.length === 0;
-  return { path: v.path, ok, problems, summary: { ...v.summary, verified: ok, problems } };
+  const warnings = v.manifest ? permissionWarnings(v.path) : [];
+  return { path: v.path, ok, problems, warnings, summary: { ...v.summary, verified: ok, problems } };
 }
 
 /** A set that passed every check, for the restore. */

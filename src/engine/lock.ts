@@ -26,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256OfBytes } from './durableFile';
 import { EngineError } from './errors';
+import { protectPath } from './protection';
 
 export const LOCK_FILE_NAME = 'fcbackup-operation.lock';
 const TAKEOVER_INFIX = '.takeover-';
@@ -188,6 +189,7 @@ function removeStale(file: string, seen: Record_, depth: number): StaleOutcome {
 export async function acquireOperationLock(folder: string = defaultLockFolder(), operation = 'backup or restore'): Promise<OperationLock> {
   try {
     fs.mkdirSync(folder, { recursive: true });
+    protectPath(folder, 'folder');
   } catch (err) {
     throw new EngineError('BAD_ARGUMENT',
       `Cannot create the operation lock folder ${folder} (${(err as NodeJS.ErrnoException).code ?? String(err)}). ` +

@@ -31,6 +31,7 @@ import * as path from 'node:path';
 import { getNativeTarget } from '../native/loader';
 import { flushDirectorySync } from './durableFile';
 import { EngineError } from './errors';
+import { protectPath } from './protection';
 
 function isSimulator(): boolean {
   try {
@@ -353,6 +354,7 @@ export class JournalStore {
     journal.updatedAt = new Date().toISOString();
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
     writeFileAtomic(this.path, JSON.stringify(journal, null, 2) + '\n');
+    protectPath(this.path, 'file'); // administrators only (src/engine/protection.ts)
     crashHook(journal);
   }
 
@@ -441,6 +443,7 @@ export function removeStagedFiles(journal: RestoreJournal): string[] {
 export function takeSafetyCopy(store: JournalStore, journal: RestoreJournal): void {
   fs.rmSync(journal.safetyDir, { recursive: true, force: true });
   fs.mkdirSync(journal.safetyDir, { recursive: true });
+  protectPath(journal.safetyDir, 'folder'); // before the live files are copied into it
   journal.files.forEach((file, index) => {
     file.existed = fs.existsSync(file.target);
     if (file.existed) {

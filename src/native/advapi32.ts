@@ -5,9 +5,10 @@
  * the API and the code, and every handle it opens is closed in `finally`.
  * Layouts and constants: docs/windows.md (advapi32 sections).
  */
+import koffi from 'koffi';
 import { lazyBindings } from './loader';
 import { Win32Error } from './errors';
-import { closeHandle, getCurrentProcess, getLastError } from './kernel32';
+import { closeHandle, decodeWide, getCurrentProcess, getLastError, localFree } from './kernel32';
 
 /** An opaque Windows handle (koffi 3 hands pointers out as bigint). */
 export type NativeHandle = bigint;
@@ -248,4 +249,169 @@ export function stopServiceOn(machine: string | undefined, serviceName: string):
 /** StartServiceW on a node. */
 export function startServiceOn(machine: string | undefined, serviceName: string, args: readonly string[] = []): void {
   withService(machine, serviceName, SERVICE_START | SERVICE_QUERY_STATUS, (service, what) => startService(service, args, what));
+}
+
+// =====================================================================================
+// Protection of the backup's own files and the Windows Event Log (issue #15 §1–2).
+// A separate block: security descriptors (sddl.h, aclapi.h), the two registry calls that
+// register the event source (winreg.h), and the event source calls (winbase.h).
+// Sources: docs/windows.md ("Who can read a backup", "The Windows Event Log").
+// =====================================================================================
+
+/** SDDL_REVISION_1 (sddl.h): the only revision the SDDL calls accept. */
+const SDDL_REVISION_1 = 1;
+/** SE_FILE_OBJECT (accctrl.h SE_OBJECT_TYPE): a file or folder by path. */
+const SE_FILE_OBJECT = 1;
+/** SECURITY_INFORMATION bits (winnt.h). */
+const DACL_SECURITY_INFORMATION = 0x4;
+const PROTECTED_DACL_SECURITY_INFORMATION = 0x80000000;
+
+const protection = lazyBindings('advapi32', (lib) => ({
+  ConvertStringSecurityDescriptorToSecurityDescriptorW: lib.func(
+    'int32_t ConvertStringSecurityDescriptorToSecurityDescriptorW(const char16_t *sddl, uint32_t revision, _Out_ void **sd, _Out_ uint32_t *cbSd)'),
+  GetSecurityDescriptorDacl: lib.func(
+    'int32_t GetSecurityDescriptorDacl(void *sd, _Out_ int32_t *daclPresent, _Out_ void **dacl, _Out_ int32_t *daclDefaulted)'),
+  SetNamedSecurityInfoW: lib.func(
+    'uint32_t SetNamedSecurityInfoW(const char16_t *objectName, uint32_t objectType, uint32_t securityInfo, void *owner, void *group, void *dacl, void *sacl)'),
+  GetNamedSecurityInfoW: lib.func(
+    'uint32_t GetNamedSecurityInfoW(const char16_t *objectName, uint32_t objectType, uint32_t securityInfo, void *owner, void *group, _Out_ void **dacl, void *sacl, _Out_ void **sd)'),
+  ConvertSecurityDescriptorToStringSecurityDescriptorW: lib.func(
+    'int32_t ConvertSecurityDescriptorToStringSecurityDescriptorW(void *sd, uint32_t revision, uint32_t securityInfo, _Out_ void **text, _Out_ uint32_t *cch)'),
+}));
+
+/**
+ * Gives `path` (a file or folder) exactly the DACL of `sddl` (e.g. "D:P(A;OICI;FA;;;SY)…"),
+ * marked protected so nothing is inherited from its parent: ConvertStringSecurityDescriptor-
+ * ToSecurityDescriptorW, GetSecurityDescriptorDacl, then SetNamedSecurityInfoW(SE_FILE_OBJECT,
+ * DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION). The descriptor is freed
+ * with LocalFree whatever happens.
+ */
+export function setProtectedFileDacl(path: string, sddl: string): void {
+  const api = protection();
+  const sd: [bigint | null] = [null];
+  const size: [number] = [0];
+  if (!api.ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, sd, size) || sd[0] === null) {
+    failWithLastError('ConvertStringSecurityDescriptorToSecurityDescriptorW', sddl);
+  }
+  try {
+    const present: [number] = [0];
+    const dacl: [bigint | null] = [null];
+    const defaulted: [number] = [0];
+    if (!api.GetSecurityDescriptorDacl(sd[0], present, dacl, defaulted)) failWithLastError('GetSecurityDescriptorDacl', sddl);
+    if (!present[0] || dacl[0] === null) throw new Win32Error('GetSecurityDescriptorDacl', ERROR_GEN_FAILURE, `${sddl} has no DACL`);
+    const rc = api.SetNamedSecurityInfoW(path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+      null, null, dacl[0], null) as number;
+    // SetNamedSecurityInfoW returns its error code; it does not set the last error.
+    if (rc !== ERROR_SUCCESS) throw new Win32Error('SetNamedSecurityInfoW', rc, path);
+  } finally {
+    localFree(sd[0]);
+  }
+}
+
+/**
+ * The DACL of `path` as SDDL ("D:…"): GetNamedSecurityInfoW(SE_FILE_OBJECT,
+ * DACL_SECURITY_INFORMATION) and ConvertSecurityDescriptorToStringSecurityDescriptorW;
+ * both allocations are freed with LocalFree.
+ */
+export function getFileDaclSddl(path: string): string {
+  const api = protection();
+  const dacl: [bigint | null] = [null];
+  const sd: [bigint | null] = [null];
+  const rc = api.GetNamedSecurityInfoW(path, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, null, null, dacl, null, sd) as number;
+  if (rc !== ERROR_SUCCESS) throw new Win32Error('GetNamedSecurityInfoW', rc, path);
+  try {
+    const text: [bigint | null] = [null];
+    const cch: [number] = [0];
+    if (!api.ConvertSecurityDescriptorToStringSecurityDescriptorW(sd[0], SDDL_REVISION_1, DACL_SECURITY_INFORMATION, text, cch)
+      || text[0] === null) {
+      failWithLastError('ConvertSecurityDescriptorToStringSecurityDescriptorW', path);
+    }
+    try {
+      return koffi.decode.string16(text[0]);
+    } finally {
+      localFree(text[0]);
+    }
+  } finally {
+    localFree(sd[0]);
+  }
+}
+
+// ---- the event source and its registration ----
+
+/** HKEY_LOCAL_MACHINE, as the sign-extended pointer-sized value winreg.h defines. */
+const HKEY_LOCAL_MACHINE = -0x7ffffffe;
+const REG_EXPAND_SZ = 2;
+const REG_DWORD = 4;
+/** RegGetValueW flags (winreg.h): any type, and REG_EXPAND_SZ data as stored (not expanded). */
+const RRF_RT_ANY = 0xffff;
+const RRF_NOEXPAND = 0x10000000;
+const ERROR_FILE_NOT_FOUND = 2;
+
+/** ReportEventW wType values (winnt.h). */
+export const EventType = { error: 0x1, warning: 0x2, information: 0x4 } as const;
+export type EventTypeName = keyof typeof EventType;
+
+const eventLog = lazyBindings('advapi32', (lib) => ({
+  RegGetValueW: lib.func(
+    'int32_t RegGetValueW(intptr_t key, const char16_t *subKey, const char16_t *value, uint32_t flags, _Out_ uint32_t *type, _Out_ uint8_t *data, _Inout_ uint32_t *cbData)'),
+  RegSetKeyValueW: lib.func(
+    'int32_t RegSetKeyValueW(intptr_t key, const char16_t *subKey, const char16_t *value, uint32_t type, const uint8_t *data, uint32_t cbData)'),
+  RegisterEventSourceW: lib.func('void *RegisterEventSourceW(const char16_t *server, const char16_t *source)'),
+  ReportEventW: lib.func(
+    'int32_t ReportEventW(void *eventLog, uint16_t type, uint16_t category, uint32_t eventId, void *userSid, uint16_t numStrings, uint32_t dataSize, const char16_t **strings, void *rawData)'),
+  DeregisterEventSource: lib.func('int32_t DeregisterEventSource(void *eventLog)'),
+}));
+
+/** A registry value under HKEY_LOCAL_MACHINE as stored: type and text (REG_*SZ) or number (REG_DWORD); null when missing. */
+export function readMachineRegistryValue(subKey: string, value: string): { type: number; data: string | number } | null {
+  const api = eventLog();
+  let cb = 512;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const buf = Buffer.alloc(cb);
+    const type: [number] = [0];
+    const size: [number] = [cb];
+    const rc = api.RegGetValueW(HKEY_LOCAL_MACHINE, subKey, value, RRF_RT_ANY | RRF_NOEXPAND, type, buf, size) as number;
+    if (rc === ERROR_FILE_NOT_FOUND) return null;
+    if (rc === 234 /* ERROR_MORE_DATA */) {
+      cb = Math.max(size[0], cb * 2);
+      continue;
+    }
+    if (rc !== ERROR_SUCCESS) throw new Win32Error('RegGetValueW', rc, `HKLM\\${subKey}\\${value}`);
+    if (type[0] === REG_DWORD) return { type: type[0], data: buf.readUInt32LE(0) };
+    return { type: type[0], data: decodeWide(buf, Math.floor(size[0] / 2)) };
+  }
+  throw new Win32Error('RegGetValueW', 234, `HKLM\\${subKey}\\${value} keeps growing`);
+}
+
+/** RegSetKeyValueW under HKEY_LOCAL_MACHINE (the subkey is created when missing): REG_EXPAND_SZ text or REG_DWORD. */
+export function writeMachineRegistryValue(subKey: string, value: string, data: { expandString: string } | { dword: number }): void {
+  let type: number;
+  let bytes: Buffer;
+  if ('expandString' in data) {
+    type = REG_EXPAND_SZ;
+    bytes = Buffer.from(`${data.expandString}\0`, 'utf16le');
+  } else {
+    type = REG_DWORD;
+    bytes = Buffer.alloc(4);
+    bytes.writeUInt32LE(data.dword >>> 0, 0);
+  }
+  const rc = eventLog().RegSetKeyValueW(HKEY_LOCAL_MACHINE, subKey, value, type, bytes, bytes.length) as number;
+  if (rc !== ERROR_SUCCESS) throw new Win32Error('RegSetKeyValueW', rc, `HKLM\\${subKey}\\${value}`);
+}
+
+/**
+ * Writes one event to the log of `source` on this computer: RegisterEventSourceW,
+ * ReportEventW with the insertion strings, DeregisterEventSource (always).
+ */
+export function reportEvent(source: string, type: EventTypeName, eventId: number, strings: readonly string[]): void {
+  const api = eventLog();
+  const handle = api.RegisterEventSourceW(null, source) as NativeHandle | null;
+  if (handle === null) failWithLastError('RegisterEventSourceW', source);
+  try {
+    if (!api.ReportEventW(handle, EventType[type], 0, eventId >>> 0, null, strings.length, 0, strings.length > 0 ? [...strings] : null, null)) {
+      failWithLastError('ReportEventW', `${source} event ${eventId}`);
+    }
+  } finally {
+    api.DeregisterEventSource(handle);
+  }
 }

@@ -23,6 +23,7 @@ const api = lazyBindings('kernel32', (lib) => ({
   GetSystemWindowsDirectoryW: lib.func('uint32_t GetSystemWindowsDirectoryW(uint16_t *buffer, uint32_t size)'),
   GetCurrentProcess: lib.func('void *GetCurrentProcess()'),
   CloseHandle: lib.func('int32_t CloseHandle(void *handle)'),
+  LocalFree: lib.func('void *LocalFree(void *mem)'),
 }));
 
 /**
@@ -41,6 +42,16 @@ export function getCurrentProcess(): bigint {
 /** CloseHandle; throws Win32Error when the handle was not open. */
 export function closeHandle(handle: bigint): void {
   if ((api().CloseHandle(handle) as number) === 0) throw new Win32Error('CloseHandle', getLastError());
+}
+
+/**
+ * LocalFree: releases memory a Windows API allocated for its caller (security descriptors
+ * and strings from advapi32). NULL is allowed and does nothing. A failure (not a LocalAlloc
+ * block) is reported, never ignored.
+ */
+export function localFree(mem: bigint | null): void {
+  if (mem === null || mem === 0n) return;
+  if (api().LocalFree(mem) !== null) throw new Win32Error('LocalFree', getLastError());
 }
 
 /** A UTF-16LE buffer of `cch` WCHARs decoded up to `length` characters or the first NUL. */

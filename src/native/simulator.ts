@@ -21,6 +21,10 @@ const api = simulatorControlBindings((lib) => ({
   ClusSimInjectFault: lib.func('void ClusSimInjectFault(const char *name, uint32_t nthCall, uint32_t code, const char *mode)'),
   ClusSimClearFaults: lib.func('void ClusSimClearFaults()'),
   ClusSimReboot: lib.func('void ClusSimReboot()'),
+  ClusSimEventLog: lib.func('uint32_t ClusSimEventLog(_Out_ uint8_t *buf, uint32_t cb)'),
+  ClusSimClearEventLog: lib.func('void ClusSimClearEventLog()'),
+  ClusSimSecurityLog: lib.func('uint32_t ClusSimSecurityLog(_Out_ uint8_t *buf, uint32_t cb)'),
+  ClusSimClearSecurity: lib.func('void ClusSimClearSecurity()'),
   ClusSimWriteDatabase: lib.func(
     'int32_t ClusSimWriteDatabase(const char *scenarioJson, const char *path, uint64_t minSize, _Out_ uint8_t *errorBuf, uint32_t cbError)'),
 }));
@@ -96,4 +100,40 @@ export function simulatorReboot(): void {
 export function simulatorClearFaults(): void {
   assertSimulator();
   api().ClusSimClearFaults();
+}
+
+/** One event ReportEventW wrote: `registered` says whether the source had an EventMessageFile then. */
+export interface SimulatedEvent {
+  source: string;
+  /** EVENTLOG_*_TYPE: 1 error, 2 warning, 4 information. */
+  type: number;
+  id: number;
+  registered: boolean;
+  strings: string[];
+}
+
+/** Every event written through ReportEventW in this process, in order. */
+export function simulatorEventLog(): SimulatedEvent[] {
+  assertSimulator();
+  const { ClusSimEventLog } = api();
+  return JSON.parse(readText((b, cb) => ClusSimEventLog(b, cb) as number)) as SimulatedEvent[];
+}
+
+/** Forgets the events and the registry values (the event source is unregistered again). */
+export function simulatorClearEventLog(): void {
+  assertSimulator();
+  api().ClusSimClearEventLog();
+}
+
+/** Every DACL applied through SetNamedSecurityInfoW in this process, in order, as SDDL. */
+export function simulatorSecurityLog(): { path: string; sddl: string }[] {
+  assertSimulator();
+  const { ClusSimSecurityLog } = api();
+  return JSON.parse(readText((b, cb) => ClusSimSecurityLog(b, cb) as number)) as { path: string; sddl: string }[];
+}
+
+/** Forgets every DACL applied (paths read back as inherited from their folder again). */
+export function simulatorClearSecurity(): void {
+  assertSimulator();
+  api().ClusSimClearSecurity();
 }

@@ -117,6 +117,8 @@ export interface VerifyResult {
   ok: boolean;
   /** One line per failed check, naming the file and the check. */
   problems: string[];
+  /** What is not wrong with the set's contents but should be fixed, e.g. permissions wider than administrators only. */
+  warnings?: string[];
   summary: BackupSetSummary;
 }
 

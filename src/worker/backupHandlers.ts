@@ -6,6 +6,7 @@ import { backupCluster } from '../engine/backup';
 import { readBackupSet } from '../engine/backupSet';
 import { listBackupSets } from '../engine/backupSetFolder';
 import { EngineError } from '../engine/errors';
+import { backupWithEvent, verifyEvent } from '../engine/outcomeEvents';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
@@ -15,7 +16,7 @@ function requireText(value: unknown, what: string): string {
 }
 
 export function registerBackupHandlers(server: WorkerServer): void {
-  server.onRequest(Requests.backup, (params, ctx) => backupCluster(params, ctx));
+  server.onRequest(Requests.backup, (params, ctx) => backupWithEvent(params, ctx, () => backupCluster(params, ctx)));
 
   server.onRequest(Requests.listBackups, async (params, ctx) => {
     const folder = requireText(params?.folder, 'The backup folder');
@@ -31,6 +32,8 @@ export function registerBackupHandlers(server: WorkerServer): void {
     const result = await readBackupSet(setPath, { expectedCluster: params.expectedCluster, signal: ctx.signal });
     if (result.ok) ctx.logger.log('info', `${result.path}: intact.`);
     else for (const problem of result.problems) ctx.logger.log('warn', `${result.path}: ${problem}`);
+    for (const warning of result.warnings ?? []) ctx.logger.log('warn', `${result.path}: ${warning}`);
+    verifyEvent(result, ctx);
     return result;
   });
 }

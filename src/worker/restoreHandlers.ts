@@ -4,12 +4,13 @@
  * wrappers: the policy is in src/engine/restore*.ts.
  */
 import { pendingRestore, planRestore, recoverRestore, restoreCluster } from '../engine/restore';
+import { recoverWithEvent, restoreWithEvents } from '../engine/outcomeEvents';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
 export function registerRestoreHandlers(server: WorkerServer): void {
   server.onRequest(Requests.planRestore, (params, ctx) => planRestore(params, ctx));
-  server.onRequest(Requests.restore, (params, ctx) => restoreCluster(params, ctx));
+  server.onRequest(Requests.restore, (params, ctx) => restoreWithEvents(params, ctx, (watched) => restoreCluster(params, watched)));
   server.onRequest(Requests.pendingRestore, () => pendingRestore());
-  server.onRequest(Requests.recover, (_params, ctx) => recoverRestore(ctx));
+  server.onRequest(Requests.recover, (_params, ctx) => recoverWithEvent(ctx, () => recoverRestore(ctx)));
 }

@@ -65,6 +65,7 @@ export const command: CliCommand = {
     const verified = await readBackupSet(setPath, { expectedCluster, signal: ctx.signal });
     const result: VerifyOutput = { ...verified, checkedCluster: expectedCluster ?? null };
     printResult(ctx, result, formatVerification);
+    for (const warning of result.warnings ?? []) ctx.io.stderr(`fcbackup: warning: ${result.path}: ${warning}`);
     if (!result.ok) {
       ctx.io.stderr(`fcbackup: the backup set ${result.path} failed verification (${countOf(result.problems.length, 'problem')}).`);
       return ExitCode.failed;
