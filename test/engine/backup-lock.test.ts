@@ -99,7 +99,8 @@ describe('operation lock', () => {
       fs.writeFileSync(path.join(lockFolder, LOCK_FILE_NAME), JSON.stringify({ pid: deadPid, operation: 'backup', started: 'x', token: 'stale' }));
       const witness = path.join(folder, `holder-${trial}`);
       const codes = await Promise.all(Array.from({ length: racers }, () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const p = spawn(process.execPath, [child, lockFolder, witness], { stdio: ['ignore', 'ignore', 'pipe'] });
+        // execArgv carries the Wine stage's preload (koffi for Windows): taking the lock protects its folder through advapi32.
+        const p = spawn(process.execPath, [...process.execArgv, child, lockFolder, witness], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         p.on('close', (code) => resolve({ code, stderr }));
