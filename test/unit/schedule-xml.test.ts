@@ -136,6 +136,8 @@ describe('scheduled backup: the user\'s values', function () {
     assert.deepEqual(parseScheduleArguments([], { remove: true }), { kind: 'remove' });
     const weekly = parseScheduleArguments(['6:00'], { weekly: 'tue', to: '/b', keep: '4' });
     assert.deepEqual(weekly, { kind: 'set', params: { trigger: { kind: 'weekly', day: 'Tuesday', time: '06:00' }, destination: '/b', keep: 4, copyTo: undefined } });
+    const copied = parseScheduleArguments([], { daily: '23:59', to: '/b', 'copy-to': '/mnt/share/cluster' });
+    assert.deepEqual(copied, { kind: 'set', params: { trigger: { kind: 'daily', time: '23:59' }, destination: '/b', keep: undefined, copyTo: '/mnt/share/cluster' } });
     const refusals: [string[], Record<string, string | boolean>, RegExp][] = [
       [[], {}, /say what to do/],
       [[], { show: true, remove: true }, /--remove and --show cannot be used together/],
@@ -146,7 +148,7 @@ describe('scheduled backup: the user\'s values', function () {
       [[], { weekly: 'mon', to: '/b' }, /needs a day and a time/],
       [[], { daily: '01:00' }, /--to DIR is needed/],
       [[], { daily: '01:00', to: '/b', 'copy-to': ' ' }, /--copy-to needs a folder/],
-      [[], { daily: '01:00', to: '/b', 'copy-to': '/c' }, /--copy-to is not available yet/],
+      [[], { daily: '01:00', to: '/b', 'copy-to': '/b/' }, /--copy-to is the --to folder itself/],
     ];
     for (const [positionals, options, message] of refusals) {
       assert.throws(() => parseScheduleArguments(positionals, options), (err: unknown) => err instanceof ScheduleInputError && message.test(err.message), JSON.stringify(options));
