@@ -44,7 +44,8 @@ export function formatBackupSets(sets: BackupSetSummary[]): string {
       formatSize(s.size),
       status(s),
     ].filter((f) => f !== '');
-    return [`${s.path}`, `  ${fields.join('  ')}`, ...s.problems.map((p) => `    ${p}`)].join('\n');
+    const reason = s.reason ? [`  Reason: ${s.reason}`] : [];
+    return [`${s.path}`, `  ${fields.join('  ')}`, ...reason, ...s.problems.map((p) => `    ${p}`)].join('\n');
   }).join('\n');
 }
 
