@@ -5,6 +5,8 @@
  * result names.
  */
 import * as assert from 'node:assert/strict';
+import { parseArgs } from 'node:util';
+import { command as backupCommand } from '../../src/cli/commands/backup';
 import { parseScheduleArguments } from '../../src/cli/commands/schedule';
 import {
   LOCAL_SYSTEM_SID, SCHEDULE_TASK_PATH, ScheduleInputError, buildTaskXml, escapeXml, parseKeep, parseTaskXml, parseTimeOfDay,
@@ -26,6 +28,19 @@ describe('scheduled backup: task XML', function () {
     assert.ok(xml.includes(`<URI>${SCHEDULE_TASK_PATH}</URI>`));
     assert.ok(xml.includes('<Command>C:\\Program Files\\nodejs\\node.exe</Command>'));
     assert.ok(xml.includes('<Arguments>C:\\Users\\Ädmin\\fcbackup\\dist\\cli.js backup --to D:\\Backups --keep 3</Arguments>'));
+  });
+
+  it('--copy-to is in the task\'s Arguments, as a command line the backup command takes', function () {
+    const spec: ScheduleSpec = { trigger: { kind: 'daily', time: '03:00' }, destination: 'D:\\Backups', keep: 7, copyTo: '\\\\filer\\cluster backups\\' };
+    const xml = buildTaskXml(spec, launcher, today);
+    const escaped = /<Arguments>(.*)<\/Arguments>/.exec(xml)![1];
+    assert.ok(escaped.endsWith('--keep 7 --copy-to &quot;\\\\filer\\cluster backups\\\\&quot;'), escaped);
+    const line = escaped.replace(/&quot;/g, '"');
+    const [script, name, ...rest] = splitWindowsCommandLine(line);
+    assert.equal(script, launcher.script);
+    assert.equal(name, backupCommand.name);
+    const parsed = parseArgs({ args: rest, options: backupCommand.options, strict: true, allowPositionals: false });
+    assert.deepEqual({ ...parsed.values }, { to: 'D:\\Backups', keep: '7', 'copy-to': '\\\\filer\\cluster backups\\' });
   });
 
   it('a weekly trigger names its day in DaysOfWeek', function () {

@@ -32,7 +32,14 @@ function folderOption(ctx: CliContext, option: string, value: string, what: stri
     return undefined;
   }
   const folder = path.resolve(value);
-  const existing = fs.statSync(folder, { throwIfNoEntry: false });
+  // Only what is certain here: the folder is a file. Anything else (a file above it, no access, a share that is
+  // down) is the engine's to find and explain — for --copy-to as the copy's failure, with the set kept.
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.statSync(folder, { throwIfNoEntry: false });
+  } catch {
+    existing = undefined;
+  }
   if (existing && !existing.isDirectory()) {
     ctx.io.stderr(`fcbackup: --${option} ${folder} is a file, not a folder; give the folder that holds (or will hold) ${what}.`);
     return undefined;
