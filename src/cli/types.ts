@@ -92,7 +92,8 @@ export const EXIT_CODE_MEANINGS: { readonly [K in ExitCodeName]: string } = {
     '`verify`, `list`: a set has a problem; `diff`: the configurations differ; `backup`: the set (and its copy) was made ' +
     'but retention (`--keep`, here or in `--copy-to`) could not do all it should; `restore`: refused, rolled back or not in effect.',
   usage: 'Bad usage (an unknown or repeated option, a bad value such as a `--reason` with control characters), or the ' +
-    'command cannot run here (it needs Windows or the simulator).',
+    'command cannot run here (it needs Windows or the simulator; a simulator scenario that cannot be read). `diff`: any ' +
+    'trouble (a set that fails verification, the cluster not answering), so that 1 always means "different".',
   copyFailed: '`backup --copy-to`: the set was made and kept in `--to`, but copying it to the second folder failed ' +
     '(nothing half-written is left there). It wins over 1 when both apply.',
   cancelled: 'Cancelled with Ctrl-C (a backup or its copy leaves nothing half-written behind).',
