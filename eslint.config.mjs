@@ -93,10 +93,23 @@ export default tseslint.config(
           group: [
             '../native/*', '../engine/*', '../worker/*', '../ui/*', '../../native/*', '../../engine/*', '../../worker/*', '../../ui/*',
             '!../../engine/backupSet', '!../../engine/backupSetFolder', '!../../engine/setConfiguration', '!../../engine/model',
-            '!../../engine/scheduleXml', '!../../engine/errors',
+            '!../../engine/scheduleXml', '!../../engine/errors', '!../engine/errors',
           ],
           message: 'The CLI talks to the cluster only through src/client; file work uses the engine modules that load no native code.',
         }],
+      }],
+    },
+  },
+  {
+    // Every --json document carries its schemaVersion: the commands print JSON only through output.ts (printResult, printJson).
+    files: ['src/cli/commands/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error', {
+        object: 'fs', property: 'cpSync',
+        message: 'On Windows, Node 22–24 fs.cpSync ends the process on a non-ASCII path; copy file by file (test/support/files.ts copyTree).',
+      }, {
+        object: 'JSON', property: 'stringify',
+        message: 'Print a --json document with printResult or printJson (src/cli/output.ts): they add its schemaVersion.',
       }],
     },
   },

@@ -16,7 +16,7 @@ import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './
 /** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
 export type {
   BackupKind, BackupResult, BackupSetSummary, ClusterStatus, ClusterSummary, LocalClusterState, LogLevel, NodeInfo,
-  NodeState, VerifyResult,
+  NodeState, VerifyResult, BackupCopyResult,
 } from './wire/model';
 export type * from './wire/restore';
 export type { NativeTarget } from './native/target';
@@ -56,6 +56,10 @@ export interface BackupParams {
   keep?: number;
   /** The node the user chose; it must be the node the engine runs on. */
   node?: string;
+  /** Why the backup is taken (src/wire/backupReason.ts): recorded in the manifest and the log. */
+  reason?: string;
+  /** A second folder (e.g. a share) the finished set is copied to, verified there, and pruned there with `keep`. */
+  copyTo?: string;
 }
 
 export interface ListBackupsParams { folder: string; verify: boolean }

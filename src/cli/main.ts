@@ -6,8 +6,9 @@
  * a person, or as one JSON document with --json; every name printed is escaped
  * (src/text/displayText.ts), so a hostile file name cannot drive the terminal.
  *
- * Exit codes: 0 success, 1 the operation failed, 2 bad usage or not possible here,
- * 130 cancelled. Every failure is one line on stderr: "fcbackup: <message>".
+ * Exit codes: ExitCode in types.ts (the README's table is made from it). Every failure
+ * is one line on stderr: "fcbackup: <message>". --json documents go through output.ts's
+ * jsonDocument, which gives each its schemaVersion.
  */
 import * as fs from 'node:fs';
 import * as readline from 'node:readline/promises';
@@ -26,7 +27,8 @@ import { command as scheduleCommand } from './commands/schedule';
 import { command as statusCommand } from './commands/status';
 import { command as verifyCommand } from './commands/verify';
 import type { NativeTarget } from '../protocol';
-import { ClusterUnavailableError, ExitCode, type CliCommand, type CliContext, type CliIo } from './types';
+import { CancelledError } from '../engine/errors';
+import { ClusterUnavailableError, ExitCode, exitCodeSummary, type CliCommand, type CliContext, type CliIo } from './types';
 
 export const commands: readonly CliCommand[] = [
   statusCommand, backupCommand, listCommand, verifyCommand, restoreCommand, recoverCommand, hiveCommand, showCommand, diffCommand,
@@ -60,7 +62,7 @@ export function helpText(): string {
     '  --verbose            Print every step of the engine on stderr',
     '  -h, --help           Show this help, or a command\'s usage with "fcbackup <command> --help"',
     '',
-    'Exit codes: 0 success, 1 the operation failed, 2 bad usage or not possible here, 130 cancelled.',
+    `Exit codes: ${exitCodeSummary()}.`,
   ].join('\n');
 }
 
@@ -198,11 +200,16 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   if (options.signal?.aborted) controller.abort();
 
   let engine: Promise<EngineClient> | undefined;
+  const progressListeners = new Set<(step: string, fraction: number | undefined) => void>();
   const ctx: CliContext = {
     io,
     json: values.json === true,
     signal: controller.signal,
     clusterReachable: unavailable === undefined,
+    onProgress(listener) {
+      progressListeners.add(listener);
+      return () => progressListeners.delete(listener);
+    },
     engine() {
       if (unavailable !== undefined || target.kind === 'unavailable') return Promise.reject(new ClusterUnavailableError(unavailable ?? ''));
       engine ??= EngineClient.start({
@@ -214,6 +221,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         },
         onProgress: (p) => {
           if (verbose) io.stderr(`[progress] ${p.step}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`);
+          else for (const listener of progressListeners) listener(p.step, p.fraction);
         },
         // Ctrl-C after a restore's point of no return: say what goes on, and keep waiting for the outcome.
         onCommitted: () => options.onCommitted?.(),
@@ -229,6 +237,8 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   } catch (err) {
     if (err instanceof ClusterUnavailableError) return fail(err.message, ExitCode.usage);
     if (err instanceof EngineRequestError && err.data.engineCode === 'CANCELLED') return fail(err.message, ExitCode.cancelled);
+    // A local command (list --verify, verify, show…) cancelled in this process.
+    if (err instanceof CancelledError) return fail(err.message, ExitCode.cancelled);
     if (err instanceof EngineRequestError && err.data.engineCode === 'SCENARIO') return fail(err.message, ExitCode.usage);
     return fail(err instanceof Error ? err.message : String(err), ExitCode.failed);
   } finally {

@@ -32,6 +32,11 @@ export interface CliContext {
   clusterReachable: boolean;
   /** Aborted by Ctrl-C; pass it to engine requests so the engine cancels the work. */
   signal: AbortSignal;
+  /**
+   * Calls `listener` with the engine's progress steps until the returned function is called
+   * (not under --verbose, which prints every step already). Absent where no engine runs.
+   */
+  onProgress?(listener: (step: string, fraction: number | undefined) => void): () => void;
 }
 
 export type CliOptionValues = Record<string, string | boolean | undefined>;
@@ -62,13 +67,49 @@ export class ClusterUnavailableError extends Error {
   }
 }
 
-/** Exit codes shared by the commands. */
+/**
+ * Exit codes of every command: the one list main.ts, the commands, the help text and the
+ * README's table (checked by test/unit/cli-exit-codes.test.ts) all use.
+ */
 export const ExitCode = {
   ok: 0,
-  /** The operation failed (the engine or Windows said no). */
+  /** The operation failed (the engine or Windows said no), or what it checked is not intact. */
   failed: 1,
   /** Bad usage, or the command cannot run here. */
   usage: 2,
+  /** backup --copy-to: the set was made and kept here, but its copy to the second folder failed. */
+  copyFailed: 4,
   /** Cancelled with Ctrl-C. */
   cancelled: 130,
 } as const;
+
+export type ExitCodeName = keyof typeof ExitCode;
+
+/** What each exit code means for a person reading the README table or the help; one entry per code, by construction. */
+export const EXIT_CODE_MEANINGS: { readonly [K in ExitCodeName]: string } = {
+  ok: 'Success. `diff`: the two configurations are equal.',
+  failed: 'The operation failed or was refused (the message names the Windows API and code where there is one); ' +
+    '`verify`, `list`: a set has a problem; `diff`: the configurations differ; `backup`: the set (and its copy) was made ' +
+    'but retention (`--keep`, here or in `--copy-to`) could not do all it should; `restore`: refused, rolled back or not in effect.',
+  usage: 'Bad usage (an unknown or repeated option, a bad value such as a `--reason` with control characters), or the ' +
+    'command cannot run here (it needs Windows or the simulator; a simulator scenario that cannot be read). `diff`: any ' +
+    'trouble (a set that fails verification, the cluster not answering), so that 1 always means "different".',
+  copyFailed: '`backup --copy-to`: the set was made and kept in `--to`, but copying it to the second folder failed ' +
+    '(nothing half-written is left there). It wins over 1 when both apply.',
+  cancelled: 'Cancelled with Ctrl-C (a backup or its copy leaves nothing half-written behind).',
+};
+
+/** The exit codes as a Markdown table (the README holds exactly this between its exit-code markers). */
+export function exitCodeTable(): string {
+  const rows = (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `| ${ExitCode[name]} | ${EXIT_CODE_MEANINGS[name]} |`);
+  return ['| exit code | meaning |', '|---|---|', ...rows].join('\n');
+}
+
+/** One line for --help: "0 success, 1 …". */
+export function exitCodeSummary(): string {
+  const short: { readonly [K in ExitCodeName]: string } = {
+    ok: 'success', failed: 'the operation failed', usage: 'bad usage or not possible here', copyFailed: 'set made but its copy failed',
+    cancelled: 'cancelled',
+  };
+  return (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `${ExitCode[name]} ${short[name]}`).join(', ');
+}

@@ -133,4 +133,6 @@ export interface ConfigurationSource {
   readonly sha256?: string;
   /** The hive's base block said it was not flushed cleanly (its logs were not applied). */
   readonly dirty?: boolean;
+  /** For a backup set: why it was taken (its manifest's `reason`), when it records one. */
+  readonly reason?: string;
 }

@@ -35,10 +35,12 @@ import { applyRetention, removeStalePartialSets } from './backupSetFolder';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster } from './discovery';
 import { sameComputerName } from './clusterNames';
-import { EngineError, errorMessage, throwIfCancelled } from './errors';
+import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
+import { copyBackupSet } from './setCopy';
+import { reasonProblem } from '../wire/backupReason';
 import { acquireOperationLock } from './lock';
 import { refuseWhileRestorePending } from './restoreRecovery';
-import type { BackupFileEntry, BackupResult, ClusterStatus } from './model';
+import type { BackupCopyResult, BackupFileEntry, BackupResult, ClusterStatus } from './model';
 import {
   expandEnvironmentVariables, isAbsolutePath, joinPath, matchesFilespec, pathStyle, relativeToVolume, separatorOf, snapshotPath,
   volumeOf, type PathStyle,
@@ -69,6 +71,8 @@ const DEFAULTS = {
 };
 
 interface Settings {
+  /** `--reason`, recorded in the manifest (absent: the manifest has no `reason`). */
+  reason: string | undefined;
   poll: { min: number; max: number };
   asyncTimeoutMs: number;
   retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
@@ -79,7 +83,10 @@ interface Settings {
 export async function backupCluster(params: BackupParams, ctx: OperationContext, options: BackupOptions = {}): Promise<BackupResult> {
   const destination = checkDestination(params.destination);
   const keep = checkKeep(params.keep);
+  const reason = checkReason(params.reason);
+  const copyTo = checkCopyTo(params.copyTo, destination);
   const settings: Settings = {
+    reason,
     poll: options.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
     asyncTimeoutMs: options.asyncTimeoutMs ?? DEFAULTS.asyncTimeoutMs,
     retry: options.snapshotSetRetry ?? DEFAULTS.snapshotSetRetry,
@@ -140,8 +147,10 @@ export async function backupCluster(params: BackupParams, ctx: OperationContext,
         ctx.logger.log('warn', retentionProblems[retentionProblems.length - 1]);
       }
     }
-    ctx.logger.log('info', `Backup complete: ${result.path} (${result.files.length} file(s)).`);
-    return { ...result, removedByRetention, retentionProblems };
+    ctx.logger.log('info', `Backup complete: ${result.path} (${result.files.length} file(s))` +
+      `${reason === undefined ? '' : `, reason: ${JSON.stringify(reason)}`}.`);
+    const copy = copyTo === undefined ? undefined : await copyToSecondFolder(result, copyTo, keep, ctx);
+    return { ...result, removedByRetention, retentionProblems, reason: reason ?? null, ...(copy ? { copy } : {}) };
   } finally {
     await lock.release();
   }
@@ -154,6 +163,65 @@ function checkDestination(destination: unknown): string {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f]/.test(destination)) throw new EngineError('BAD_ARGUMENT', 'The destination folder name contains control characters.');
   return path.resolve(destination);
+}
+
+function checkReason(reason: unknown): string | undefined {
+  if (reason === undefined || reason === null) return undefined;
+  if (typeof reason !== 'string') throw new EngineError('BAD_ARGUMENT', 'The reason for the backup must be text.');
+  const problem = reasonProblem(reason);
+  if (problem !== null) throw new EngineError('BAD_ARGUMENT', `The reason for the backup ${problem}.`);
+  return reason;
+}
+
+function checkCopyTo(copyTo: unknown, destination: string): string | undefined {
+  if (copyTo === undefined || copyTo === null) return undefined;
+  const folder = checkDestination(copyTo);
+  if (sameFolder(folder, destination)) {
+    throw new EngineError('BAD_ARGUMENT', `The copy folder ${folder} is the backup folder itself; give a second folder (e.g. a share) for the copy.`);
+  }
+  return folder;
+}
+
+/** Folder paths compare without regard to case on Windows (NTFS and SMB shares are case-insensitive by default). */
+function sameFolder(a: string, b: string): boolean {
+  const norm = (p: string): string => (process.platform === 'win32' ? p.toUpperCase() : p).replace(/[\\/]+$/, '');
+  return norm(path.resolve(a)) === norm(path.resolve(b));
+}
+
+/**
+ * After the set is made, verified and pruned here: copy it to `copyTo`, verify the copy,
+ * prune there too. A failure is the copy's outcome (the set here stays); a cancellation
+ * removes the partial copy and ends the backup as cancelled, saying that the set was kept.
+ */
+async function copyToSecondFolder(
+  result: { path: string; cluster: string }, copyTo: string, keep: number, ctx: OperationContext,
+): Promise<BackupCopyResult> {
+  const outcome: BackupCopyResult = { destination: copyTo, path: null, error: null, removedByRetention: [], retentionProblems: [] };
+  ctx.progress(`Copying the set to ${copyTo}`);
+  try {
+    outcome.path = await copyBackupSet(result.path, copyTo, ctx);
+  } catch (err) {
+    if (err instanceof CancelledError || ctx.signal.aborted) {
+      throw new EngineError('CANCELLED', `The copy to ${copyTo} was cancelled and nothing of it was kept there; the backup set ${result.path} was made and is kept.`);
+    }
+    outcome.error = errorMessage(err);
+    ctx.logger.log('error', `The backup set ${result.path} was made, but copying it to ${copyTo} failed: ${outcome.error}`);
+    return outcome;
+  }
+  if (keep > 0) {
+    ctx.progress(`Applying retention in ${copyTo}`);
+    try {
+      const retention = await applyRetention(copyTo, {
+        cluster: result.cluster === '' ? null : result.cluster, keep, protect: [outcome.path], logger: ctx.logger,
+      });
+      outcome.removedByRetention = retention.removed;
+      outcome.retentionProblems = retention.problems;
+    } catch (err) {
+      outcome.retentionProblems.push(`Retention in ${copyTo} could not finish: ${errorMessage(err)}`);
+      ctx.logger.log('warn', outcome.retentionProblems[0]);
+    }
+  }
+  return outcome;
 }
 
 function checkKeep(keep: unknown): number {
@@ -227,6 +295,7 @@ async function backUpOfflineHive(
       time: time.toISOString(),
       cluster: { name: clusterName, version: status.cluster?.version ?? null },
       node,
+      ...(settings.reason === undefined ? {} : { reason: settings.reason }),
       writer: null,
       components: [],
       snapshot: null,
@@ -408,6 +477,7 @@ async function backUpInVssSession(
       node: status.machine,
       // The nodes at backup time: an authoritative restore checks them when the cluster answers nowhere.
       nodes: status.nodes.map((n) => n.name),
+      ...(settings.reason === undefined ? {} : { reason: settings.reason }),
       writer: {
         id: writer.writerId, instanceId: writer.instanceId, name: writer.name,
         restoreMethod: writer.restoreMethod, restoreService: writer.restoreService, backupSchema: writer.backupSchema,

@@ -196,8 +196,8 @@ export class BackupSetWriter {
     return entry;
   }
 
-  /** Writes one of the XML documents beside the manifest. */
-  async addDocument(role: DocumentRole, text: string): Promise<ManifestDocument> {
+  /** Writes one of the XML documents beside the manifest (text, or the bytes of another set's document when a set is copied). */
+  async addDocument(role: DocumentRole, text: string | Buffer): Promise<ManifestDocument> {
     const file = role === 'backupComponents' ? BACKUP_COMPONENTS_FILE : WRITER_METADATA_FILE;
     const target = path.join(this.partialPath, file);
     const { size, sha256 } = await writeNewFile(target, text).catch((err: unknown) => {
@@ -327,6 +327,7 @@ export function summarize(setPath: string, parsed: Pick<ParsedManifest, 'manifes
     size,
     verified,
     problems,
+    reason: textOrNull(source.reason),
   };
 }
 

@@ -12,6 +12,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { STAGING_SUFFIX, sha256OfBytes } from './durableFile';
 import type { BackupFileEntry, BackupKind } from './model';
 import { isAbsolutePath, unsafeRelativePathReason } from './paths';
+import { MAX_REASON_LENGTH, REASON_PATTERN } from '../wire/backupReason';
 
 export const BACKUP_SET_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
@@ -79,6 +80,8 @@ export interface BackupManifest {
   node: string;
   /** The cluster's node names at backup time (absent in sets that did not record them). */
   nodes?: string[];
+  /** Why the backup was taken (`--reason`; src/wire/backupReason.ts); absent when none was given and in older sets. */
+  reason?: string;
   writer: ManifestWriter | null;
   components: ManifestComponent[];
   snapshot: ManifestSnapshot | null;
@@ -133,6 +136,7 @@ export const MANIFEST_JSON_SCHEMA = {
     },
     node: nonEmptyText,
     nodes: { type: 'array', items: nonEmptyText },
+    reason: { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, pattern: REASON_PATTERN },
     writer: nullable({
       type: 'object',
       required: ['id', 'instanceId', 'name', 'restoreMethod', 'restoreService', 'backupSchema'],
@@ -217,6 +221,7 @@ function describeSchemaError(e: ErrorObject): string {
   if (e.keyword === 'pattern' && /sha256|digest/.test(field)) return `${subject} is not a SHA-256 hex digest`;
   if (e.keyword === 'pattern' && field === 'time') return 'time is not a UTC ISO-8601 time';
   if (e.keyword === 'pattern' && /(^|\.)(id|instanceId)$/.test(field)) return `${subject} is not a GUID`;
+  if (e.keyword === 'pattern' && field === 'reason') return 'reason contains control characters (a reason is one line of text)';
   if (e.keyword === 'enum') return `${subject} ${JSON.stringify(e.data)} is not one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   return `${subject} ${e.message ?? 'is not valid'}`;
 }

@@ -96,6 +96,7 @@ export async function readSetConfiguration(setPath: string, options: ReadSetConf
   }
   const source: ConfigurationSource = {
     label: setLabel(set.path), configuration: parsed.configuration, setPath: set.path, sha256: entry.sha256, dirty: parsed.dirty,
+    ...(set.manifest.reason === undefined ? {} : { reason: set.manifest.reason }),
   };
   const stamp = await statStamp([path.join(set.path, MANIFEST_FILE), file]);
   if (stamp !== null) remember(bySet, abs, { stamp: `${entry.path}\n${stamp}`, source });

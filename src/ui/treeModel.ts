@@ -249,7 +249,8 @@ export function backupSetItem(element: BackupSetElement, t: Translate = untransl
   const label = `${set.cluster ?? '?'} · ${set.node ?? '?'} · ${formatLocalTime(set.time)}`;
   const description = [backupKindLabel(set.kind, t), formatSize(set.size), verifyLabel(state, t)].join(' · ');
   const problems = element.verification?.problems ?? set.problems;
-  const tooltip = [set.name, set.path, description, ...problems.map((p) => `⚠ ${p}`)].join('\n');
+  const reason = set.reason ? [t('Reason: {0}', set.reason)] : [];
+  const tooltip = [set.name, set.path, description, ...reason, ...problems.map((p) => `⚠ ${p}`)].join('\n');
   return {
     label,
     description,

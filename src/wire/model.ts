@@ -96,6 +96,26 @@ export interface BackupResult {
    * the CLI turns into exit code 1 and the UI shows.
    */
   retentionProblems?: string[];
+  /** Why the backup was taken (`--reason`); null when none was given. */
+  reason?: string | null;
+  /** The copy to `copyTo`, when one was asked for. */
+  copy?: BackupCopyResult;
+}
+
+/**
+ * backup --copy-to: the set copied to a second folder after it was made and verified
+ * here. A failed copy never costs the local set: `error` says what went wrong, and
+ * nothing half-written is left in `destination`.
+ */
+export interface BackupCopyResult {
+  destination: string;
+  /** The copy's path; null when the copy failed. */
+  path: string | null;
+  /** Why the copy failed; null when it was made and verified. */
+  error: string | null;
+  /** Sets removed by retention (`keep`) in `destination`. */
+  removedByRetention: string[];
+  retentionProblems: string[];
 }
 
 export interface BackupSetSummary {
@@ -110,6 +130,8 @@ export interface BackupSetSummary {
   /** true: verified intact; false: failed validation (see problems); null: not checked. */
   verified: boolean | null;
   problems: string[];
+  /** Why the backup was taken (the manifest's `reason`); null when the set records none. */
+  reason?: string | null;
 }
 
 export interface VerifyResult {

@@ -65,7 +65,7 @@ describe('fcbackup backup, list, verify (process)', function () {
 
     const list = run(['list', dest, '--json', '--simulate', s.path]);
     assert.equal(list.status, 0, list.stderr);
-    const sets = JSON.parse(list.stdout) as { path: string; cluster: string; verified: boolean | null }[];
+    const { sets } = JSON.parse(list.stdout) as { sets: { path: string; cluster: string; verified: boolean | null }[] };
     assert.deepEqual(sets.map((x) => [x.path, x.cluster]), [[result.path, 'CLUSTER1']]);
 
     const verify = run(['verify', result.path, '--simulate', s.path]);

@@ -72,8 +72,9 @@ describe('fcbackup hive as a process', () => {
     const r = run([bundledCli, 'hive', file, '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
-    const json = JSON.parse(r.stdout) as HiveJson;
+    const json = JSON.parse(r.stdout) as HiveJson & { schemaVersion: number };
     assert.deepEqual(json, {
+      schemaVersion: 1,
       file,
       dirty: true,
       root: {

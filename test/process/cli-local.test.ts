@@ -112,7 +112,7 @@ describe('fcbackup on a machine without a cluster (Linux, no simulator)', functi
         assert.equal(text.stdout, `${good}\n  2024-05-01T12:02:00.000Z  CLUSTER1  NODE1  offline-hive  15 B\n${other}\n  2024-05-01T12:01:00.000Z  CLUSTER2  NODE9  offline-hive  15 B\n`);
         const json = run(cliPath(), ['list', sets, '--verify', '--json']);
         assert.equal(json.status, 0, json.stderr);
-        assert.deepEqual((JSON.parse(json.stdout) as { path: string; verified: boolean }[]).map((s) => [s.path, s.verified]), [[good, true], [other, true]]);
+        assert.deepEqual((JSON.parse(json.stdout) as { sets: { path: string; verified: boolean }[] }).sets.map((s) => [s.path, s.verified]), [[good, true], [other, true]]);
         for (const r of [text, json]) {
           assert.ok(!r.loaded.includes('koffi'), 'koffi was loaded');
           assert.ok(r.loaded.length > 0, 'the probe recorded the modules loaded');
@@ -215,7 +215,7 @@ describe('fcbackup on a machine without a cluster (Linux, no simulator)', functi
     const l = run(tscCli, ['list', dest]);
     assert.match(l.stdout, /CLUSTER1 {2}NODE<U\+001B>\[2J<U\+001B>\[H {2}offline-hive/);
     const j = run(tscCli, ['list', dest, '--json']);
-    assert.equal((JSON.parse(j.stdout) as { node: string }[])[0].node, 'NODE\u001b[2J\u001b[H');
+    assert.equal((JSON.parse(j.stdout) as { sets: { node: string }[] }).sets[0].node, 'NODE\u001b[2J\u001b[H');
     // eslint-disable-next-line no-control-regex
     for (const r of [v, l, j]) assert.doesNotMatch(r.stdout + r.stderr, /[\u001b\u202e]/);
   });

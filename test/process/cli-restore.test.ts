@@ -106,7 +106,8 @@ describe('fcbackup restore', function () {
     const f = await prepare({}, { lockFolder });
     const r = run(['restore', f.setPath, '--yes', '--json', '--simulate', f.scenario.path]);
     assert.equal(r.status, 0, r.stderr);
-    const result = JSON.parse(r.stdout) as RestoreResult;
+    const result = JSON.parse(r.stdout) as RestoreResult & { schemaVersion: number };
+    assert.equal(result.schemaVersion, 1, 'every --json document carries its schemaVersion (src/cli/output.ts)');
     assert.equal(result.set, f.setPath);
     assert.equal(result.authoritative, false);
     assert.deepEqual(result.nodes.map((n) => [n.name, n.state, n.isLocal]), [['NODE1', 'up', true]]);

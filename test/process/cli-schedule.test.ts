@@ -71,12 +71,21 @@ describe('fcbackup schedule (process)', function () {
     assert.match(run(s, ['--show']).stdout, /No scheduled backup/);
   });
 
-  it('refuses --copy-to (the backup command cannot copy a set yet) and registers nothing', function () {
+  it('--copy-to: the task runs backup --copy-to DIR (read back from the registered task XML)', function () {
     const s = scenario();
-    const r = run(s, ['--weekly', 'sat', '21:00', '--to', path.join(s.dir, 'b'), '--copy-to', path.join(s.dir, 'copy')]);
-    assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /--copy-to is not available yet/);
-    assert.match(run(s, ['--show']).stdout, /No scheduled backup/);
+    const dest = path.join(s.dir, 'b');
+    const copy = path.join(s.dir, 'share with space', 'cluster "A"');
+    const r = run(s, ['--weekly', 'sat', '21:00', '--to', dest, '--keep', '3', '--copy-to', copy]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Backs up into .*, keeping the newest 3, and copies to .*share with space/);
+    const status = JSON.parse(run(s, ['--show', '--json']).stdout) as Extract<ScheduleStatus, { registered: true }>;
+    assert.equal(status.copyTo, copy);
+    assert.equal(status.destination, dest);
+    assert.equal(status.keep, 3);
+    // The same command line the task runs is one the backup command takes.
+    const same = run(s, ['--daily', '01:00', '--to', dest, '--copy-to', `${dest}/`]);
+    assert.equal(same.status, 2);
+    assert.match(same.stderr, /--copy-to is the --to folder itself/);
   });
 
   it('usage errors exit 2 with one line and register nothing', function () {

@@ -5,6 +5,8 @@
  * result names.
  */
 import * as assert from 'node:assert/strict';
+import { parseArgs } from 'node:util';
+import { command as backupCommand } from '../../src/cli/commands/backup';
 import { parseScheduleArguments } from '../../src/cli/commands/schedule';
 import {
   LOCAL_SYSTEM_SID, SCHEDULE_TASK_PATH, ScheduleInputError, buildTaskXml, escapeXml, parseKeep, parseTaskXml, parseTimeOfDay,
@@ -26,6 +28,19 @@ describe('scheduled backup: task XML', function () {
     assert.ok(xml.includes(`<URI>${SCHEDULE_TASK_PATH}</URI>`));
     assert.ok(xml.includes('<Command>C:\\Program Files\\nodejs\\node.exe</Command>'));
     assert.ok(xml.includes('<Arguments>C:\\Users\\Ädmin\\fcbackup\\dist\\cli.js backup --to D:\\Backups --keep 3</Arguments>'));
+  });
+
+  it('--copy-to is in the task\'s Arguments, as a command line the backup command takes', function () {
+    const spec: ScheduleSpec = { trigger: { kind: 'daily', time: '03:00' }, destination: 'D:\\Backups', keep: 7, copyTo: '\\\\filer\\cluster backups\\' };
+    const xml = buildTaskXml(spec, launcher, today);
+    const escaped = /<Arguments>(.*)<\/Arguments>/.exec(xml)![1];
+    assert.ok(escaped.endsWith('--keep 7 --copy-to &quot;\\\\filer\\cluster backups\\\\&quot;'), escaped);
+    const line = escaped.replace(/&quot;/g, '"');
+    const [script, name, ...rest] = splitWindowsCommandLine(line);
+    assert.equal(script, launcher.script);
+    assert.equal(name, backupCommand.name);
+    const parsed = parseArgs({ args: rest, options: backupCommand.options, strict: true, allowPositionals: false });
+    assert.deepEqual({ ...parsed.values }, { to: 'D:\\Backups', keep: '7', 'copy-to': '\\\\filer\\cluster backups\\' });
   });
 
   it('a weekly trigger names its day in DaysOfWeek', function () {
@@ -136,6 +151,8 @@ describe('scheduled backup: the user\'s values', function () {
     assert.deepEqual(parseScheduleArguments([], { remove: true }), { kind: 'remove' });
     const weekly = parseScheduleArguments(['6:00'], { weekly: 'tue', to: '/b', keep: '4' });
     assert.deepEqual(weekly, { kind: 'set', params: { trigger: { kind: 'weekly', day: 'Tuesday', time: '06:00' }, destination: '/b', keep: 4, copyTo: undefined } });
+    const copied = parseScheduleArguments([], { daily: '23:59', to: '/b', 'copy-to': '/mnt/share/cluster' });
+    assert.deepEqual(copied, { kind: 'set', params: { trigger: { kind: 'daily', time: '23:59' }, destination: '/b', keep: undefined, copyTo: '/mnt/share/cluster' } });
     const refusals: [string[], Record<string, string | boolean>, RegExp][] = [
       [[], {}, /say what to do/],
       [[], { show: true, remove: true }, /--remove and --show cannot be used together/],
@@ -146,7 +163,7 @@ describe('scheduled backup: the user\'s values', function () {
       [[], { weekly: 'mon', to: '/b' }, /needs a day and a time/],
       [[], { daily: '01:00' }, /--to DIR is needed/],
       [[], { daily: '01:00', to: '/b', 'copy-to': ' ' }, /--copy-to needs a folder/],
-      [[], { daily: '01:00', to: '/b', 'copy-to': '/c' }, /--copy-to is not available yet/],
+      [[], { daily: '01:00', to: '/b', 'copy-to': '/b/' }, /--copy-to is the --to folder itself/],
     ];
     for (const [positionals, options, message] of refusals) {
       assert.throws(() => parseScheduleArguments(positionals, options), (err: unknown) => err instanceof ScheduleInputError && message.test(err.message), JSON.stringify(options));

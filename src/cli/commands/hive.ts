@@ -6,7 +6,7 @@
 import { hiveToJson } from '../../hive/json';
 import { readHiveFile } from '../../hive/reader';
 import { hiveText } from '../../hive/text';
-import { onlyArgument } from '../output';
+import { onlyArgument, printJson } from '../output';
 import { ExitCode, type CliCommand } from '../types';
 
 export const command: CliCommand = {
@@ -20,7 +20,8 @@ export const command: CliCommand = {
     if (file === undefined) return ExitCode.usage;
     // A file that is not a readable hive throws a HiveError, "FILE: what is wrong": main.ts prints it as one line, exit 1.
     const hive = await readHiveFile(file);
-    ctx.io.stdout(ctx.json ? JSON.stringify(hiveToJson(hive), null, 2) : hiveText(hive));
+    if (ctx.json) printJson(ctx, hiveToJson(hive));
+    else ctx.io.stdout(hiveText(hive));
     return ExitCode.ok;
   },
 };

@@ -5,7 +5,8 @@
  * File work only (`local`): it runs in this process on any operating system. Each set
  * is looked at on its own; a set that cannot be read or fails verification is listed
  * with its problems and the exit code is 1, so a nightly `fcbackup list --verify --json`
- * on the server that holds the off-box copies notices a damaged set.
+ * on the server that holds the off-box copies notices a damaged set. Its JSON document is
+ * `{ schemaVersion, folder, sets: [...] }`.
  */
 import * as path from 'node:path';
 import { listBackupSets } from '../../engine/backupSetFolder';
@@ -43,7 +44,8 @@ export function formatBackupSets(sets: BackupSetSummary[]): string {
       formatSize(s.size),
       status(s),
     ].filter((f) => f !== '');
-    return [`${s.path}`, `  ${fields.join('  ')}`, ...s.problems.map((p) => `    ${p}`)].join('\n');
+    const reason = s.reason ? [`  Reason: ${s.reason}`] : [];
+    return [`${s.path}`, `  ${fields.join('  ')}`, ...reason, ...s.problems.map((p) => `    ${p}`)].join('\n');
   }).join('\n');
 }
 
@@ -58,7 +60,8 @@ export const command: CliCommand = {
     if (folderArgument === undefined) return ExitCode.usage;
     const folder = path.resolve(folderArgument);
     const sets = await listBackupSets(folder, { verify: args.options.verify === true, signal: ctx.signal, folderMustExist: true });
-    printResult(ctx, sets, formatBackupSets);
+    // --json: { schemaVersion, folder, sets: [...] } (a document is an object, so it can carry its schemaVersion).
+    printResult(ctx, { folder, sets }, (r) => formatBackupSets(r.sets));
     const bad = sets.filter((s) => s.verified === false);
     if (bad.length > 0) {
       ctx.io.stderr(`fcbackup: ${countOf(bad.length, 'backup set')} of ${sets.length} in ${folder} ${bad.length === 1 ? 'has' : 'have'} problems.`);

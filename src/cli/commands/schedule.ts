@@ -2,7 +2,7 @@
  * fcbackup schedule: the scheduled backup, a Task Scheduler task that runs
  * `fcbackup backup` as SYSTEM with the highest privileges.
  *
- *   schedule (--daily HH:MM | --weekly DAY HH:MM) --to DIR [--keep N]
+ *   schedule (--daily HH:MM | --weekly DAY HH:MM) --to DIR [--keep N] [--copy-to DIR]
  *   schedule --remove
  *   schedule --show [--json]
  *
@@ -18,7 +18,7 @@ import { Requests, type CliLauncher, type ScheduleStatus, type SetScheduleParams
 import { printResult } from '../output';
 import { ExitCode, type CliCommand, type CliContext, type CliOptionValues } from '../types';
 
-const USAGE = 'schedule (--daily HH:MM | --weekly DAY HH:MM) --to DIR [--keep N] | --remove | --show [--json]';
+const USAGE = 'schedule (--daily HH:MM | --weekly DAY HH:MM) --to DIR [--keep N] [--copy-to DIR] | --remove | --show [--json]';
 
 type Action =
   | { kind: 'set'; params: Omit<SetScheduleParams, 'launcher'> }
@@ -58,9 +58,10 @@ export function parseScheduleArguments(positionals: string[], options: CliOption
   const keepText = text(options, 'keep');
   const copyTo = text(options, 'copy-to');
   if (copyTo !== undefined && copyTo.trim() === '') throw new ScheduleInputError('--copy-to needs a folder');
-  // The task would run `backup --copy-to`, which the backup command does not offer yet: refuse rather than
-  // register a task that fails at every run.
-  if (copyTo !== undefined) throw new ScheduleInputError('--copy-to is not available yet: the backup command cannot copy a set to a second folder');
+  // The task's backup would refuse it at every run.
+  if (copyTo !== undefined && path.resolve(copyTo).replace(/[\\/]+$/, '') === path.resolve(to).replace(/[\\/]+$/, '')) {
+    throw new ScheduleInputError('--copy-to is the --to folder itself; give a second folder for the copy');
+  }
   return {
     kind: 'set',
     params: {

@@ -14,6 +14,7 @@ import { ExitCode, type CliCommand } from '../types';
 /** The lines above the configuration: where it came from, and whether the hive was flushed cleanly. */
 export function sourceHeader(source: ConfigurationSource): string[] {
   const lines = [`${source.label}${source.setPath ? ` (${source.setPath})` : ''}`];
+  if (source.reason !== undefined) lines.push(`Reason: ${source.reason}`);
   if (source.sha256) lines.push(`CLUSDB SHA-256 ${source.sha256}`);
   if (source.dirty) lines.push('The hive was not flushed cleanly when it was copied (its transaction logs were not applied): this is what the base file holds.');
   return lines;

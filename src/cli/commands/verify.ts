@@ -27,7 +27,8 @@ function formatVerification(result: VerifyOutput): string {
   if (result.ok) {
     const s = result.summary;
     const against = result.checkedCluster === null ? ' Files checked; no cluster to check it against here (use --cluster NAME).' : '';
-    return `${result.path}: intact (${s.kind ?? '?'}, cluster ${s.cluster ?? 'unknown'}, node ${s.node ?? '?'}, ${s.time ?? 'unknown time'}).${against}`;
+    const reason = s.reason ? `\n  Reason: ${s.reason}` : '';
+    return `${result.path}: intact (${s.kind ?? '?'}, cluster ${s.cluster ?? 'unknown'}, node ${s.node ?? '?'}, ${s.time ?? 'unknown time'}).${against}${reason}`;
   }
   return [`${result.path}: ${countOf(result.problems.length, 'problem')}:`, ...result.problems.map((problem) => `  ${problem}`)].join('\n');
 }
