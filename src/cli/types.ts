@@ -69,6 +69,8 @@ export const ExitCode = {
   failed: 1,
   /** Bad usage, or the command cannot run here. */
   usage: 2,
+  /** A restore waits for this machine to restart (restore --json: outcome rebootRequired). */
+  rebootRequired: 3,
   /** Cancelled with Ctrl-C. */
   cancelled: 130,
 } as const;

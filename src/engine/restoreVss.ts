@@ -200,20 +200,30 @@ export class VssRestoreSession {
     return this.components;
   }
 
-  async finish(ctx: OperationContext): Promise<void> {
-    for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.All);
+  /**
+   * SetFileRestoreStatus for each component, then PostRestore: VSS_RS_ALL when every file reached
+   * its original location, VSS_RS_NONE when none did (a restore that waits for the restart leaves
+   * none there yet), VSS_RS_FAILED when some did ("VSS_FILE_RESTORE_STATUS enumeration").
+   */
+  async finish(ctx: OperationContext, filesInPlace: 'all' | 'none' | 'some' = 'all'): Promise<void> {
+    const status = filesInPlace === 'all' ? VssFileRestoreStatus.All : filesInPlace === 'none' ? VssFileRestoreStatus.None : VssFileRestoreStatus.Failed;
+    ctx.logger.log('info', `SetFileRestoreStatus: ${filesInPlace === 'all' ? 'VSS_RS_ALL' : filesInPlace === 'none' ? 'VSS_RS_NONE' : 'VSS_RS_FAILED'}.`);
+    for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, status);
     ctx.progress('PostRestore');
     this.postRestoreSent = true;
     await waitForVssAsync(this.vss.postRestore(), 'PostRestore', OPERATION, ctx, this.policy);
     await checkWriterStatus(this.vss, CLUSTER_DATABASE_WRITER, 'after PostRestore', OPERATION, ctx, this.policy);
   }
 
-  /** After a failure: let the writer end its restore session (the roll-back deletes the staged files). */
-  async abort(ctx: OperationContext): Promise<void> {
+  /**
+   * After a failure: let the writer end its restore session. `restoredFilesLeft` says whether
+   * restored files were left at their locations (VSS_RS_FAILED) or none were (VSS_RS_NONE).
+   */
+  async abort(ctx: OperationContext, restoredFilesLeft: boolean): Promise<void> {
     if (!this.preRestored || this.postRestoreSent) return;
     this.postRestoreSent = true;
     try {
-      for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.Failed);
+      for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, restoredFilesLeft ? VssFileRestoreStatus.Failed : VssFileRestoreStatus.None);
       await waitForVssAsync(this.vss.postRestore(), 'PostRestore', OPERATION, ctx, this.policy);
     } catch (err) {
       ctx.logger.log('warn', `Ending the writer's restore session after the failure: ${errorMessage(err)}`);

@@ -3,13 +3,16 @@
  * pendingRestore (a restore whose journal is on disk) and recover (finish it). Thin
  * wrappers: the policy is in src/engine/restore*.ts.
  */
-import { pendingRestore, planRestore, recoverRestore, restoreCluster } from '../engine/restore';
+import { finishRestoreAfterReboot, pendingRestore, planRestore, recoverRestore, restoreCluster } from '../engine/restore';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
 export function registerRestoreHandlers(server: WorkerServer): void {
   server.onRequest(Requests.planRestore, (params, ctx) => planRestore(params, ctx));
   server.onRequest(Requests.restore, (params, ctx) => restoreCluster(params, ctx));
-  server.onRequest(Requests.pendingRestore, () => pendingRestore());
+  server.onRequest(Requests.pendingRestore, async (_params, ctx) => {
+    await finishRestoreAfterReboot(ctx);
+    return pendingRestore();
+  });
   server.onRequest(Requests.recover, (_params, ctx) => recoverRestore(ctx));
 }
