@@ -64,11 +64,13 @@ export const RESTORE_PHASES = [
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
 /**
- * The restore commits when the cluster service runs here on the restored files: before
- * that, an interruption or failure puts the old files back; from then on it is finished.
+ * The restore commits when the writer was told the files are in place (PostRestore after
+ * VSS_RS_ALL: the writer has acted on them, so going back would contradict it) or, without a
+ * writer, when the cluster service runs here on the restored files. Before that, an
+ * interruption or failure puts the old files back; from then on it is finished.
  */
 export function isCommitted(journal: RestoreJournal): boolean {
-  return journal.phase === 'servicesStarted' || journal.phase === 'done';
+  return journal.phase === 'servicesStarted' || journal.phase === 'done' || journal.postRestoreSent;
 }
 
 /** One live file the restore replaces. */
@@ -130,6 +132,8 @@ export interface RestoreJournal {
   staged: string[];
   /** Whether the safety copy of every live file is complete and recorded (live files may change only then). */
   safetyCopied: boolean;
+  /** Whether PostRestore was sent with every file in place (VSS_RS_ALL): the commit point of a writer's restore. */
+  postRestoreSent: boolean;
   /** Targets already renamed into place (replacing phase). */
   replaced: string[];
   /** Targets whose replacement is scheduled for the next restart (MoveFileExW with MOVEFILE_DELAY_UNTIL_REBOOT). */
@@ -182,6 +186,7 @@ export function createJournal(init: {
     companions: [],
     staged: [],
     safetyCopied: false,
+    postRestoreSent: false,
     replaced: [],
     atReboot: [],
     companionsAtReboot: [],
@@ -290,7 +295,7 @@ export class JournalStore {
     }
     if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files) ||
       !Array.isArray(journal.companions) || !Array.isArray(journal.staged) || !Array.isArray(journal.replaced) ||
-      typeof journal.safetyCopied !== 'boolean' || !Array.isArray(journal.otherNodesToRestart) || !Array.isArray(journal.atReboot) ||
+      typeof journal.safetyCopied !== 'boolean' || typeof journal.postRestoreSent !== 'boolean' || !Array.isArray(journal.otherNodesToRestart) || !Array.isArray(journal.atReboot) ||
       !Array.isArray(journal.companionsAtReboot)) {
       throw new EngineError('RESTORE_FAILED',
         `The restore journal ${this.path} has an unknown format (version ${String(journal.version)}). ` +

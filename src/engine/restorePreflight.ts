@@ -13,6 +13,7 @@ import type { OperationContext } from './context';
 import { connectToCluster, detectLocalCluster, sameComputerName } from './discovery';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import type { ClusterStatus } from './model';
+import { membersOf } from './restoreOutcome';
 import { CLUSDB_FILE, findCompanions, placeFiles, type FilePlacement } from './restorePlacement';
 import { JournalStore, type RestoreJournal } from './restoreJournal';
 import { loadVssDocuments, type VssDocuments } from './restoreVss';
@@ -151,6 +152,10 @@ export async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet,
       // Nothing answers for the cluster, so no node runs its service as a member; the nodes at backup time are the ones to check.
       ctx.logger.log('info', `The set records the cluster's nodes at backup time: ${setMembers.join(', ')}; they are the nodes checked.`);
       const nodes = memberOfSet() ? [...setMembers] : [facts.machine, ...setMembers];
+      // Members added since the backup are in this node's own (live) CLUSDB: they are checked too.
+      for (const member of await liveHiveMembers(facts, ctx)) {
+        if (!nodes.some((n) => sameComputerName(n, member))) nodes.push(member);
+      }
       return { clusterName: setCluster, nodes, membershipKnown: true, nodesFromSet: true, membership: { onlyInSet: [], onlyLive: [] }, refusal: null, clusterAnswered: false };
     }
     return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false, membership: { onlyInSet: [], onlyLive: [] }, refusal: null, clusterAnswered: false };
@@ -159,6 +164,18 @@ export async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet,
     clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false, membership: { onlyInSet: [], onlyLive: [] },
     refusal: refusal('unconfirmed', null), clusterAnswered: false,
   };
+}
+
+/** The members this node's live CLUSDB lists, read as a plain hive (empty when it cannot be read). */
+async function liveHiveMembers(facts: LocalFacts, ctx: OperationContext): Promise<string[]> {
+  try {
+    const members = membersOf((await readHiveFile(path.join(facts.clusDbDir, CLUSDB_FILE))).root);
+    ctx.logger.log('info', `This node's live CLUSDB lists the members ${members.join(', ')}.`);
+    return members;
+  } catch (err) {
+    ctx.logger.log('info', `This node's live CLUSDB cannot be read for its members: ${errorMessage(err)}`);
+    return [];
+  }
 }
 
 /** The facts a plan and a restore work from. */

@@ -106,7 +106,10 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
   ctx.pointOfNoReturn?.(`the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} has started changing ${pre.facts.machine}`);
   store.advance(journal, 'planned');
 
-  const committedAt = plan.steps.findIndex((s) => s.kind === 'startLocalService');
+  // The commit point: PostRestore when it follows the files (VSS_RME_RESTORE_STOP_START), else this node's service started on them.
+  const postRestoreAt = plan.steps.findIndex((s) => s.kind === 'vssPostRestore');
+  const startAt = plan.steps.findIndex((s) => s.kind === 'startLocalService');
+  const committedAt = postRestoreAt >= 0 && postRestoreAt < startAt ? postRestoreAt : startAt;
   let index = 0;
   try {
     for (; index <= committedAt && !run.rebootPending; index++) await execute(run, plan.steps[index]);
@@ -114,7 +117,7 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
       // The writer is told now; stopping and starting the service would only run it on the old files again.
       const post = plan.steps.slice(index).find((s) => s.kind === 'vssPostRestore');
       if (post) await execute(run, post);
-    } else {
+    } else if (committedAt === startAt) {
       store.advance(journal, 'servicesStarted');
     }
   } catch (err) {
@@ -148,8 +151,26 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
   const safe = uncancellable(ctx);
   const problems: string[] = [];
   let observed: ObservedState | undefined;
+  let localRuns = committedAt === startAt;
   for (const step of plan.steps.slice(index)) {
-    if (step.kind === 'startOtherNodes') problems.push(...await returnServices(journal, safe, services, 'keep'));
+    if (step.kind === 'stopLocalService' || step.kind === 'startLocalService') {
+      try {
+        await execute({ ...run, ctx: safe }, step);
+        if (step.kind === 'startLocalService') {
+          localRuns = true;
+          store.advance(journal, 'servicesStarted');
+        }
+      } catch (err) {
+        problems.push(`${journal.serviceName} on ${pre.facts.machine}: ${errorMessage(err)}`);
+        ctx.logger.log('error', `After PostRestore: ${errorMessage(err)}`);
+      }
+    }
+    if (step.kind === 'startOtherNodes') {
+      // The other nodes start only after this node runs on the restored files (else they would form the cluster on their own copy).
+      if (localRuns) problems.push(...await returnServices(journal, safe, services, 'keep'));
+      else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because it does not run on ${pre.facts.machine}. ` +
+        `Start it on ${pre.facts.machine} first, then on them (or run \`fcbackup recover\`).`);
+    }
     if (step.kind === 'vssPostRestore') {
       try {
         await execute({ ...run, ctx: safe }, step);
@@ -225,11 +246,13 @@ async function execute(run: RestoreRun, step: RestoreStep): Promise<void> {
     case 'vssPostRestore': {
       const session = run.session;
       if (!session) throw new Error('PostRestore without a VSS restore session.');
-      const placed = run.journal.replaced.length;
-      await session.finish(run.ctx, placed === run.journal.files.length ? 'all' : placed === 0 ? 'none' : 'some');
+      await session.finish(run.ctx);
       session.release();
       run.session = null;
-      if (!run.rebootPending && !isCommittedPhase(run.journal)) run.store.advance(run.journal, 'postRestored');
+      if (run.rebootPending || isCommittedPhase(run.journal)) return;
+      // The writer was told the files are in place: from here the restore goes forward (the commit point).
+      run.journal.postRestoreSent = true;
+      run.store.advance(run.journal, 'postRestored');
       return;
     }
     case 'stopLocalService':

@@ -201,14 +201,14 @@ export class VssRestoreSession {
   }
 
   /**
-   * SetFileRestoreStatus for each component, then PostRestore: VSS_RS_ALL when every file reached
-   * its original location, VSS_RS_NONE when none did (a restore that waits for the restart leaves
-   * none there yet), VSS_RS_FAILED when some did ("VSS_FILE_RESTORE_STATUS enumeration").
+   * SetFileRestoreStatus for each component, then PostRestore. A restore that went through is
+   * VSS_RS_ALL — also when its files replace the live ones at the next restart, the way
+   * VSS_RME_RESTORE_AT_REBOOT restores; a failed one VSS_RS_NONE when no file reached its location,
+   * VSS_RS_FAILED when some did (abort; "VSS_FILE_RESTORE_STATUS enumeration").
    */
-  async finish(ctx: OperationContext, filesInPlace: 'all' | 'none' | 'some' = 'all'): Promise<void> {
-    const status = filesInPlace === 'all' ? VssFileRestoreStatus.All : filesInPlace === 'none' ? VssFileRestoreStatus.None : VssFileRestoreStatus.Failed;
-    ctx.logger.log('info', `SetFileRestoreStatus: ${filesInPlace === 'all' ? 'VSS_RS_ALL' : filesInPlace === 'none' ? 'VSS_RS_NONE' : 'VSS_RS_FAILED'}.`);
-    for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, status);
+  async finish(ctx: OperationContext): Promise<void> {
+    ctx.logger.log('info', 'SetFileRestoreStatus: VSS_RS_ALL.');
+    for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.All);
     ctx.progress('PostRestore');
     this.postRestoreSent = true;
     await waitForVssAsync(this.vss.postRestore(), 'PostRestore', OPERATION, ctx, this.policy);

@@ -17,7 +17,7 @@ function plan(partial: Partial<RestorePlan>): RestorePlan {
     set, node: 'NODE1', cluster: 'CLUSTER1', authoritative: false, nodesToStop: [], refusal: null,
     steps: [
       { kind: 'stopLocalService', node: 'NODE1', service: 'ClusSvc' },
-      { kind: 'replaceFiles', folder: 'C:\\Windows\\Cluster', files: ['CLUSDB'], companions: ['CLUSDB.LOG1', 'CLUSDB.blf'] },
+      { kind: 'restoreFiles', folder: 'C:\\Windows\\Cluster', files: ['CLUSDB'], companions: ['CLUSDB.LOG1', 'CLUSDB.blf'] },
       { kind: 'startLocalService', node: 'NODE1', service: 'ClusSvc', rejoins: true },
     ],
     membership: { onlyInSet: [], onlyLive: [] },
