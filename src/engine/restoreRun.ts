@@ -135,9 +135,19 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
         'which finishes the roll-back.', { cause: err });
     }
     throw new RolledBackError(err, report);
-  } finally {
-    run.session?.release();
   }
+  try {
+    return await afterCommit(run, plan, index, committedAt === startAt);
+  } finally {
+    // VSS_RME_STOP_RESTORE_START sends PostRestore after the commit: the session lives until then.
+    run.session?.release();
+    run.session = null;
+  }
+}
+
+/** The steps after the commit point (or the stop before a restart): failures there are problems, never a roll-back. */
+async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, started: boolean): Promise<RunOutcome> {
+  const { store, journal, pre, params, ctx, services } = run;
 
   if (run.rebootPending) {
     store.advance(journal, 'rebootPending');
@@ -151,7 +161,7 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
   const safe = uncancellable(ctx);
   const problems: string[] = [];
   let observed: ObservedState | undefined;
-  let localRuns = committedAt === startAt;
+  let localRuns = started;
   for (const step of plan.steps.slice(index)) {
     if (step.kind === 'stopLocalService' || step.kind === 'startLocalService') {
       try {
