@@ -4,7 +4,9 @@
  * interrupted (found at the next run, by `recover`, or before a new restore). Also what
  * `status` and `backup` learn about a pending restore.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hashFileSync } from './durableFile';
 import type { OperationContext } from './context';
 import { EngineError, errorMessage } from './errors';
 import { acquireOperationLock } from './lock';
@@ -51,7 +53,7 @@ export async function rollBack(store: JournalStore, journal: RestoreJournal, ctx
   const stagedRemoved = removeStagedFiles(journal);
   if (stagedRemoved.length > 0) ctx.logger.log('info', `Deleted the staged file(s): ${stagedRemoved.join(', ')}.`);
   let filesPutBack: string[] = [];
-  if (journal.safetyCopied) {
+  if (journal.safetyCopied && liveFilesChanged(journal)) {
     // The service must not hold the files while they are put back.
     await stopServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
     filesPutBack = restoreSafetyCopy(journal);
@@ -71,6 +73,18 @@ export async function rollBack(store: JournalStore, journal: RestoreJournal, ctx
   const local = `${journal.serviceName} ${journal.localServiceWasRunning ? 'runs' : 'is stopped'} on ${journal.localNode}`;
   const others = journal.otherNodesToRestart.length > 0 ? ` and was started again on ${journal.otherNodesToRestart.join(', ')}` : '';
   return { filesPutBack, stagedRemoved, servicesTouched, problems, servicesNow: `${local}${others}` };
+}
+
+/** Whether any live file (or companion) is no longer as the safety copy recorded it. */
+function liveFilesChanged(journal: RestoreJournal): boolean {
+  const differs = (file: string, sha256: string | null, size: number | null): boolean => {
+    if (!fs.existsSync(file)) return sha256 !== null;
+    if (sha256 === null) return true;
+    const got = hashFileSync(file);
+    return got.sha256 !== sha256 || got.size !== size;
+  };
+  return journal.files.some((f) => (f.existed ? differs(f.target, f.oldSha256, f.oldSize) : fs.existsSync(f.target))) ||
+    journal.companions.some((c) => c.safetyCopy !== null && differs(c.path, c.sha256, c.size));
 }
 
 /**

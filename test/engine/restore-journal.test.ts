@@ -139,7 +139,8 @@ describe('restore journal and file replacement', () => {
     const f = make();
     stageFiles(f.store, f.journal);
     expectOldLive(f);
-    assert.deepEqual(stagedNames(f), ['CLUSDB.0.container.fcbnew', 'CLUSDB.blf.fcbnew', 'CLUSDB.fcbnew']);
+    const id = f.journal.id.slice(-8);
+    assert.deepEqual(stagedNames(f), [`CLUSDB.0.container.${id}.fcbnew`, `CLUSDB.blf.${id}.fcbnew`, `CLUSDB.${id}.fcbnew`], 'named by the restore');
     for (const [name, data] of f.newContent) assert.equal(sha(fs.readFileSync(stagedPathFor(f.journal, path.join(f.clusDb, name)))), sha(data), name);
     const onDisk = f.store.read()!;
     assert.equal(onDisk.phase, 'staged');

@@ -172,7 +172,7 @@ describe('recovering an interrupted restore (simulator)', function () {
       const pending = await pendingRestore(suite.options);
       assert.ok(pending);
       assert.deepEqual({ ...pending, id: '', startedAt: '' },
-        { id: '', startedAt: '', set: f.setPath, authoritative: true, phase: 'replacing', finish: 'rollBack', running: false });
+        { id: '', startedAt: '', set: f.setPath, authoritative: true, phase: 'replacing', finish: 'rollBack', running: false, rebootRequired: false });
 
       const destination = path.join(f.scenario.dir, 'after-crash');
       await assert.rejects(backupCluster({ destination }, makeContext(), { lockFolder: suite.lockFolder, pollIntervalMs: { min: 1, max: 4 } }),
