@@ -121,6 +121,14 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
       store.advance(journal, 'servicesStarted');
     }
   } catch (err) {
+    if (journal.postRestoreSent && !run.rebootPending) {
+      // PostRestore was sent: no roll-back (see the vssPostRestore step); the rest runs and the failure is reported.
+      ctx.logger.log('error', `PostRestore failed after the files were restored: ${errorMessage(err)}`);
+      run.session?.release();
+      run.session = null;
+      const rest = await afterCommit(run, plan, committedAt + 1, false);
+      return { ...rest, problems: [`PostRestore failed: ${errorMessage(err)}. The restored files stay; check the Cluster Database writer (vssadmin list writers) and the Application event log.`, ...rest.problems] };
+    }
     const safe = uncancellable(ctx);
     if (run.session) await run.session.abort(safe, journal.replaced.length > 0);
     run.session?.release();
@@ -256,13 +264,17 @@ async function execute(run: RestoreRun, step: RestoreStep): Promise<void> {
     case 'vssPostRestore': {
       const session = run.session;
       if (!session) throw new Error('PostRestore without a VSS restore session.');
-      await session.finish(run.ctx);
+      const commits = !run.rebootPending && !isCommittedPhase(run.journal);
+      await session.finish(run.ctx, () => {
+        if (!commits) return;
+        // From PostRestore on the writer acts on the restored files: the restore goes forward (the commit point), even when
+        // PostRestore itself reports a failure — that is then a problem of a restore that is not in effect.
+        run.journal.postRestoreSent = true;
+        run.store.write(run.journal);
+      });
       session.release();
       run.session = null;
-      if (run.rebootPending || isCommittedPhase(run.journal)) return;
-      // The writer was told the files are in place: from here the restore goes forward (the commit point).
-      run.journal.postRestoreSent = true;
-      run.store.advance(run.journal, 'postRestored');
+      if (commits) run.store.advance(run.journal, 'postRestored');
       return;
     }
     case 'stopLocalService':

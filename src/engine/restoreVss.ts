@@ -206,9 +206,10 @@ export class VssRestoreSession {
    * VSS_RME_RESTORE_AT_REBOOT restores; a failed one VSS_RS_NONE when no file reached its location,
    * VSS_RS_FAILED when some did (abort; "VSS_FILE_RESTORE_STATUS enumeration").
    */
-  async finish(ctx: OperationContext): Promise<void> {
+  async finish(ctx: OperationContext, beforePostRestore: () => void = () => undefined): Promise<void> {
     ctx.logger.log('info', 'SetFileRestoreStatus: VSS_RS_ALL.');
     for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.All);
+    beforePostRestore();
     ctx.progress('PostRestore');
     this.postRestoreSent = true;
     await waitForVssAsync(this.vss.postRestore(), 'PostRestore', OPERATION, ctx, this.policy);
