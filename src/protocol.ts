@@ -7,7 +7,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type {
   BackupResult, BackupSetSummary, ClusterStatus, LogLevel, VerifyResult,
 } from './wire/model';
-import type { PendingRestore, RecoverResult, RestoreParams, RestorePlan, RestoreResult } from './wire/restore';
+import type { PendingRestore, RecoverResult, RestoreFailure, RestoreParams, RestorePlan, RestoreResult } from './wire/restore';
 import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
@@ -45,6 +45,8 @@ export interface EngineErrorData {
   api?: string;
   code?: number;
   codeName?: string;
+  /** A failed restore: what its roll-back did. */
+  restore?: RestoreFailure;
 }
 
 export interface ConnectParams { name: string }

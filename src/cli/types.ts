@@ -77,6 +77,8 @@ export const ExitCode = {
   failed: 1,
   /** Bad usage, or the command cannot run here. */
   usage: 2,
+  /** A restore waits for this machine to restart (restore --json: outcome rebootRequired). */
+  rebootRequired: 3,
   /** backup --copy-to: the set was made and kept here, but its copy to the second folder failed. */
   copyFailed: 4,
   /** Cancelled with Ctrl-C. */
@@ -94,6 +96,9 @@ export const EXIT_CODE_MEANINGS: { readonly [K in ExitCodeName]: string } = {
   usage: 'Bad usage (an unknown or repeated option, a bad value such as a `--reason` with control characters), or the ' +
     'command cannot run here (it needs Windows or the simulator; a simulator scenario that cannot be read). `diff`: any ' +
     'trouble (a set that fails verification, the cluster not answering), so that 1 always means "different".',
+  rebootRequired: '`restore`, `recover`: the restored files are in place only after this machine restarts (`--json`: ' +
+    '`outcome` `rebootRequired`). Nothing restarts it for you; after the restart any `fcbackup` command, or the extension, ' +
+    'checks the files and finishes the restore.',
   copyFailed: '`backup --copy-to`: the set was made and kept in `--to`, but copying it to the second folder failed ' +
     '(nothing half-written is left there). It wins over 1 when both apply.',
   cancelled: 'Cancelled with Ctrl-C (a backup or its copy leaves nothing half-written behind).',
@@ -108,7 +113,7 @@ export function exitCodeTable(): string {
 /** One line for --help: "0 success, 1 …". */
 export function exitCodeSummary(): string {
   const short: { readonly [K in ExitCodeName]: string } = {
-    ok: 'success', failed: 'the operation failed', usage: 'bad usage or not possible here', copyFailed: 'set made but its copy failed',
+    ok: 'success', failed: 'the operation failed', usage: 'bad usage or not possible here', rebootRequired: 'restore needs a restart', copyFailed: 'set made but its copy failed',
     cancelled: 'cancelled',
   };
   return (Object.keys(ExitCode) as ExitCodeName[]).map((name) => `${ExitCode[name]} ${short[name]}`).join(', ');

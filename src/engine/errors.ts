@@ -3,6 +3,8 @@
  * NativeError from src/native). Each has a stable code the UI and CLI can act on
  * and a message that says what happened and what to do.
  */
+import type { RestoreFailure } from '../wire/restore';
+
 export type EngineErrorCode =
   | 'NOT_WINDOWS'
   | 'NOT_ELEVATED'
@@ -25,6 +27,8 @@ export type EngineErrorCode =
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
+  /** A failed restore: what its roll-back did (sent to the client with the error). */
+  restore?: RestoreFailure;
   constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EngineError';

@@ -21,13 +21,13 @@ import * as path from 'node:path';
 import { NativeError } from '../native/errors';
 import type { OperationContext } from './context';
 import { detectLocalCluster, sameComputerName } from './discovery';
-import { errorMessage } from './errors';
+import { EngineError, errorMessage } from './errors';
 import { acquireOperationLock } from './lock';
 import type { ClusterStatus, NodeInfo } from './model';
 import { planSteps, refusalError } from './restorePlan';
 import { checkParams, ensureElevated, preflight, readLocalFacts, type Preflight } from './restorePreflight';
-import { readPendingRestore, recoverWithJournal, uncancellable, type Recovery, type RollbackReport } from './restoreRecovery';
-import type { ReplaceHooks } from './restoreJournal';
+import { readPendingRestore, recoverWithJournal, resumeAfterReboot, uncancellable, type Recovery, type RollbackReport } from './restoreRecovery';
+import type { FileMover, ReplaceHooks } from './restoreJournal';
 import { RolledBackError, runSteps } from './restoreRun';
 import { clusDbFolder, withVssSession, type VssWaitPolicy } from './vssSession';
 import type { PendingRestore, RecoverResult, RestoreParams, RestorePlan, RestoreResult } from '../wire/restore';
@@ -41,6 +41,8 @@ export interface RestoreOptions {
   serviceTimeoutMs?: number;
   /** Test hooks into staging and the swap (e.g. fail after the k-th file). */
   hooks?: ReplaceHooks;
+  /** How live files are replaced (default: MoveFileExW). */
+  mover?: FileMover;
   /** How long to wait for the writer after the restore started the cluster service (default 60 s). */
   writerWaitMs?: number;
   /** Polling and timeout of asynchronous VSS operations (default vssSession's). */
@@ -90,21 +92,24 @@ export async function restoreCluster(params: RestoreParams, ctx: OperationContex
       const pre = await preflight(params, ctx, facts, params.authoritative);
       const plan = planSteps(params, pre);
       if (plan.refusal) throw refusalError(plan.refusal);
-      let problems: string[];
+      let run: Awaited<ReturnType<typeof runSteps>>;
       try {
-        ({ problems } = await runSteps(params, pre, plan, ctx, options));
+        run = await runSteps(params, pre, plan, ctx, options);
       } catch (err) {
         if (err instanceof RolledBackError) throw explainRollback(err.failure, err.report, facts.machine);
         throw err;
       }
       ctx.progress('Reading the resulting node states');
       const nodes = await resultingNodes(pre, params, uncancellable(ctx));
-      const outcome: RestoreResult['outcome'] = problems.length > 0 ? 'notInEffect' : 'completed';
-      return { set: pre.set.path, authoritative: params.authoritative, outcome, nodes, problems };
+      const outcome: RestoreResult['outcome'] = run.rebootRequired ? 'rebootRequired' : run.problems.length > 0 ? 'notInEffect' : 'completed';
+      return {
+        set: pre.set.path, authoritative: params.authoritative, outcome, nodes, problems: run.problems,
+        ...(run.observed ? { observed: run.observed } : {}), ...(run.rebootRequired ? { atReboot: run.atReboot } : {}),
+      };
     }).catch((err: unknown) => {
       throw recovered ? afterRecovery(err, recovered) : err;
     });
-    return recovered ? { ...result, recovered: recovered.outcome } : result;
+    return recovered ? { ...result, recovered: recovered.outcome === 'rolledBack' ? 'rolledBack' : 'completed' } : result;
   } finally {
     await lock.release();
   }
@@ -118,8 +123,11 @@ const NOTHING_CHANGED = /\s*Nothing was (changed|restored)\.?/g;
  * code). "Nothing was changed" is said only when nothing had been.
  */
 function explainRollback(cause: unknown, report: RollbackReport, node: string): Error {
-  const error = cause instanceof Error ? cause : new Error(String(cause));
+  const error = cause instanceof EngineError ? cause : new EngineError('RESTORE_FAILED', errorMessage(cause), { cause });
   const touched = report.filesPutBack.length > 0 || report.stagedRemoved.length > 0 || report.servicesTouched;
+  error.restore = {
+    outcome: 'rolledBack', changed: touched, filesPutBack: report.filesPutBack.map((f) => path.basename(f)), servicesNow: report.servicesNow, problems: report.problems,
+  };
   const base = error.message.replace(NOTHING_CHANGED, '').trim();
   const services = report.problems.length > 0
     ? `, but returning the cluster services to how they were failed: ${report.problems.join('; ')}`
@@ -178,11 +186,38 @@ export async function recoverRestore(ctx: OperationContext, options: RestoreOpti
 }
 
 /**
+ * The first run of the engine after this machine restarted (status, extension activation, any CLI
+ * command that asks the engine): a restore that waited for the restart is finished when the restart
+ * put its files in place (restoreRecovery.ts). Nothing happens when there is none or it still waits.
+ */
+export async function finishRestoreAfterReboot(ctx: OperationContext, options: RestoreOptions = {}): Promise<RecoverResult | null> {
+  try {
+    const done = await resumeAfterReboot(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs }, options.lockFolder);
+    return done ? { outcome: done.outcome, restore: done.restore, problems: done.problems } : null;
+  } catch (err) {
+    ctx.logger.log('error', `Finishing the restore after the restart failed: ${errorMessage(err)}`);
+    return null;
+  }
+}
+
+/** Kept for callers that only need the outcome of a recovery. */
+async function recoverOnly(ctx: OperationContext, options: RestoreOptions): Promise<RecoverResult> {
+  const lock = await acquireOperationLock(options.lockFolder, 'restore recovery');
+  try {
+    ensureElevated();
+    const recovery = await recoverWithJournal(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs });
+    return recovery ? { outcome: recovery.outcome, restore: recovery.restore, problems: recovery.problems } : { outcome: null, restore: null, problems: [] };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
  * Finds the journal of a restore that was interrupted (the engine process died) and
  * completes it or rolls it back. Returns what was done, or null when there was none.
  */
-export async function recoverInterruptedRestore(ctx: OperationContext, options: RestoreOptions = {}): Promise<'completed' | 'rolledBack' | null> {
-  return (await recoverRestore(ctx, options)).outcome;
+export async function recoverInterruptedRestore(ctx: OperationContext, options: RestoreOptions = {}): Promise<RecoverResult['outcome']> {
+  return (await recoverOnly(ctx, options)).outcome;
 }
 
 /** The restore whose journal is on disk here (running now, or interrupted), or null. */

@@ -25,11 +25,13 @@
  * renames files by what it says: every path in it must be directly in the ClusDb folder it
  * belongs to, or in this restore's folder under the safety root (read() refuses anything else).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NativeError } from '../native/errors';
+import { ERROR_SHARING_VIOLATION, MOVEFILE_DELAY_UNTIL_REBOOT, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, moveFileEx } from '../native/kernel32';
 import { getNativeTarget } from '../native/loader';
-import { flushDirectorySync } from './durableFile';
+import { copyAndHashSync, flushDirectorySync, hashFileSync, STAGING_SUFFIX, writeFileAtomicSync, type HashResult } from './durableFile';
 import { EngineError } from './errors';
 import { protectPath } from './protection';
 
@@ -43,29 +45,33 @@ function isSimulator(): boolean {
 
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
-export const NEW_FILE_SUFFIX = '.fcbnew';
-const JOURNAL_VERSION = 3;
+export const NEW_FILE_SUFFIX = STAGING_SUFFIX;
+const JOURNAL_VERSION = 4;
 
 /**
  * The phases of a restore, each written once everything before it is done. A VSS_RME_RESTORE_STOP_START
- * restore (the Cluster Database writer's method) writes them in this order; an offline-hive restore skips
- * otherNodesStopped and postRestored; a VSS_RME_STOP_RESTORE_START restore stops the service first, so it
- * writes serviceStopped before staged and postRestored after replaced. Roll-back therefore relies on
- * what the journal records (the safety copy, the staged and replaced files, the nodes stopped), not on
- * the position of a phase — except the commit point, which is the same for every order.
+ * restore (the Cluster Database writer's method) writes them in this order: PreRestore, the safety copy,
+ * the set's files staged beside the live ones and renamed over them (MoveFileExW), then PostRestore and
+ * the service stopped and started. When a live file is in use (ERROR_SHARING_VIOLATION) its replacement
+ * is scheduled for the next restart instead and the restore waits in `rebootPending` (PostRestore sent)
+ * until the files are seen replaced. The offline path (no writer) skips preRestored and postRestored.
+ * Roll-back relies on what the journal records (the safety copy, the staged and replaced files, the
+ * nodes stopped), not on the position of a phase — except the commit point.
  */
 export const RESTORE_PHASES = [
-  'planned', 'otherNodesStopped', 'staged', 'postRestored', 'serviceStopped', 'safetyCopied', 'replacing', 'replaced',
-  'servicesStarted', 'done',
+  'planned', 'otherNodesStopped', 'preRestored', 'safetyCopied', 'staged', 'replacing', 'replaced', 'rebootPending', 'postRestored',
+  'serviceStopped', 'servicesStarted', 'done',
 ] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
 /**
- * The restore commits when the cluster service runs here on the restored files: before
- * that, an interruption or failure puts the old files back; from then on it is finished.
+ * The restore commits when the writer was told the files are in place (PostRestore after
+ * VSS_RS_ALL: the writer has acted on them, so going back would contradict it) or, without a
+ * writer, when the cluster service runs here on the restored files. Before that, an
+ * interruption or failure puts the old files back; from then on it is finished.
  */
 export function isCommitted(journal: RestoreJournal): boolean {
-  return journal.phase === 'servicesStarted' || journal.phase === 'done';
+  return journal.phase === 'servicesStarted' || journal.phase === 'done' || journal.postRestoreSent;
 }
 
 /** One live file the restore replaces. */
@@ -127,8 +133,14 @@ export interface RestoreJournal {
   staged: string[];
   /** Whether the safety copy of every live file is complete and recorded (live files may change only then). */
   safetyCopied: boolean;
+  /** Whether PostRestore was sent with every file in place (VSS_RS_ALL): the commit point of a writer's restore. */
+  postRestoreSent: boolean;
   /** Targets already renamed into place (replacing phase). */
   replaced: string[];
+  /** Targets whose replacement is scheduled for the next restart (MoveFileExW with MOVEFILE_DELAY_UNTIL_REBOOT). */
+  atReboot: string[];
+  /** Companions whose deletion is scheduled for the next restart (they were in use). */
+  companionsAtReboot: string[];
   startedAt: string;
   updatedAt: string;
 }
@@ -175,74 +187,23 @@ export function createJournal(init: {
     companions: [],
     staged: [],
     safetyCopied: false,
+    postRestoreSent: false,
     replaced: [],
+    atReboot: [],
+    companionsAtReboot: [],
     startedAt: now,
     updatedAt: now,
   };
 }
 
-// ---- durable file primitives (directory flushes come from durableFile.ts) ----
-
-/** Write `text` to `file` atomically: beside it, flushed, then renamed over it. */
-export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}${NEW_FILE_SUFFIX}`;
-  const fd = fs.openSync(temp, 'w');
-  try {
-    fs.writeSync(fd, text, null, 'utf8');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-  flushDirectorySync(path.dirname(file));
-}
-
-export function sha256OfFile(file: string): { sha256: string; size: number } {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  let size = 0;
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      hash.update(chunk.subarray(0, n));
-      size += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { sha256: hash.digest('hex'), size };
-}
+// ---- durable file primitives (durableFile.ts) ----
 
 /**
  * Copy `from` to `to` (created or truncated), flush it, and check that what was read
  * has the expected hash — the source could have changed since it was verified.
  */
-function copyVerified(from: string, to: string, expected: { sha256: string; size: number } | null): { sha256: string; size: number } {
-  const hash = createHash('sha256');
-  const input = fs.openSync(from, 'r');
-  let size = 0;
-  try {
-    const output = fs.openSync(to, 'w');
-    try {
-      const chunk = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
-        const n = fs.readSync(input, chunk, 0, chunk.length, null);
-        if (n === 0) break;
-        hash.update(chunk.subarray(0, n));
-        let written = 0;
-        while (written < n) written += fs.writeSync(output, chunk, written, n - written);
-        size += n;
-      }
-      fs.fsyncSync(output);
-    } finally {
-      fs.closeSync(output);
-    }
-  } finally {
-    fs.closeSync(input);
-  }
-  const got = { sha256: hash.digest('hex'), size };
+function copyVerified(from: string, to: string, expected: { sha256: string; size: number } | null): HashResult {
+  const got = copyAndHashSync(from, to);
   if (expected && (got.sha256 !== expected.sha256 || got.size !== expected.size)) {
     fs.rmSync(to, { force: true });
     throw new EngineError('RESTORE_FAILED',
@@ -263,7 +224,7 @@ function replaceFileAtomically(source: string, target: string, expected: { sha25
 
 function matches(file: string, expected: { sha256: string | null; size: number | null }): boolean {
   if (!fs.existsSync(file) || expected.sha256 === null) return false;
-  const got = sha256OfFile(file);
+  const got = hashFileSync(file);
   return got.sha256 === expected.sha256 && got.size === expected.size;
 }
 
@@ -304,7 +265,7 @@ function pathsOutside(journal: RestoreJournal, clusDbDir: string): string[] {
     check(c.path, clusDbDir);
     if (c.safetyCopy !== null) check(c.safetyCopy, journal.safetyDir);
   }
-  for (const t of [...journal.staged, ...journal.replaced]) check(t, clusDbDir);
+  for (const t of [...journal.staged, ...journal.replaced, ...journal.atReboot, ...journal.companionsAtReboot]) check(t, clusDbDir);
   return bad;
 }
 
@@ -335,7 +296,8 @@ export class JournalStore {
     }
     if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files) ||
       !Array.isArray(journal.companions) || !Array.isArray(journal.staged) || !Array.isArray(journal.replaced) ||
-      typeof journal.safetyCopied !== 'boolean' || !Array.isArray(journal.otherNodesToRestart)) {
+      typeof journal.safetyCopied !== 'boolean' || typeof journal.postRestoreSent !== 'boolean' || !Array.isArray(journal.otherNodesToRestart) || !Array.isArray(journal.atReboot) ||
+      !Array.isArray(journal.companionsAtReboot)) {
       throw new EngineError('RESTORE_FAILED',
         `The restore journal ${this.path} has an unknown format (version ${String(journal.version)}). ` +
         'It was written by another version of this tool; finish that restore with it, or remove the journal after checking the ClusDb files.');
@@ -353,8 +315,14 @@ export class JournalStore {
   write(journal: RestoreJournal): void {
     journal.updatedAt = new Date().toISOString();
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
-    writeFileAtomic(this.path, JSON.stringify(journal, null, 2) + '\n');
-    protectPath(this.path, 'file'); // administrators only (src/engine/protection.ts)
+    writeFileAtomicSync(this.path, JSON.stringify(journal, null, 2) + '\n');
+    try {
+      protectPath(this.path, 'file'); // administrators only (src/engine/protection.ts)
+    } catch (err) {
+      // Before the commit point a journal that cannot be protected stops the restore (nothing has changed
+      // yet, or it rolls back). After it the restore must stand: the next write protects the file again.
+      if (!isCommitted(journal)) throw err;
+    }
     crashHook(journal);
   }
 
@@ -382,7 +350,8 @@ function crashHook(journal: RestoreJournal): void {
   if (!at || !isSimulator()) return;
   const [phase, count] = at.split(':');
   if (phase === 'staging') {
-    if (journal.phase === 'staged' || journal.safetyCopied || journal.staged.length === 0 || Number(count) !== journal.staged.length) return;
+    if (journal.phase !== 'safetyCopied' && journal.phase !== 'planned' && journal.phase !== 'preRestored' && journal.phase !== 'otherNodesStopped') return;
+    if (journal.staged.length === 0 || Number(count) !== journal.staged.length) return;
   } else {
     if (phase !== journal.phase) return;
     if (count !== undefined && Number(count) !== journal.replaced.length) return;
@@ -398,23 +367,48 @@ export interface ReplaceHooks {
   afterFileReplaced?(target: string, index: number): void;
 }
 
-export function stagedPathFor(target: string): string {
-  return `${target}${NEW_FILE_SUFFIX}`;
+/**
+ * How live files are replaced: through kernel32's MoveFileExW, so that a file in use fails
+ * the way the operating system decides (ERROR_SHARING_VIOLATION), and a replacement that must
+ * wait is scheduled for the next restart ("MoveFileExW function", MOVEFILE_DELAY_UNTIL_REBOOT).
+ */
+export interface FileMover {
+  /** Rename `from` over `to` now (MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH); throws NativeError 32 for a file in use. */
+  replaceNow(from: string, to: string): void;
+  /** At the next restart: rename `from` over `to`, or delete `from` (`to` null). */
+  atReboot(from: string, to: string | null): void;
+}
+
+export const nativeFileMover: FileMover = {
+  replaceNow: (from, to) => moveFileEx(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH),
+  atReboot: (from, to) => moveFileEx(from, to, MOVEFILE_DELAY_UNTIL_REBOOT | (to === null ? 0 : MOVEFILE_REPLACE_EXISTING)),
+};
+
+function inUse(err: unknown): boolean {
+  return err instanceof NativeError && err.code === ERROR_SHARING_VIOLATION;
 }
 
 /**
- * Write each file's restored content beside its live file (`<target>.fcbnew`), verified
+ * Where a file's restored content waits beside its live file: `<target>.<restore>.fcbnew`.
+ * The restore's id is in the name because a rename scheduled for the next restart cannot be
+ * cancelled: a later restore must never stage under a name an earlier one scheduled.
+ */
+export function stagedPathFor(journal: Pick<RestoreJournal, 'id'>, target: string): string {
+  return `${target}.${journal.id.slice(-8)}${NEW_FILE_SUFFIX}`;
+}
+
+/**
+ * Write each file's restored content beside its live file (stagedPathFor), verified
  * against the manifest's hash and flushed, recording each one. The live files are not
- * touched, so this can run while the cluster service holds them. The journal (with the
- * final targets) is written before the first file, so a crash leaves nothing unrecorded.
- * Writes the `staged` phase.
+ * touched. The journal (with the final targets) is written before the first file, so a
+ * crash leaves nothing unrecorded. Writes the `staged` phase.
  */
 export function stageFiles(store: JournalStore, journal: RestoreJournal, hooks: ReplaceHooks = {}): void {
   journal.staged = [];
   store.write(journal);
   journal.files.forEach((file, index) => {
     fs.mkdirSync(path.dirname(file.target), { recursive: true });
-    copyVerified(file.source, stagedPathFor(file.target), { sha256: file.sha256, size: file.size });
+    copyVerified(file.source, stagedPathFor(journal, file.target), { sha256: file.sha256, size: file.size });
     journal.staged.push(file.target);
     store.write(journal);
     hooks.afterFileStaged?.(file.target, index);
@@ -427,7 +421,7 @@ export function stageFiles(store: JournalStore, journal: RestoreJournal, hooks: 
 export function removeStagedFiles(journal: RestoreJournal): string[] {
   const removed: string[] = [];
   for (const file of journal.files) {
-    const staged = stagedPathFor(file.target);
+    const staged = stagedPathFor(journal, file.target);
     if (fs.existsSync(staged)) {
       fs.rmSync(staged, { force: true });
       removed.push(staged);
@@ -468,33 +462,77 @@ export function takeSafetyCopy(store: JournalStore, journal: RestoreJournal): vo
 }
 
 /**
- * Rename each staged file over its live file, recording each one; the staged copy is
- * checked against the manifest's hash once more first (it waited on disk while the
- * writer ran PostRestore). Needs the safety copy. Writes `replacing` … `replaced`.
+ * Put the staged files in place: the companions are moved into the safety folder (over their
+ * copies), then each staged file is renamed over its live file with MoveFileExW, checked against
+ * the manifest's hash once more first and recorded. When a live file is in use
+ * (ERROR_SHARING_VIOLATION) that file and every one after it are scheduled for the next restart
+ * instead (MOVEFILE_DELAY_UNTIL_REBOOT | MOVEFILE_REPLACE_EXISTING), companions in use are
+ * scheduled for deletion then. Needs the safety copy. Writes `replacing` … then `replaced`, or
+ * `rebootPending` when anything waits for the restart; returns which.
  */
-export function swapStagedFiles(store: JournalStore, journal: RestoreJournal, hooks: ReplaceHooks = {}): void {
+export function replaceLiveFiles(store: JournalStore, journal: RestoreJournal, mover: FileMover = nativeFileMover,
+  hooks: ReplaceHooks = {}): 'replaced' | 'rebootPending' {
   if (!journal.safetyCopied) throw new Error('The live files cannot be replaced before their safety copy is recorded.');
   journal.replaced = [];
+  journal.atReboot = [];
+  journal.companionsAtReboot = [];
   store.advance(journal, 'replacing');
+  let atReboot = false;
   // The companions are in the safety copy: they leave the folder before the restored hive arrives.
   for (const companion of journal.companions) {
-    if (companion.safetyCopy !== null) fs.rmSync(companion.path, { force: true });
+    if (companion.safetyCopy === null) continue;
+    if (!atReboot) {
+      try {
+        mover.replaceNow(companion.path, companion.safetyCopy);
+        continue;
+      } catch (err) {
+        if (!inUse(err)) throw err;
+        atReboot = true;
+      }
+    }
+    mover.atReboot(companion.path, null);
+    journal.companionsAtReboot.push(companion.path);
+    store.write(journal);
   }
   if (journal.companions.length > 0) flushDirectorySync(journal.clusDbDir);
   journal.files.forEach((file, index) => {
-    const staged = stagedPathFor(file.target);
+    const staged = stagedPathFor(journal, file.target);
     if (!matches(staged, { sha256: file.sha256, size: file.size })) {
       throw new EngineError('RESTORE_FAILED',
         `The restored copy of ${path.basename(file.target)} staged in ${staged} is missing or no longer matches the backup set ` +
         `(SHA-256 ${file.sha256}, ${file.size} bytes).`);
     }
-    fs.renameSync(staged, file.target);
-    flushDirectorySync(path.dirname(file.target));
-    journal.replaced.push(file.target);
+    if (!atReboot) {
+      try {
+        mover.replaceNow(staged, file.target);
+        flushDirectorySync(path.dirname(file.target));
+        journal.replaced.push(file.target);
+        store.write(journal);
+        hooks.afterFileReplaced?.(file.target, index);
+        return;
+      } catch (err) {
+        if (!inUse(err)) throw err;
+        atReboot = true;
+      }
+    }
+    mover.atReboot(staged, file.target);
+    journal.atReboot.push(file.target);
     store.write(journal);
-    hooks.afterFileReplaced?.(file.target, index);
   });
-  store.advance(journal, 'replaced');
+  const phase = journal.atReboot.length > 0 || journal.companionsAtReboot.length > 0 ? 'rebootPending' : 'replaced';
+  store.advance(journal, phase);
+  return phase;
+}
+
+/** Whether every file of the journal holds the set's content at its live place (checked by SHA-256). */
+export function filesInPlace(journal: RestoreJournal): { inPlace: boolean; wrong: string[] } {
+  const wrong = journal.files.filter((f) => !matches(f.target, { sha256: f.sha256, size: f.size })).map((f) => f.target);
+  return { inPlace: wrong.length === 0, wrong };
+}
+
+/** Whether the staged copies scheduled for the restart still wait beside the live files (no restart yet). */
+export function rebootStillPending(journal: RestoreJournal): boolean {
+  return journal.atReboot.some((t) => fs.existsSync(stagedPathFor(journal, t)));
 }
 
 /**

@@ -5,19 +5,24 @@
  * confirmed is what happens.
  *
  * The order follows the writer's restore method (VSS_RESTOREMETHOD_ENUM,
- * learn.microsoft.com/windows/win32/api/vswriter/ne-vswriter-vss_restoremethod_enum).
- * The Cluster Database writer lives inside the cluster service and reports
- * VSS_RME_RESTORE_STOP_START: with ClusSvc running here, PreRestore; the set's files are
- * staged beside the live ones (the live CLUSDB is a loaded hive); PostRestore; then ClusSvc is
- * stopped, the live files copied to the safety folder, the staged files renamed over them,
- * and ClusSvc started again. VSS_RME_STOP_RESTORE_START stops the service first. An offline
- * hive copy (no VSS documents) is staged, then swapped in with the service stopped.
+ * learn.microsoft.com/windows/win32/api/vswriter/ne-vswriter-vss_restoremethod_enum; the
+ * sequence and its sources are in docs/windows.md, "VSS restore sequence"). The Cluster
+ * Database writer lives inside the cluster service and reports VSS_RME_RESTORE_STOP_START:
+ * with ClusSvc running here, PreRestore; the set's files written to their original locations
+ * (MoveFileExW; a file in use is replaced at the next restart); SetFileRestoreStatus and
+ * PostRestore; then ClusSvc stopped and started. VSS_RME_STOP_RESTORE_START: PreRestore, the
+ * service stopped, the files restored, the service started, PostRestore. Other methods are
+ * refused. When the service cannot run the writer — it is stopped and cannot start, or the
+ * whole cluster is down — or the set is an offline hive copy, ClusDb is restored as a plain
+ * hive with the service stopped (the offline path). Every restore ends by observing its
+ * outcome (restoreOutcome.ts).
  */
 import * as path from 'node:path';
 import { restoreMethodName, VssRestoreMethod } from '../native/vssTypes';
 import { EngineError, type EngineErrorCode } from './errors';
-import type { Preflight } from './restorePreflight';
 import { safetyRootFor } from './restoreJournal';
+import { finishAction } from './restoreRecovery';
+import { isActive, type Preflight } from './restorePreflight';
 import { SUPPORTED_RESTORE_METHODS } from './restoreVss';
 import { CLUSTER_SERVICE_NAME } from './serviceControl';
 import type { RestoreMethodName, RestoreParams, RestoreRefusal, RestoreStep } from '../wire/restore';
@@ -65,10 +70,26 @@ function refusalOf(params: RestoreParams, pre: Preflight, method: number | null)
   return null;
 }
 
+/** Why the restore takes the offline path (ClusDb as a plain hive, no writer), or null for the VSS path. */
+function offlineReason(params: RestoreParams, pre: Preflight): Extract<RestoreStep, { kind: 'offlinePath' }> | null {
+  const node = pre.facts.machine;
+  if (pre.set.manifest.kind === 'offline-hive') {
+    return { kind: 'offlinePath', node, reason: 'offlineSet', detail: 'the set is an offline copy of the cluster hive, without the VSS documents' };
+  }
+  if (pre.cannotStart !== null) return { kind: 'offlinePath', node, reason: 'serviceCannotStart', detail: pre.cannotStart };
+  if (!isActive(pre.localService) && !pre.identity.clusterAnswered && pre.runningOtherNodes.length === 0) {
+    return { kind: 'offlinePath', node, reason: 'clusterDown', detail: params.authoritative
+      ? 'the cluster service runs on no node that answers'
+      : 'the cluster service runs on no node that answers, so this node has no running cluster to rejoin' };
+  }
+  return null;
+}
+
 /** The steps of the restore (also when it is refused: they say what would run). */
 export function planSteps(params: RestoreParams, pre: Preflight): StepPlan {
   const { facts, set, docs } = pre;
-  const method = set.manifest.kind === 'vss-cluster-writer'
+  const offline = offlineReason(params, pre);
+  const method = offline === null
     ? docs?.method.method ?? set.manifest.writer?.restoreMethod ?? VssRestoreMethod.RestoreStopStart
     : null;
   const service = docs?.method.service || CLUSTER_SERVICE_NAME;
@@ -81,8 +102,7 @@ export function planSteps(params: RestoreParams, pre: Preflight): StepPlan {
   const steps: RestoreStep[] = [];
 
   if (pre.pending) {
-    steps.push({ kind: 'finishInterrupted', set: path.basename(pre.pending.set), phase: pre.pending.phase,
-      action: pre.pending.phase === 'servicesStarted' || pre.pending.phase === 'done' ? 'complete' : 'rollBack' });
+    steps.push({ kind: 'finishInterrupted', set: path.basename(pre.pending.set), phase: pre.pending.phase, action: finishAction(pre.pending) });
   }
   const m = set.manifest;
   steps.push({ kind: 'verifySet', set: set.summary.name, files: m.files.length, node: m.node, cluster: m.cluster.name, time: m.time });
@@ -93,23 +113,27 @@ export function planSteps(params: RestoreParams, pre: Preflight): StepPlan {
     else if (pre.otherNodes.length > 0) otherNodes.push({ kind: 'otherNodesStopped', nodes: pre.otherNodes, fromSet: pre.identity.nodesFromSet });
   }
   const safety = { kind: 'safetyCopy', folder: safetyRootFor(folder), files, companions } as const;
-  const replace = { kind: 'replaceFiles', folder, files, companions } as const;
+  const restoreFiles = { kind: 'restoreFiles', folder, files, companions } as const;
   const start = { kind: 'startLocalService', node, service, rejoins: !params.authoritative } as const;
   const stop = { kind: 'stopLocalService', node, service } as const;
-  const stage = { kind: 'stageFiles', folder, files } as const;
 
-  if (method === VssRestoreMethod.RestoreStopStart) {
-    if (pre.localService !== 'running') steps.push({ kind: 'startServiceForWriter', node, service });
-    steps.push(...otherNodes);
-    steps.push({ kind: 'vssPreRestore', method: methodKey(method), authoritative: params.authoritative }, stage,
-      { kind: 'vssPostRestore', method: methodKey(method) }, stop, safety, replace, start);
+  if (offline !== null) {
+    steps.push(offline, ...otherNodes);
+    if (isActive(pre.localService)) steps.push(stop);
+    steps.push(safety, restoreFiles, start);
   } else if (method === null) {
-    steps.push(stage, stop, safety, replace, start);
+    throw new Error('A VSS restore without a restore method.');
+  } else if (method === VssRestoreMethod.StopRestoreStart) {
+    if (!isActive(pre.localService)) steps.push({ kind: 'startServiceForWriter', node, service });
+    steps.push(...otherNodes, { kind: 'vssPreRestore', method: methodKey(method), authoritative: params.authoritative }, stop, safety, restoreFiles, start,
+      { kind: 'vssPostRestore', method: methodKey(method) });
   } else {
-    steps.push(...otherNodes, stop, { kind: 'vssPreRestore', method: methodKey(method), authoritative: params.authoritative }, stage, safety, replace,
-      { kind: 'vssPostRestore', method: methodKey(method) }, start);
+    if (!isActive(pre.localService)) steps.push({ kind: 'startServiceForWriter', node, service });
+    steps.push(...otherNodes, { kind: 'vssPreRestore', method: methodKey(method), authoritative: params.authoritative }, safety, restoreFiles,
+      { kind: 'vssPostRestore', method: methodKey(method) }, stop, start);
   }
   if (nodesToStop.length > 0) steps.push({ kind: 'startOtherNodes', nodes: nodesToStop });
+  steps.push({ kind: 'checkInEffect', authoritative: params.authoritative });
   return { steps, refusal, nodesToStop, method, service };
 }
 

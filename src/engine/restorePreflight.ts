@@ -4,6 +4,8 @@
  * whose cluster it is, the service states, the VSS documents and where each file goes.
  * The policy that turns these facts into steps or a refusal is restorePlan.ts.
  */
+import * as path from 'node:path';
+import { readHiveFile } from '../hive/reader';
 import { isProcessElevated } from '../native/advapi32';
 import { getComputerName } from '../native/kernel32';
 import type { VerifiedBackupSet } from './backupSet';
@@ -11,11 +13,12 @@ import type { OperationContext } from './context';
 import { connectToCluster, detectLocalCluster, sameComputerName } from './discovery';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import type { ClusterStatus } from './model';
-import { findCompanions, placeFiles, type FilePlacement } from './restorePlacement';
+import { membersOf } from './restoreOutcome';
+import { CLUSDB_FILE, findCompanions, placeFiles, type FilePlacement } from './restorePlacement';
 import { JournalStore, type RestoreJournal } from './restoreJournal';
 import { loadVssDocuments, type VssDocuments } from './restoreVss';
 import { verifySetOnce } from './setVerification';
-import { CLUSTER_SERVICE_NAME, queryServiceState, type ServiceStateLabel, type ServiceTarget } from './serviceControl';
+import { CLUSTER_SERVICE_NAME, nativeServiceControl, queryServiceState, type ServiceStateLabel, type ServiceTarget } from './serviceControl';
 import { clusDbFolder } from './vssSession';
 import type { MembershipDifference, RestoreParams, RestoreRefusal, SetVerification } from '../wire/restore';
 
@@ -77,6 +80,8 @@ export interface Identity {
   membership: MembershipDifference;
   /** Set when the set is not this cluster's and allowOtherCluster was not given. */
   refusal: RestoreRefusal | null;
+  /** Whether a running cluster answered (this node, or the cluster by its name); false: the cluster is down. */
+  clusterAnswered: boolean;
 }
 
 /**
@@ -122,7 +127,7 @@ export async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet,
   if (facts.status.cluster) {
     const here = facts.status.cluster.name;
     const nodes = facts.status.nodes.map((n) => n.name);
-    return { clusterName: here, nodes, membershipKnown: true, nodesFromSet: false, membership: diff(nodes), refusal: check(here) };
+    return { clusterName: here, nodes, membershipKnown: true, nodesFromSet: false, membership: diff(nodes), refusal: check(here), clusterAnswered: true };
   }
   // The cluster service does not run here: ask the cluster through its network name.
   if (setCluster !== null) {
@@ -134,7 +139,7 @@ export async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet,
       const live = remote.cluster?.name ?? setCluster;
       return {
         clusterName: listsUs ? live : null, nodes, membershipKnown: true, nodesFromSet: false, membership: diff(nodes),
-        refusal: listsUs ? check(live) : refusal('notMember', live),
+        refusal: listsUs ? check(live) : refusal('notMember', live), clusterAnswered: true,
       };
     } catch (err) {
       if (err instanceof CancelledError) throw err;
@@ -147,14 +152,30 @@ export async function identifyCluster(facts: LocalFacts, set: VerifiedBackupSet,
       // Nothing answers for the cluster, so no node runs its service as a member; the nodes at backup time are the ones to check.
       ctx.logger.log('info', `The set records the cluster's nodes at backup time: ${setMembers.join(', ')}; they are the nodes checked.`);
       const nodes = memberOfSet() ? [...setMembers] : [facts.machine, ...setMembers];
-      return { clusterName: setCluster, nodes, membershipKnown: true, nodesFromSet: true, membership: { onlyInSet: [], onlyLive: [] }, refusal: null };
+      // Members added since the backup are in this node's own (live) CLUSDB: they are checked too.
+      for (const member of await liveHiveMembers(facts, ctx)) {
+        if (!nodes.some((n) => sameComputerName(n, member))) nodes.push(member);
+      }
+      return { clusterName: setCluster, nodes, membershipKnown: true, nodesFromSet: true, membership: { onlyInSet: [], onlyLive: [] }, refusal: null, clusterAnswered: false };
     }
-    return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false, membership: { onlyInSet: [], onlyLive: [] }, refusal: null };
+    return { clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false, membership: { onlyInSet: [], onlyLive: [] }, refusal: null, clusterAnswered: false };
   }
   return {
     clusterName: setCluster, nodes: [facts.machine], membershipKnown: false, nodesFromSet: false, membership: { onlyInSet: [], onlyLive: [] },
-    refusal: refusal('unconfirmed', null),
+    refusal: refusal('unconfirmed', null), clusterAnswered: false,
   };
+}
+
+/** The members this node's live CLUSDB lists, read as a plain hive (empty when it cannot be read). */
+async function liveHiveMembers(facts: LocalFacts, ctx: OperationContext): Promise<string[]> {
+  try {
+    const members = membersOf((await readHiveFile(path.join(facts.clusDbDir, CLUSDB_FILE))).root);
+    ctx.logger.log('info', `This node's live CLUSDB lists the members ${members.join(', ')}.`);
+    return members;
+  } catch (err) {
+    ctx.logger.log('info', `This node's live CLUSDB cannot be read for its members: ${errorMessage(err)}`);
+    return [];
+  }
 }
 
 /** The facts a plan and a restore work from. */
@@ -176,6 +197,11 @@ export interface Preflight {
   companions: string[];
   /** What makes the set unrestorable as it is (documents, file names). */
   problems: string[];
+  /**
+   * With this node's service stopped: why it cannot start (the live CLUSDB is not a readable hive, or its
+   * last start ended with an error), or null.
+   */
+  cannotStart: string | null;
 }
 
 /**
@@ -222,8 +248,36 @@ export async function preflight(params: RestoreParams, ctx: OperationContext, fa
   const placed = placeFiles(set, facts.clusDbDir, docs ? docs.descriptors : m.kind === 'vss-cluster-writer' ? [] : null);
   if (docs || m.kind !== 'vss-cluster-writer') problems.push(...placed.problems);
   const companions = findCompanions(facts.clusDbDir, placed.placements);
+  const cannotStart = isActive(localService) || localService === 'notInstalled' ? null : await whyServiceCannotStart(facts, ctx);
   return {
     facts, set, verification, identity, localService, otherNodes, runningOtherNodes, unqueryable, pending, docs,
-    placements: placed.placements, companions, problems,
+    placements: placed.placements, companions, problems, cannotStart,
   };
+}
+
+/**
+ * The cluster service loads CLUSDB as a registry hive when it starts, so it cannot start on one that is
+ * missing or damaged (the seed: a damaged ClusDb keeps the service from running); a last start that ended
+ * with a Win32 exit code says the same (SERVICE_STATUS_PROCESS.dwWin32ExitCode).
+ */
+async function whyServiceCannotStart(facts: LocalFacts, ctx: OperationContext): Promise<string | null> {
+  const hive = path.join(facts.clusDbDir, CLUSDB_FILE);
+  try {
+    await readHiveFile(hive);
+  } catch (err) {
+    const why = `the live ${hive} is not a readable registry hive (${errorMessage(err)}), so the cluster service cannot load it`;
+    ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${facts.machine} cannot start: ${why}.`);
+    return why;
+  }
+  try {
+    const status = nativeServiceControl.query(undefined, CLUSTER_SERVICE_NAME);
+    if (status.win32ExitCode !== 0) {
+      const why = `its last start ended with exit code ${status.win32ExitCode}${status.serviceSpecificExitCode ? ` (service code ${status.serviceSpecificExitCode})` : ''}`;
+      ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${facts.machine}: ${why}.`);
+      return why;
+    }
+  } catch (err) {
+    ctx.logger.log('warn', `${CLUSTER_SERVICE_NAME} on ${facts.machine} could not be queried for its exit code: ${errorMessage(err)}`);
+  }
+  return null;
 }

@@ -4,13 +4,17 @@
  * interrupted (found at the next run, by `recover`, or before a new restore). Also what
  * `status` and `backup` learn about a pending restore.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hashFileSync } from './durableFile';
 import type { OperationContext } from './context';
 import { EngineError, errorMessage } from './errors';
 import { acquireOperationLock } from './lock';
 import {
-  isCommitted, JournalStore, removeSafetyCopy, removeStagedFiles, restoreSafetyCopy, type RestoreJournal,
+  filesInPlace, isCommitted, JournalStore, rebootStillPending, removeSafetyCopy, removeStagedFiles, restoreSafetyCopy, type RestoreJournal,
 } from './restoreJournal';
+import { observeOutcome } from './restoreOutcome';
+import { CLUSDB_FILE } from './restorePlacement';
 import { CLUSTER_SERVICE_NAME, startServiceAndWait, stopServiceAndWait, type ServiceTarget } from './serviceControl';
 import type { PendingRestore } from '../wire/restore';
 
@@ -49,7 +53,7 @@ export async function rollBack(store: JournalStore, journal: RestoreJournal, ctx
   const stagedRemoved = removeStagedFiles(journal);
   if (stagedRemoved.length > 0) ctx.logger.log('info', `Deleted the staged file(s): ${stagedRemoved.join(', ')}.`);
   let filesPutBack: string[] = [];
-  if (journal.safetyCopied) {
+  if (journal.safetyCopied && liveFilesChanged(journal)) {
     // The service must not hold the files while they are put back.
     await stopServiceAndWait(here, journal.serviceName, ctx, { timeoutMs: services.timeoutMs });
     filesPutBack = restoreSafetyCopy(journal);
@@ -60,13 +64,27 @@ export async function rollBack(store: JournalStore, journal: RestoreJournal, ctx
     ctx.logger.log('info', 'The live files had not been changed.');
   }
   const servicesTouched = journal.localServiceChanged || journal.otherNodesToRestart.length > 0;
-  const problems = await returnServices(journal, ctx, services, journal.localServiceWasRunning ? 'start' : 'stop');
+  const scheduled = journal.companionsAtReboot.map((c) => `${c} is scheduled to be deleted at the next restart (a deletion scheduled with ` +
+    `MoveFileExW cannot be cancelled); its copy stays in ${journal.safetyDir}: copy it back after the restart`);
+  const problems = scheduled.concat(await returnServices(journal, ctx, services, journal.localServiceWasRunning ? 'start' : 'stop'));
   store.advance(journal, 'done');
-  removeSafetyCopy(journal);
+  if (scheduled.length === 0) removeSafetyCopy(journal);
   store.remove();
   const local = `${journal.serviceName} ${journal.localServiceWasRunning ? 'runs' : 'is stopped'} on ${journal.localNode}`;
   const others = journal.otherNodesToRestart.length > 0 ? ` and was started again on ${journal.otherNodesToRestart.join(', ')}` : '';
   return { filesPutBack, stagedRemoved, servicesTouched, problems, servicesNow: `${local}${others}` };
+}
+
+/** Whether any live file (or companion) is no longer as the safety copy recorded it. */
+function liveFilesChanged(journal: RestoreJournal): boolean {
+  const differs = (file: string, sha256: string | null, size: number | null): boolean => {
+    if (!fs.existsSync(file)) return sha256 !== null;
+    if (sha256 === null) return true;
+    const got = hashFileSync(file);
+    return got.sha256 !== sha256 || got.size !== size;
+  };
+  return journal.files.some((f) => (f.existed ? differs(f.target, f.oldSha256, f.oldSize) : fs.existsSync(f.target))) ||
+    journal.companions.some((c) => c.safetyCopy !== null && differs(c.path, c.sha256, c.size));
 }
 
 /**
@@ -106,10 +124,39 @@ export async function returnServices(journal: RestoreJournal, ctx: OperationCont
   return problems;
 }
 
-/** Finish a restore that had committed: the services it stopped are started; the safety copy goes. */
+/**
+ * What finishing a journal's restore does: complete it once it had committed — or, waiting for a
+ * restart, once the restart has replaced the files (checked by SHA-256) — else roll it back.
+ */
+export function finishAction(journal: RestoreJournal): 'complete' | 'rollBack' {
+  if (isCommitted(journal)) return 'complete';
+  if (journal.phase === 'rebootPending' && filesInPlace(journal).inPlace) return 'complete';
+  return 'rollBack';
+}
+
+/** The set's CLUSDB as the journal records it (the source of the file restored as CLUSDB). */
+function setHiveOf(journal: RestoreJournal): string | null {
+  return journal.files.find((f) => path.basename(f.target).toUpperCase() === CLUSDB_FILE)?.source ?? null;
+}
+
+/**
+ * Finish a restore that had committed (or whose files the restart put in place): the services it
+ * stopped are started, the outcome is observed, the safety copy goes. Returns what is not in effect.
+ */
 async function complete(store: JournalStore, journal: RestoreJournal, ctx: OperationContext, services: ServiceTimeouts): Promise<string[]> {
   ctx.logger.log('info', `Completing the restore ${journal.id} (at "${journal.phase}").`);
-  const problems = journal.phase === 'done' ? [] : await returnServices(journal, ctx, services, 'start');
+  if (journal.phase === 'done') {
+    removeSafetyCopy(journal);
+    store.remove();
+    return [];
+  }
+  const problems = await returnServices(journal, ctx, services, 'start');
+  store.advance(journal, 'servicesStarted');
+  const { problems: notInEffect } = await observeOutcome({
+    authoritative: journal.authoritative, localNode: journal.localNode, serviceName: journal.serviceName,
+    otherNodesThatRan: journal.otherNodesToRestart, setHive: setHiveOf(journal),
+  }, ctx);
+  for (const p of notInEffect) if (!problems.some((q) => q.includes(p))) problems.push(p);
   store.advance(journal, 'done');
   removeSafetyCopy(journal);
   store.remove();
@@ -119,12 +166,14 @@ async function complete(store: JournalStore, journal: RestoreJournal, ctx: Opera
 export function pendingOf(journal: RestoreJournal, running: boolean): PendingRestore {
   return {
     id: journal.id, set: journal.set, authoritative: journal.authoritative, phase: journal.phase, startedAt: journal.startedAt,
-    finish: isCommitted(journal) ? 'complete' : 'rollBack', running,
+    finish: finishAction(journal), running,
+    rebootRequired: journal.phase === 'rebootPending' && !filesInPlace(journal).inPlace,
   };
 }
 
 export interface Recovery {
-  outcome: 'completed' | 'rolledBack';
+  /** notInEffect: completed, but what was observed afterwards is not the restored state (see problems). */
+  outcome: 'completed' | 'rolledBack' | 'notInEffect';
   restore: PendingRestore;
   problems: string[];
 }
@@ -138,10 +187,15 @@ export async function recoverWithJournal(clusDbDir: string, ctx: OperationContex
   const safe = uncancellable(ctx);
   ctx.logger.log('warn', `Found the journal of an interrupted restore (${journal.id}, ${journal.authoritative ? 'authoritative' : 'node'} restore ` +
     `of ${journal.set}, started ${journal.startedAt}, last step "${journal.phase}").`);
-  if (isCommitted(journal)) {
+  if (finishAction(journal) === 'complete') {
     const problems = await complete(store, journal, safe, services);
     for (const p of problems) ctx.logger.log('warn', `While completing the interrupted restore: ${p}`);
-    return { outcome: 'completed', restore, problems };
+    return { outcome: problems.length > 0 ? 'notInEffect' : 'completed', restore, problems };
+  }
+  if (journal.phase === 'rebootPending') {
+    ctx.logger.log('warn', rebootStillPending(journal)
+      ? `The restore ${journal.id} waits for this machine to restart; it is rolled back instead: the files staged for the restart are deleted, so the scheduled replacements find nothing to move.`
+      : `The restore ${journal.id} waited for a restart, but the live files are not the set's (${filesInPlace(journal).wrong.map((f) => path.basename(f)).join(', ')}) and the staged copies are gone: the scheduled replacement did not happen. It is rolled back.`);
   }
   try {
     const report = await rollBack(store, journal, safe, services);
@@ -180,6 +234,51 @@ export async function readPendingRestore(clusDbDir: string, lockFolder?: string)
     else throw err;
   }
   return pendingOf(journal, running);
+}
+
+/**
+ * The first engine run after a restart (status, a restore, recover): a restore that waited for the
+ * restart is finished when the files were replaced — checked by SHA-256 — by starting the services
+ * it stopped and observing the outcome. Before the restart nothing is done. When the restart did not
+ * replace them, it says exactly what is wrong and leaves the journal for `fcbackup recover`.
+ * Returns what was done, or null.
+ */
+export async function resumeAfterReboot(clusDbDir: string, ctx: OperationContext, services: ServiceTimeouts, lockFolder?: string): Promise<Recovery | null> {
+  const store = new JournalStore(clusDbDir);
+  let journal: RestoreJournal | null;
+  try {
+    journal = store.read();
+  } catch {
+    return null; // status reports an unreadable journal
+  }
+  if (!journal || journal.phase !== 'rebootPending') return null;
+  const placed = filesInPlace(journal);
+  if (!placed.inPlace) {
+    if (!rebootStillPending(journal)) {
+      ctx.logger.log('error', `The restore ${journal.id} of ${path.basename(journal.set)} waited for a restart, but ${placed.wrong.map((f) => path.basename(f)).join(', ')} ` +
+        `${placed.wrong.length === 1 ? 'is' : 'are'} not the set's and the staged copies are gone: the replacement scheduled with MoveFileExW did not happen ` +
+        `(see HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\PendingFileRenameOperations). Run \`fcbackup recover\` to roll it back.`);
+    }
+    return null;
+  }
+  let lock: Awaited<ReturnType<typeof acquireOperationLock>>;
+  try {
+    lock = await acquireOperationLock(lockFolder, 'restore after restart');
+  } catch (err) {
+    if (err instanceof EngineError && err.code === 'BUSY') return null;
+    throw err;
+  }
+  try {
+    const again = store.read();
+    if (!again || again.phase !== 'rebootPending') return null;
+    const restore = pendingOf(again, false);
+    ctx.logger.log('info', `This machine restarted and the files of the restore ${again.id} are in place (checked by SHA-256): finishing it.`);
+    const problems = await complete(store, again, uncancellable(ctx), services);
+    for (const p of problems) ctx.logger.log('warn', `After the restart: ${p}`);
+    return { outcome: problems.length > 0 ? 'notInEffect' : 'completed', restore, problems };
+  } finally {
+    await lock.release();
+  }
 }
 
 /** Backups are refused while a restore's journal is on disk: they would copy a half-restored folder. */

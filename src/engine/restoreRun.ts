@@ -2,17 +2,23 @@
  * Running a restore: the steps restorePlan.ts computed, one executor per step kind, with
  * the journal written before each change (restoreJournal.ts). Any failure before the
  * commit point (the cluster service runs here on the restored files) rolls back; after it,
- * what does not work (another node that does not start) is reported as a problem of a
- * restore that is not in effect yet.
+ * what does not work (another node that does not start, a configuration that is not the
+ * set's) is reported as a problem of a restore that is not in effect. When a live file is
+ * in use its replacement is scheduled for the next restart: the run then stops after
+ * PostRestore with the journal at `rebootPending` (finished by restoreRecovery.ts's
+ * resumeAfterReboot once the restart has put the files in place).
  */
+import * as path from 'node:path';
 import { enablePrivilege } from '../native/advapi32';
 import { VssRestoreMethod, restoreMethodName } from '../native/vssTypes';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster, sameComputerName } from './discovery';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import {
-  createJournal, JournalStore, removeSafetyCopy, stageFiles, swapStagedFiles, takeSafetyCopy, type JournalFile, type ReplaceHooks, type RestoreJournal,
+  createJournal, JournalStore, nativeFileMover, removeSafetyCopy, replaceLiveFiles, stageFiles, takeSafetyCopy, type FileMover, type JournalFile,
+  type ReplaceHooks, type RestoreJournal,
 } from './restoreJournal';
+import { observeOutcome } from './restoreOutcome';
 import { describeMethod, type StepPlan } from './restorePlan';
 import { applyWriterTargets, checkLiveDescriptors, findCompanions, type FilePlacement } from './restorePlacement';
 import { isActive, localTarget, type Preflight } from './restorePreflight';
@@ -22,7 +28,7 @@ import {
   CLUSTER_SERVICE_NAME, queryServiceState, startServiceAndWait, stopServiceAndWait, type ServiceStateLabel,
 } from './serviceControl';
 import { DEFAULT_VSS_WAIT, windowsEnvironment, type VssWaitPolicy } from './vssSession';
-import type { RestoreParams, RestoreStep } from '../wire/restore';
+import type { ObservedState, RestoreParams, RestoreStep } from '../wire/restore';
 
 /**
  * A writer subscribes to VSS some time after its service reports RUNNING: when the restore has just
@@ -35,6 +41,8 @@ const WRITER_RETRY_INTERVAL_MS = 5_000;
 export interface RunOptions {
   serviceTimeoutMs?: number;
   hooks?: ReplaceHooks;
+  /** How live files are replaced (default: MoveFileExW). */
+  mover?: FileMover;
   writerWaitMs?: number;
   vssWait?: VssWaitPolicy;
 }
@@ -52,6 +60,8 @@ interface RestoreRun {
   /** Whether the restore started the cluster service here for the writer (it then waits for the writer). */
   startedForWriter: boolean;
   session: VssRestoreSession | null;
+  /** Set when a live file was in use: its replacement waits for the next restart. */
+  rebootPending: boolean;
 }
 
 function localService(run: RestoreRun): string {
@@ -60,8 +70,12 @@ function localService(run: RestoreRun): string {
 
 /** The outcome of a run that did not fail. */
 export interface RunOutcome {
-  /** What is not as it should be after the commit (services that did not start again). */
+  /** What is not as it should be after the commit (services that did not start again, a configuration that differs). */
   problems: string[];
+  /** The files wait for the next restart (the restore is not finished). */
+  rebootRequired: boolean;
+  atReboot: string[];
+  observed?: ObservedState;
 }
 
 /** A failed run, rolled back: the error that caused it, and what the roll-back did. */
@@ -84,7 +98,7 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
     serviceName: plan.service, localServiceWasRunning: isActive(pre.localService), clusDbDir: pre.facts.clusDbDir, files: pre.placements,
   });
   const run: RestoreRun = {
-    store, journal, pre, params, ctx, options, services, placements: pre.placements, startedForWriter: false, session: null,
+    store, journal, pre, params, ctx, options, services, placements: pre.placements, startedForWriter: false, session: null, rebootPending: false,
   };
   ctx.logger.log('info', `Starting the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} of ${pre.set.summary.name} ` +
     `(${describeMethod(plan.method)}).`);
@@ -92,14 +106,31 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
   ctx.pointOfNoReturn?.(`the ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} has started changing ${pre.facts.machine}`);
   store.advance(journal, 'planned');
 
-  const committedAt = plan.steps.findIndex((s) => s.kind === 'startLocalService');
+  // The commit point: PostRestore when it follows the files (VSS_RME_RESTORE_STOP_START), else this node's service started on them.
+  const postRestoreAt = plan.steps.findIndex((s) => s.kind === 'vssPostRestore');
+  const startAt = plan.steps.findIndex((s) => s.kind === 'startLocalService');
+  const committedAt = postRestoreAt >= 0 && postRestoreAt < startAt ? postRestoreAt : startAt;
   let index = 0;
   try {
-    for (; index <= committedAt; index++) await execute(run, plan.steps[index]);
-    store.advance(journal, 'servicesStarted');
+    for (; index <= committedAt && !run.rebootPending; index++) await execute(run, plan.steps[index]);
+    if (run.rebootPending) {
+      // The writer is told now; stopping and starting the service would only run it on the old files again.
+      const post = plan.steps.slice(index).find((s) => s.kind === 'vssPostRestore');
+      if (post) await execute(run, post);
+    } else if (committedAt === startAt) {
+      store.advance(journal, 'servicesStarted');
+    }
   } catch (err) {
+    if (journal.postRestoreSent && !run.rebootPending) {
+      // PostRestore was sent: no roll-back (see the vssPostRestore step); the rest runs and the failure is reported.
+      ctx.logger.log('error', `PostRestore failed after the files were restored: ${errorMessage(err)}`);
+      run.session?.release();
+      run.session = null;
+      const rest = await afterCommit(run, plan, committedAt + 1, false);
+      return { ...rest, problems: [`PostRestore failed: ${errorMessage(err)}. The restored files stay; check the Cluster Database writer (vssadmin list writers) and the Application event log.`, ...rest.problems] };
+    }
     const safe = uncancellable(ctx);
-    if (run.session) await run.session.abort(safe);
+    if (run.session) await run.session.abort(safe, journal.replaced.length > 0);
     run.session?.release();
     run.session = null;
     let report: RollbackReport;
@@ -112,23 +143,75 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
         'which finishes the roll-back.', { cause: err });
     }
     throw new RolledBackError(err, report);
+  }
+  try {
+    return await afterCommit(run, plan, index, committedAt === startAt);
   } finally {
+    // VSS_RME_STOP_RESTORE_START sends PostRestore after the commit: the session lives until then.
     run.session?.release();
+    run.session = null;
+  }
+}
+
+/** The steps after the commit point (or the stop before a restart): failures there are problems, never a roll-back. */
+async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, started: boolean): Promise<RunOutcome> {
+  const { store, journal, pre, params, ctx, services } = run;
+
+  if (run.rebootPending) {
+    store.advance(journal, 'rebootPending');
+    const atReboot = [...journal.atReboot, ...journal.companionsAtReboot];
+    ctx.logger.log('warn', `The restore ${journal.id} waits for ${pre.facts.machine} to restart: ${atReboot.map((f) => path.basename(f)).join(', ')} ` +
+      `${atReboot.length === 1 ? 'is' : 'are'} in use and will be replaced then. The tool does not restart the machine; after the restart the next run finishes the restore.`);
+    return { problems: [], rebootRequired: true, atReboot };
   }
 
   // Committed: the cluster service runs here on the restored files. What follows cannot undo it.
   const safe = uncancellable(ctx);
   const problems: string[] = [];
+  let observed: ObservedState | undefined;
+  let localRuns = started;
   for (const step of plan.steps.slice(index)) {
-    if (step.kind === 'startOtherNodes') problems.push(...await returnServices(journal, safe, services, 'keep'));
+    if (step.kind === 'stopLocalService' || step.kind === 'startLocalService') {
+      try {
+        await execute({ ...run, ctx: safe }, step);
+        if (step.kind === 'startLocalService') {
+          localRuns = true;
+          store.advance(journal, 'servicesStarted');
+        }
+      } catch (err) {
+        problems.push(`${journal.serviceName} on ${pre.facts.machine}: ${errorMessage(err)}`);
+        ctx.logger.log('error', `After PostRestore: ${errorMessage(err)}`);
+      }
+    }
+    if (step.kind === 'startOtherNodes') {
+      // The other nodes start only after this node runs on the restored files (else they would form the cluster on their own copy).
+      if (localRuns) problems.push(...await returnServices(journal, safe, services, 'keep'));
+      else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because it does not run on ${pre.facts.machine}. ` +
+        `Start it on ${pre.facts.machine} first, then on them (or run \`fcbackup recover\`).`);
+    }
+    if (step.kind === 'vssPostRestore') {
+      try {
+        await execute({ ...run, ctx: safe }, step);
+      } catch (err) {
+        problems.push(`PostRestore after the service started again failed: ${errorMessage(err)}`);
+      }
+    }
+    if (step.kind === 'checkInEffect') {
+      const seen = await observeOutcome({
+        authoritative: params.authoritative, localNode: pre.facts.machine, serviceName: journal.serviceName,
+        otherNodesThatRan: journal.otherNodesToRestart, setHive: pre.placements.find((p) => path.basename(p.target).toUpperCase() === 'CLUSDB')?.source ?? null,
+      }, safe);
+      observed = seen.observed;
+      for (const p of seen.problems) if (!problems.some((q) => p.includes(q) || q.includes(p))) problems.push(p);
+    }
   }
   if (pre.docs?.method.rebootRequired) problems.push(`The Cluster Database writer says ${pre.facts.machine} must be restarted to complete the restore.`);
   store.advance(journal, 'done');
   removeSafetyCopy(journal);
   store.remove();
-  ctx.logger.log('info', `The ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} is complete.`);
+  ctx.logger.log('info', `The ${params.authoritative ? 'authoritative' : 'node'} restore ${journal.id} is ${problems.length > 0 ? 'finished but not in effect' : 'complete and in effect'}.`);
   for (const p of problems) ctx.logger.log('warn', `After the restore: ${p}`);
-  return { problems };
+  return { problems, rebootRequired: false, atReboot: [], observed };
 }
 
 /** One step. Every kind has its executor; a new kind does not compile until it has one. */
@@ -151,21 +234,47 @@ async function execute(run: RestoreRun, step: RestoreStep): Promise<void> {
       requireOtherNodesStopped(run);
       run.store.advance(run.journal, 'otherNodesStopped');
       return;
+    case 'offlinePath':
+      run.ctx.logger.log('info', `Restoring ClusDb on ${step.node} as a plain registry hive with the cluster service stopped: ${step.detail}.`);
+      return;
     case 'vssPreRestore':
       await openVssSession(run);
+      run.store.advance(run.journal, 'preRestored');
       return;
-    case 'stageFiles':
-      run.ctx.progress('Staging the restored files');
+    case 'safetyCopy':
+      run.ctx.progress('Copying the current files to the safety folder');
+      // The companions are listed now: the list the plan showed may have grown since.
+      run.journal.companions = findCompanions(run.pre.facts.clusDbDir, run.placements)
+        .map((p) => ({ path: p, safetyCopy: null, sha256: null, size: null }));
+      takeSafetyCopy(run.store, run.journal);
+      run.ctx.logger.log('info', `Safety copy of ${run.journal.files.filter((f) => f.existed).length} file(s) and ` +
+        `${run.journal.companions.length} companion(s) in ${run.journal.safetyDir}.`);
+      return;
+    case 'restoreFiles': {
+      run.ctx.progress('Writing the restored files');
       stageFiles(run.store, run.journal, run.options.hooks);
-      run.ctx.logger.log('info', `Staged ${run.journal.staged.length} file(s) beside the live ones in ${run.pre.facts.clusDbDir}.`);
+      run.ctx.progress('Replacing the cluster database files');
+      const result = replaceLiveFiles(run.store, run.journal, run.options.mover ?? nativeFileMover, run.options.hooks);
+      run.rebootPending = result === 'rebootPending';
+      run.ctx.logger.log('info', `Replaced ${run.journal.replaced.length} file(s) in ${run.pre.facts.clusDbDir} through MoveFileExW` +
+        (run.journal.companions.length > 0 ? `; moved ${run.journal.companions.map((c) => c.path).join(', ')} into the safety folder` : '') +
+        (run.rebootPending ? `; in use, scheduled for the next restart: ${[...run.journal.atReboot, ...run.journal.companionsAtReboot].join(', ')}.` : '.'));
       return;
+    }
     case 'vssPostRestore': {
       const session = run.session;
       if (!session) throw new Error('PostRestore without a VSS restore session.');
-      await session.finish(run.ctx);
+      const commits = !run.rebootPending && !isCommittedPhase(run.journal);
+      await session.finish(run.ctx, () => {
+        if (!commits) return;
+        // From PostRestore on the writer acts on the restored files: the restore goes forward (the commit point), even when
+        // PostRestore itself reports a failure — that is then a problem of a restore that is not in effect.
+        run.journal.postRestoreSent = true;
+        run.store.write(run.journal);
+      });
       session.release();
       run.session = null;
-      run.store.advance(run.journal, 'postRestored');
+      if (commits) run.store.advance(run.journal, 'postRestored');
       return;
     }
     case 'stopLocalService':
@@ -175,29 +284,19 @@ async function execute(run: RestoreRun, step: RestoreStep): Promise<void> {
       await stopServiceAndWait(localTarget(run.pre.facts.machine), run.journal.serviceName, run.ctx, { timeoutMs: run.services.timeoutMs });
       run.store.advance(run.journal, 'serviceStopped');
       return;
-    case 'safetyCopy':
-      run.ctx.progress('Copying the current files to the safety folder');
-      // The companions are listed now, with the service stopped: the list the plan showed may have grown since.
-      run.journal.companions = findCompanions(run.pre.facts.clusDbDir, run.placements)
-        .map((p) => ({ path: p, safetyCopy: null, sha256: null, size: null }));
-      takeSafetyCopy(run.store, run.journal);
-      run.ctx.logger.log('info', `Safety copy of ${run.journal.files.filter((f) => f.existed).length} file(s) and ` +
-        `${run.journal.companions.length} companion(s) in ${run.journal.safetyDir}.`);
-      return;
-    case 'replaceFiles':
-      run.ctx.progress('Replacing the cluster database files');
-      swapStagedFiles(run.store, run.journal, run.options.hooks);
-      run.ctx.logger.log('info', `Replaced ${run.journal.files.length} file(s) in ${run.pre.facts.clusDbDir}` +
-        (run.journal.companions.length > 0 ? `; moved ${run.journal.companions.map((c) => c.path).join(', ')} into the safety folder.` : '.'));
-      return;
     case 'startLocalService':
       run.journal.localServiceChanged = true;
       await startServiceAndWait(localTarget(run.pre.facts.machine), run.journal.serviceName, run.ctx, { timeoutMs: run.services.timeoutMs });
       return;
     case 'startOtherNodes':
-      // After the commit point: runSteps starts them (a failure there does not roll back).
+    case 'checkInEffect':
+      // After the commit point: runSteps starts them and observes the outcome (a failure there does not roll back).
       return;
   }
+}
+
+function isCommittedPhase(journal: RestoreJournal): boolean {
+  return journal.phase === 'servicesStarted' || journal.phase === 'done';
 }
 
 function setJournalFiles(journal: RestoreJournal, placed: FilePlacement[]): void {

@@ -200,20 +200,31 @@ export class VssRestoreSession {
     return this.components;
   }
 
-  async finish(ctx: OperationContext): Promise<void> {
+  /**
+   * SetFileRestoreStatus for each component, then PostRestore. A restore that went through is
+   * VSS_RS_ALL — also when its files replace the live ones at the next restart, the way
+   * VSS_RME_RESTORE_AT_REBOOT restores; a failed one VSS_RS_NONE when no file reached its location,
+   * VSS_RS_FAILED when some did (abort; "VSS_FILE_RESTORE_STATUS enumeration").
+   */
+  async finish(ctx: OperationContext, beforePostRestore: () => void = () => undefined): Promise<void> {
+    ctx.logger.log('info', 'SetFileRestoreStatus: VSS_RS_ALL.');
     for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.All);
+    beforePostRestore();
     ctx.progress('PostRestore');
     this.postRestoreSent = true;
     await waitForVssAsync(this.vss.postRestore(), 'PostRestore', OPERATION, ctx, this.policy);
     await checkWriterStatus(this.vss, CLUSTER_DATABASE_WRITER, 'after PostRestore', OPERATION, ctx, this.policy);
   }
 
-  /** After a failure: let the writer end its restore session (the roll-back deletes the staged files). */
-  async abort(ctx: OperationContext): Promise<void> {
+  /**
+   * After a failure: let the writer end its restore session. `restoredFilesLeft` says whether
+   * restored files were left at their locations (VSS_RS_FAILED) or none were (VSS_RS_NONE).
+   */
+  async abort(ctx: OperationContext, restoredFilesLeft: boolean): Promise<void> {
     if (!this.preRestored || this.postRestoreSent) return;
     this.postRestoreSent = true;
     try {
-      for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, VssFileRestoreStatus.Failed);
+      for (const c of this.components) this.vss.setFileRestoreStatus(c.ref, restoredFilesLeft ? VssFileRestoreStatus.Failed : VssFileRestoreStatus.None);
       await waitForVssAsync(this.vss.postRestore(), 'PostRestore', OPERATION, ctx, this.policy);
     } catch (err) {
       ctx.logger.log('warn', `Ending the writer's restore session after the failure: ${errorMessage(err)}`);

@@ -39,24 +39,39 @@ export type RestoreStep =
   | { kind: 'stopOtherNodes'; nodes: string[] }
   /** Authoritative: these nodes were checked and are already stopped. */
   | { kind: 'otherNodesStopped'; nodes: string[]; fromSet: boolean }
+  /**
+   * The cluster service cannot run the writer here, so ClusDb is restored as a plain registry hive with the
+   * service stopped (the seed: "while a node is not part of a cluster or the cluster is down, ClusDb can be
+   * treated like any other registry hive"). `reason` says why; `detail` what was seen.
+   */
+  | { kind: 'offlinePath'; node: string; reason: 'serviceCannotStart' | 'clusterDown' | 'offlineSet'; detail: string }
   /** The VSS restore session up to PreRestore (the components selected, marked authoritative when asked). */
   | { kind: 'vssPreRestore'; method: RestoreMethodName; authoritative: boolean }
-  /** The set's files written beside the live ones (`<name>.fcbnew`), each checked against its SHA-256. */
-  | { kind: 'stageFiles'; folder: string; files: string[] }
-  /** SetFileRestoreStatus and PostRestore: the writer's restore session ends. */
-  | { kind: 'vssPostRestore'; method: RestoreMethodName }
-  | { kind: 'stopLocalService'; node: string; service: string }
   /**
    * The live files that are replaced, and the live companions (CLUSDB.LOG1, .blf, … not in the set),
    * copied into the safety folder.
    */
   | { kind: 'safetyCopy'; folder: string; files: string[]; companions: string[] }
-  /** The staged files renamed over the live ones; the companions moved into the safety folder. */
-  | { kind: 'replaceFiles'; folder: string; files: string[]; companions: string[] }
+  /**
+   * The set's files written to their original locations: each staged beside its live file (checked against its
+   * SHA-256) and renamed over it with MoveFileExW; the companions moved into the safety folder. A live file in use
+   * (ERROR_SHARING_VIOLATION) is replaced at the next restart instead (MOVEFILE_DELAY_UNTIL_REBOOT): the
+   * restore then ends "reboot required".
+   */
+  | { kind: 'restoreFiles'; folder: string; files: string[]; companions: string[] }
+  /** SetFileRestoreStatus and PostRestore: the writer's restore session ends. */
+  | { kind: 'vssPostRestore'; method: RestoreMethodName }
+  | { kind: 'stopLocalService'; node: string; service: string }
   /** The service started here; for a node restore the node then rejoins and catches up with the cluster. */
   | { kind: 'startLocalService'; node: string; service: string; rejoins: boolean }
   /** Authoritative: the nodes stopped by the restore are started again, after this node runs. */
-  | { kind: 'startOtherNodes'; nodes: string[] };
+  | { kind: 'startOtherNodes'; nodes: string[] }
+  /**
+   * The outcome is observed, not assumed: authoritative — the live configuration (read through the cluster
+   * registry API) is the set's; node — this node is Up in the cluster and takes the running cluster's
+   * configuration. And every node whose service ran before runs again.
+   */
+  | { kind: 'checkInEffect'; authoritative: boolean };
 
 export type RestoreStepKind = RestoreStep['kind'];
 
@@ -116,10 +131,27 @@ export interface RestorePlan {
 
 /** How a restore ended when it did not fail (a failure is an error and rolls back). */
 export type RestoreOutcome =
-  /** The restored files are in place and every service the restore stopped runs again. */
+  /** Observed in effect: the configuration (or, for a node restore, this node Up) and every service that ran before runs again. */
   | 'completed'
-  /** The files are in place, but a service the restore stopped did not start again (see problems): not in effect yet. */
+  /** A live file was in use: its replacement is scheduled for the next restart; the restore finishes after it (never restarts by itself). */
+  | 'rebootRequired'
+  /** The files are in place, but what was observed afterwards is not the restored state (see problems: what differs, what to do). */
   | 'notInEffect';
+
+/** What the engine read after the restore to decide its outcome. */
+export interface ObservedState {
+  /** Authoritative: whether the live configuration read through the cluster registry API is the set's (null: not compared). */
+  configurationMatches: boolean | null;
+  /** The set's and the live PaxosTag, and the member lists (null where they could not be read). */
+  setPaxosTag: number | null;
+  livePaxosTag: number | null;
+  setMembers: string[] | null;
+  liveMembers: string[] | null;
+  /** Node restore: this node's state in the cluster (up, down, joining, …). */
+  localNodeState: string | null;
+  /** Nodes whose cluster service ran before the restore and does not run now. */
+  notRunning: string[];
+}
 
 export interface RestoreResult {
   set: string;
@@ -130,6 +162,10 @@ export interface RestoreResult {
   recovered?: 'completed' | 'rolledBack';
   /** What is not as it should be after the files were restored (e.g. the service did not start on another node). */
   problems: string[];
+  /** What was read to decide the outcome (absent for rebootRequired: nothing can be observed before the restart). */
+  observed?: ObservedState;
+  /** rebootRequired: the files whose replacement waits for the restart. */
+  atReboot?: string[];
   /** Set when a cancel arrived after the restore's point of no return and was not honoured: what the engine answered. */
   cancelDeclined?: string;
 }
@@ -145,12 +181,33 @@ export interface PendingRestore {
   finish: 'complete' | 'rollBack';
   /** true: a backup or restore holds the operation lock now, so it is running; false: it was interrupted. */
   running: boolean;
+  /** The restore waits for this machine to restart: its files are scheduled to replace the live ones then. */
+  rebootRequired?: boolean;
 }
+
+/** A restore that failed and was rolled back (the error's `restore` data). */
+export interface RestoreFailure {
+  outcome: 'rolledBack';
+  /** Whether anything had been changed (false: the restore failed before its first change). */
+  changed: boolean;
+  filesPutBack: string[];
+  /** How the services are now. */
+  servicesNow: string;
+  /** Services that could not be returned to how they were. */
+  problems: string[];
+}
+
+/** The one JSON document `fcbackup restore --json` prints: the outcome, with its details. */
+export type RestoreReport =
+  | RestoreResult
+  | { outcome: 'refused'; set: string; refusal: RestoreRefusal | null; message: string; code: string | null }
+  | { outcome: 'rolledBack'; set: string; message: string; code: string | null; rollback: RestoreFailure }
+  | { outcome: 'cancelled'; set: string; message: string };
 
 /** fcbackup recover / Finish Interrupted Restore. */
 export interface RecoverResult {
-  /** null: there was nothing to finish. */
-  outcome: 'completed' | 'rolledBack' | null;
+  /** null: there was nothing to finish; rebootRequired: still waiting for the restart (nothing done). */
+  outcome: 'completed' | 'rolledBack' | 'notInEffect' | null;
   /** The restore that was finished. */
   restore: PendingRestore | null;
   /** Services that could not be returned to how they should be. */

@@ -56,8 +56,6 @@ export function describeStep(step: RestoreStep, t: Translate = untranslated): st
       return step.authoritative
         ? t('Start the restore through the Cluster Database VSS writer ({0}), marked authoritative — the whole cluster goes back to this configuration: PreRestore.', restoreMethodLabel(step.method))
         : t('Start the restore through the Cluster Database VSS writer ({0}): PreRestore.', restoreMethodLabel(step.method));
-    case 'stageFiles':
-      return t('Write the set\'s {0} file(s) beside the live ones in {1}, each checked against its SHA-256: {2}.', step.files.length, step.folder, list(step.files));
     case 'vssPostRestore':
       return t('Tell the writer the files are restored: PostRestore.');
     case 'stopLocalService':
@@ -66,22 +64,37 @@ export function describeStep(step: RestoreStep, t: Translate = untranslated): st
       return step.companions.length > 0
         ? t('Copy the live files {0} and their companions {1} to a safety folder under {2}.', list(step.files), list(step.companions), step.folder)
         : t('Copy the live files {0} to a safety folder under {1}.', list(step.files), step.folder);
-    case 'replaceFiles':
+    case 'restoreFiles':
       return step.companions.length > 0
-        ? t('Replace {0} in {1} with the restored files, and move {2} (live companion files the set does not hold) into the safety folder so none of them sits beside an older hive.', list(step.files), step.folder, list(step.companions))
-        : t('Replace {0} in {1} with the restored files.', list(step.files), step.folder);
+        ? t('Write the set\'s {0} file(s) to their original locations in {1} (each checked against its SHA-256, then renamed over the live file with MoveFileExW), and move {2} (live companion files the set does not hold) into the safety folder so none of them sits beside an older hive. A file in use is replaced at the next restart instead: the restore then ends "reboot required" and never restarts the machine itself.', step.files.length, step.folder, list(step.companions))
+        : t('Write the set\'s {0} file(s) to their original locations in {1} (each checked against its SHA-256, then renamed over the live file with MoveFileExW): {2}. A file in use is replaced at the next restart instead: the restore then ends "reboot required" and never restarts the machine itself.', step.files.length, step.folder, list(step.files));
     case 'startLocalService':
       return step.rejoins
         ? t('Start the cluster service on {0} and wait until it runs; the node rejoins the cluster and catches up with the running nodes.', step.node)
         : t('Start the cluster service on {0} and wait until it runs.', step.node);
     case 'startOtherNodes':
       return t('Then start the cluster service on {0} again.', list(step.nodes));
+    case 'offlinePath':
+      switch (step.reason) {
+        case 'offlineSet':
+          return t('Restore without the VSS writer ({0}): ClusDb is restored as a plain registry hive with the cluster service stopped on {1}.', step.detail, step.node);
+        case 'serviceCannotStart':
+          return t('The cluster service cannot start on {0} ({1}), so the Cluster Database VSS writer, which runs inside it, is not available: ClusDb is restored as a plain registry hive with the service stopped, as the cluster documentation allows while the node is not part of a running cluster.', step.node, step.detail);
+        case 'clusterDown':
+          return t('The cluster is down ({0}): ClusDb is restored on {1} as a plain registry hive with the cluster service stopped, as the cluster documentation allows while the cluster is down.', step.detail, step.node);
+      }
+      break;
+    case 'checkInEffect':
+      return step.authoritative
+        ? t('Check that the restore is in effect: the live configuration, read through the cluster registry API, must be the set\'s (members, keys and values; PaxosTag not older), and every node whose cluster service ran before must run again. Otherwise the restore is reported "not in effect" with what differs.')
+        : t('Check that the restore is in effect: this node must be Up in the cluster, and its service running. A node restored non-authoritatively takes the running cluster\'s current configuration when it joins, so the set\'s configuration stays only where the cluster is down.');
   }
+  return '';
 }
 
 /** The closing line of every plan: what happens when a step fails. */
 export function describeRollback(t: Translate = untranslated): string {
-  return t('If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files and their companions are put back from the safety folder, and the cluster services are returned to how they were.');
+  return t('If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files and their companions are put back from the safety folder, and the cluster services are returned to how they were. A restore that waits for a restart is finished by the first run of this tool after the restart, or rolled back by "fcbackup recover" before it.');
 }
 
 /** Why the restore is refused, with what to do. Ends with "Nothing was changed." */
@@ -133,6 +146,9 @@ export function describeMembership(diff: MembershipDifference, t: Translate = un
 
 /** A pending restore for `status`: running now, or interrupted and what finishing it does. */
 export function describePendingRestore(pending: PendingRestore, t: Translate = untranslated): string {
+  if (pending.rebootRequired && !pending.running) {
+    return t('The {0} restore of {1} (started {2}) waits for this machine to restart: its files replace the live ones at the restart, and the next run of this tool after it finishes the restore. Restart the machine when convenient (this tool never does), or run "fcbackup recover" to roll the restore back instead. Backups are refused until then.', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt);
+  }
   if (pending.running) {
     return t('The {0} restore of {1} is running (started {2}, at "{3}").', pending.authoritative ? t('authoritative') : t('node'), pending.set, pending.startedAt, pending.phase);
   }

@@ -42,7 +42,7 @@ export function toEngineErrorData(err: unknown): EngineErrorData {
     return { name: err.name, message: withAdvice(err.message, err.codeName), api: err.api, code: err.code, codeName: err.codeName };
   }
   if (err instanceof EngineError) {
-    return { name: err.name, message: err.message, engineCode: err.code };
+    return { name: err.name, message: err.message, engineCode: err.code, ...(err.restore ? { restore: err.restore } : {}) };
   }
   if (err instanceof Error) {
     // A bad scenario file is the user's input, not an engine fault (loader.ts ScenarioError).

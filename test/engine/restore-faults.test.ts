@@ -18,12 +18,12 @@ import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../suppo
 import { recordingContext } from '../support/context';
 import { assertNoLeaks, assertSubsequence, useScenario } from '../support/sim';
 import {
-  assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture,
+  assertRestored, assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture,
 } from './restore-fixture';
 
 /** Calls whose failure cannot be observed as a failed restore: handle/memory release, and the last-error read itself. */
 const NOT_INJECTED = new Set([
-  'CloseServiceHandle', 'CloseHandle', 'CloseCluster', 'CloseClusterNode', 'ClusterCloseEnum', 'CoUninitialize',
+  'CloseServiceHandle', 'CloseHandle', 'CloseCluster', 'CloseClusterNode', 'ClusterCloseEnum', 'ClusterRegCloseKey', 'CoUninitialize',
   'SysFreeString', 'SysStringLen', 'GetLastError', 'GetCurrentProcess', 'IVssWMComponent::FreeComponentInfo',
 ]);
 
@@ -77,12 +77,13 @@ describe('restore under injected faults (simulator)', function () {
     reset();
     await restoreCluster(authoritative(), recordingContext(), suite.options);
     baseline = simulatorCallLog();
-    // The commit point: this node's service runs on the restored files; the next thing is starting the other nodes.
-    const localStart = baseline.indexOf('StartServiceW:NODE1');
-    commitIndex = baseline.findIndex((e, i) => i > localStart && e.endsWith(':NODE2'));
-    assert.ok(localStart > 0 && commitIndex > localStart, 'the successful run starts NODE1, then NODE2');
+    // The commit point: PostRestore with VSS_RS_ALL is sent (the writer acts on the restored files from then on); after it
+    // this node's service is stopped and started (VSS_RME_RESTORE_STOP_START), and a failure is a problem, not a roll-back.
+    const postRestore = baseline.lastIndexOf('IVssBackupComponents::PostRestore');
+    commitIndex = postRestore;
+    assert.ok(postRestore > 0 && baseline.indexOf('StartServiceW:NODE1') > commitIndex, 'PostRestore, then NODE1 is stopped and started');
     mustFailFrom = baseline.indexOf('IVssBackupComponents::PreRestore');
-    assert.ok(mustFailFrom > 0 && mustFailFrom < localStart);
+    assert.ok(mustFailFrom > 0 && mustFailFrom < postRestore);
   });
   after(() => other.cleanup());
 
@@ -140,16 +141,23 @@ describe('restore under injected faults (simulator)', function () {
         rolledBack++;
       } else {
         assert.ok(!mustFail, `${label}: the restore must fail and roll back`);
-        assertSameFiles(liveFiles(f.clusDb), f.setFiles, `${label}: the restored files stay`);
         assert.deepEqual(restoreArtifacts(f), []);
-        assert.equal(serviceStates([f.machine], f.machine)[f.machine], 'running', label);
+        const result = outcome as { outcome: string; problems: string[] };
+        if (result.outcome === 'completed') {
+          assertRestored(f, true, `${label}: the restored files stay`);
+          assert.equal(serviceStates([f.machine], f.machine)[f.machine], 'running', label);
+        } else {
+          // After the commit a failing service call leaves the restore not in effect, and says what to do.
+          assert.equal(result.outcome, 'notInEffect', label);
+          assert.ok(point.index >= commitIndex && result.problems.length > 0, `${label}: ${result.problems.join('; ')}`);
+        }
         completed++;
       }
     }
     assert.ok(rolledBack > 40 && completed > 10, `${points.length} fault points: ${rolledBack} rolled back, ${completed} completed`);
   });
 
-  it('a failure while staging after each number of files: the writer is told (VSS_RS_FAILED), the staged files go, the live files were never touched', async () => {
+  it('a failure while staging after each number of files: the writer is told no file reached its location (VSS_RS_NONE), the staged files go, the live files were never touched', async () => {
     for (const k of [1, 2]) {
       reset();
       await assert.rejects(restoreCluster(authoritative(), recordingContext(), {
@@ -157,9 +165,9 @@ describe('restore under injected faults (simulator)', function () {
         hooks: { afterFileStaged: (_target, index) => { if (index + 1 === k) throw new Error(`disk failure after ${k} staged file(s)`); } },
       }), (err: unknown) => err instanceof Error && new RegExp(`disk failure after ${k} staged file\\(s\\) — the restore failed, so NODE1 was rolled back`).test(err.message));
       const log = simulatorCallLog();
-      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:3'), log.join(' '));
+      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:1'), log.join(' '));
       assert.ok(!log.includes('IVssBackupComponents::SetFileRestoreStatus:2'), 'nothing was reported restored');
-      assert.ok(log.indexOf('IVssBackupComponents::PostRestore') > log.indexOf('IVssBackupComponents::SetFileRestoreStatus:3'), 'PostRestore ends the writer\'s session');
+      assert.ok(log.indexOf('IVssBackupComponents::PostRestore') > log.indexOf('IVssBackupComponents::SetFileRestoreStatus:1'), 'PostRestore ends the writer\'s session');
       assert.ok(!log.includes('ControlService:NODE1:1'), 'this node\'s service was never stopped');
       expectRolledBack(f, `after ${k} staged file(s)`);
     }
@@ -173,9 +181,10 @@ describe('restore under injected faults (simulator)', function () {
         hooks: { afterFileReplaced: (_target, index) => { if (index + 1 === k) throw new Error(`disk failure after ${k} file(s)`); } },
       }), (err: unknown) => err instanceof Error && new RegExp(`disk failure after ${k} file\\(s\\) — the restore failed, so NODE1 was rolled back`).test(err.message));
       const log = simulatorCallLog();
-      // The writer's session had ended with VSS_RS_ALL before the service was stopped for the swap.
-      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:2') && !log.includes('IVssBackupComponents::SetFileRestoreStatus:3'));
-      assertSubsequence(log, ['IVssBackupComponents::PostRestore', 'ControlService:NODE1:1', 'StartServiceW:NODE1', 'StartServiceW:NODE2']);
+      // Some files had reached their locations: the writer is told the restore failed (VSS_RS_FAILED), and the roll-back
+      // stops this node to put the files back, then starts it and the others again.
+      assert.ok(log.includes('IVssBackupComponents::SetFileRestoreStatus:3') && !log.includes('IVssBackupComponents::SetFileRestoreStatus:2'));
+      assertSubsequence(log, ['IVssBackupComponents::SetFileRestoreStatus:3', 'IVssBackupComponents::PostRestore', 'ControlService:NODE1:1', 'StartServiceW:NODE1', 'StartServiceW:NODE2']);
       expectRolledBack(f, `after ${k} file(s)`);
     }
   });

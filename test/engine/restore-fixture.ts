@@ -14,6 +14,8 @@ import { backupCluster } from '../../src/engine/backup';
 import { makeContext } from '../../src/engine/context';
 import type { RestoreOptions } from '../../src/engine/restore';
 import { queryServiceState } from '../../src/engine/serviceControl';
+import { configurationDigest, paxosTagOf } from '../../src/engine/restoreOutcome';
+import { readHive } from '../../src/hive/reader';
 import { simulatorCallLog, simulatorWriteDatabase } from '../../src/native/simulator';
 import { makeTempScenario, scenarioText, type ScenarioSpec, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, useScenario } from '../support/sim';
@@ -54,6 +56,22 @@ export function assertSameFiles(actual: Map<string, Buffer>, expected: Map<strin
   assert.deepEqual(digest(actual), digest(expected), what);
 }
 
+/**
+ * The live ClusDb files are the set's. With `authoritativeWon` the cluster took the restored CLUSDB as the
+ * newest copy when the service started (the simulator's replication rule: PaxosTag + 1), so CLUSDB holds the
+ * set's configuration with the next PaxosTag; every other file is byte-identical.
+ */
+export function assertRestored(f: RestoreFixture, authoritativeWon: boolean, what = 'the live files are the set\'s'): void {
+  const live = liveFiles(f.clusDb);
+  if (!authoritativeWon) return assertSameFiles(live, f.setFiles, what);
+  const others = (m: Map<string, Buffer>): Map<string, Buffer> => new Map([...m].filter(([n]) => n !== 'CLUSDB'));
+  assertSameFiles(others(live), others(f.setFiles), what);
+  const setRoot = readHive(f.setFiles.get('CLUSDB')!, 'set CLUSDB').root;
+  const liveRoot = readHive(live.get('CLUSDB')!, 'live CLUSDB').root;
+  assert.equal(configurationDigest(liveRoot), configurationDigest(setRoot), `${what}: the set's configuration`);
+  assert.equal(paxosTagOf(liveRoot), (paxosTagOf(setRoot) ?? 0) + 1, `${what}: the restored copy won (PaxosTag + 1)`);
+}
+
 export function serviceStates(nodes: string[], local: string): Record<string, string> {
   return Object.fromEntries(nodes.map((n) => [n, queryServiceState({ node: n, isLocal: n === local })]));
 }
@@ -83,7 +101,9 @@ export interface FixtureOptions {
  * A scenario, a VSS backup of it (or an offline-hive one when the local service is
  * stopped), and a live ClusDb changed afterwards. Leaves the bridge on this scenario.
  */
-export async function prepareRestore(spec: ScenarioSpec, options: FixtureOptions): Promise<RestoreFixture> {
+export async function prepareRestore(given: ScenarioSpec, options: FixtureOptions): Promise<RestoreFixture> {
+  // The authoritative restore wins at the next start (PaxosTag + 1), as the simulator's replication rule says: on for every restore test.
+  const spec: ScenarioSpec = { ...given, cluster: { ...given.cluster, replication: given.cluster?.replication ?? true } };
   const scenario = makeTempScenario(spec);
   const clusDb = clusdbDir(scenario);
   const nodes = (spec.nodes ?? [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }, { name: 'NODE4' }]).map((n) => n.name);

@@ -10,10 +10,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../../src/engine/errors';
+import { Win32Error } from '../../src/native/errors';
 import {
   createJournal, isCommitted, JournalStore, NEW_FILE_SUFFIX, removeSafetyCopy, removeStagedFiles, RESTORE_PHASES, restoreSafetyCopy,
-  stageFiles, swapStagedFiles, takeSafetyCopy, type RestoreJournal,
+  replaceLiveFiles, stageFiles, stagedPathFor, takeSafetyCopy, type FileMover, type RestoreJournal,
 } from '../../src/engine/restoreJournal';
+
+/** Renames with Node (this suite loads no native code); nothing is ever in use. */
+const fsMover: FileMover = {
+  replaceNow: (from, to) => fs.renameSync(from, to),
+  atReboot: () => {
+    throw new Error('nothing is in use here');
+  },
+};
 
 function sha(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -130,8 +139,9 @@ describe('restore journal and file replacement', () => {
     const f = make();
     stageFiles(f.store, f.journal);
     expectOldLive(f);
-    assert.deepEqual(stagedNames(f), ['CLUSDB.0.container.fcbnew', 'CLUSDB.blf.fcbnew', 'CLUSDB.fcbnew']);
-    for (const [name, data] of f.newContent) assert.equal(sha(fs.readFileSync(path.join(f.clusDb, `${name}${NEW_FILE_SUFFIX}`))), sha(data), name);
+    const id = f.journal.id.slice(-8);
+    assert.deepEqual(stagedNames(f), [`CLUSDB.0.container.${id}.fcbnew`, `CLUSDB.${id}.fcbnew`, `CLUSDB.blf.${id}.fcbnew`], 'named by the restore');
+    for (const [name, data] of f.newContent) assert.equal(sha(fs.readFileSync(stagedPathFor(f.journal, path.join(f.clusDb, name)))), sha(data), name);
     const onDisk = f.store.read()!;
     assert.equal(onDisk.phase, 'staged');
     assert.equal(onDisk.staged.length, 3);
@@ -148,7 +158,7 @@ describe('restore journal and file replacement', () => {
     assert.equal(f.store.read()?.phase, 'safetyCopied');
     assert.deepEqual(f.journal.files.map((x) => x.existed), [true, true, false]);
     expectOldLive(f);
-    swapStagedFiles(f.store, f.journal);
+    replaceLiveFiles(f.store, f.journal, fsMover);
     expectNew(f);
     assert.deepEqual(stagedNames(f), [], 'the staged files were renamed into place');
     const onDisk = f.store.read()!;
@@ -167,7 +177,7 @@ describe('restore journal and file replacement', () => {
   it('refuses to swap before the safety copy is recorded', () => {
     const f = make();
     stageFiles(f.store, f.journal);
-    assert.throws(() => swapStagedFiles(f.store, f.journal), /before their safety copy/);
+    assert.throws(() => replaceLiveFiles(f.store, f.journal, fsMover), /before their safety copy/);
     expectOldLive(f);
   });
 
@@ -198,13 +208,13 @@ describe('restore journal and file replacement', () => {
       };
       if (k === 0) {
         // The first staged copy vanished while it waited: nothing is renamed.
-        fs.rmSync(path.join(f.clusDb, `CLUSDB${NEW_FILE_SUFFIX}`));
-        assert.throws(() => swapStagedFiles(f.store, f.journal), (err: unknown) =>
-          err instanceof EngineError && /staged in .*CLUSDB\.fcbnew is missing or no longer matches/.test(err.message));
+        fs.rmSync(stagedPathFor(f.journal, path.join(f.clusDb, 'CLUSDB')));
+        assert.throws(() => replaceLiveFiles(f.store, f.journal, fsMover), (err: unknown) =>
+          err instanceof EngineError && /staged in .*CLUSDB\.[0-9a-f]{8}\.fcbnew is missing or no longer matches/.test(err.message));
       } else if (k < 3) {
-        assert.throws(() => swapStagedFiles(f.store, f.journal, { afterFileReplaced: failAfter }), /injected failure/);
+        assert.throws(() => replaceLiveFiles(f.store, f.journal, fsMover, { afterFileReplaced: failAfter }), /injected failure/);
       } else {
-        swapStagedFiles(f.store, f.journal);
+        replaceLiveFiles(f.store, f.journal, fsMover);
       }
       const onDisk = f.store.read()!;
       assert.equal(onDisk.replaced.length, k, `k=${k}`);
@@ -219,7 +229,7 @@ describe('restore journal and file replacement', () => {
     stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
     // As if the process died right after renaming CLUSDB, before recording it.
-    fs.renameSync(path.join(f.clusDb, `CLUSDB${NEW_FILE_SUFFIX}`), path.join(f.clusDb, 'CLUSDB'));
+    fs.renameSync(stagedPathFor(f.journal, path.join(f.clusDb, 'CLUSDB')), path.join(f.clusDb, 'CLUSDB'));
     const onDisk = f.store.read()!;
     assert.equal(onDisk.replaced.length, 0);
     restoreSafetyCopy(onDisk);
@@ -231,7 +241,7 @@ describe('restore journal and file replacement', () => {
     fs.appendFileSync(path.join(f.setDir, 'CLUSDB.blf'), 'tampered');
     assert.throws(() => stageFiles(f.store, f.journal), (err: unknown) =>
       err instanceof EngineError && err.code === 'RESTORE_FAILED' && /CLUSDB\.blf changed while it was being restored/.test(err.message));
-    assert.deepEqual(stagedNames(f), ['CLUSDB.fcbnew']);
+    assert.deepEqual(stagedNames(f), [path.basename(stagedPathFor(f.journal, path.join(f.clusDb, 'CLUSDB')))]);
     expectOldLive(f);
     restoreSafetyCopy(f.store.read()!);
     expectOld(f);
@@ -241,8 +251,8 @@ describe('restore journal and file replacement', () => {
     const f = make();
     stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
-    fs.appendFileSync(path.join(f.clusDb, `CLUSDB.blf${NEW_FILE_SUFFIX}`), 'changed while waiting');
-    assert.throws(() => swapStagedFiles(f.store, f.journal), (err: unknown) =>
+    fs.appendFileSync(stagedPathFor(f.journal, path.join(f.clusDb, 'CLUSDB.blf')), 'changed while waiting');
+    assert.throws(() => replaceLiveFiles(f.store, f.journal, fsMover), (err: unknown) =>
       err instanceof EngineError && /CLUSDB\.blf staged in .* no longer matches the backup set/.test(err.message));
     assert.equal(f.store.read()!.replaced.length, 1, 'CLUSDB was swapped before');
     restoreSafetyCopy(f.store.read()!);
@@ -253,10 +263,51 @@ describe('restore journal and file replacement', () => {
     const f = make();
     stageFiles(f.store, f.journal);
     takeSafetyCopy(f.store, f.journal);
-    swapStagedFiles(f.store, f.journal);
+    replaceLiveFiles(f.store, f.journal, fsMover);
     fs.writeFileSync(f.journal.files[0].safetyCopy!, 'damaged');
     assert.throws(() => restoreSafetyCopy(f.store.read()!), (err: unknown) =>
       err instanceof EngineError && /safety copy of .*CLUSDB .* is missing or damaged/.test(err.message));
+  });
+
+  it('a live file in use (ERROR_SHARING_VIOLATION): it and every file after it are scheduled for the restart, replace-existing; a roll-back before the restart leaves the old files', () => {
+    const f = make();
+    stageFiles(f.store, f.journal);
+    takeSafetyCopy(f.store, f.journal);
+    const scheduled: [string, string | null][] = [];
+    const busyFromBlf: FileMover = {
+      replaceNow: (from, to) => {
+        if (path.basename(to) === 'CLUSDB.blf') throw new Win32Error('MoveFileExW', 32);
+        fs.renameSync(from, to);
+      },
+      atReboot: (from, to) => {
+        scheduled.push([path.basename(from), to && path.basename(to)]);
+      },
+    };
+    assert.equal(replaceLiveFiles(f.store, f.journal, busyFromBlf), 'rebootPending');
+    const onDisk = f.store.read()!;
+    assert.equal(onDisk.phase, 'rebootPending');
+    assert.deepEqual(onDisk.replaced.map((t) => path.basename(t)), ['CLUSDB']);
+    assert.deepEqual(onDisk.atReboot.map((t) => path.basename(t)), ['CLUSDB.blf', 'CLUSDB.0.container']);
+    const id = f.journal.id.slice(-8);
+    assert.deepEqual(scheduled, [[`CLUSDB.blf.${id}.fcbnew`, 'CLUSDB.blf'], [`CLUSDB.0.container.${id}.fcbnew`, 'CLUSDB.0.container']]);
+    assert.equal(isCommitted(onDisk), false);
+    restoreSafetyCopy(onDisk);
+    expectOld(f);
+  });
+
+  it('another error than a sharing violation fails the replacement (nothing is scheduled)', () => {
+    const f = make();
+    stageFiles(f.store, f.journal);
+    takeSafetyCopy(f.store, f.journal);
+    const denied: FileMover = {
+      replaceNow: () => {
+        throw new Win32Error('MoveFileExW', 5);
+      },
+      atReboot: () => assert.fail('nothing may be scheduled'),
+    };
+    assert.throws(() => replaceLiveFiles(f.store, f.journal, denied), /ERROR_ACCESS_DENIED/);
+    restoreSafetyCopy(f.store.read()!);
+    expectOld(f);
   });
 
   it('counts a restore as committed from servicesStarted on', () => {

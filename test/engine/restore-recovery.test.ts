@@ -14,7 +14,7 @@ import { EngineError } from '../../src/engine/errors';
 import { acquireOperationLock } from '../../src/engine/lock';
 import { pendingRestore, planRestore, recoverInterruptedRestore, recoverRestore, restoreCluster } from '../../src/engine/restore';
 import {
-  createJournal, JournalStore, stageFiles, swapStagedFiles, takeSafetyCopy, type RestoreJournal,
+  createJournal, JournalStore, replaceLiveFiles, stageFiles, takeSafetyCopy, type RestoreJournal,
 } from '../../src/engine/restoreJournal';
 import { startServiceAndWait, stopServiceAndWait } from '../../src/engine/serviceControl';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
@@ -72,10 +72,10 @@ describe('recovering an interrupted restore (simulator)', function () {
     takeSafetyCopy(store, journal);
     if (upTo === 'replacing') {
       // Dies after the first file was renamed into place.
-      assert.throws(() => swapStagedFiles(store, journal, { afterFileReplaced: () => { throw new Error('killed'); } }), /killed/);
+      assert.throws(() => replaceLiveFiles(store, journal, undefined, { afterFileReplaced: () => { throw new Error('killed'); } }), /killed/);
       return journal;
     }
-    swapStagedFiles(store, journal);
+    replaceLiveFiles(store, journal);
     await startServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
     store.advance(journal, 'servicesStarted');
     return journal;
@@ -172,7 +172,7 @@ describe('recovering an interrupted restore (simulator)', function () {
       const pending = await pendingRestore(suite.options);
       assert.ok(pending);
       assert.deepEqual({ ...pending, id: '', startedAt: '' },
-        { id: '', startedAt: '', set: f.setPath, authoritative: true, phase: 'replacing', finish: 'rollBack', running: false });
+        { id: '', startedAt: '', set: f.setPath, authoritative: true, phase: 'replacing', finish: 'rollBack', running: false, rebootRequired: false });
 
       const destination = path.join(f.scenario.dir, 'after-crash');
       await assert.rejects(backupCluster({ destination }, makeContext(), { lockFolder: suite.lockFolder, pollIntervalMs: { min: 1, max: 4 } }),

@@ -187,7 +187,7 @@ describe('restore refusals (simulator)', function () {
 
     it('the plan names every file it replaces', async () => {
       const plan = await planRestore(node(shared.setPath), recordingContext(), suite.options);
-      assert.deepEqual(plan.steps.find((s) => s.kind === 'replaceFiles'), { kind: 'replaceFiles', folder: shared.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] });
+      assert.deepEqual(plan.steps.find((s) => s.kind === 'restoreFiles'), { kind: 'restoreFiles', folder: shared.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] });
     });
   });
 

@@ -25,7 +25,7 @@ import { makeTempScenario } from '../support/scenario';
 import { recordingContext } from '../support/context';
 import { assertSubsequence, useScenario } from '../support/sim';
 import {
-  assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture, type RestoreSuite,
+  assertRestored, assertSameFiles, liveFiles, restoreArtifacts, restoreSuite, serviceStates, type RestoreFixture, type RestoreSuite,
 } from './restore-fixture';
 import { copyTree } from '../support/files';
 
@@ -47,7 +47,7 @@ describe('restore (simulator)', function () {
 
 
   describe('node restore', () => {
-    it('restores this node through VSS while ClusSvc runs, then stops it, swaps the files in and starts it; discovery sees the restored nodes', async () => {
+    it('restores this node in the documented order: PreRestore, the files to their original locations (MoveFileExW) while ClusSvc runs, PostRestore, stop, start; observed Up', async () => {
       const f = await prepare({});
       const changed = await detectLocalCluster(makeContext());
       assert.deepEqual(changed.nodes.map((n) => n.name), ['NODE1', 'NODE2', 'NODE3'], 'the live configuration changed after the backup');
@@ -69,9 +69,9 @@ describe('restore (simulator)', function () {
 
       assert.deepEqual(seen, {
         PreRestore: { service: 'running', liveUnchanged: true, staged: 0 },
-        PostRestore: { service: 'running', liveUnchanged: true, staged: 2 },
-        'Replacing the cluster database files': { service: 'stopped', liveUnchanged: true, staged: 2 },
-      });
+        'Replacing the cluster database files': { service: 'running', liveUnchanged: true, staged: 2 },
+        PostRestore: { service: 'running', liveUnchanged: false, staged: 0 },
+      }, 'the writer\'s PostRestore sees the restored files in their original locations');
       assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live ClusDb files are the set\'s files');
       assert.deepEqual(restoreArtifacts(f), [], 'no journal, safety folder or staged file is left');
       const log = simulatorCallLog();
@@ -86,31 +86,40 @@ describe('restore (simulator)', function () {
         'IVssBackupComponents::SetSelectedForRestore:1',
         'IVssBackupComponents::PreRestore',
         'IVssComponent::GetRestoreTarget',
+        'MoveFileExW:CLUSDB',
+        'MoveFileExW:CLUSDB.blf',
         'IVssBackupComponents::SetFileRestoreStatus:2',
         'IVssBackupComponents::PostRestore',
         'ControlService:NODE1:1',
         'StartServiceW:NODE1',
       ]);
-      assert.ok(log.indexOf('ControlService:NODE1:1') > log.lastIndexOf('IVssBackupComponents::PostRestore'),
-        'the service is stopped only after PostRestore (RESTORE_STOP_START)');
+      // PreRestore < the live file replaced < PostRestore < stop < start (VSS_RME_RESTORE_STOP_START).
+      const order = ['IVssBackupComponents::PreRestore', 'MoveFileExW:CLUSDB', 'IVssBackupComponents::PostRestore', 'ControlService:NODE1:1', 'StartServiceW:NODE1']
+        .map((c) => log.indexOf(c));
+      assert.deepEqual([...order].sort((a, b) => a - b), order, `call order ${JSON.stringify(order)}`);
+      assert.ok(order.every((i) => i >= 0));
+      assert.equal(log.filter((c) => c === 'MoveFileExW:CLUSDB').length, 1, 'one rename, no scheduled one');
       assert.ok(log.includes('CreateVssExamineWriterMetadataInternal'), 'the saved writer metadata is examined');
 
       assert.equal(result.authoritative, false);
       assert.equal(result.set, f.setPath);
       assert.deepEqual(result.nodes.map((n) => [n.name, n.state, n.isLocal]), [['NODE1', 'up', true]]);
       assert.equal(result.recovered, undefined);
+      assert.equal(result.outcome, 'completed');
+      assert.equal(result.observed?.localNodeState, 'up');
       const after = await detectLocalCluster(makeContext());
       assert.deepEqual(after.nodes.map((n) => n.name), ['NODE1', 'NODE2', 'NODE3', 'NODE4'], 'discovery sees the restored configuration');
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
 
       // Progress for every step, in order, and every step in the log.
       assertSubsequence(ctx.steps, ['Verifying the backup set', 'Initialising the VSS restore', 'Gathering writer metadata', 'PreRestore',
-        'Staging the restored files', 'PostRestore', 'Stopping ClusSvc on NODE1 (this node)', 'Copying the current files to the safety folder',
-        'Replacing the cluster database files', 'Starting ClusSvc on NODE1 (this node)', 'Reading the resulting node states']);
+        'Copying the current files to the safety folder', 'Writing the restored files', 'Replacing the cluster database files', 'PostRestore',
+        'Stopping ClusSvc on NODE1 (this node)', 'Starting ClusSvc on NODE1 (this node)', 'Checking that the restore is in effect', 'Reading the resulting node states']);
       assert.match(ctx.text(), /IVssBackupComponents::PreRestore → S_OK/);
-      assert.match(ctx.text(), /Staged 2 file\(s\) beside the live ones/);
+      assert.match(ctx.text(), /Replaced 2 file\(s\) in .* through MoveFileExW/);
+      assert.match(ctx.text(), /SetFileRestoreStatus: VSS_RS_ALL/);
       assert.match(ctx.text(), /Safety copy of 2 file\(s\)/);
-      assert.match(ctx.text(), /node restore .* is complete/);
+      assert.match(ctx.text(), /node restore .* is complete and in effect/);
     });
 
     it('a node whose cluster service is stopped: starts it first (the writer lives in it), then restores and leaves it running', async () => {
@@ -173,7 +182,7 @@ describe('restore (simulator)', function () {
       assert.ok(!log.some((c) => c.startsWith('CreateVss') || c.includes('::')), `no VSS call: ${log.filter((c) => c.includes('::')).join(' ')}`);
       assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1']);
       assert.equal(serviceStates(['NODE1'], 'NODE1').NODE1, 'running');
-      assertSubsequence(ctx.steps, ['Staging the restored files', 'Copying the current files to the safety folder', 'Replacing the cluster database files',
+      assertSubsequence(ctx.steps, ['Copying the current files to the safety folder', 'Writing the restored files', 'Replacing the cluster database files',
         'Starting ClusSvc on NODE1 (this node)']);
     });
 
@@ -181,7 +190,8 @@ describe('restore (simulator)', function () {
       const nodes = [{ name: 'УЗЕЛ-1' }, { name: 'ノード2' }, { name: 'node-🚀' }];
       const f = await prepare({ nodes, cluster: { name: 'Кластер-クラスタ-🚀' } });
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
-      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
+      assertRestored(f, true, 'restored');
+      assert.equal(result.outcome, 'completed');
       assert.deepEqual(result.nodes.map((n) => n.name), ['УЗЕЛ-1', 'ノード2', 'node-🚀']);
       assertSubsequence(simulatorCallLog(), ['ControlService:ノード2:1', 'IVssBackupComponents::PostRestore', 'ControlService:УЗЕЛ-1:1',
         'StartServiceW:УЗЕЛ-1', 'StartServiceW:ノード2']);
@@ -196,7 +206,11 @@ describe('restore (simulator)', function () {
       const ctx = recordingContext();
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options);
 
-      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the live ClusDb files are the set\'s files');
+      assertRestored(f, true, 'the live ClusDb files are the set\'s files');
+      assert.equal(result.outcome, 'completed');
+      assert.equal(result.observed?.configurationMatches, true);
+      assert.deepEqual(result.observed?.liveMembers, ['NODE1', 'NODE2', 'NODE3', 'NODE4']);
+      assert.equal(result.observed?.livePaxosTag, (result.observed?.setPaxosTag ?? 0) + 1);
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
       assert.deepEqual(serviceCalls(log), [
@@ -234,12 +248,12 @@ describe('restore (simulator)', function () {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', service: 'stopped' }, { name: 'NODE3', service: 'stopped' }] },
         { liveMembers: ['NODE1', 'NODE2'] });
       await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
-      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
+      assertRestored(f, true, 'restored');
       assert.deepEqual(serviceCalls(simulatorCallLog()), ['ControlService:NODE1:1', 'StartServiceW:NODE1']);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'stopped', NODE3: 'stopped' });
     });
 
-    it('with the cluster service stopped on every node: checks the nodes the set recorded, starts this node for the writer, restores', async () => {
+    it('with the cluster down (the service stopped on every node): the offline path — checks the recorded nodes, restores ClusDb as a plain hive, starts this node', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] }, { liveMembers: ['NODE1', 'NODE2', 'NODE3'] });
       const manifest = JSON.parse(fs.readFileSync(path.join(f.setPath, 'manifest.json'), 'utf8')) as BackupManifest;
       assert.deepEqual(manifest.nodes, ['NODE1', 'NODE2', 'NODE3'], 'the backup recorded the cluster\'s nodes');
@@ -248,23 +262,27 @@ describe('restore (simulator)', function () {
 
       const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
       assert.equal(plan.refusal, null);
+      assert.deepEqual(plan.steps.map((s) => s.kind), ['verifySet', 'offlinePath', 'otherNodesStopped', 'safetyCopy', 'restoreFiles', 'startLocalService',
+        'checkInEffect']);
+      assert.deepEqual(plan.steps[1], { kind: 'offlinePath', node: 'NODE1', reason: 'clusterDown', detail: 'the cluster service runs on no node that answers' });
       assert.deepEqual(plan.steps.find((s) => s.kind === 'otherNodesStopped'), { kind: 'otherNodesStopped', nodes: ['NODE2', 'NODE3'], fromSet: true });
+      assert.match(describeStep(plan.steps[1]), /The cluster is down .* as a plain registry hive with the cluster service stopped/);
 
       const ctx = recordingContext();
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, ctx, suite.options);
-      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');
+      assertRestored(f, false, 'restored byte for byte (no writer took part)');
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
       assert.ok(log.includes('OpenSCManagerW:NODE2') && log.includes('OpenSCManagerW:NODE3'), 'the recorded nodes were queried');
-      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1', 'StartServiceW:NODE1']);
-      assertSubsequence(log, ['StartServiceW:NODE1', 'IVssBackupComponentsEx2::SetAuthoritativeRestore:1', 'IVssBackupComponents::PostRestore',
-        'ControlService:NODE1:1', 'StartServiceW:NODE1']);
+      assert.ok(!log.some((c) => /^IVssBackupComponents::(GatherWriterMetadata|PreRestore|PostRestore)/.test(c)), 'no VSS restore session: the writer cannot run');
+      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1']);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'stopped', NODE3: 'stopped' });
-      assert.deepEqual(result.nodes.map((n) => [n.name, n.state]), [['NODE1', 'up'], ['NODE2', 'down'], ['NODE3', 'down']]);
+      assert.equal(result.outcome, 'completed');
+      assert.equal(result.observed?.configurationMatches, true);
       assert.match(ctx.text(), /The set records the cluster's nodes at backup time: NODE1, NODE2, NODE3/);
     });
 
-    it('refuses (and stops this node again) when the node list this node reads once started names a running node the set did not record', async () => {
+    it('with the cluster down, a member added since the backup (in the live CLUSDB) that runs is found and must be stopped', async () => {
       // NODE4 joined after the backup and runs; the cluster was renamed since, so its old name answers nowhere.
       const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4'].map((name) => ({ name })) },
         { backupMembers: ['NODE1', 'NODE2', 'NODE3'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'] });
@@ -277,12 +295,12 @@ describe('restore (simulator)', function () {
       await stopEverywhere(['NODE1', 'NODE2', 'NODE3'], f.machine);
       simulatorClearCallLog();
 
-      await assert.rejects(restoreCluster({ set: renamed, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options), (err: unknown) =>
-        err instanceof EngineError && err.code === 'NODES_RUNNING' && /runs on NODE4, which the cluster lists now/.test(err.message) &&
-        /rolled back: .*ClusSvc is stopped on NODE1/.test(err.message));
+      const plan = await planRestore({ set: renamed, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.deepEqual(plan.refusal, { code: 'nodesRunning', nodes: ['NODE4'] });
+      await assert.rejects(restoreCluster({ set: renamed, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options), (err: unknown) =>
+        err instanceof EngineError && err.code === 'NODES_RUNNING' && /NODE4/.test(err.message));
       const log = simulatorCallLog();
-      assert.deepEqual(serviceCalls(log), ['StartServiceW:NODE1', 'ControlService:NODE1:1']);
-      assert.ok(!log.some((c) => /^IVssBackupComponents::(GatherWriterMetadata|PreRestore)/.test(c)), 'no VSS restore was started');
+      assert.deepEqual(serviceCalls(log), [], 'nothing was started or stopped');
       assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
       assert.deepEqual(restoreArtifacts(f), []);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'stopped', NODE2: 'stopped', NODE3: 'stopped', NODE4: 'running' });
@@ -290,25 +308,33 @@ describe('restore (simulator)', function () {
   });
 
   describe('restore methods', () => {
-    it('STOP_RESTORE_START stops the service first; the writer is then gone, so the restore fails clearly and is rolled back', async () => {
+    it('STOP_RESTORE_START in its documented order: PreRestore, stop, the files replaced, start, then PostRestore', async () => {
       const f = await prepare({ writer: { restoreMethod: 3 } });
       const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
-      assert.deepEqual(plan.steps.map((s) => s.kind), ['verifySet', 'stopLocalService', 'vssPreRestore', 'stageFiles', 'safetyCopy', 'replaceFiles',
-        'vssPostRestore', 'startLocalService'], 'the service is stopped before the VSS sequence');
+      assert.deepEqual(plan.steps.map((s) => s.kind), ['verifySet', 'vssPreRestore', 'stopLocalService', 'safetyCopy', 'restoreFiles', 'startLocalService',
+        'vssPostRestore', 'checkInEffect']);
       simulatorClearCallLog();
-
-      await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options), (err: unknown) =>
-        err instanceof EngineError && err.code === 'WRITER_NOT_FOUND' &&
-        /asks for VSS_RME_STOP_RESTORE_START.*With ClusSvc on NODE1 stopped, the Cluster Database VSS writer .* is not among the running writers/.test(err.message) &&
-        /NODE1 was rolled back: the live files had not been replaced; the cluster services are as they were \(ClusSvc runs on NODE1\)\.$/.test(err.message) &&
-        !/Nothing was (changed|restored)/.test(err.message));
+      const result = await restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.deepEqual(result.problems, []);
+      assert.equal(result.outcome, 'completed');
       const log = simulatorCallLog();
-      assertSubsequence(log, ['ControlService:NODE1:1', 'CreateVssBackupComponentsInternal', 'IVssBackupComponents::GatherWriterMetadata',
-        'IVssBackupComponents::GetWriterMetadataCount', 'StartServiceW:NODE1']);
-      assert.ok(!log.some((c) => /SetSelectedForRestore|PreRestore|PostRestore/.test(c)), 'nothing was sent to a writer that is not there');
-      assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are as before');
+      const order = ['IVssBackupComponents::PreRestore', 'ControlService:NODE1:1', 'MoveFileExW:CLUSDB', 'StartServiceW:NODE1', 'IVssBackupComponents::PostRestore']
+        .map((c) => log.indexOf(c));
+      assert.ok(order.every((i) => i >= 0), JSON.stringify(order));
+      assert.deepEqual([...order].sort((a, b) => a - b), order, 'the documented order of VSS_RME_STOP_RESTORE_START');
+      assertRestored(f, false);
       assert.deepEqual(restoreArtifacts(f), []);
-      assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
+    });
+
+    it('a method this tool does not carry out (VSS_RME_RESTORE_IF_CAN_REPLACE) is refused before any change, with a typed refusal', async () => {
+      const f = await prepare({ writer: { restoreMethod: 2 } });
+      const plan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
+      assert.deepEqual(plan.refusal, { code: 'unsupportedRestoreMethod', method: 'restoreIfCanReplace' });
+      simulatorClearCallLog();
+      await assert.rejects(restoreCluster({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options),
+        /restore method VSS_RME_RESTORE_IF_CAN_REPLACE, which this tool does not carry out\. Nothing was changed\./);
+      assert.deepEqual(serviceCalls(simulatorCallLog()), []);
+      assertSameFiles(liveFiles(f.clusDb), f.before, 'unchanged');
     });
   });
 
@@ -332,17 +358,16 @@ describe('restore (simulator)', function () {
       assert.equal(nodePlan.refusal, null);
       assert.deepEqual(nodePlan.steps.slice(1), [
         { kind: 'vssPreRestore', method: 'restoreStopStart', authoritative: false },
-        { kind: 'stageFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'] },
+        { kind: 'safetyCopy', folder: safety, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] },
+        { kind: 'restoreFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] },
         { kind: 'vssPostRestore', method: 'restoreStopStart' },
         { kind: 'stopLocalService', node: 'NODE1', service: 'ClusSvc' },
-        { kind: 'safetyCopy', folder: safety, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] },
-        { kind: 'replaceFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions: [] },
         { kind: 'startLocalService', node: 'NODE1', service: 'ClusSvc', rejoins: true },
+        { kind: 'checkInEffect', authoritative: false },
       ]);
-      assert.deepEqual(nodePlan.steps.map((s) => describeStep(s)).slice(1, 3), [
-        'Start the restore through the Cluster Database VSS writer (VSS_RME_RESTORE_STOP_START): PreRestore.',
-        `Write the set's 2 file(s) beside the live ones in ${f.clusDb}, each checked against its SHA-256: CLUSDB, CLUSDB.blf.`,
-      ]);
+      assert.equal(describeStep(nodePlan.steps[1]), 'Start the restore through the Cluster Database VSS writer (VSS_RME_RESTORE_STOP_START): PreRestore.');
+      assert.match(describeStep(nodePlan.steps[3]), /^Write the set's 2 file\(s\) to their original locations in .* MoveFileExW\): CLUSDB, CLUSDB\.blf\. A file in use is replaced at the next restart/);
+      assert.match(describeStep(nodePlan.steps[7]), /this node must be Up in the cluster.*takes the running cluster's current configuration/);
       await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
       const stoppedPlan = await planRestore({ set: f.setPath, authoritative: false, stopOtherNodes: false }, recordingContext(), suite.options);
       assert.deepEqual(stoppedPlan.steps[1], { kind: 'startServiceForWriter', node: 'NODE1', service: 'ClusSvc' });
@@ -359,8 +384,8 @@ describe('restore (simulator)', function () {
       const params = { set: f.setPath, authoritative: false, stopOtherNodes: false };
 
       const plan = await planRestore(params, recordingContext(), suite.options);
-      assert.deepEqual(plan.steps.find((s) => s.kind === 'replaceFiles'), { kind: 'replaceFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions });
-      assert.match(describeStep(plan.steps.find((s) => s.kind === 'replaceFiles')!), /move CLUSDB\.LOG1, CLUSDB\.LOG2, .* into the safety folder/);
+      assert.deepEqual(plan.steps.find((s) => s.kind === 'restoreFiles'), { kind: 'restoreFiles', folder: f.clusDb, files: ['CLUSDB', 'CLUSDB.blf'], companions });
+      assert.match(describeStep(plan.steps.find((s) => s.kind === 'restoreFiles')!), /move CLUSDB\.LOG1, CLUSDB\.LOG2, .* into the safety folder/);
 
       // A failure after the first file went into place: everything back, the companions included.
       await assert.rejects(restoreCluster(params, recordingContext(), {
@@ -381,9 +406,11 @@ describe('restore (simulator)', function () {
       simulatorInjectFault('StartServiceW', 4, 1058);
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
       assert.equal(result.outcome, 'notInEffect');
-      assert.equal(result.problems.length, 1);
+      assert.equal(result.problems.length, 2);
       assert.match(result.problems[0], /^ClusSvc on NODE4: StartServiceW failed: ERROR_SERVICE_DISABLED \(1058\)/);
-      assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the restored files stay (the restore had committed)');
+      assert.match(result.problems[1], /The cluster service runs no more on NODE4 \(it is stopped\); it ran before the restore/);
+      assert.deepEqual(result.observed?.notRunning, ['NODE4']);
+      assertRestored(f, true, 'the restored files stay (the restore had committed)');
       assert.deepEqual(restoreArtifacts(f), []);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'stopped' });
     });
@@ -417,9 +444,8 @@ describe('restore (simulator)', function () {
   });
 
   describe('cancellation', () => {
-    for (const at of ['PreRestore', 'Staging the restored files', 'PostRestore', 'Stopping ClusSvc on NODE1 (this node)',
-      'Replacing the cluster database files', 'Waiting for ClusSvc on NODE1 (this node) to be running']) {
-      it(`cancelled at "${at}": rolled back, files as before, services running`, async () => {
+    for (const at of ['PreRestore', 'Writing the restored files', 'Replacing the cluster database files']) {
+      it(`cancelled at "${at}" (before PostRestore): rolled back, files byte-identical to before, services running`, async () => {
         const f = await prepare({});
         const controller = new AbortController();
         const ctx = recordingContext(controller.signal, (step) => {
@@ -428,6 +454,22 @@ describe('restore (simulator)', function () {
         await assert.rejects(restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options),
           (err: unknown) => err instanceof EngineError && err.code === 'CANCELLED' && /rolled back/.test(err.message));
         assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are as before the restore');
+        assert.deepEqual(restoreArtifacts(f), []);
+        assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
+        assert.ok(simulatorCallLog().some((c) => /^IVssBackupComponents::SetFileRestoreStatus:[13]$/.test(c)) || at === 'PreRestore',
+          'the writer is told that the restore did not happen (VSS_RS_NONE or VSS_RS_FAILED)');
+      });
+    }
+    for (const at of ['Stopping ClusSvc on NODE1 (this node)', 'Waiting for ClusSvc on NODE1 (this node) to be running']) {
+      it(`cancelled at "${at}" (after PostRestore, the commit point): not honoured, the restore completes in effect`, async () => {
+        const f = await prepare({});
+        const controller = new AbortController();
+        const ctx = recordingContext(controller.signal, (step) => {
+          if (step === at) controller.abort();
+        });
+        const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options);
+        assert.equal(result.outcome, 'completed');
+        assertRestored(f, true);
         assert.deepEqual(restoreArtifacts(f), []);
         assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });
       });

@@ -18,7 +18,7 @@ import { Requests } from '../../src/protocol';
 import { recordingContext } from '../support/context';
 import { assertNoLeaks, projectRoot, simulatorLibraryPath, useScenario } from '../support/sim';
 import {
-  assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates, type RestoreFixture,
+  assertRestored, assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates, type RestoreFixture,
 } from '../engine/restore-fixture';
 
 const childScript = path.join(projectRoot, 'out', 'test', 'process', 'restore-crash-child.js');
@@ -63,8 +63,10 @@ describe('restore interrupted by a crash (engine process)', function () {
 
   /** After the next run: wholly old or wholly new files, every service running, nothing left behind. */
   function expectRecovered(f: RestoreFixture, outcome: 'rolledBack' | 'completed', what: string): void {
-    assertSameFiles(liveFiles(f.clusDb), outcome === 'rolledBack' ? f.before : f.setFiles,
-      `${what}: ${outcome === 'rolledBack' ? 'the files from before the restore' : 'the restored files'}`);
+    if (outcome === 'rolledBack') assertSameFiles(liveFiles(f.clusDb), f.before, `${what}: the files from before the restore`);
+    // Completed: the set's files; CLUSDB as the set's configuration that won when the service started (PaxosTag + 1) — or,
+    // when the writer never took part after the crash, byte for byte.
+    else if (!liveFiles(f.clusDb).get('CLUSDB')?.equals(f.setFiles.get('CLUSDB')!)) assertRestored(f, true, `${what}: the restored files`);
     assert.deepEqual(restoreArtifacts(f), [], `${what}: journal, safety folder and temporary files are gone`);
     assert.deepEqual(serviceStates(f.nodes, f.machine), allRunning(f), `${what}: every service runs`);
   }
@@ -89,18 +91,20 @@ describe('restore interrupted by a crash (engine process)', function () {
   }
 
   /** Every journal phase of a RESTORE_STOP_START restore (and points inside staging and the swap), with what the dead restore left. */
+  /** Every journal phase of a RESTORE_STOP_START restore in the documented order (and points inside staging and the replacement), with what the dead restore left. */
   const phases: [string, 'rolledBack' | 'completed', { local: 'running' | 'stopped'; staged: number; liveChanged: boolean }][] = [
     ['planned', 'rolledBack', { local: 'running', staged: 0, liveChanged: false }],
     ['otherNodesStopped', 'rolledBack', { local: 'running', staged: 0, liveChanged: false }],
+    ['preRestored', 'rolledBack', { local: 'running', staged: 0, liveChanged: false }],
+    ['safetyCopied', 'rolledBack', { local: 'running', staged: 0, liveChanged: false }],
     ['staging:1', 'rolledBack', { local: 'running', staged: 1, liveChanged: false }],
     ['staged', 'rolledBack', { local: 'running', staged: 2, liveChanged: false }],
-    ['postRestored', 'rolledBack', { local: 'running', staged: 2, liveChanged: false }],
-    ['serviceStopped', 'rolledBack', { local: 'stopped', staged: 2, liveChanged: false }],
-    ['safetyCopied', 'rolledBack', { local: 'stopped', staged: 2, liveChanged: false }],
-    ['replacing:0', 'rolledBack', { local: 'stopped', staged: 2, liveChanged: false }],
-    ['replacing:1', 'rolledBack', { local: 'stopped', staged: 1, liveChanged: true }],
-    ['replacing:2', 'rolledBack', { local: 'stopped', staged: 0, liveChanged: true }],
-    ['replaced', 'rolledBack', { local: 'stopped', staged: 0, liveChanged: true }],
+    ['replacing:0', 'rolledBack', { local: 'running', staged: 2, liveChanged: false }],
+    ['replacing:1', 'rolledBack', { local: 'running', staged: 1, liveChanged: true }],
+    ['replacing:2', 'rolledBack', { local: 'running', staged: 0, liveChanged: true }],
+    ['replaced', 'rolledBack', { local: 'running', staged: 0, liveChanged: true }],
+    ['postRestored', 'completed', { local: 'running', staged: 0, liveChanged: true }],
+    ['serviceStopped', 'completed', { local: 'stopped', staged: 0, liveChanged: true }],
     ['servicesStarted', 'completed', { local: 'running', staged: 0, liveChanged: true }],
     ['done', 'completed', { local: 'running', staged: 0, liveChanged: true }],
   ];
@@ -126,10 +130,10 @@ describe('restore interrupted by a crash (engine process)', function () {
     ['ControlService', 2, 'rolledBack'], // while stopping the other nodes
     ['IVssBackupComponents::GatherWriterMetadata', 1, 'rolledBack'],
     ['IVssBackupComponents::PreRestore', 1, 'rolledBack'],
-    ['IVssBackupComponents::SetFileRestoreStatus', 1, 'rolledBack'], // the files are staged by then
-    ['IVssBackupComponents::PostRestore', 1, 'rolledBack'],
-    ['ControlService', 3, 'rolledBack'], // this node's service, stopped for the swap after PostRestore
-    ['StartServiceW', 1, 'rolledBack'], // this node's service, on the restored files
+    ['IVssBackupComponents::SetFileRestoreStatus', 1, 'rolledBack'], // the files are in place by then, PostRestore not sent
+    ['IVssBackupComponents::PostRestore', 1, 'completed'], // the commit point: PostRestore is being sent
+    ['ControlService', 3, 'completed'], // this node's service, stopped after PostRestore
+    ['StartServiceW', 1, 'completed'], // this node's service, on the restored files
     ['StartServiceW', 2, 'completed'], // the first other node, after this node ran
   ];
   for (const [fault, nth, outcome] of calls) {

@@ -23,7 +23,7 @@ import {
 } from './lifecycle-support';
 
 /** The journal's phases up to the commit, in the order a RESTORE_STOP_START restore writes them. */
-const PHASES = ['planned', 'otherNodesStopped', 'staged', 'postRestored', 'serviceStopped', 'safetyCopied', 'replacing', 'replaced'];
+const PHASES = ['planned', 'otherNodesStopped', 'preRestored', 'safetyCopied', 'staged', 'replacing', 'replaced', 'postRestored', 'serviceStopped'];
 type Interruption = 'kill -9 the CLI' | 'hang up the CLI\'s terminal' | 'dispose the client';
 const INTERRUPTIONS: Interruption[] = ['kill -9 the CLI', 'hang up the CLI\'s terminal', 'dispose the client'];
 const SEED = 0x5eed12;

@@ -316,8 +316,11 @@ HRESULT vss_bc_complete(vss_bc *bc, vss_op op)
         bc->post_restored = 1;
         reach(bc, VSS_WS_FAILED_AT_POST_RESTORE);
         int authoritative = 0;
+        /* Only a restore the requester reports as done (VSS_RS_ALL) is taken as the authoritative copy: VSS_RS_NONE and
+           VSS_RS_FAILED say the restore did not complete ("VSS_FILE_RESTORE_STATUS enumeration"). */
         for (uint32_t i = 0; i < bc->doc.component_count; i++)
-            if (bc->doc.components[i].selected && bc->doc.components[i].authoritative) authoritative = 1;
+            if (bc->doc.components[i].selected && bc->doc.components[i].authoritative && bc->doc.components[i].file_restore_status == VSS_RS_ALL)
+                authoritative = 1;
         if (writer_acts(bc, VSS_WS_FAILED_AT_POST_RESTORE)) sim_writer_post_restore(authoritative);
         return S_OK;
     }

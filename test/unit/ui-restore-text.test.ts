@@ -17,7 +17,7 @@ function plan(partial: Partial<RestorePlan>): RestorePlan {
     set, node: 'NODE1', cluster: 'CLUSTER1', authoritative: false, nodesToStop: [], refusal: null,
     steps: [
       { kind: 'stopLocalService', node: 'NODE1', service: 'ClusSvc' },
-      { kind: 'replaceFiles', folder: 'C:\\Windows\\Cluster', files: ['CLUSDB'], companions: ['CLUSDB.LOG1', 'CLUSDB.blf'] },
+      { kind: 'restoreFiles', folder: 'C:\\Windows\\Cluster', files: ['CLUSDB'], companions: ['CLUSDB.LOG1', 'CLUSDB.blf'] },
       { kind: 'startLocalService', node: 'NODE1', service: 'ClusSvc', rejoins: true },
     ],
     membership: { onlyInSet: [], onlyLive: [] },
@@ -35,7 +35,7 @@ describe('ui restore text', () => {
     assert.equal(text.confirm, 'Restore This Node');
     assert.match(text.detail, /Only NODE1 is restored\. When its cluster service starts again it rejoins CLUSTER1/);
     assert.match(text.detail, /CLUSTER1_NODE1_20250102T030405Z \(VSS snapshot, 68\.0 KB, made on NODE1/);
-    assert.match(text.detail, /1\. Stop the cluster service \(ClusSvc\) on NODE1\.\n2\. Replace CLUSDB in C:\\Windows\\Cluster with the restored files, and move CLUSDB\.LOG1, CLUSDB\.blf .* into the safety folder.*\n3\. Start the cluster service on NODE1 and wait until it runs; the node rejoins/);
+    assert.match(text.detail, /1\. Stop the cluster service \(ClusSvc\) on NODE1\.\n2\. Write the set's 1 file\(s\) to their original locations in C:\\Windows\\Cluster .*MoveFileExW\), and move CLUSDB\.LOG1, CLUSDB\.blf .* into the safety folder.*\n3\. Start the cluster service on NODE1 and wait until it runs; the node rejoins/);
     assert.doesNotMatch(text.detail, /Members differ/);
   });
 

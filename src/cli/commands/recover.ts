@@ -1,7 +1,8 @@
 /**
  * fcbackup recover [--json]: finishes a restore that was interrupted (its journal is on
- * disk): completes it when it had committed (the cluster service had run here on the
- * restored files), else rolls it back — and says which. Exit 0 when it was finished (or
+ * disk) or waits for a restart: completes it when it had committed (the cluster service had
+ * run here on the restored files) or the restart put its files in place (checked by SHA-256),
+ * else rolls it back — and says which (`outcome`: completed | notInEffect | rolledBack). Exit 0 when it was finished (or
  * there was nothing to finish), 1 when a service could not be returned or it failed.
  */
 import * as path from 'node:path';
@@ -15,8 +16,10 @@ export function formatRecovery(result: RecoverResult): string {
   const r = result.restore;
   const what = `The interrupted ${r.authoritative ? 'authoritative' : 'node'} restore of ${path.basename(r.set)} (started ${r.startedAt}, stopped at "${r.phase}")`;
   const lines = [result.outcome === 'completed'
-    ? `${what} was completed: the restored files stay, and the services it had stopped were started.`
-    : `${what} was rolled back: the files from before it are back, and the services are as they were.`];
+    ? `${what} was completed: the restored files stay, the services it had stopped were started, and it was observed in effect.`
+    : result.outcome === 'notInEffect'
+      ? `${what} was completed (the restored files stay, the services it had stopped were started), but it is not in effect:`
+      : `${what} was rolled back: the files from before it are back, and the services are as they were.`];
   for (const p of result.problems) lines.push(`  Not as it should be: ${p}`);
   return lines.join('\n');
 }
@@ -32,7 +35,7 @@ export const command: CliCommand = {
     const result = await engine.request(Requests.recover, {}, ctx.signal);
     printResult(ctx, result, formatRecovery);
     if (result.problems.length > 0) {
-      ctx.io.stderr(`fcbackup: the restore was ${result.outcome === 'completed' ? 'completed' : 'rolled back'}, but: ${result.problems.join('; ')}`);
+      ctx.io.stderr(`fcbackup: the restore was ${result.outcome === 'rolledBack' ? 'rolled back' : 'completed'}, but: ${result.problems.join('; ')}`);
       return ExitCode.failed;
     }
     return ExitCode.ok;

@@ -8,15 +8,20 @@
  * is confirmed separately (or allowed with --stop-other-nodes). Without a terminal nothing
  * happens unless --yes is given, so a script never restores by accident.
  *
- * Exit codes: 0 the restore completed; 1 refused, failed (rolled back) or not in effect
- * (a service the restore stopped did not start again); 130 not confirmed or cancelled.
+ * With --json one document says how it ended (wire/restore.ts RestoreReport): `outcome` is
+ * completed | rebootRequired | rolledBack | notInEffect | refused (or cancelled), with the details.
+ *
+ * Exit codes (scripts depend on them): 0 completed (observed in effect); 1 refused, failed (rolled
+ * back) or not in effect; 3 reboot required (the files are replaced at the next restart; the next
+ * run after it finishes the restore); 130 not confirmed or cancelled before any change.
  */
 import * as path from 'node:path';
 import type { NodeInfo } from '../../wire/model';
-import type { RestoreParams, RestorePlan, RestoreResult } from '../../wire/restore';
+import type { RestoreParams, RestorePlan, RestoreReport, RestoreResult } from '../../wire/restore';
 import { describeMembership, describeRefusal, describeRollback, describeStep } from '../../wire/restoreWords';
+import { EngineRequestError } from '../../client/engineClient';
 import { Requests } from '../../protocol';
-import { onlyArgument, printResult } from '../output';
+import { onlyArgument, printJson, printResult } from '../output';
 import { ExitCode, type CliCommand, type CliContext } from '../types';
 
 export function formatPlan(plan: RestorePlan): string[] {
@@ -41,14 +46,25 @@ function formatResult(result: RestoreResult): string[] {
     lines.push(`An interrupted earlier restore was found and ${result.recovered === 'completed' ? 'completed' : 'rolled back'} first.`);
   }
   const what = result.authoritative ? 'Authoritative restore' : 'Node restore';
+  if (result.outcome === 'rebootRequired') {
+    lines.push(`${what} of ${path.basename(result.set)}: reboot required. ${(result.atReboot ?? []).map((f) => path.basename(f)).join(', ')} ` +
+      'could not be replaced while in use; the replacement is scheduled for the next restart of this machine (MoveFileExW, MOVEFILE_DELAY_UNTIL_REBOOT).');
+    lines.push('Restart the machine when convenient (this tool never does). The first run of fcbackup (or VS Code) after the restart checks the files ' +
+      'and finishes the restore; `fcbackup recover` before the restart rolls it back instead.');
+    return lines;
+  }
   lines.push(result.outcome === 'completed'
-    ? `${what} of ${path.basename(result.set)} complete.`
-    : `${what} of ${path.basename(result.set)}: the files are restored, but the restore is not in effect yet:`);
+    ? `${what} of ${path.basename(result.set)} complete: observed in effect.`
+    : `${what} of ${path.basename(result.set)}: the files are restored, but the restore is not in effect:`);
   for (const problem of result.problems) lines.push(`  ${problem}`);
   lines.push(`Node state${result.nodes.length === 1 ? '' : 's'} as the cluster reports ${result.nodes.length === 1 ? 'it' : 'them'}:`);
   lines.push(...formatNodes(result.nodes));
-  if (result.outcome !== 'completed') lines.push('Start the cluster service on the nodes named above (Start-Service ClusSvc), then check `fcbackup status`.');
   return lines;
+}
+
+/** With --json, the one document on stdout. */
+function report(ctx: CliContext, doc: RestoreReport): void {
+  if (ctx.json) printJson(ctx, doc);
 }
 
 /** Where text for a person goes: stdout, or stderr when stdout carries the JSON result. */
@@ -97,26 +113,47 @@ export const command: CliCommand = {
     // Running nodes are the one refusal a person can lift here: by allowing them to be stopped.
     const askToStop = refusal?.code === 'nodesRunning' && !yes;
     if (refusal && !askToStop) {
+      report(ctx, { outcome: 'refused', set: params.set, refusal, message: describeRefusal(refusal), code: null });
       ctx.io.stderr(`fcbackup: ${describeRefusal(refusal)}`);
       return ExitCode.failed;
     }
+    const notConfirmed = (message: string): number => {
+      report(ctx, { outcome: 'cancelled', set: params.set, message });
+      ctx.io.stderr(`fcbackup: ${message}`);
+      return ExitCode.cancelled;
+    };
     if (!yes) {
       if (askToStop) {
         if (!(await ctx.io.confirm(`The cluster service runs on ${plan.nodesToStop.join(', ')}. Stop it there for the authoritative restore?`))) {
-          ctx.io.stderr('fcbackup: the other nodes keep running, so the authoritative restore cannot go ahead. Nothing was changed.');
-          return ExitCode.cancelled;
+          return notConfirmed('the other nodes keep running, so the authoritative restore cannot go ahead. Nothing was changed.');
         }
         params.stopOtherNodes = true;
       }
       const question = authoritative ? `Roll the whole cluster back to ${plan.set.name}?` : `Restore ${plan.set.name} on ${plan.node}?`;
       if (!(await ctx.io.confirm(question))) {
-        ctx.io.stderr('fcbackup: restore not confirmed. Nothing was changed.');
-        return ExitCode.cancelled;
+        return notConfirmed('restore not confirmed. Nothing was changed.');
       }
     }
 
-    const result = await engine.request(Requests.restore, params, ctx.signal);
+    let result: RestoreResult;
+    try {
+      result = await engine.request(Requests.restore, params, ctx.signal);
+    } catch (err) {
+      if (!(err instanceof EngineRequestError)) throw err;
+      const { data } = err;
+      const code = data.engineCode ?? data.codeName ?? null;
+      if (data.restore?.changed) {
+        report(ctx, { outcome: 'rolledBack', set: params.set, message: data.message, code, rollback: data.restore });
+      } else if (data.engineCode === 'CANCELLED') {
+        report(ctx, { outcome: 'cancelled', set: params.set, message: data.message });
+      } else {
+        // Failed before any change: nothing to roll back, so it counts as refused.
+        report(ctx, { outcome: 'refused', set: params.set, refusal: null, message: data.message, code });
+      }
+      throw err;
+    }
     printResult(ctx, result, (r) => formatResult(r).join('\n'));
+    if (result.outcome === 'rebootRequired') return ExitCode.rebootRequired;
     if (result.outcome !== 'completed') {
       ctx.io.stderr(`fcbackup: the restore is not in effect: ${result.problems.join('; ')}`);
       return ExitCode.failed;
