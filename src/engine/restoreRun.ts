@@ -6,6 +6,7 @@
  * restore that is not in effect yet.
  */
 import { enablePrivilege } from '../native/advapi32';
+import { formClusterHere, startNodesOneByOne } from './clusterFormation';
 import { VssRestoreMethod, restoreMethodName } from '../native/vssTypes';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster, sameComputerName } from './discovery';
@@ -16,7 +17,7 @@ import {
 import { describeMethod, type StepPlan } from './restorePlan';
 import { applyWriterTargets, checkLiveDescriptors, findCompanions, type FilePlacement } from './restorePlacement';
 import { isActive, localTarget, type Preflight } from './restorePreflight';
-import { returnServices, rollBack, uncancellable, type RollbackReport, type ServiceTimeouts } from './restoreRecovery';
+import { rollBack, uncancellable, type RollbackReport, type ServiceTimeouts } from './restoreRecovery';
 import { VssRestoreSession } from './restoreVss';
 import {
   CLUSTER_SERVICE_NAME, queryServiceState, startServiceAndWait, stopServiceAndWait, type ServiceStateLabel,
@@ -37,6 +38,8 @@ export interface RunOptions {
   hooks?: ReplaceHooks;
   writerWaitMs?: number;
   vssWait?: VssWaitPolicy;
+  /** The longest wait for a node to be Up in the formed cluster after its service runs (clusterFormation.ts; 0 = look once). */
+  formationTimeoutMs?: number;
 }
 
 /** Everything one restore works with. */
@@ -120,7 +123,10 @@ export async function runSteps(params: RestoreParams, pre: Preflight, plan: Step
   const safe = uncancellable(ctx);
   const problems: string[] = [];
   for (const step of plan.steps.slice(index)) {
-    if (step.kind === 'startOtherNodes') problems.push(...await returnServices(journal, safe, services, 'keep'));
+    // One at a time, each after the previous one joined the cluster this node formed; a cancel only stops the waiting.
+    if (step.kind === 'startOtherNodes') {
+      problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: options.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs }));
+    }
   }
   if (pre.docs?.method.rebootRequired) problems.push(`The Cluster Database writer says ${pre.facts.machine} must be restarted to complete the restore.`);
   store.advance(journal, 'done');
@@ -193,6 +199,12 @@ async function execute(run: RestoreRun, step: RestoreStep): Promise<void> {
     case 'startLocalService':
       run.journal.localServiceChanged = true;
       await startServiceAndWait(localTarget(run.pre.facts.machine), run.journal.serviceName, run.ctx, { timeoutMs: run.services.timeoutMs });
+      if (step.formsCluster) {
+        // Authoritative: this node forms the cluster on the restored configuration before any other node starts.
+        const formed = await formClusterHere({ node: run.pre.facts.machine, service: run.journal.serviceName, forceQuorum: step.forceQuorum === true },
+          run.ctx, { timeoutMs: run.options.formationTimeoutMs, serviceTimeoutMs: run.services.timeoutMs });
+        run.ctx.logger.log('info', `${run.pre.facts.machine} is Up in the cluster ${formed === 'forced' ? 'it formed with force quorum (/fq)' : 'formed on the restored configuration'}.`);
+      }
       return;
     case 'startOtherNodes':
       // After the commit point: runSteps starts them (a failure there does not roll back).

@@ -25,6 +25,12 @@ export interface RestoreParams {
    * SHA-256 anyway while it is copied into the cluster folder, before any live file changes.
    */
   verificationToken?: string;
+  /**
+   * Authoritative: when this node cannot reach quorum alone after the restore, start its cluster
+   * service with force quorum (/fq): its copy of the configuration becomes authoritative and is
+   * replicated to every node. Without it the restore rolls back in that case (QUORUM_NOT_REACHED).
+   */
+  forceQuorum?: boolean;
 }
 
 /** One step of a restore, in the order it runs. New kinds are added as the restore learns new paths. */
@@ -53,9 +59,14 @@ export type RestoreStep =
   | { kind: 'safetyCopy'; folder: string; files: string[]; companions: string[] }
   /** The staged files renamed over the live ones; the companions moved into the safety folder. */
   | { kind: 'replaceFiles'; folder: string; files: string[]; companions: string[] }
-  /** The service started here; for a node restore the node then rejoins and catches up with the cluster. */
-  | { kind: 'startLocalService'; node: string; service: string; rejoins: boolean }
-  /** Authoritative: the nodes stopped by the restore are started again, after this node runs. */
+  /**
+   * The service started here; for a node restore the node then rejoins and takes the running cluster's
+   * configuration. Authoritative (`formsCluster`): the restore waits until this node is Up in a cluster
+   * formed on the restored configuration before any other node starts; `forceQuorum` says whether it
+   * may be started with /fq when it cannot reach quorum alone (else the restore rolls back then).
+   */
+  | { kind: 'startLocalService'; node: string; service: string; rejoins: boolean; formsCluster?: boolean; forceQuorum?: boolean }
+  /** Authoritative: the nodes stopped by the restore are started again, one at a time, each after the previous one joined. */
   | { kind: 'startOtherNodes'; nodes: string[] };
 
 export type RestoreStepKind = RestoreStep['kind'];

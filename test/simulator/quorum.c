@@ -156,6 +156,8 @@ void sim_quorum_service_reached(sim_node *n) {
         n->force_pending = 0;
         n->forced = 0;
         if (n->service_state != SIM_SVC_STOPPED) return;
+        /* Out of the cluster until it starts again (a paused node stays paused). */
+        if (n->state != SIM_NODE_PAUSED) n->state = SIM_NODE_DOWN;
         int forced_left = 0;
         for (uint32_t i = 0; i < sc->node_count; i++) forced_left |= runs(&sc->nodes[i]) && sc->nodes[i].forced;
         if (sc->cluster_formed && !forced_left && !has_majority(sc)) {
@@ -174,7 +176,11 @@ void sim_quorum_service_reached(sim_node *n) {
         return;
     }
     if (sc->cluster_formed) {
+        /* The joiner is not in the cluster yet: the cluster's copy is the newest among those that are. */
+        sim_node_state was = n->state;
+        n->state = SIM_NODE_JOINING;
         sim_node *cluster = winner_among_running(sc, 1);
+        n->state = was;
         if (cluster && cluster != n) {
             take_copy(sc, cluster, n);
             n->state = SIM_NODE_UP;
