@@ -191,6 +191,16 @@ describe('authoritative restore on a node that cannot reach quorum alone (simula
     assert.match(describeStep(node.steps.find((s) => s.kind === 'startLocalService')!), /takes its current configuration/);
   });
 
+  it('force quorum on a node restore, or not a boolean, is bad input and changes nothing', async () => {
+    const f = await suite.prepare(spec);
+    for (const params of [{ set: f.setPath, authoritative: false, stopOtherNodes: false, forceQuorum: true },
+      { set: f.setPath, authoritative: true, stopOtherNodes: true, forceQuorum: 'yes' as unknown as boolean }]) {
+      await assert.rejects(restoreCluster(params, makeContext(), suite.options),
+        (err: unknown) => err instanceof EngineError && err.code === 'BAD_ARGUMENT' && /forceQuorum/.test(err.message));
+    }
+    assertSameFiles(liveFiles(f.clusDb), f.before, 'nothing changed');
+  });
+
   it('without consent: refused with QUORUM_NOT_REACHED, rolled back — the previous files byte-identical, every service running', async () => {
     const f = await suite.prepare(spec);
     simulatorClearCallLog();
