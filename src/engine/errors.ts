@@ -23,6 +23,8 @@ export type EngineErrorCode =
   | 'RESTORE_FAILED'
   /** A restore's journal is on disk: it must be finished (fcbackup recover) first. */
   | 'RESTORE_PENDING'
+  /** The restored node cannot reach quorum alone and force quorum was not consented to (clusterFormation.ts). */
+  | 'QUORUM_NOT_REACHED'
   | 'SCENARIO';
 
 export class EngineError extends Error {

@@ -47,6 +47,8 @@ export interface RestoreOptions {
   writerWaitMs?: number;
   /** Polling and timeout of asynchronous VSS operations (default vssSession's). */
   vssWait?: VssWaitPolicy;
+  /** The longest wait for a node to be Up in the formed cluster after its service runs (clusterFormation.ts; 0 = look once). */
+  formationTimeoutMs?: number;
 }
 
 /**

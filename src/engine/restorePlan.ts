@@ -114,7 +114,10 @@ export function planSteps(params: RestoreParams, pre: Preflight): StepPlan {
   }
   const safety = { kind: 'safetyCopy', folder: safetyRootFor(folder), files, companions } as const;
   const restoreFiles = { kind: 'restoreFiles', folder, files, companions } as const;
-  const start = { kind: 'startLocalService', node, service, rejoins: !params.authoritative } as const;
+  // Authoritative: this node forms the cluster first (clusterFormation.ts); a node restore joins the running cluster.
+  const start = params.authoritative
+    ? { kind: 'startLocalService', node, service, rejoins: false, formsCluster: true, forceQuorum: params.forceQuorum === true } as const
+    : { kind: 'startLocalService', node, service, rejoins: true } as const;
   const stop = { kind: 'stopLocalService', node, service } as const;
 
   if (offline !== null) {

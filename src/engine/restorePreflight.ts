@@ -55,6 +55,12 @@ export function checkParams(params: RestoreParams): void {
   if (params.verificationToken !== undefined && typeof params.verificationToken !== 'string') {
     throw new EngineError('BAD_ARGUMENT', 'verificationToken must be the token of a restore plan.');
   }
+  if (params.forceQuorum !== undefined && typeof params.forceQuorum !== 'boolean') {
+    throw new EngineError('BAD_ARGUMENT', 'forceQuorum must be true or false.');
+  }
+  if (params.forceQuorum === true && !params.authoritative) {
+    throw new EngineError('BAD_ARGUMENT', 'forceQuorum applies only to an authoritative restore: a node restore joins the running cluster. Nothing was changed.');
+  }
 }
 
 /** The service is not stopped (running, starting, stopping, paused): it counts as running for the checks. */

@@ -10,6 +10,7 @@
  */
 import * as path from 'node:path';
 import { enablePrivilege } from '../native/advapi32';
+import { formClusterHere, startNodesOneByOne } from './clusterFormation';
 import { VssRestoreMethod, restoreMethodName } from '../native/vssTypes';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster, sameComputerName } from './discovery';
@@ -22,7 +23,7 @@ import { observeOutcome } from './restoreOutcome';
 import { describeMethod, type StepPlan } from './restorePlan';
 import { applyWriterTargets, checkLiveDescriptors, findCompanions, type FilePlacement } from './restorePlacement';
 import { isActive, localTarget, type Preflight } from './restorePreflight';
-import { returnServices, rollBack, uncancellable, type RollbackReport, type ServiceTimeouts } from './restoreRecovery';
+import { rollBack, uncancellable, type RollbackReport, type ServiceTimeouts } from './restoreRecovery';
 import { VssRestoreSession } from './restoreVss';
 import {
   CLUSTER_SERVICE_NAME, queryServiceState, startServiceAndWait, stopServiceAndWait, type ServiceStateLabel,
@@ -45,6 +46,8 @@ export interface RunOptions {
   mover?: FileMover;
   writerWaitMs?: number;
   vssWait?: VssWaitPolicy;
+  /** The longest wait for a node to be Up in the formed cluster after its service runs (clusterFormation.ts; 0 = look once). */
+  formationTimeoutMs?: number;
 }
 
 /** Everything one restore works with. */
@@ -185,7 +188,8 @@ async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, start
     }
     if (step.kind === 'startOtherNodes') {
       // The other nodes start only after this node runs on the restored files (else they would form the cluster on their own copy).
-      if (localRuns) problems.push(...await returnServices(journal, safe, services, 'keep'));
+      // One at a time, each after the previous one joined the cluster this node formed; a cancel only stops the waiting.
+      if (localRuns) problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: run.options.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs }));
       else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because it does not run on ${pre.facts.machine}. ` +
         `Start it on ${pre.facts.machine} first, then on them (or run \`fcbackup recover\`).`);
     }
@@ -287,6 +291,12 @@ async function execute(run: RestoreRun, step: RestoreStep): Promise<void> {
     case 'startLocalService':
       run.journal.localServiceChanged = true;
       await startServiceAndWait(localTarget(run.pre.facts.machine), run.journal.serviceName, run.ctx, { timeoutMs: run.services.timeoutMs });
+      if (step.formsCluster) {
+        // Authoritative: this node forms the cluster on the restored configuration before any other node starts.
+        const formed = await formClusterHere({ node: run.pre.facts.machine, service: run.journal.serviceName, forceQuorum: step.forceQuorum === true },
+          run.ctx, { timeoutMs: run.options.formationTimeoutMs, serviceTimeoutMs: run.services.timeoutMs });
+        run.ctx.logger.log('info', `${run.pre.facts.machine} is Up in the cluster ${formed === 'forced' ? 'it formed with force quorum (/fq)' : 'formed on the restored configuration'}.`);
+      }
       return;
     case 'startOtherNodes':
     case 'checkInEffect':

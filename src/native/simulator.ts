@@ -25,6 +25,7 @@ const api = simulatorControlBindings((lib) => ({
   ClusSimClearEventLog: lib.func('void ClusSimClearEventLog()'),
   ClusSimSecurityLog: lib.func('uint32_t ClusSimSecurityLog(_Out_ uint8_t *buf, uint32_t cb)'),
   ClusSimClearSecurity: lib.func('void ClusSimClearSecurity()'),
+  ClusSimNodeConfiguration: lib.func('uint32_t ClusSimNodeConfiguration(const char *node, _Out_ uint8_t *buf, uint32_t cb)'),
   ClusSimWriteDatabase: lib.func(
     'int32_t ClusSimWriteDatabase(const char *scenarioJson, const char *path, uint64_t minSize, _Out_ uint8_t *errorBuf, uint32_t cbError)'),
 }));
@@ -136,4 +137,26 @@ export function simulatorSecurityLog(): { path: string; sddl: string }[] {
 export function simulatorClearSecurity(): void {
   assertSimulator();
   api().ClusSimClearSecurity();
+}
+
+/** A node's copy of the cluster configuration in the simulator's quorum model (test/simulator/README.md). */
+export interface SimulatedNodeConfiguration {
+  node: string;
+  paxosTag: number;
+  /** FNV-1a of the copy's bytes (hex): equal copies have equal hashes. */
+  hash: string;
+  /** The file that holds the copy (this machine's live CLUSDB for the local node). */
+  file: string;
+  /** The cluster's view of the node: down while its service does not run. */
+  state: 'up' | 'paused' | 'joining' | 'down';
+  /** It formed the cluster with force quorum (/fq) and still runs. */
+  forced: boolean;
+  clusterFormed: boolean;
+}
+
+/** A node's configuration copy (null for a name that is not a scenario node). Test-only. */
+export function simulatorNodeConfiguration(node: string): SimulatedNodeConfiguration | null {
+  assertSimulator();
+  const { ClusSimNodeConfiguration } = api();
+  return JSON.parse(readText((b, cb) => ClusSimNodeConfiguration(node, b, cb) as number)) as SimulatedNodeConfiguration | null;
 }

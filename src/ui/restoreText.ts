@@ -70,6 +70,25 @@ export function stopNodesConfirmation(plan: RestorePlan, t: Translate = untransl
   };
 }
 
+/** The question of an authoritative restore about force quorum: the safe answer comes first (the default button). */
+export interface ForceQuorumQuestion {
+  message: string;
+  detail: string;
+  /** Roll the restore back when this node cannot reach quorum alone. */
+  safe: string;
+  /** Start this node with /fq then: its copy becomes authoritative and is replicated to every node. */
+  force: string;
+}
+
+export function forceQuorumQuestion(plan: RestorePlan, t: Translate = untranslated): ForceQuorumQuestion {
+  return {
+    message: t('If {0} cannot reach quorum alone after the restore, may it be started with force quorum?', plan.node),
+    detail: t('After the restore, {0} must be Up in a cluster formed on the restored configuration before the other nodes start. With the other nodes stopped it may not hold enough votes to form the cluster alone. Force quorum starts its cluster service with /fq: the copy of the cluster configuration on {0} becomes the authoritative copy and is replicated to every node, replacing theirs. Without it, the restore is rolled back in that case and nothing stays changed.', plan.node),
+    safe: t('Roll Back If Quorum Is Not Reached'),
+    force: t('Force Quorum If Needed'),
+  };
+}
+
 /**
  * Why the restore will not go ahead, from the plan's typed refusal — or undefined. Running
  * nodes are not a reason here: the user is asked whether they may be stopped.

@@ -25,6 +25,12 @@ export interface RestoreParams {
    * SHA-256 anyway while it is copied into the cluster folder, before any live file changes.
    */
   verificationToken?: string;
+  /**
+   * Authoritative: when this node cannot reach quorum alone after the restore, start its cluster
+   * service with force quorum (/fq): its copy of the configuration becomes authoritative and is
+   * replicated to every node. Without it the restore rolls back in that case (QUORUM_NOT_REACHED).
+   */
+  forceQuorum?: boolean;
 }
 
 /** One step of a restore, in the order it runs. New kinds are added as the restore learns new paths. */
@@ -62,9 +68,14 @@ export type RestoreStep =
   /** SetFileRestoreStatus and PostRestore: the writer's restore session ends. */
   | { kind: 'vssPostRestore'; method: RestoreMethodName }
   | { kind: 'stopLocalService'; node: string; service: string }
-  /** The service started here; for a node restore the node then rejoins and catches up with the cluster. */
-  | { kind: 'startLocalService'; node: string; service: string; rejoins: boolean }
-  /** Authoritative: the nodes stopped by the restore are started again, after this node runs. */
+  /**
+   * The service started here; for a node restore the node then rejoins and takes the running cluster's
+   * configuration. Authoritative (`formsCluster`): the restore waits until this node is Up in a cluster
+   * formed on the restored configuration before any other node starts; `forceQuorum` says whether it
+   * may be started with /fq when it cannot reach quorum alone (else the restore ends not in effect, saying so).
+   */
+  | { kind: 'startLocalService'; node: string; service: string; rejoins: boolean; formsCluster?: boolean; forceQuorum?: boolean }
+  /** Authoritative: the nodes stopped by the restore are started again, one at a time, each after the previous one joined. */
   | { kind: 'startOtherNodes'; nodes: string[] }
   /**
    * The outcome is observed, not assumed: authoritative — the live configuration (read through the cluster

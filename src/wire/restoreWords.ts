@@ -69,11 +69,15 @@ export function describeStep(step: RestoreStep, t: Translate = untranslated): st
         ? t('Write the set\'s {0} file(s) to their original locations in {1} (each checked against its SHA-256, then renamed over the live file with MoveFileExW), and move {2} (live companion files the set does not hold) into the safety folder so none of them sits beside an older hive. A file in use is replaced at the next restart instead: the restore then ends "reboot required" and never restarts the machine itself.', step.files.length, step.folder, list(step.companions))
         : t('Write the set\'s {0} file(s) to their original locations in {1} (each checked against its SHA-256, then renamed over the live file with MoveFileExW): {2}. A file in use is replaced at the next restart instead: the restore then ends "reboot required" and never restarts the machine itself.', step.files.length, step.folder, list(step.files));
     case 'startLocalService':
-      return step.rejoins
-        ? t('Start the cluster service on {0} and wait until it runs; the node rejoins the cluster and catches up with the running nodes.', step.node)
-        : t('Start the cluster service on {0} and wait until it runs.', step.node);
+      if (step.rejoins) {
+        return t('Start the cluster service on {0} and wait until it runs; the node rejoins the running cluster and takes its current configuration (a node restore does not change the cluster\'s configuration).', step.node);
+      }
+      if (!step.formsCluster) return t('Start the cluster service on {0} and wait until it runs.', step.node);
+      return step.forceQuorum
+        ? t('Start the cluster service on {0} and wait until it is Up in a cluster formed on the restored configuration, before any other node starts. If it cannot reach quorum alone, restart it with force quorum (/fq), as you allowed: its copy becomes the authoritative one and is replicated to every node.', step.node)
+        : t('Start the cluster service on {0} and wait until it is Up in a cluster formed on the restored configuration, before any other node starts. If it cannot reach quorum alone, the restore is rolled back (run it again with force quorum to start this node with /fq).', step.node);
     case 'startOtherNodes':
-      return t('Then start the cluster service on {0} again.', list(step.nodes));
+      return t('Then start the cluster service on {0} again, one node at a time, each after the previous one has joined (Up) and taken the restored configuration.', list(step.nodes));
     case 'offlinePath':
       switch (step.reason) {
         case 'offlineSet':

@@ -186,7 +186,8 @@ describe('simulator machine: files in use, reboot, service start, authoritative 
 
   it('cluster.replication: an authoritative restore through the writer gets a newer PaxosTag when the service next starts; a node restore does not', async () => {
     for (const authoritative of [true, false]) {
-      const spec: ScenarioSpec = { servicePendingPolls: 0, cluster: { paxosTag: 40, replication: true } };
+      // One node (and the witness): it forms the cluster alone, so its own copy is the cluster's (quorum.c).
+      const spec: ScenarioSpec = { servicePendingPolls: 0, cluster: { paxosTag: 40, replication: true }, nodes: [{ name: 'NODE1' }] };
       const s = scenario(spec);
       await writerRestore(s.dir, authoritative, true);
       assert.equal(valueOf(readLiveClusterDatabase(), 'PaxosTag'), 40, 'not before the start');
@@ -197,7 +198,13 @@ describe('simulator machine: files in use, reboot, service start, authoritative 
       startServiceOn(undefined, 'ClusSvc');
       assert.equal(valueOf(readLiveClusterDatabase(), 'PaxosTag'), authoritative ? 41 : 40, 'once');
     }
-    // Without cluster.replication (the default for now) the restored database is left as restored.
+    // With the other nodes running, this node joins their formed cluster and takes its copy: the restore is overwritten.
+    const joined = scenario({ servicePendingPolls: 0, cluster: { paxosTag: 40, replication: true } });
+    await writerRestore(joined.dir, true, true);
+    stopServiceOn(undefined, 'ClusSvc');
+    startServiceOn(undefined, 'ClusSvc');
+    assert.equal(valueOf(readLiveClusterDatabase(), 'PaxosTag'), 40, 'the running cluster\'s configuration, not the restored one');
+    // Without cluster.replication the restored database is left as restored.
     const s = scenario({ servicePendingPolls: 0, cluster: { paxosTag: 40 } });
     await writerRestore(s.dir, true, true);
     stopServiceOn(undefined, 'ClusSvc');

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "quorum.h"
 
 #define PSEUDO_PROCESS_HANDLE ((void *)(intptr_t)-1)
 
@@ -630,6 +631,8 @@ SIMAPI BOOL_T SIMCALL StartServiceW(void *hService, DWORD_T dwNumServiceArgs, co
             /* ClusSvc does not start on a machine that is not a configured node. */
             err = 1058u;  /* ERROR_SERVICE_DISABLED */
         } else {
+            /* Start parameters reach ClusSvc: /fq or /forcequorum after the service's name (quorum.c). */
+            n->force_pending = sim_quorum_args_force(dwNumServiceArgs, lpServiceArgVectors);
             begin_transition(n, SIM_SVC_START_PENDING);
             sim_state_save();
         }

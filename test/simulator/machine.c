@@ -15,6 +15,7 @@
 
 #include "hive.h"
 #include "sim.h"
+#include "quorum.h"
 
 #define MOVEFILE_REPLACE_EXISTING 0x1u
 
@@ -74,6 +75,8 @@ void sim_writer_post_restore(int authoritative) {
     sim_scenario *sc = sim_scenario_get();
     if (sc && authoritative && sc->replication) {
         sc->authoritative_pending = 1;
+        /* The writer marks the database at the original location now (README.md, "Quorum and replication"). */
+        sc->authoritative_hash = sim_quorum_live_hash();
         sim_state_save();
     }
     sim_unlock();
@@ -92,10 +95,7 @@ DWORD_T sim_add_pending_rename(const char *from, const char *to, uint32_t flags)
     return 0;
 }
 
-void sim_service_reached(sim_node *n, uint32_t final_state) {
-    sim_scenario *sc = sim_scenario_get();
-    n->service_state = final_state;
-    if (final_state != SIM_SVC_RUNNING || !sc || !sim_node_is_local(n)) return;
+static void local_service_reached(sim_scenario *sc, sim_node *n) {
     const char *why;
     sim_hv_key *db = sim_live_db(&why);
     if (!db) {
@@ -107,10 +107,18 @@ void sim_service_reached(sim_node *n, uint32_t final_state) {
     /* The service holds its files again. */
     sc->files_released = 0;
     if (sc->authoritative_pending) {
-        /* The restored configuration becomes the newest, so that it wins when the cluster forms. */
         sc->authoritative_pending = 0;
-        sim_live_db_commit();   /* PaxosTag + 1 */
+        /* The restored configuration becomes the newest, so that it wins when the cluster forms —
+         * when the database here is still the one the writer marked at PostRestore. */
+        if (sim_quorum_live_hash() == sc->authoritative_hash) sim_quorum_commit_authoritative();
     }
+}
+
+void sim_service_reached(sim_node *n, uint32_t final_state) {
+    sim_scenario *sc = sim_scenario_get();
+    n->service_state = final_state;
+    if (final_state == SIM_SVC_RUNNING && sc && sim_node_is_local(n)) local_service_reached(sc, n);
+    sim_quorum_service_reached(n);
 }
 
 SIMAPI void SIMCALL ClusSimReboot(void) {
@@ -128,6 +136,7 @@ SIMAPI void SIMCALL ClusSimReboot(void) {
         local->service_state = SIM_SVC_STOPPED;
         local->pending_left = 0;
         local->checkpoint = 0;
+        sim_quorum_service_reached(local);
     }
     sc->files_released = 0;
     /* The session manager replaces the files before any service starts, in the order recorded. */

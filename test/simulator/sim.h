@@ -92,6 +92,8 @@ typedef struct sim_node {
     uint32_t checkpoint;      /* dwCheckPoint while pending */
     uint32_t votes;           /* NodeWeight in the cluster database (default 1) */
     uint32_t exit_code;       /* dwWin32ExitCode of the last start that ended STOPPED; persisted */
+    int force_pending;        /* started with /fq: forms the cluster with its copy when RUNNING (quorum.c); persisted */
+    int forced;               /* formed the cluster by force and still runs (quorum.c); persisted */
 } sim_node;
 
 #define SIM_MAX_RENAMES 64
@@ -166,6 +168,8 @@ typedef struct sim_scenario {
     /* This machine's state besides its service (persisted in the state file). */
     int files_released;                 /* the writer released the ClusDb files at PreRestore */
     int authoritative_pending;          /* an authoritative restore through the writer awaits the next start */
+    uint64_t authoritative_hash;        /* FNV-1a of the live CLUSDB the writer saw at that PostRestore */
+    int cluster_formed;                 /* the running nodes form a cluster (quorum.c) */
     uint32_t rename_count;
     sim_pending_rename renames[SIM_MAX_RENAMES];
 } sim_scenario;

@@ -35,6 +35,7 @@
 #include "json.h"
 #include "scenario.h"
 #include "sim.h"
+#include "quorum.h"
 
 #define SIM_HANDLE_MAGIC 0x43534D48u  /* "HMSC" */
 #define SIM_MAX_FAULTS 256
@@ -1505,10 +1506,11 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     copy_str(sc->quorum_device, sizeof sc->quorum_device, "Q:");
     sc->quorum_max_log = 0;
     sc->paxos_tag = 1;
+    sc->replication = 1;   /* the quorum model (quorum.c) is on unless cluster.replication is false */
     if (cl && !v->failed && sim_want_type(v, cl, JSON_OBJECT, "cluster")) {
         static const char *const CK[] = { "name", "version", "quorum", "instanceId", "paxosTag", "replication", NULL };
         sim_check_keys(v, cl, "cluster", CK);
-        sim_get_bool(v, cl, "replication", "cluster", 0, &sc->replication);
+        sim_get_bool(v, cl, "replication", "cluster", 1, &sc->replication);
         const json_value *iid = json_get(cl, "instanceId");
         sim_guid g;
         if (iid && !v->failed && sim_want_type(v, iid, JSON_STRING, "cluster.instanceId")) {
@@ -2166,8 +2168,11 @@ static void state_json_node(json_buf *b, const sim_node *n, int *first) {
     json_buf_puts(b, *first ? "\n    " : ",\n    ");
     *first = 0;
     json_buf_string(b, n->name);
-    json_buf_printf(b, ": {\"service\": \"%s\", \"pendingLeft\": %u, \"checkpoint\": %u, \"exitCode\": %u}",
+    json_buf_printf(b, ": {\"service\": \"%s\", \"pendingLeft\": %u, \"checkpoint\": %u, \"exitCode\": %u",
                     service_state_name(n->service_state), n->pending_left, n->checkpoint, n->exit_code);
+    /* The quorum model's part (quorum.c): the cluster's view of the node and a forced start. */
+    json_buf_printf(b, ", \"node\": %u, \"forcePending\": %s, \"forced\": %s}", (unsigned)n->state,
+                    n->force_pending ? "true" : "false", n->forced ? "true" : "false");
 }
 
 void sim_state_save(void) {
@@ -2194,7 +2199,9 @@ void sim_state_save(void) {
         json_buf_string(&b, sc->renames[i].to);
         json_buf_printf(&b, ", \"flags\": %u}", sc->renames[i].flags);
     }
-    json_buf_puts(&b, sc->rename_count ? "\n  ]\n}\n" : "]\n}\n");
+    json_buf_puts(&b, sc->rename_count ? "\n  ]" : "]");
+    json_buf_printf(&b, ",\n  \"clusterFormed\": %s,\n  \"authoritativeHash\": \"%016llx\"\n}\n",
+                    sc->cluster_formed ? "true" : "false", (unsigned long long)sc->authoritative_hash);
     if (!b.failed && sim_write_file_atomic(g_state_path, b.data, b.len) == 0) g_state_sig = file_signature(g_state_path);
     json_buf_free(&b);
     sim_unlock();
@@ -2238,6 +2245,10 @@ static int state_apply(sim_scenario *sc, const name_index *nodes, sim_node *mach
             n->checkpoint = (cp && cp->type == JSON_NUMBER && cp->is_integer && cp->integer >= 0) ? (uint32_t)cp->integer : 0;
             const json_value *ec = json_get(e, "exitCode");
             n->exit_code = (ec && ec->type == JSON_NUMBER && ec->is_integer && ec->integer >= 0) ? (uint32_t)ec->integer : 0;
+            const json_value *ns = json_get(e, "node"), *fp = json_get(e, "forcePending"), *fo = json_get(e, "forced");
+            if (ns && ns->type == JSON_NUMBER && ns->is_integer && ns->integer >= 0 && ns->integer <= SIM_NODE_JOINING) n->state = (sim_node_state)ns->integer;
+            n->force_pending = fp && fp->type == JSON_BOOL && fp->boolean;
+            n->forced = fo && fo->type == JSON_BOOL && fo->boolean;
         }
     }
     if (ok) {
@@ -2245,6 +2256,9 @@ static int state_apply(sim_scenario *sc, const name_index *nodes, sim_node *mach
         const json_value *pr = json_get(root, "pendingRenames");
         sc->files_released = fr && fr->type == JSON_BOOL && fr->boolean;
         sc->authoritative_pending = ap && ap->type == JSON_BOOL && ap->boolean;
+        const json_value *cf = json_get(root, "clusterFormed"), *ah = json_get(root, "authoritativeHash");
+        sc->cluster_formed = cf && cf->type == JSON_BOOL && cf->boolean;
+        sc->authoritative_hash = ah && ah->type == JSON_STRING ? strtoull(ah->string, NULL, 16) : 0;
         sc->rename_count = 0;
         for (size_t i = 0; pr && pr->type == JSON_ARRAY && i < pr->count && sc->rename_count < SIM_MAX_RENAMES; i++) {
             const json_value *from = json_get(pr->items[i], "from"), *to = json_get(pr->items[i], "to"), *fl = json_get(pr->items[i], "flags");
@@ -2399,6 +2413,7 @@ static int open_scenario(const char *path_in, char *err, size_t errlen) {
     g_scenario_hash = hash;
     copy_str(g_state_path, sizeof g_state_path, state_path);
     memset(&g_state_sig, 0, sizeof g_state_sig);
+    sim_quorum_opened(continued);
     if (!continued) sim_state_save();
     else g_state_sig = file_signature(g_state_path);
     update_derived(sc);

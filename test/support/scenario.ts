@@ -62,8 +62,11 @@ export interface ScenarioClusterSpec {
   /** PaxosTag of a new database; default 1. */
   paxosTag?: number;
   /**
-   * The replication semantics implemented so far (an authoritative restore through the writer gets a newer PaxosTag
-   * at the next start); default false until the engine's restore follows the documented order.
+   * The simulator's quorum and replication model (test/simulator/README.md, "Quorum and replication"): per-node
+   * configuration copies, forming by votes or /fq, the newest PaxosTag winning, joiners taking the cluster's copy, an
+   * authoritative restore through the writer getting a newer PaxosTag. The simulator's default is true; scenarios
+   * written by these helpers default to false, because the older suites assert the restored bytes on this node
+   * after a node restore (which the model replaces with the running cluster's copy, as on Windows).
    */
   replication?: boolean;
 }

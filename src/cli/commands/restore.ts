@@ -1,12 +1,13 @@
 /**
- * fcbackup restore SET [--authoritative] [--stop-other-nodes] [--allow-other-cluster] [--yes]:
+ * fcbackup restore SET [--authoritative] [--stop-other-nodes] [--force-quorum] [--allow-other-cluster] [--yes]:
  * restores the cluster configuration from a backup set on this node (a node restore),
  * or rolls the whole cluster back (--authoritative).
  *
  * The engine's plan — the typed steps the restore will run, or a typed refusal — is printed
  * first and a person on a terminal confirms it; stopping the cluster service on other nodes
  * is confirmed separately (or allowed with --stop-other-nodes). Without a terminal nothing
- * happens unless --yes is given, so a script never restores by accident.
+ * happens unless --yes is given, so a script never restores by accident. --force-quorum lets an
+ * authoritative restore start this node with /fq when it cannot reach quorum alone.
  *
  * With --json one document says how it ended (wire/restore.ts RestoreReport): `outcome` is
  * completed | rebootRequired | rolledBack | notInEffect | refused (or cancelled), with the details.
@@ -75,11 +76,12 @@ function say(ctx: CliContext, text: string): void {
 
 export const command: CliCommand = {
   name: 'restore',
-  usage: 'restore SET [--authoritative] [--stop-other-nodes] [--allow-other-cluster] [--yes] [--json]',
+  usage: 'restore SET [--authoritative] [--stop-other-nodes] [--force-quorum] [--allow-other-cluster] [--yes] [--json]',
   summary: 'Restore the cluster configuration from a backup set: this node, or the whole cluster with --authoritative',
   options: {
     authoritative: { type: 'boolean' },
     'stop-other-nodes': { type: 'boolean' },
+    'force-quorum': { type: 'boolean' },
     'allow-other-cluster': { type: 'boolean' },
     yes: { type: 'boolean' },
   },
@@ -92,6 +94,10 @@ export const command: CliCommand = {
       ctx.io.stderr('fcbackup: --stop-other-nodes applies only to an authoritative restore (--authoritative); a node restore leaves the other nodes running.');
       return ExitCode.usage;
     }
+    if (args.options['force-quorum'] === true && !authoritative) {
+      ctx.io.stderr('fcbackup: --force-quorum applies only to an authoritative restore (--authoritative); a node restore joins the running cluster.');
+      return ExitCode.usage;
+    }
     if (!yes && !ctx.io.isTTY) {
       ctx.io.stderr('fcbackup: a restore replaces the cluster configuration and must be confirmed: run it on a terminal to answer the question, ' +
         'or add --yes to confirm it in a script. Nothing was changed.');
@@ -102,6 +108,7 @@ export const command: CliCommand = {
       authoritative,
       stopOtherNodes: args.options['stop-other-nodes'] === true,
       allowOtherCluster: args.options['allow-other-cluster'] === true,
+      forceQuorum: args.options['force-quorum'] === true,
     };
 
     const engine = await ctx.engine();

@@ -8,7 +8,7 @@ import type { RestoreParams, RestoreResult } from '../../protocol';
 import { withRollbackLines } from '../configRollback';
 import { UserCancelled } from '../errors';
 import { resolveBackupSet } from '../pickers';
-import { refusalText, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
+import { forceQuorumQuestion, refusalText, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 
@@ -39,6 +39,16 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
       throw new UserCancelled();
     }
     params.stopOtherNodes = true;
+  }
+  if (authoritative) {
+    // Force quorum replaces every node's configuration: asked separately, the safe answer first (the default button).
+    const question = forceQuorumQuestion(plan, t);
+    const choice = await s.dialogs.explain(question.message, question.detail, [question.safe, question.force]);
+    if (choice === undefined) {
+      s.log.info('Force quorum question dismissed; the authoritative restore was not started.');
+      throw new UserCancelled();
+    }
+    params.forceQuorum = choice === question.force;
   }
 
   const title = authoritative ? t('Restoring {0} authoritatively', plan.cluster ?? plan.set.cluster ?? '') : t('Restoring {0}', plan.node);

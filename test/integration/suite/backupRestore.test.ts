@@ -257,10 +257,13 @@ describe('backup and restore commands', () => {
     await api.clusterTree.refresh();
     assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').description, 'up · id 2', 'NODE2 was stopped without consent');
 
-    const asked = answerDialogs(api, [true, true]);
+    const asked = answerDialogs(api, [true, true, 'Force Quorum If Needed']);
     const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreCluster', element);
     assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
-    assert.equal(asked.length, 2);
+    assert.equal(asked.length, 3);
+    assert.equal(asked[2]!.kind, 'explain');
+    assert.match(asked[2]!.detail, /replicated to every node/);
+    assert.deepEqual(asked[2]!.actions, ['Roll Back If Quorum Is Not Reached', 'Force Quorum If Needed'], 'the safe answer is the first (default) button');
     assert.equal(restored.authoritative, true);
     assert.ok(restored.nodes.some((n) => n.name === 'NODE1' && n.state === 'up'), JSON.stringify(restored.nodes));
     const shown = api.notifications().slice(-1)[0]!;
