@@ -110,6 +110,11 @@ export interface BackupSetSummary {
   /** true: verified intact; false: failed validation (see problems); null: not checked. */
   verified: boolean | null;
   problems: string[];
+  /**
+   * A verifying listing by the engine: hands this verification to a restore plan
+   * (RestoreParams.verificationToken), so the set the user picks is not hashed again.
+   */
+  verificationToken?: string;
 }
 
 export interface VerifyResult {
