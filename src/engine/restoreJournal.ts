@@ -28,17 +28,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getNativeTarget } from '../native/loader';
 import { flushDirectorySync } from './durableFile';
 import { EngineError } from './errors';
-
-function isSimulator(): boolean {
-  try {
-    return getNativeTarget().kind === 'simulator';
-  } catch {
-    return false;
-  }
-}
 
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
@@ -353,7 +344,7 @@ export class JournalStore {
     journal.updatedAt = new Date().toISOString();
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
     writeFileAtomic(this.path, JSON.stringify(journal, null, 2) + '\n');
-    crashHook(journal);
+    journalWritten?.(journal);
   }
 
   /** Record a phase and make it durable. */
@@ -369,23 +360,13 @@ export class JournalStore {
 }
 
 /**
- * Crash-recovery tests set FCBACKUP_RESTORE_CRASH_AT to a phase name, `replacing:N` (N
- * files renamed into place) or `staging:N` (N files staged, N ≥ 1) to make the engine
- * process die right after that state reached the disk, as a power cut or a killed
- * process would.
+ * Called each time a journal state reached the disk. A shipped engine has none; the
+ * crash-recovery tests install one (src/worker/testHooks.ts) that ends the process there.
  */
-function crashHook(journal: RestoreJournal): void {
-  const at = process.env.FCBACKUP_RESTORE_CRASH_AT;
-  // A test hook: it works only against the simulator, never on a real node.
-  if (!at || !isSimulator()) return;
-  const [phase, count] = at.split(':');
-  if (phase === 'staging') {
-    if (journal.phase === 'staged' || journal.safetyCopied || journal.staged.length === 0 || Number(count) !== journal.staged.length) return;
-  } else {
-    if (phase !== journal.phase) return;
-    if (count !== undefined && Number(count) !== journal.replaced.length) return;
-  }
-  process.kill(process.pid, 'SIGKILL');
+let journalWritten: ((journal: Readonly<RestoreJournal>) => void) | null = null;
+
+export function onJournalWritten(hook: ((journal: Readonly<RestoreJournal>) => void) | null): void {
+  journalWritten = hook;
 }
 
 // ---- the file steps ----

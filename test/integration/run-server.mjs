@@ -185,6 +185,8 @@ async function main() {
     // The engine finds its target from the settings the tests write, never from this shell.
     delete process.env.FCBACKUP_SIMULATE;
     process.env.FCBACKUP_INTEGRATION_RESULTS = resultsFile;
+    // The extension's engine serves the test-only requests (the leak report): src/testProtocol.ts.
+    process.env.FCBACKUP_TEST_HOOKS = '1';
     server = await startServer(path.join(scratch, 'server'), { userSettings: QUIET_WORKBENCH });
     log(`VS Code server on 127.0.0.1:${server.port} (pid ${server.pid}, log ${path.relative(root, server.logPath)})`);
 

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import type { LogParams } from '../../src/protocol';
+import { TestRequests } from '../../src/testProtocol';
 import { Requests } from '../../src/protocol';
 import { prepareRestore, type RestoreFixture } from '../engine/restore-fixture';
 import { assertNoLeaks, simulatorLibraryPath } from '../support/sim';
@@ -34,7 +35,7 @@ describe('restore pick: the set is hashed once (engine process, simulator)', fun
 
   after(async () => {
     if (client) {
-      const report = await client.request(Requests.leakReport, {});
+      const report = await client.request(TestRequests.leakReport, {});
       assert.equal(report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps, 0);
       client.dispose();
     }
