@@ -30,6 +30,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { flushDirectorySync } from './durableFile';
 import { EngineError } from './errors';
+import { restoreWriteError } from './fileErrors';
 
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
@@ -393,7 +394,11 @@ export function stageFiles(store: JournalStore, journal: RestoreJournal, hooks: 
   store.write(journal);
   journal.files.forEach((file, index) => {
     fs.mkdirSync(path.dirname(file.target), { recursive: true });
-    copyVerified(file.source, stagedPathFor(file.target), { sha256: file.sha256, size: file.size });
+    try {
+      copyVerified(file.source, stagedPathFor(file.target), { sha256: file.sha256, size: file.size });
+    } catch (err) {
+      throw restoreWriteError(err, path.dirname(file.target), stagedPathFor(file.target));
+    }
     journal.staged.push(file.target);
     store.write(journal);
     hooks.afterFileStaged?.(file.target, index);
