@@ -20,6 +20,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { selectComponents } from './componentSelection';
 import type { BackupParams } from '../protocol';
 import { isProcessElevated, enablePrivilege } from '../native/advapi32';
 import { GUID_NULL, type Guid } from '../native/com';
@@ -333,7 +334,7 @@ async function backUpInVssSession(
     const fileSets = writer.components.map((c) => c.files.map((f) => expandFileSet(f, env)));
     const excludes = writer.excludes.map((f) => expandFileSet(f, env));
 
-    const refs: ComponentRef[] = writer.components.map((c) => ({
+    const refs: ComponentRef[] = selectComponents(writer.components).map((c) => ({
       writerId: writer.writerId, componentType: c.type as VssComponentType, logicalPath: c.logicalPath, componentName: c.componentName,
     }));
     for (const ref of refs) {
