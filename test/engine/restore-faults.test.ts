@@ -23,7 +23,7 @@ import {
 
 /** Calls whose failure cannot be observed as a failed restore: handle/memory release, and the last-error read itself. */
 const NOT_INJECTED = new Set([
-  'CloseServiceHandle', 'CloseHandle', 'CloseCluster', 'CloseClusterNode', 'ClusterCloseEnum', 'CoUninitialize',
+  'CloseServiceHandle', 'CloseHandle', 'CloseCluster', 'CloseClusterNode', 'ClusterCloseEnum', 'ClusterRegCloseKey', 'CoUninitialize',
   'SysFreeString', 'SysStringLen', 'GetLastError', 'GetCurrentProcess', 'IVssWMComponent::FreeComponentInfo',
 ]);
 
