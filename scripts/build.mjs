@@ -12,6 +12,9 @@ const common = {
   external: ['koffi', 'vscode'],
   sourcemap: production ? false : 'linked',
   minify: production,
+  // A production bundle leaves out the test hooks (src/testProtocol.ts, src/worker/testHooks.ts):
+  // the code that loads them is behind process.env.FCBACKUP_BUILD !== 'production'.
+  define: production ? { 'process.env.FCBACKUP_BUILD': '"production"' } : {},
   logLevel: 'warning',
 };
 

@@ -126,7 +126,14 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     useDialogs: (d) => dialogs.use(d),
     statusBar: () => statusBar.snapshot(),
     // An engine without a native target (file work only, no cluster here) loaded no simulator: nothing to leak.
-    engineLeakReport: async () => (engine.running && engine.resolveTarget().kind !== 'unavailable' ? engine.request('leakReport', {}) : undefined),
+    // A production bundle defines FCBACKUP_BUILD: the test-only request is dropped with this branch.
+    engineLeakReport: process.env.FCBACKUP_BUILD !== 'production'
+      ? async () => {
+        if (!engine.running || engine.resolveTarget().kind === 'unavailable') return undefined;
+        const { TestRequests } = await import('./testProtocol');
+        return engine.testRequest(TestRequests.leakReport, {});
+      }
+      : async () => undefined,
   };
 }
 

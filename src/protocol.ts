@@ -10,7 +10,6 @@ import type {
 import type { PendingRestore, RecoverResult, RestoreFailure, RestoreParams, RestorePlan, RestoreResult } from './wire/restore';
 import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
-import type { LeakReport } from './native/simulator';
 import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 
 /** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
@@ -100,8 +99,6 @@ export const Requests = {
   pendingRestore: new RequestType<Record<string, never>, PendingRestore | null, EngineErrorData>('fcb/pendingRestore'),
   /** Finish an interrupted restore: complete it or roll it back. */
   recover: new RequestType<Record<string, never>, RecoverResult, EngineErrorData>('fcb/recover'),
-  /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
-  leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;
 
 /** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */

@@ -13,12 +13,14 @@
  *      and is copied as one (`offline-hive`).
  *
  * Every VSS call and its result goes to the log; asynchronous VSS operations are polled
- * (never a blocking Wait on the event loop) with a timeout and cancellation; any failure
- * after InitializeForBackup ends with AbortBackup; every COM object is released; the set
+ * (never a blocking Wait on the event loop) with a timeout and cancellation; a failure
+ * after InitializeForBackup ends with AbortBackup, or, once DoSnapshotSet returned, with
+ * SetBackupSucceeded(false) and BackupComplete; every COM object is released; the set
  * is written beside its final place and renamed only when complete (backupSet.ts).
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { selectComponents } from './componentSelection';
 import type { BackupParams } from '../protocol';
 import { isProcessElevated, enablePrivilege } from '../native/advapi32';
 import { GUID_NULL, type Guid } from '../native/com';
@@ -384,6 +386,9 @@ async function backUpInVssSession(
   let initialized = false;
   let finished = false;
   let setWriter: BackupSetWriter | undefined;
+  /** Set once DoSnapshotSet returned: from then on a failed backup ends with BackupComplete, not AbortBackup. */
+  let snapshotDone: { instanceId: Guid; refs: ComponentRef[] } | undefined;
+  let completeCalled = false;
   try {
     ctx.progress('Starting the VSS backup');
     vss = VssBackupComponents.create();
@@ -398,7 +403,7 @@ async function backUpInVssSession(
     const fileSets = writer.components.map((c) => c.files.map((f) => expandFileSet(f, env)));
     const excludes = writer.excludes.map((f) => expandFileSet(f, env));
 
-    const refs: ComponentRef[] = writer.components.map((c) => ({
+    const refs: ComponentRef[] = selectComponents(writer.components).map((c) => ({
       writerId: writer.writerId, componentType: c.type as VssComponentType, logicalPath: c.logicalPath, componentName: c.componentName,
     }));
     for (const ref of refs) {
@@ -423,6 +428,7 @@ async function backUpInVssSession(
 
     ctx.progress('Creating the shadow copy');
     await waitForVssAsync(vss.doSnapshotSet(), 'Creating the shadow copy', 'The backup', ctx, vssWait(settings));
+    snapshotDone = { instanceId: writer.instanceId, refs };
     const snapshotTime = settings.now();
     await checkWriterStatus(vss, writer, 'while the shadow copy was created', ctx, settings);
 
@@ -459,6 +465,7 @@ async function backUpInVssSession(
 
     ctx.progress('Completing the backup');
     for (const ref of refs) vss.setBackupSucceeded(writer.instanceId, ref, true);
+    completeCalled = true;
     await waitForVssAsync(vss.backupComplete(), 'Completing the backup', 'The backup', ctx, vssWait(settings));
     await checkWriterStatus(vss, writer, 'while completing the backup', ctx, settings);
     const backupComponentsXml = vss.saveAsXml();
@@ -488,7 +495,9 @@ async function backUpInVssSession(
     finished = true;
     return { path: setPath, kind: 'vss-cluster-writer', cluster: cluster.name, node: status.machine, time, files: toEntries(files) };
   } catch (err) {
-    if (vss && initialized && !finished) {
+    if (vss && initialized && !finished && snapshotDone) {
+      if (!completeCalled) await completeFailedBackup(vss, snapshotDone.instanceId, snapshotDone.refs, ctx, settings);
+    } else if (vss && initialized && !finished) {
       try {
         vss.abortBackup();
         log.log('info', 'The VSS backup was aborted (AbortBackup).');
@@ -507,6 +516,32 @@ async function backUpInVssSession(
   } finally {
     // Releasing the object deletes the (non-persistent) shadow copy.
     vss?.release();
+  }
+}
+
+/**
+ * A backup that fails after DoSnapshotSet returned: AbortBackup is for a backup ended between
+ * StartSnapshotSet and DoSnapshotSet's return (and is ignored when no such operation is under
+ * way), so the writer is told instead that each component's backup failed
+ * (SetBackupSucceeded(false)) and the backup ends with BackupComplete — the order the VSS
+ * backup sequence gives (docs/windows.md, "VSS backup sequence"). Not cancellable: the
+ * failure may itself be a cancellation, and the writer must hear the end either way.
+ */
+async function completeFailedBackup(vss: VssBackupComponents, instanceId: Guid, refs: readonly ComponentRef[], ctx: OperationContext, settings: Settings): Promise<void> {
+  const log = ctx.logger;
+  for (const ref of refs) {
+    try {
+      vss.setBackupSucceeded(instanceId, ref, false);
+    } catch (err) {
+      log.log('warn', `SetBackupSucceeded(false) for "${ref.componentName}" failed: ${errorMessage(err)}`);
+    }
+  }
+  try {
+    const uncancellable: OperationContext = { ...ctx, signal: new AbortController().signal };
+    await waitForVssAsync(vss.backupComplete(), 'Ending the failed backup', 'The backup', uncancellable, vssWait(settings));
+    log.log('info', 'The writer was told the backup failed (SetBackupSucceeded false, then BackupComplete).');
+  } catch (err) {
+    log.log('warn', `BackupComplete after the failed backup failed: ${errorMessage(err)}`);
   }
 }
 

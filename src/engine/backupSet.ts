@@ -461,11 +461,16 @@ export async function openBackupSet(
   if (!v.manifest) {
     throw new EngineError('INVALID_SET', `The backup set ${v.path} failed validation; nothing was changed:\n${v.problems.map((l) => `  ${l}`).join('\n')}`);
   }
-  const manifest = v.manifest;
   if (options.expectedCluster && !options.allowOtherCluster) {
-    const wrong = clusterProblem(manifest, options.expectedCluster);
+    const wrong = clusterProblem(v.manifest, options.expectedCluster);
     if (wrong) throw new EngineError('WRONG_CLUSTER', `${wrong}. Choose a set of this cluster, or confirm explicitly that you want to restore a set from another cluster.`);
   }
+  return verifiedSet({ ...v, manifest: v.manifest });
+}
+
+/** The set that passed validateBackupSet (its manifest is there only when it passed), ready to be read. */
+export function verifiedSet(v: ValidatedSet & { manifest: BackupManifest }): VerifiedBackupSet {
+  const manifest = v.manifest;
   const readDocument = async (role: DocumentRole): Promise<string> => {
     const doc = manifest.documents.find((d) => d.role === role);
     if (!doc) throw new EngineError('INVALID_SET', `The backup set ${v.path} has no ${role === 'backupComponents' ? BACKUP_COMPONENTS_FILE : WRITER_METADATA_FILE}.`);

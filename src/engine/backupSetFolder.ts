@@ -14,7 +14,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   MANIFEST_FILE, nameStamp, PARTIAL_MARKER_FILE, partialFolderPid, readManifestFile, removeTree, sameClusterName, summarize,
-  validateBackupSet,
+  validateBackupSet, verifiedSet, type VerifiedBackupSet,
 } from './backupSet';
 import type { Logger } from './context';
 import { CancelledError, EngineError, errorMessage } from './errors';
@@ -53,6 +53,8 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** A missing folder is an error (the CLI's `list DIR`) rather than an empty list (the Backups view before the first backup). */
   folderMustExist?: boolean;
+  /** With `verify`: called for each set that passed, and what it returns is the summary's verificationToken. */
+  onVerified?: (set: VerifiedBackupSet) => string;
 }
 
 /**
@@ -72,7 +74,9 @@ export async function listBackupSets(folder: string, options: ListOptions): Prom
     if (!hasManifest) continue;
     if (options.signal?.aborted) throw new CancelledError('Listing the backup sets');
     if (options.verify) {
-      sets.push((await validateBackupSet(setPath, options.signal)).summary);
+      const v = await validateBackupSet(setPath, options.signal);
+      const token = v.manifest && options.onVerified ? options.onVerified(verifiedSet({ ...v, manifest: v.manifest })) : undefined;
+      sets.push(token === undefined ? v.summary : { ...v.summary, verificationToken: token });
     } else {
       const parsed = await readManifestFile(setPath);
       sets.push(summarize(setPath, parsed, parsed.manifest ? null : false, parsed.problems));

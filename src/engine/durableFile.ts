@@ -113,6 +113,9 @@ export async function copyAndHash(source: string, target: string, options: CopyO
         hash.update(chunk);
         size += bytesRead;
         pendingWrite = writeFully(output, chunk);
+        // It is awaited after the next read; until then a failed write (a full disk) must not
+        // count as an unhandled rejection, which would end the process.
+        pendingWrite.catch(() => undefined);
         options.onBytes?.(size);
       }
       await output.sync();

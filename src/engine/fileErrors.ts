@@ -38,3 +38,17 @@ export function backupWriteError(err: unknown, destination: string, file: string
       return err instanceof Error ? err : new Error(String(err));
   }
 }
+
+/**
+ * An error while a restore writes `file` into the cluster folder `folder` (staging the set's
+ * files beside the live ones): a full disk says so with the folder; others stay as they are.
+ */
+export function restoreWriteError(err: unknown, folder: string, file: string): Error {
+  if (err instanceof EngineError) return err;
+  const code = fileErrorCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new EngineError('RESTORE_FAILED',
+      `The disk holding the cluster folder ${folder} is full (${code}) while writing ${file}. Free space on it, then restore again.`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -10,7 +10,7 @@
  */
 import * as clusapi from '../native/clusapi';
 import {
-  type ClusterKey, enumClusterSubkey, enumClusterValue, KEY_READ, openClusterSubkey, withClusterKey,
+  type ClusterKey, enumClusterSubkey, enumClusterValue, KEY_READ, openClusterSubkey, queryClusterValue, withClusterKey,
 } from '../native/clusapiRegistry';
 import { getComputerName } from '../native/kernel32';
 import type { RegistryKey, RegistryValue } from '../hive/types';
@@ -81,6 +81,22 @@ export function readLiveClusterDatabase(clusterName?: string): RegistryKey {
   const cluster = openTheCluster(clusterName);
   try {
     return withClusterKey(cluster, KEY_READ, (root) => readKey(root, LIVE_ROOT_NAME, 0, { keys: 0 }));
+  } finally {
+    cluster.close();
+  }
+}
+
+/**
+ * One value at the root of the live cluster database (ClusterRegQueryValue on GetClusterKey's
+ * key), or null when the root has no such value: the cluster `clusterName`, or this machine's.
+ */
+export function readLiveRootValue(valueName: string, clusterName?: string): RegistryValue | null {
+  const cluster = openTheCluster(clusterName);
+  try {
+    return withClusterKey(cluster, KEY_READ, (root) => {
+      const value = queryClusterValue(root, valueName);
+      return value === null ? null : { name: valueName, type: value.type, data: value.data };
+    });
   } finally {
     cluster.close();
   }

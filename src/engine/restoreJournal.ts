@@ -30,18 +30,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NativeError } from '../native/errors';
 import { ERROR_SHARING_VIOLATION, MOVEFILE_DELAY_UNTIL_REBOOT, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, moveFileEx } from '../native/kernel32';
-import { getNativeTarget } from '../native/loader';
 import { copyAndHashSync, flushDirectorySync, hashFileSync, STAGING_SUFFIX, writeFileAtomicSync, type HashResult } from './durableFile';
 import { EngineError } from './errors';
+import { restoreWriteError } from './fileErrors';
 import { protectPath } from './protection';
-
-function isSimulator(): boolean {
-  try {
-    return getNativeTarget().kind === 'simulator';
-  } catch {
-    return false;
-  }
-}
 
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
@@ -323,7 +315,7 @@ export class JournalStore {
       // yet, or it rolls back). After it the restore must stand: the next write protects the file again.
       if (!isCommitted(journal)) throw err;
     }
-    crashHook(journal);
+    journalWritten?.(journal);
   }
 
   /** Record a phase and make it durable. */
@@ -339,24 +331,13 @@ export class JournalStore {
 }
 
 /**
- * Crash-recovery tests set FCBACKUP_RESTORE_CRASH_AT to a phase name, `replacing:N` (N
- * files renamed into place) or `staging:N` (N files staged, N ≥ 1) to make the engine
- * process die right after that state reached the disk, as a power cut or a killed
- * process would.
+ * Called each time a journal state reached the disk. A shipped engine has none; the
+ * crash-recovery tests install one (src/worker/testHooks.ts) that ends the process there.
  */
-function crashHook(journal: RestoreJournal): void {
-  const at = process.env.FCBACKUP_RESTORE_CRASH_AT;
-  // A test hook: it works only against the simulator, never on a real node.
-  if (!at || !isSimulator()) return;
-  const [phase, count] = at.split(':');
-  if (phase === 'staging') {
-    if (journal.phase !== 'safetyCopied' && journal.phase !== 'planned' && journal.phase !== 'preRestored' && journal.phase !== 'otherNodesStopped') return;
-    if (journal.staged.length === 0 || Number(count) !== journal.staged.length) return;
-  } else {
-    if (phase !== journal.phase) return;
-    if (count !== undefined && Number(count) !== journal.replaced.length) return;
-  }
-  process.kill(process.pid, 'SIGKILL');
+let journalWritten: ((journal: Readonly<RestoreJournal>) => void) | null = null;
+
+export function onJournalWritten(hook: ((journal: Readonly<RestoreJournal>) => void) | null): void {
+  journalWritten = hook;
 }
 
 // ---- the file steps ----
@@ -408,7 +389,11 @@ export function stageFiles(store: JournalStore, journal: RestoreJournal, hooks: 
   store.write(journal);
   journal.files.forEach((file, index) => {
     fs.mkdirSync(path.dirname(file.target), { recursive: true });
-    copyVerified(file.source, stagedPathFor(journal, file.target), { sha256: file.sha256, size: file.size });
+    try {
+      copyVerified(file.source, stagedPathFor(journal, file.target), { sha256: file.sha256, size: file.size });
+    } catch (err) {
+      throw restoreWriteError(err, path.dirname(file.target), stagedPathFor(journal, file.target));
+    }
     journal.staged.push(file.target);
     store.write(journal);
     hooks.afterFileStaged?.(file.target, index);

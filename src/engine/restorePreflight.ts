@@ -10,6 +10,7 @@ import { isProcessElevated } from '../native/advapi32';
 import { getComputerName } from '../native/kernel32';
 import type { VerifiedBackupSet } from './backupSet';
 import type { OperationContext } from './context';
+import { checkClusterInstance } from './clusterIdentity';
 import { connectToCluster, detectLocalCluster, sameComputerName } from './discovery';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import type { ClusterStatus } from './model';
@@ -93,10 +94,8 @@ export interface Identity {
 /**
  * Whether the set is this cluster's: its name matches, this node is among the members the
  * set recorded (`manifest.nodes`; a set without them must at least have been made on a
- * member), and — once the cluster database reader reads it — the cluster's unique id
- * (ClusterInstanceID) matches. The id check is not made yet: neither the set's hive nor the
- * live cluster database is read here so far, so a same-named cluster that also lists this
- * node's name is not told apart.
+ * member), and the cluster's unique id (ClusterInstanceID) matches, checked after this by
+ * clusterIdentity.ts.
  *
  * While the cluster service runs here the local cluster answers; otherwise the set's cluster
  * is opened by its network name (it answers while any node runs) and must list this node;
@@ -223,7 +222,7 @@ export async function preflight(params: RestoreParams, ctx: OperationContext, fa
   const m = set.manifest;
   throwIfCancelled(ctx.signal, 'The restore');
 
-  const identity = await identifyCluster(facts, set, params, ctx);
+  const identity = await checkClusterInstance(await identifyCluster(facts, set, params, ctx), facts, set, params, ctx);
 
   const localService = queryServiceState(localTarget(facts.machine));
   ctx.logger.log('info', `${CLUSTER_SERVICE_NAME} on ${facts.machine} (this node): ${localService}.`);

@@ -25,9 +25,12 @@ interface CachedVerification {
   verification: SetVerification;
 }
 
-/** Verified sets of this engine process by path (a handful at most: one per plan). */
+/**
+ * Verified sets of this engine process by path: one per plan, or every set of a folder the
+ * restore pick verified (each entry is the set's manifest, a few KiB).
+ */
 const verified = new Map<string, CachedVerification>();
-const MAX_CACHED = 8;
+const MAX_CACHED = 64;
 
 /** The manifest's hash and each listed file's size and modification time; null when something is missing. */
 function fingerprintOf(setPath: string, set: VerifiedBackupSet | null): string | null {
@@ -52,7 +55,7 @@ Promise<{ set: VerifiedBackupSet; verification: SetVerification; reused: boolean
   const abs = path.resolve(setPath);
   const cached = verified.get(abs);
   if (token !== undefined && cached && cached.verification.token === token && fingerprintOf(abs, cached.set) === cached.fingerprint) {
-    ctx.logger.log('info', `The set ${cached.set.summary.name} is unchanged since the plan verified it (manifest, sizes and times); ` +
+    ctx.logger.log('info', `The set ${cached.set.summary.name} is unchanged since it was verified (manifest, sizes and times); ` +
       'each file is checked against its SHA-256 again while it is restored.');
     return { set: cached.set, verification: cached.verification, reused: true };
   }
@@ -61,6 +64,17 @@ Promise<{ set: VerifiedBackupSet; verification: SetVerification; reused: boolean
   const m = set.manifest;
   ctx.logger.log('info', `The set ${set.summary.name} passed verification: ${m.kind}, cluster ${m.cluster.name ?? '(unnamed)'}, ` +
     `node ${m.node}, ${m.time}, ${m.files.length} file(s).`);
+  return { set, verification: rememberVerifiedSet(set), reused: false };
+}
+
+/**
+ * Records a set that was just verified completely (by a plan, or by a verifying listing such
+ * as the one the UI's restore pick makes) and returns its verification: a plan or restore
+ * that presents the token reuses it while the set is unchanged on disk.
+ */
+export function rememberVerifiedSet(set: VerifiedBackupSet): SetVerification {
+  const abs = path.resolve(set.path);
+  const m = set.manifest;
   const fingerprint = fingerprintOf(abs, set) ?? '';
   const verification: SetVerification = {
     files: m.files.length,
@@ -70,5 +84,5 @@ Promise<{ set: VerifiedBackupSet; verification: SetVerification; reused: boolean
   verified.delete(abs);
   verified.set(abs, { fingerprint, set, verification });
   while (verified.size > MAX_CACHED) verified.delete(verified.keys().next().value as string);
-  return { set, verification, reused: false };
+  return verification;
 }

@@ -11,8 +11,9 @@
  */
 import type { EngineClient, EngineClientOptions } from '../client/engineClient';
 import type { TargetResolution } from '../client/nativeTarget';
+import type { RequestType } from 'vscode-jsonrpc';
 import type {
-  LogLevel, LogParams, NativeTarget, ProgressParams, RequestName, RequestParams, RequestResult,
+  EngineErrorData, LogLevel, LogParams, NativeTarget, ProgressParams, RequestName, RequestParams, RequestResult,
 } from '../protocol';
 
 /** No native target: not Windows and no simulator scenario configured. */
@@ -127,6 +128,12 @@ export class EngineHost {
     const { FILE_WORK_REQUESTS, requestType } = await import('../protocol');
     const client = await this.get(FILE_WORK_REQUESTS.has(name));
     return client.request(requestType(name), params, signal);
+  }
+
+  /** Sends a test-only request (src/testProtocol.ts) to the running engine; a development build only. */
+  async testRequest<P, R>(type: RequestType<P, R, EngineErrorData>, params: P): Promise<R> {
+    const client = await this.get(false);
+    return client.request(type, params);
   }
 
   private async launchClient(options: EngineClientOptions): Promise<EngineClient> {

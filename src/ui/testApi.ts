@@ -7,7 +7,7 @@ import type { BackupsTreeProvider } from './backupsTree';
 import type { ClusterTreeProvider } from './clusterTree';
 import type { Dialogs } from './dialogs';
 import type { NotificationRecord } from './notifier';
-import type { RequestResult } from '../protocol';
+import type { LeakReport } from '../testProtocol';
 import type { StatusBarSnapshot } from './statusBar';
 
 export interface FailoverClusterBackupTestApi {
@@ -33,7 +33,7 @@ export interface FailoverClusterBackupTestApi {
    * The running engine process's simulator leak report (open handles, COM references,
    * unfreed strings); undefined when no engine process runs.
    */
-  engineLeakReport(): Promise<RequestResult<'leakReport'> | undefined>;
+  engineLeakReport(): Promise<LeakReport | undefined>;
   /** Answer modal dialogs with these instead of asking the user (undefined: ask the user again). */
   useDialogs(dialogs: Dialogs | undefined): void;
   /** The status bar item as shown (text, tooltip, warning, background color id), or undefined while hidden. */

@@ -132,6 +132,11 @@ export interface BackupSetSummary {
   problems: string[];
   /** Why the backup was taken (the manifest's `reason`); null when the set records none. */
   reason?: string | null;
+  /**
+   * A verifying listing by the engine: hands this verification to a restore plan
+   * (RestoreParams.verificationToken), so the set the user picks is not hashed again.
+   */
+  verificationToken?: string;
 }
 
 export interface VerifyResult {

@@ -90,7 +90,9 @@ export type RestoreStepKind = RestoreStep['kind'];
 export type RestoreRefusal =
   /** The set is not this cluster's (and allowOtherCluster was not given). */
   | { code: 'otherCluster'; reason: 'name' | 'unnamed' | 'notMember' | 'clusterId' | 'unconfirmed'; set: string;
-    setCluster: string | null; liveCluster: string | null; node: string }
+    setCluster: string | null; liveCluster: string | null; node: string;
+    /** reason 'clusterId': the ClusterInstanceID in the set's configuration, and the live cluster's. */
+    setClusterId?: string; liveClusterId?: string }
   /** Authoritative: the cluster's nodes cannot be listed, so they cannot be checked. */
   | { code: 'membershipUnknown'; node: string; cluster: string | null }
   /** Authoritative: the cluster service cannot be queried on these nodes. */

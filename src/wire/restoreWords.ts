@@ -115,7 +115,7 @@ export function describeRefusal(refusal: RestoreRefusal, t: Translate = untransl
         case 'notMember':
           return `${t('The set {0} was made on a cluster named {1} that does not have this node ({2}) among its members: it is another cluster of the same name.', refusal.set, refusal.setCluster ?? '', refusal.node)} ${what} ${unchanged}`;
         case 'clusterId':
-          return `${t('The set {0} was made on a cluster named {1} whose cluster instance id differs from this cluster\'s: it is another cluster of the same name.', refusal.set, refusal.setCluster ?? '')} ${what} ${unchanged}`;
+          return `${t('The set {0} was made on a cluster named {1} whose cluster instance id ({2}) differs from this cluster\'s ({3}): it is another cluster of the same name.', refusal.set, refusal.setCluster ?? '', refusal.setClusterId ?? '?', refusal.liveClusterId ?? '?')} ${what} ${unchanged}`;
         case 'unconfirmed':
           return `${t('The cluster service is not running on this node and {0} cannot be reached, so the set {1} cannot be confirmed to belong to this node\'s cluster.', refusal.setCluster ?? t('the set\'s cluster'), refusal.set)} ${what} ${unchanged}`;
       }

@@ -5,6 +5,7 @@
 import { backupCluster } from '../engine/backup';
 import { readBackupSet } from '../engine/backupSet';
 import { listBackupSets } from '../engine/backupSetFolder';
+import { rememberVerifiedSet } from '../engine/setVerification';
 import { EngineError } from '../engine/errors';
 import { backupWithEvent, verifyEvent } from '../engine/outcomeEvents';
 import { Requests } from '../protocol';
@@ -21,7 +22,9 @@ export function registerBackupHandlers(server: WorkerServer): void {
   server.onRequest(Requests.listBackups, async (params, ctx) => {
     const folder = requireText(params?.folder, 'The backup folder');
     ctx.progress(params.verify ? `Verifying the backup sets in ${folder}` : `Listing the backup sets in ${folder}`);
-    const sets = await listBackupSets(folder, { verify: params.verify === true, signal: ctx.signal });
+    const sets = await listBackupSets(folder, {
+      verify: params.verify === true, signal: ctx.signal, onVerified: (set) => rememberVerifiedSet(set).token,
+    });
     ctx.logger.log('info', `${sets.length} backup set(s) in ${folder}.`);
     return sets;
   });

@@ -71,6 +71,12 @@ function main(): void {
   registerRestoreHandlers(server);
   registerConfigurationHandlers(server);
   registerScheduleHandlers(server);
+  // Test hooks (leak report, crash points): a production bundle defines FCBACKUP_BUILD, so the
+  // bundler drops this branch and the module with it; a development build loads them on request.
+  if (process.env.FCBACKUP_BUILD !== 'production' && process.env.FCBACKUP_TEST_HOOKS === '1') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./testHooks') as typeof import('./testHooks')).registerTestHooks(server);
+  }
 
   // The client going away (closed channel, crash, kill, dispose) ends the engine once no request runs.
   // The client starts it in a session of its own (detached), so a Ctrl-C or hang-up of the client's

@@ -1,12 +1,9 @@
 /**
- * Requests about the cluster's state: status (local detection), connect (a cluster
- * by name) and the simulator's leak report.
+ * Requests about the cluster's state: status (local detection) and connect (a cluster
+ * by name).
  */
 import { connectToCluster, detectLocalCluster } from '../engine/discovery';
-import { EngineError } from '../engine/errors';
 import { finishRestoreAfterReboot, pendingRestore } from '../engine/restore';
-import { getNativeTarget } from '../native/loader';
-import { simulatorLeakReport } from '../native/simulator';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
@@ -18,11 +15,4 @@ export function registerStatusHandlers(server: WorkerServer): void {
     return { ...await detectLocalCluster(ctx), pendingRestore: await pendingRestore() };
   });
   server.onRequest(Requests.connect, (params, ctx) => connectToCluster(params?.name, ctx));
-  server.onRequest(Requests.leakReport, async () => {
-    if (getNativeTarget().kind !== 'simulator') {
-      throw new EngineError('BAD_ARGUMENT', 'The leak report is available only when the engine runs against the simulator.');
-    }
-    await server.whenOthersIdle();
-    return simulatorLeakReport();
-  });
 }

@@ -28,6 +28,33 @@ const VSS_E_UNEXPECTED = 0x80042302;
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** The entries of the call log that are VSS/COM methods or the VSS exports, in order. */
+/** The VSS calls with SetBackupSucceeded's argument kept ("…SetBackupSucceeded:0" is false). */
+function vssCallsWithOutcome(): string[] {
+  return simulatorCallLog()
+    .filter((e) => e.includes('::') || e.startsWith('CreateVss') || e.startsWith('Co'))
+    .map((e) => (e.startsWith('IVssBackupComponents::SetBackupSucceeded:') ? e : e.replace(/^([^:]+::[^:]+):.*$/, '$1')));
+}
+
+const FAILED_COMPONENT = 'IVssBackupComponents::SetBackupSucceeded:0';
+
+/**
+ * A backup that failed after DoSnapshotSet returned ends as Microsoft's AbortBackup page asks:
+ * not with AbortBackup (only for a failure before DoSnapshotSet returns) but with
+ * SetBackupSucceeded(false) for each component, then BackupComplete (once).
+ */
+function assertEndedAfterSnapshot(what: string, completeAlreadyCalled = false): void {
+  const log = vssCallsWithOutcome();
+  assert.ok(!log.includes('IVssBackupComponents::AbortBackup'), `${what}: no AbortBackup after DoSnapshotSet returned`);
+  assert.equal(log.filter((e) => e === 'IVssBackupComponents::BackupComplete').length, 1, `${what}: BackupComplete once`);
+  if (completeAlreadyCalled) {
+    assert.ok(!log.includes(FAILED_COMPONENT), `${what}: the backup had already completed`);
+  } else {
+    const failed = log.indexOf(FAILED_COMPONENT);
+    assert.ok(failed >= 0, `${what}: SetBackupSucceeded(false) missing in ${log.join(', ')}`);
+    assert.ok(log.indexOf('IVssBackupComponents::BackupComplete') > failed, `${what}: BackupComplete after SetBackupSucceeded(false)`);
+  }
+}
+
 function vssCalls(): string[] {
   return simulatorCallLog()
     // COM's own calls (CoInitializeEx…), not advapi32's ConvertString… (the set's DACL, tested in protection.test.ts).
@@ -296,7 +323,8 @@ describe('backup (simulator)', function () {
           return true;
         });
         const log = vssCalls();
-        assert.ok(log.includes('IVssBackupComponents::AbortBackup'));
+        if (failAt === 'prepareBackup') assert.ok(log.includes('IVssBackupComponents::AbortBackup'));
+        else assertEndedAfterSnapshot(failAt, failAt === 'backupComplete');
         assert.ok(!log.includes(before), `${before} must not be called after the writer failed`);
         assert.deepEqual(destinationEntries(), []);
       });
@@ -353,19 +381,29 @@ describe('backup (simulator)', function () {
      * AbortBackup and CoUninitialize are left out: they run on the way out and a failure
      * to free has nothing the backup could do about it.
      */
-    const failingCandidates: { name: string; nth: number }[] = [];
+    const failingCandidates: { name: string; nth: number; after: 'start' | 'snapshot' | 'complete' }[] = [];
     const notBeforeInitialized = new Set(['CoInitializeEx', 'CoInitializeSecurity', 'CreateVssBackupComponentsInternal', 'IVssBackupComponents::InitializeForBackup']);
 
     before(async () => {
       scenario();
       await backupCluster({ destination }, recordingContext(), options);
       const seen = new Map<string, number>();
+      // Where the call stands: before DoSnapshotSet returned (its wait polls QueryStatus), after, or once BackupComplete was called.
+      let after: 'start' | 'snapshot' | 'complete' = 'start';
+      let inSnapshotWait = false;
       for (const name of vssCalls()) {
         if (/::(Release|AddRef|FreeComponentInfo|AbortBackup)$/.test(name) || /^VssFree|^CoUninitialize$/.test(name)) continue;
+        if (inSnapshotWait && name !== 'IVssAsync::QueryStatus') {
+          inSnapshotWait = false;
+          after = 'snapshot';
+        }
+        if (name === 'IVssBackupComponents::DoSnapshotSet') inSnapshotWait = true;
+        if (name === 'IVssBackupComponents::BackupComplete') after = 'complete';
         const nth = (seen.get(name) ?? 0) + 1;
         seen.set(name, nth);
-        failingCandidates.push({ name, nth });
+        failingCandidates.push({ name, nth, after });
       }
+      assert.ok(failingCandidates.some((c) => c.after === 'snapshot') && failingCandidates.some((c) => c.after === 'complete'));
       assert.ok(new Set(failingCandidates.map((c) => c.name)).size >= 30, failingCandidates.map((c) => c.name).join(', '));
     });
 
@@ -378,9 +416,9 @@ describe('backup (simulator)', function () {
       }
     });
 
-    it('each failure: a clear error naming the call and the HRESULT, AbortBackup once initialised, nothing left behind, no leak', async () => {
+    it('each failure: a clear error naming the call and the HRESULT, AbortBackup once initialised (BackupComplete after DoSnapshotSet), nothing left behind, no leak', async () => {
       let checked = 0;
-      for (const { name, nth } of failingCandidates) {
+      for (const { name, nth, after } of failingCandidates) {
         const what = `${name} (call ${nth})`;
         scenario();
         simulatorInjectFault(name, nth, VSS_E_UNEXPECTED);
@@ -397,9 +435,13 @@ describe('backup (simulator)', function () {
         assert.ok(error.message.startsWith(`${name} failed: VSS_E_UNEXPECTED (0x80042302)`), error.message);
         assert.match(error.message, /nothing was kept\. Check that the Volume Shadow Copy service runs, .*then try again\.$/, `${what}: says what to do`);
         const log = vssCalls();
-        const aborted = log.includes('IVssBackupComponents::AbortBackup');
-        assert.equal(aborted, !notBeforeInitialized.has(name), `${what}: AbortBackup ${aborted ? 'called' : 'missing'}`);
-        if (aborted) assert.equal(log.indexOf('IVssBackupComponents::AbortBackup'), log.lastIndexOf('IVssBackupComponents::AbortBackup'), `${what}: AbortBackup once`);
+        if (after === 'start') {
+          const aborted = log.includes('IVssBackupComponents::AbortBackup');
+          assert.equal(aborted, !notBeforeInitialized.has(name), `${what}: AbortBackup ${aborted ? 'called' : 'missing'}`);
+          if (aborted) assert.equal(log.indexOf('IVssBackupComponents::AbortBackup'), log.lastIndexOf('IVssBackupComponents::AbortBackup'), `${what}: AbortBackup once`);
+        } else {
+          assertEndedAfterSnapshot(what, after === 'complete');
+        }
         assert.ok(!log.includes('IVssAsync::Wait'), `${what}: no blocking Wait`);
         assert.equal(log[log.length - 1], name === 'CoInitializeEx' ? 'CoInitializeEx' : 'CoUninitialize', `${what}: COM is uninitialised at the end`);
         assert.deepEqual(destinationEntries(), [], `${what}: something was left in the destination`);
@@ -434,7 +476,10 @@ describe('backup (simulator)', function () {
       ['IVssBackupComponents::GatherWriterStatus', 3],
     ];
     for (const [call, nth] of asyncSteps) {
-      it(`while ${call}${nth > 1 ? ` (#${nth})` : ''} is pending: IVssAsync::Cancel, AbortBackup, nothing left`, async () => {
+      const pastSnapshot = (call === 'IVssBackupComponents::GatherWriterStatus' && nth >= 2) || call === 'IVssBackupComponents::BackupComplete';
+      const completeCalled = call === 'IVssBackupComponents::BackupComplete' || nth >= 3;
+      const ending = !pastSnapshot ? 'AbortBackup' : completeCalled ? 'no AbortBackup, no second BackupComplete' : 'SetBackupSucceeded(false) and BackupComplete';
+      it(`while ${call}${nth > 1 ? ` (#${nth})` : ''} is pending: IVssAsync::Cancel, ${ending}, nothing left`, async () => {
         scenario();
         // The operation stays pending until cancelled.
         simulatorInjectFault(call, nth, 0, 'hang');
@@ -448,7 +493,12 @@ describe('backup (simulator)', function () {
         const log = vssCalls();
         const at = log.reduce((found, e, i) => (e === call && log.slice(0, i + 1).filter((x) => x === call).length === nth ? i : found), -1);
         assert.ok(at >= 0);
-        assertSubsequence(log.slice(at), [call, 'IVssAsync::Cancel', 'IVssBackupComponents::AbortBackup', 'CoUninitialize']);
+        if (!pastSnapshot) {
+          assertSubsequence(log.slice(at), [call, 'IVssAsync::Cancel', 'IVssBackupComponents::AbortBackup', 'CoUninitialize']);
+        } else {
+          assertSubsequence(log.slice(at), [call, 'IVssAsync::Cancel', 'CoUninitialize']);
+          assertEndedAfterSnapshot(`${call} #${nth}`, completeCalled);
+        }
         assert.deepEqual(destinationEntries(), []);
       });
     }
@@ -483,8 +533,7 @@ describe('backup (simulator)', function () {
         if (step.startsWith('Copying ') && ++copying === 2) controller.abort();
       });
       await assert.rejects(backupCluster({ destination }, ctx, options), CancelledError);
-      assert.ok(vssCalls().includes('IVssBackupComponents::AbortBackup'));
-      assert.ok(!vssCalls().includes('IVssBackupComponents::BackupComplete'));
+      assertEndedAfterSnapshot('cancelled while copying');
       assert.deepEqual(destinationEntries(), []);
     });
 

@@ -422,7 +422,7 @@ describe('restore (simulator)', function () {
       assert.equal(plan.verification.files, 2);
       const ctx = recordingContext();
       await restoreCluster({ ...params, verificationToken: plan.verification.token }, ctx, suite.options);
-      assert.match(ctx.text(), /unchanged since the plan verified it/);
+      assert.match(ctx.text(), /unchanged since it was verified/);
       assert.doesNotMatch(ctx.text(), /Verifying the backup set/);
 
       // A set changed after the plan (another size) is verified again, and refused.

@@ -190,6 +190,8 @@ async function main() {
     // The operation lock is machine-wide; this run's engines use their own, so another checkout's tests on the
     // same machine can neither block nor be blocked by this run.
     process.env.FCBACKUP_LOCK_DIR = path.join(scratch, 'lock');
+    // The extension's engine serves the test-only requests (the leak report): src/testProtocol.ts.
+    process.env.FCBACKUP_TEST_HOOKS = '1';
     server = await startServer(path.join(scratch, 'server'), { userSettings: QUIET_WORKBENCH });
     log(`VS Code server on 127.0.0.1:${server.port} (pid ${server.pid}, log ${path.relative(root, server.logPath)})`);
 

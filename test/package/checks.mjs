@@ -64,6 +64,20 @@ export function vsixRules({ vsix, target, entries, koffiFiles, koffiVersion }) {
       },
     },
     {
+      // src/testProtocol.ts and src/worker/testHooks.ts: a production bundle leaves them out (scripts/build.mjs).
+      name: 'holds no test hooks (the test-only requests, crash points, leak report)',
+      check: () => {
+        const problems = [];
+        for (const n of inExtension.filter((x) => /^dist\/.*\.[cm]?js$/.test(x))) {
+          const text = readZipEntry(vsix, EXT + n).toString('utf8');
+          for (const marker of ['fcb/test/', 'fcb/leakReport', 'FCBACKUP_TEST_HOOKS', 'FCBACKUP_RESTORE_CRASH_AT', 'ClusSimLeakReport']) {
+            if (text.includes(marker)) problems.push(`${n} contains ${marker}`);
+          }
+        }
+        return problems;
+      },
+    },
+    {
       name: `holds no other platform's native binary (only ${folders.join(' / ')})`,
       check: () => inExtension.filter((n) => {
         if (/^node_modules\/@koromix\//.test(n) && !n.startsWith(binaryPackage)) return true;

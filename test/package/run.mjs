@@ -162,6 +162,8 @@ async function main() {
       ['holds no simulator', 'the simulator library', add('extension/build/simulator/libclussim.so')],
       ['holds no sources', 'a TypeScript source', add('extension/src/extension.ts')],
       ['holds no source maps', 'a source map', add('extension/dist/extension.js.map', '{}')],
+      ['holds no test hooks', 'an engine bundle with the leak report request', (entries) => entries.map((e) => (e.name === 'extension/dist/worker.js'
+        ? { name: e.name, data: Buffer.concat([e.data, Buffer.from('\nconst leak = "fcb/test/leakReport";\n')]) } : e))],
       ["holds no other platform's native binary", 'the Linux koffi binary', add('extension/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node')],
       [`holds @koromix/koffi-${target}`, 'no koffi.node of its own', (entries) => entries.filter((e) => e.name !== binary)],
       ['manifest has what the Marketplace needs', 'a manifest without publisher', (entries) => entries.map((e) => {

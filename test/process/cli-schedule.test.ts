@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineClient } from '../../src/client/engineClient';
 import { Requests, type ScheduleStatus } from '../../src/protocol';
+import { TestRequests } from '../../src/testProtocol';
 import { makeTempScenario, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, projectRoot, simulatorLibraryPath } from '../support/sim';
 
@@ -122,7 +123,7 @@ describe('fcbackup schedule (process)', function () {
         trigger: { kind: 'daily', time: 'noon' }, destination: 'x', launcher: { program: process.execPath, script: cli },
       }), /not a time of day/);
       assert.deepEqual(await client.request(Requests.removeSchedule, {}), { removed: true, taskPath: '\\Failover Cluster Backup\\Backup' });
-      const report = await client.request(Requests.leakReport, {});
+      const report = await client.request(TestRequests.leakReport, {});
       assert.equal(report.comRefs + report.bstrs + report.coTaskMem, 0, JSON.stringify(report));
     } finally {
       client.dispose();

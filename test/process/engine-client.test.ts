@@ -10,6 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { EngineClient, EngineRequestError, type EngineClientOptions } from '../../src/client/engineClient';
 import type { LogParams, ProgressParams } from '../../src/protocol';
+import { TestRequests } from '../../src/testProtocol';
 import { Requests } from '../../src/protocol';
 import { makeNodes, makeTempScenario, writeScenarioText, type ScenarioSpec, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, simulatorLibraryPath } from '../support/sim';
@@ -31,7 +32,7 @@ describe('engine process over IPC (simulator)', () => {
   }
 
   async function expectNoEngineLeaks(client: EngineClient): Promise<void> {
-    const report = await client.request(Requests.leakReport, {});
+    const report = await client.request(TestRequests.leakReport, {});
     assert.deepEqual(report.handles, { cluster: 0, node: 0, enum: 0, scm: 0, service: 0, token: 0, key: 0 });
     assert.equal(report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps, 0);
   }

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { EngineClient, EngineRequestError } from '../../src/client/engineClient';
 import { recoverInterruptedRestore } from '../../src/engine/restore';
 import { Requests } from '../../src/protocol';
+import { TestRequests } from '../../src/testProtocol';
 import { recordingContext } from '../support/context';
 import { assertNoLeaks, projectRoot, simulatorLibraryPath, useScenario } from '../support/sim';
 import {
@@ -155,7 +156,7 @@ describe('restore interrupted by a crash (engine process)', function () {
       const result = await client.request(Requests.restore, { set: f.setPath, authoritative: true, stopOtherNodes: true });
       assert.equal(result.recovered, 'rolledBack');
       assert.deepEqual(result.nodes.map((n) => [n.name, n.state]), [['NODE1', 'up'], ['NODE2', 'up'], ['NODE3', 'up'], ['NODE4', 'up']]);
-      const report = await client.request(Requests.leakReport, {});
+      const report = await client.request(TestRequests.leakReport, {});
       assert.equal(Object.values(report.handles).reduce((a, b) => a + b, 0) + report.comRefs + report.bstrs + report.coTaskMem + report.snapshotProps, 0,
         `engine leak report: ${JSON.stringify(report)}`);
     } finally {

@@ -17,6 +17,9 @@ const ownLockFolder = process.env.FCBACKUP_LOCK_DIR === undefined
   ? fs.mkdtempSync(path.join(os.tmpdir(), 'fcbackup-test-lock-'))
   : undefined;
 if (ownLockFolder !== undefined) process.env.FCBACKUP_LOCK_DIR = ownLockFolder;
+// The engine processes the tests start serve the test-only requests (src/testProtocol.ts:
+// the leak report, the restore crash points); a shipped engine never does.
+process.env.FCBACKUP_TEST_HOOKS = '1';
 
 export const mochaHooks = {
   afterAll(): void {

@@ -17,7 +17,10 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   const element = await resolveBackupSet(s, arg, authoritative
     ? t('Choose the backup to restore to every node of the cluster (authoritative)')
     : t('Choose the backup to restore on this node'), true);
-  const params: RestoreParams = { set: element.set.path, authoritative, stopOtherNodes: false };
+  // The pick verified every set (pickers.ts): the plan reuses that verification rather than hashing the set again.
+  const params: RestoreParams = {
+    set: element.set.path, authoritative, stopOtherNodes: false, verificationToken: element.verification?.summary.verificationToken,
+  };
   const plan = await s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request('planRestore', params, signal));
   s.log.info(`Restore plan for ${plan.set.name} on ${plan.node} (${authoritative ? 'authoritative' : 'node'}): ` +
     `${plan.steps.map((step) => step.kind).join(' / ')}${plan.refusal ? ` — refused: ${plan.refusal.code}` : ''}`);
