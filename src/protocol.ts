@@ -12,6 +12,7 @@ import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
 import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
+import type { NodeActionParams, NodeActionResult } from './wire/nodeActions';
 
 /** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
 export type {
@@ -23,6 +24,7 @@ export type { NativeTarget } from './native/target';
 export type { ConfigurationSource } from './config/model';
 export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 export type { CliLauncher, ScheduleTrigger, WeekDay } from './engine/scheduleXml';
+export type * from './wire/nodeActions';
 
 export interface InitializeParams {
   /**
@@ -96,6 +98,8 @@ export const Requests = {
   recover: new RequestType<Record<string, never>, RecoverResult, EngineErrorData>('fcb/recover'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
+  /** Start/Stop Cluster Service, Pause (drain roles) or Resume on a node; the result is the state read back. */
+  nodeAction: new RequestType<NodeActionParams, NodeActionResult, EngineErrorData>('fcb/nodeAction'),
 } as const;
 
 /** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */

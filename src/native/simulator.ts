@@ -97,3 +97,12 @@ export function simulatorClearFaults(): void {
   assertSimulator();
   api().ClusSimClearFaults();
 }
+
+const nodeCallApi = simulatorControlBindings((lib) => ({
+  ClusSimNodeCallPeak: lib.func('uint32_t ClusSimNodeCallPeak(int32_t reset)'),
+}));
+
+/** The most node calls the simulator had in flight at once since the last reset (`reset` starts over). */
+export function simulatorNodeCallPeak(reset = false): number {
+  return (nodeCallApi().ClusSimNodeCallPeak(reset ? 1 : 0) as number) >>> 0;
+}

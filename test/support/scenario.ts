@@ -33,6 +33,8 @@ export interface ScenarioNodeSpec {
   service?: ScenarioServiceState;
   /** Quorum votes (NodeWeight in the cluster database): 0 or 1; default 1. */
   votes?: number;
+  /** Each call addressed to this node waits this long (ms), outside the simulator's lock; 0: the global latencyMs. */
+  latencyMs?: number;
 }
 
 export interface ScenarioVersionSpec {
@@ -161,6 +163,8 @@ export interface ScenarioSpec {
   groups?: ScenarioGroupSpec[];
   resources?: ScenarioResourceSpec[];
   networks?: ScenarioNetworkSpec[];
+  /** Each call addressed to a node waits this long (ms) unless the node has its own latencyMs; default 0. */
+  latencyMs?: number;
 }
 
 /** The scenario file as written: every field present. */
@@ -193,6 +197,7 @@ export interface ResolvedScenario {
   groups: ScenarioGroupSpec[];
   resources: ScenarioResourceSpec[];
   networks: ScenarioNetworkSpec[];
+  latencyMs: number;
 }
 
 /** VSS_RME_RESTORE_STOP_START */
@@ -261,6 +266,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     reachable: n.reachable ?? true,
     service: n.service ?? 'running',
     votes: n.votes ?? 1,
+    latencyMs: n.latencyMs ?? 0,
   }));
   const cluster = spec.cluster ?? {};
   const quorum = cluster.quorum === null
@@ -312,6 +318,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     groups: spec.groups ?? DEFAULT_GROUPS,
     resources: spec.resources ?? DEFAULT_RESOURCES,
     networks: spec.networks ?? DEFAULT_NETWORKS,
+    latencyMs: spec.latencyMs ?? 0,
   };
 }
 
