@@ -10,10 +10,14 @@ import { simulatorLeakReport } from '../native/simulator';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
+/** Nodes read at once for a status (the tree and `fcbackup status`): a few slow nodes do not hold up the rest. */
+export const STATUS_NODE_CONCURRENCY = 8;
+
 export function registerStatusHandlers(server: WorkerServer): void {
+  const options = { nodeConcurrency: STATUS_NODE_CONCURRENCY };
   // A restore whose journal is on disk is part of this machine's state: status reports it.
-  server.onRequest(Requests.status, async (_params, ctx) => ({ ...await detectLocalCluster(ctx), pendingRestore: await pendingRestore() }));
-  server.onRequest(Requests.connect, (params, ctx) => connectToCluster(params?.name, ctx));
+  server.onRequest(Requests.status, async (_params, ctx) => ({ ...await detectLocalCluster(ctx, options), pendingRestore: await pendingRestore() }));
+  server.onRequest(Requests.connect, (params, ctx) => connectToCluster(params?.name, ctx, options));
   server.onRequest(Requests.leakReport, async () => {
     if (getNativeTarget().kind !== 'simulator') {
       throw new EngineError('BAD_ARGUMENT', 'The leak report is available only when the engine runs against the simulator.');
