@@ -42,6 +42,42 @@ export function nodeQueryThreadsAvailable(): boolean {
   return fs.existsSync(nodeQueryThreadFile());
 }
 
+/** The threads, kept between statuses (the tree refreshes on an interval; a thread takes a while to start). */
+let pool: { key: string; workers: Worker[] } | null = null;
+/** One read at a time uses the pool. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function poolWorkers(count: number): Worker[] {
+  const target = getNativeTarget();
+  const key = JSON.stringify(target);
+  if (pool && pool.key !== key) {
+    for (const worker of pool.workers) void worker.terminate();
+    pool = null;
+  }
+  pool ??= { key, workers: [] };
+  const data: NodeQueryThreadData = { target };
+  while (pool.workers.length < count) {
+    const worker = new Worker(nodeQueryThreadFile(), { workerData: data });
+    // Idle threads do not keep the engine process alive.
+    worker.unref();
+    const owner = pool;
+    worker.on('exit', () => {
+      owner.workers = owner.workers.filter((w) => w !== worker);
+    });
+    // A thread's failure is reported to the read using it; this keeps it from being unhandled.
+    worker.on('error', () => undefined);
+    pool.workers.push(worker);
+  }
+  return pool.workers.slice(0, count);
+}
+
+/** Ends the node query threads (tests; the engine process lets them end with it). */
+export async function stopNodeQueryThreads(): Promise<void> {
+  const workers = pool?.workers ?? [];
+  pool = null;
+  await Promise.all(workers.map((worker) => worker.terminate()));
+}
+
 /**
  * Reads every node in `names` through `cluster` with up to `concurrency` threads.
  * `onRead` is called as each node answers (for progress). A cancelled signal rejects with
@@ -49,26 +85,32 @@ export function nodeQueryThreadsAvailable(): boolean {
  */
 export function readNodesInThreads(cluster: ClusterHandle, names: readonly string[], concurrency: number, signal: AbortSignal,
   onRead?: (read: RawNodeRead, done: number) => void): Promise<RawNodeRead[]> {
-  const threads = Math.max(1, Math.min(Math.floor(concurrency), names.length));
+  const run = queue.then(() => readWithPool(cluster, names, concurrency, signal, onRead));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function readWithPool(cluster: ClusterHandle, names: readonly string[], concurrency: number, signal: AbortSignal,
+  onRead?: (read: RawNodeRead, done: number) => void): Promise<RawNodeRead[]> {
   const results: (RawNodeRead | undefined)[] = new Array(names.length);
   const pointer = cluster.raw;
-  const workers: Worker[] = [];
   return new Promise<RawNodeRead[]>((resolve, reject) => {
     let next = 0;
     let done = 0;
     let inFlight = 0;
     let ending: Error | null = null;
     let settled = false;
+    const detach: (() => void)[] = [];
     const settle = (): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      for (const worker of workers) void worker.terminate();
+      for (const undo of detach) undo();
       if (ending) reject(ending);
       else resolve(results as RawNodeRead[]);
     };
     // A thread inside a node's calls is let finish them (its node handle closed) before the
-    // threads end and the caller closes the cluster handle they use.
+    // caller closes the cluster handle the threads use.
     const end = (err: Error | null): void => {
       if (ending === null) ending = err;
       next = names.length;
@@ -88,11 +130,9 @@ export function readNodesInThreads(cluster: ClusterHandle, names: readonly strin
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (names.length === 0) return settle();
-    const data: NodeQueryThreadData = { target: getNativeTarget() };
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(nodeQueryThreadFile(), { workerData: data });
-      workers.push(worker);
-      worker.on('message', (response: NodeQueryResponse) => {
+    const workers = poolWorkers(Math.max(1, Math.min(Math.floor(concurrency), names.length)));
+    for (const worker of workers) {
+      const onMessage = (response: NodeQueryResponse): void => {
         inFlight--;
         if (settled) return;
         if ('fatal' in response) {
@@ -108,18 +148,24 @@ export function readNodesInThreads(cluster: ClusterHandle, names: readonly strin
           return;
         }
         send(worker);
-      });
-      // A thread that fails or ends on its own has no call in flight any more.
-      worker.on('error', (err) => {
-        inFlight = 0;
-        end(err);
-        settle();
-      });
-      worker.on('exit', (code) => {
+      };
+      // A thread that fails or ends has no call in flight any more.
+      const onGone = (err?: unknown): void => {
         if (settled) return;
         inFlight = 0;
-        end(new Error(`A node query thread ended (exit code ${code}) before every node was read.`));
+        end(err instanceof Error ? err : new Error('A node query thread ended before every node was read.'));
         settle();
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onGone);
+      worker.on('exit', onGone);
+      // Busy threads keep the process alive until their answers are in.
+      worker.ref();
+      detach.push(() => {
+        worker.off('message', onMessage);
+        worker.off('error', onGone);
+        worker.off('exit', onGone);
+        worker.unref();
       });
       send(worker);
     }
