@@ -11,7 +11,7 @@
 // - expand: a set backed up from the simulator with a 20 MiB CLUSDB (2,000 resources, padded with free
 //   space), read through the engine process as the Backups view does (Requests.setConfiguration), then
 //   the set's rows built (configurationRoots + configItem). The first read verifies and parses; the
-//   figure is the median of the reads after it. Baseline: a no-op request (Requests.leakReport) on the
+//   figure is the median of the reads after it. Baseline: a no-op request (TestRequests.leakReport) on the
 //   same engine. Goal: ≤ 100 ms.
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -86,6 +86,9 @@ function benchDiff() {
 async function benchExpand() {
   const { EngineClient } = require(out('src', 'client', 'engineClient.js'));
   const { Requests } = require(out('src', 'protocol.js'));
+  // The no-op baseline is the test-only leak report (src/testProtocol.ts), served when FCBACKUP_TEST_HOOKS=1.
+  const { TestRequests } = require(out('src', 'testProtocol.js'));
+  process.env.FCBACKUP_TEST_HOOKS = '1';
   const { writeScenarioText, resolveScenario } = require(out('test', 'support', 'scenario.js'));
   const { configItem, configurationRoots } = require(out('src', 'ui', 'configRows.js'));
   const library = process.env.FCBACKUP_SIMULATOR_LIBRARY || path.join(root, 'build', 'simulator', 'libclussim.so');
@@ -120,7 +123,7 @@ async function benchExpand() {
     const warm = [];
     const base = [];
     for (let i = 0; i < runs; i++) {
-      base.push((await timeAsync(() => client.request(Requests.leakReport, {}))).ms);
+      base.push((await timeAsync(() => client.request(TestRequests.leakReport, {}))).ms);
       warm.push((await timeAsync(expand)).ms);
     }
     const value = median(warm);

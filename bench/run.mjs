@@ -11,6 +11,8 @@
 //   hive reader     bench/hive.mjs: reading a 64 MiB hive against hivexml, peak memory / hive size
 //   configuration   bench/config.mjs: diff of two 10,000-resource configurations against JSON.stringify
 //                   of both; expanding a 20 MiB ClusDb set after the first parse against a no-op request
+//   nodes           bench/nodes.mjs: a 64-node tree with 8 slow unreachable nodes against the same tree read
+//                   one node at a time; the restore pick (10 verified sets) against a listing without verification
 //   VSIX size       artifacts/*.vsix per target
 //
 //   node bench/run.mjs [--quick]      (--quick: fewer repetitions, for trying the harness)
@@ -318,6 +320,12 @@ async function main() {
     benchConfig();
   } catch (err) {
     failRow('configuration diff and set expansion', err);
+  }
+  log('measuring the node tree and the restore pick (bench/nodes.mjs)');
+  try {
+    benchScript('nodes', 'nodes');
+  } catch (err) {
+    failRow('node tree and restore pick', err);
   }
   log('measuring VSIX size');
   try {

@@ -21,7 +21,9 @@ const common = {
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   esbuild.build({ ...common, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' }),
+  // The engine's node query threads (src/native/nodeQueryPool.ts) run this file beside worker.js.
+  esbuild.build({ ...common, entryPoints: ['src/native/nodeQueryThread.ts'], outfile: 'dist/nodeQueryThread.js' }),
   esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
 chmodSync('dist/cli.js', 0o755);
-console.log(`built dist/extension.js, dist/worker.js, dist/cli.js${production ? ' (production)' : ''}`);
+console.log(`built dist/extension.js, dist/worker.js, dist/nodeQueryThread.js, dist/cli.js${production ? ' (production)' : ''}`);

@@ -220,7 +220,7 @@ export function stageTarget(target, { koffiVersion = pinnedKoffiVersion(), koffi
   }
 
   const dist = path.join(root, 'dist');
-  for (const bundle of ['extension.js', 'worker.js', 'cli.js']) {
+  for (const bundle of ['extension.js', 'worker.js', 'nodeQueryThread.js', 'cli.js']) {
     if (!fs.existsSync(path.join(dist, bundle))) throw new PackagingError(`dist/${bundle} is missing: the production build did not produce it.`);
   }
   // Source maps belong to development builds; a package ships none.

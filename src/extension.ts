@@ -62,7 +62,9 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
   });
   context.subscriptions.push(engine);
 
-  const clusters = new ClusterTreeProvider({ engine, log, notifier, contextKeys, state: context.workspaceState, t });
+  const clusters = new ClusterTreeProvider({
+    engine, log, notifier, contextKeys, state: context.workspaceState, t, hostPlace: vscode.env.remoteName ? 'remote' : 'local',
+  });
   const backups = new BackupsTreeProvider({ engine, log, notifier, contextKeys, t });
   context.subscriptions.push(clusters, backups);
   context.subscriptions.push(

@@ -11,6 +11,7 @@ import type { PendingRestore, RecoverResult, RestoreFailure, RestoreParams, Rest
 import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
+import type { NodeActionParams, NodeActionResult } from './wire/nodeActions';
 
 /** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
 export type {
@@ -22,6 +23,7 @@ export type { NativeTarget } from './native/target';
 export type { ConfigurationSource } from './config/model';
 export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 export type { CliLauncher, ScheduleTrigger, WeekDay } from './engine/scheduleXml';
+export type * from './wire/nodeActions';
 
 export interface InitializeParams {
   /**
@@ -99,6 +101,8 @@ export const Requests = {
   pendingRestore: new RequestType<Record<string, never>, PendingRestore | null, EngineErrorData>('fcb/pendingRestore'),
   /** Finish an interrupted restore: complete it or roll it back. */
   recover: new RequestType<Record<string, never>, RecoverResult, EngineErrorData>('fcb/recover'),
+  /** Start/Stop Cluster Service, Pause (drain roles) or Resume on a node; the result is the state read back. */
+  nodeAction: new RequestType<NodeActionParams, NodeActionResult, EngineErrorData>('fcb/nodeAction'),
 } as const;
 
 /** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */

@@ -1,7 +1,7 @@
 // Tree refresh latency: Requests.status round trips through EngineClient, the
 // engine process (the production bundle dist/worker.js) and the bridge against the
 // simulator, for clusters of several sizes; the baseline is a round trip of a
-// request that does no cluster work (Requests.leakReport) on the same engine.
+// request that does no cluster work (TestRequests.leakReport) on the same engine.
 //   node refresh-probe.cjs '<json options>'   → JSON on stdout
 'use strict';
 
@@ -34,6 +34,9 @@ async function main() {
   const out = path.join(options.root, 'out');
   const { EngineClient } = require(path.join(out, 'src', 'client', 'engineClient.js'));
   const { Requests } = require(path.join(out, 'src', 'protocol.js'));
+  // The no-op baseline is the test-only leak report (src/testProtocol.ts), served when FCBACKUP_TEST_HOOKS=1.
+  const { TestRequests } = require(path.join(out, 'src', 'testProtocol.js'));
+  process.env.FCBACKUP_TEST_HOOKS = '1';
   const { writeScenario, makeNodes } = require(path.join(out, 'test', 'support', 'scenario.js'));
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-bench-refresh-'));
@@ -58,16 +61,16 @@ async function main() {
         }
         const runs = nodeCount >= 256 ? options.runsLarge : options.runs;
         await timeRequests(client, Requests.status, options.warmup);
-        await timeRequests(client, Requests.leakReport, options.warmup);
+        await timeRequests(client, TestRequests.leakReport, options.warmup);
         // Interleave the two kinds in blocks so that drift on a shared machine hits both alike.
         const status = [];
         const baseline = [];
         const block = 5;
         while (status.length < runs) {
           status.push(...await timeRequests(client, Requests.status, block));
-          baseline.push(...await timeRequests(client, Requests.leakReport, block));
+          baseline.push(...await timeRequests(client, TestRequests.leakReport, block));
         }
-        const leaks = await client.request(Requests.leakReport, {});
+        const leaks = await client.request(TestRequests.leakReport, {});
         results.push({
           nodes: nodeCount,
           nodesInStatus: nodesSeen,

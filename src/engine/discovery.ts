@@ -14,10 +14,20 @@ import * as clusapi from '../native/clusapi';
 import { NativeError, NativeLoadError } from '../native/errors';
 import { getComputerName } from '../native/kernel32';
 import { getNativeTarget } from '../native/loader';
+import { nodeQueryThreadsAvailable, readNodesInThreads } from '../native/nodeQueryPool';
+import { failureError, readNodeRaw, type RawNodeRead } from '../native/nodeRead';
 import type { OperationContext } from './context';
 import { isUnreachableError, sameComputerName, validateClusterName } from './clusterNames';
 import { errorMessage, throwIfCancelled } from './errors';
 import type { ClusterStatus, ClusterSummary, LocalClusterState, NativeErrorInfo, NodeInfo, NodeState } from './model';
+
+export interface DiscoveryOptions {
+  /** How many nodes are read at once (default 1: one after another). */
+  nodeConcurrency?: number;
+}
+
+/** The most node query threads a status uses (each waits on one node's answer). */
+export const MAX_NODE_CONCURRENCY = 16;
 
 export { isUnreachableError, sameComputerName, validateClusterName, MAX_CLUSTER_NAME_LENGTH } from './clusterNames';
 export { welcomeViewFor, type WelcomeView } from './welcome';
@@ -134,56 +144,75 @@ function stateForFailure(err: NativeError): NodeState {
   return isUnreachableError(err.code) ? 'unreachable' : 'unknown';
 }
 
-/** One node's state and id; failures make the node unreachable/unknown instead of failing the status. */
-function readNode(cluster: clusapi.ClusterHandle, name: string, machine: string, ctx: OperationContext): NodeInfo {
+/** One node's state and id from its raw answers, logged; failures make it unreachable/unknown instead of failing the status. */
+function nodeInfoFrom(read: RawNodeRead, machine: string, ctx: OperationContext): NodeInfo {
+  const name = read.name;
   const isLocal = machine !== '' && sameComputerName(name, machine);
-  let node: clusapi.NodeHandle;
-  try {
-    node = clusapi.openClusterNode(cluster, name);
-  } catch (err) {
-    if (!(err instanceof NativeError)) throw err;
+  if (read.openError) {
+    const err = failureError(read.openError);
     const state = stateForFailure(err);
     ctx.logger.log('warn', `${err.message}; node ${name} is ${state}`);
     return { name, id: null, state, isLocal, error: nativeErrorInfo(err) };
   }
-  try {
-    let state: NodeState;
-    try {
-      const raw = clusapi.getClusterNodeState(node);
-      state = clusapi.clusterNodeStateName(raw);
-      ctx.logger.log('debug', `GetClusterNodeState(${name}) → ${state} (${raw})`);
-    } catch (err) {
-      if (!(err instanceof NativeError)) throw err;
-      const failed = stateForFailure(err);
-      ctx.logger.log('warn', `${err.message}; node ${name} is ${failed}`);
-      return { name, id: readNodeIdQuietly(node, name, ctx), state: failed, isLocal, error: nativeErrorInfo(err) };
-    }
-    return { name, id: readNodeIdQuietly(node, name, ctx), state, isLocal };
-  } finally {
-    try {
-      node.close();
-    } catch (err) {
-      ctx.logger.log('warn', describeFailure('CloseClusterNode', err));
-    }
-  }
-}
-
-function readNodeIdQuietly(node: clusapi.NodeHandle, name: string, ctx: OperationContext): string | null {
-  try {
-    const id = clusapi.getClusterNodeId(node);
+  let id: string | null = null;
+  if (read.idError) {
+    ctx.logger.log('warn', `${failureError(read.idError).message}; the id of node ${name} is not shown`);
+  } else if (read.id !== undefined) {
+    id = read.id;
     ctx.logger.log('debug', `GetClusterNodeId(${name}) → ${id}`);
-    return id;
-  } catch (err) {
-    if (!(err instanceof NativeError)) throw err;
-    ctx.logger.log('warn', `${err.message}; the id of node ${name} is not shown`);
-    return null;
   }
+  if (read.closeError) ctx.logger.log('warn', failureError(read.closeError).message);
+  if (read.stateError || read.state === undefined) {
+    const err = failureError(read.stateError ?? { api: 'GetClusterNodeState', code: 0, detail: `node ${name}` });
+    const failed = stateForFailure(err);
+    ctx.logger.log('warn', `${err.message}; node ${name} is ${failed}`);
+    return { name, id, state: failed, isLocal, error: nativeErrorInfo(err) };
+  }
+  const state = clusapi.clusterNodeStateName(read.state);
+  ctx.logger.log('debug', `GetClusterNodeState(${name}) → ${state} (${read.state})`);
+  return { name, id, state, isLocal };
 }
 
 /** Lets the engine process see a cancellation between native calls (each call itself is synchronous). */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function readNodes(cluster: clusapi.ClusterHandle, machine: string, ctx: OperationContext): Promise<NodeInfo[]> {
+/** About twenty progress reports however many nodes there are. */
+function reportEvery(count: number): number {
+  return Math.max(1, Math.floor(count / 20));
+}
+
+/**
+ * Each node's state and id, in the cluster's order: one node after another, or with
+ * `nodeConcurrency` above 1, that many at once in node query threads
+ * (src/native/nodeQueryPool.ts), so that slow or unreachable nodes do not hold up the rest.
+ */
+async function readNodeInfos(cluster: clusapi.ClusterHandle, names: string[], machine: string, ctx: OperationContext,
+  options: DiscoveryOptions): Promise<NodeInfo[]> {
+  const concurrency = Math.min(options.nodeConcurrency ?? 1, MAX_NODE_CONCURRENCY, names.length);
+  if (concurrency > 1 && nodeQueryThreadsAvailable()) {
+    ctx.logger.log('debug', `Reading ${names.length} nodes, ${concurrency} at a time`);
+    let reads: RawNodeRead[];
+    try {
+      reads = await readNodesInThreads(cluster, names, concurrency, ctx.signal, (read, done) => {
+        if (done % reportEvery(names.length) === 0) ctx.progress(`Read node ${read.name}`, done / names.length);
+      });
+    } catch (err) {
+      throwIfCancelled(ctx.signal, 'Reading the cluster status');
+      throw err;
+    }
+    return reads.map((read) => nodeInfoFrom(read, machine, ctx));
+  }
+  const nodes: NodeInfo[] = [];
+  for (const [index, name] of names.entries()) {
+    await yieldToEventLoop();
+    throwIfCancelled(ctx.signal, 'Reading the cluster status');
+    if (index % reportEvery(names.length) === 0) ctx.progress(`Reading node ${name}`, index / names.length);
+    nodes.push(nodeInfoFrom(readNodeRaw(cluster, name), machine, ctx));
+  }
+  return nodes;
+}
+
+async function readNodes(cluster: clusapi.ClusterHandle, machine: string, ctx: OperationContext, options: DiscoveryOptions): Promise<NodeInfo[]> {
   let names: string[];
   try {
     names = clusapi.enumerateNodeNames(cluster);
@@ -192,27 +221,21 @@ async function readNodes(cluster: clusapi.ClusterHandle, machine: string, ctx: O
     throw err;
   }
   ctx.logger.log('info', `ClusterEnum(CLUSTER_ENUM_NODE) → ${names.length} node${names.length === 1 ? '' : 's'}`);
-  const nodes: NodeInfo[] = [];
-  for (const [index, name] of names.entries()) {
-    await yieldToEventLoop();
-    throwIfCancelled(ctx.signal, 'Reading the cluster status');
-    // About twenty progress reports however many nodes there are.
-    if (index % Math.max(1, Math.floor(names.length / 20)) === 0) ctx.progress(`Reading node ${name}`, index / names.length);
-    nodes.push(readNode(cluster, name, machine, ctx));
-  }
+  const nodes = await readNodeInfos(cluster, names, machine, ctx, options);
   const counts = new Map<NodeState, number>();
   for (const n of nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
   ctx.logger.log('info', `Nodes: ${[...counts].map(([s, c]) => `${c} ${s}`).join(', ') || 'none'}`);
   return nodes;
 }
 
-async function readOpenCluster(cluster: clusapi.ClusterHandle, machine: string, ctx: OperationContext): Promise<Pick<ClusterStatus, 'cluster' | 'nodes'>> {
+async function readOpenCluster(cluster: clusapi.ClusterHandle, machine: string, ctx: OperationContext,
+  options: DiscoveryOptions): Promise<Pick<ClusterStatus, 'cluster' | 'nodes'>> {
   await yieldToEventLoop();
   throwIfCancelled(ctx.signal, 'Reading the cluster status');
   const summary = readClusterSummary(cluster, ctx);
   await yieldToEventLoop();
   throwIfCancelled(ctx.signal, 'Reading the cluster status');
-  const nodes = await readNodes(cluster, machine, ctx);
+  const nodes = await readNodes(cluster, machine, ctx, options);
   return { cluster: summary, nodes };
 }
 
@@ -225,7 +248,7 @@ function closeCluster(cluster: clusapi.ClusterHandle, ctx: OperationContext): vo
 }
 
 /** What this machine is (seed step 1) and, when the cluster service runs here, the cluster with its nodes. */
-export async function detectLocalCluster(ctx: OperationContext): Promise<ClusterStatus> {
+export async function detectLocalCluster(ctx: OperationContext, options: DiscoveryOptions = {}): Promise<ClusterStatus> {
   throwIfCancelled(ctx.signal, 'Detecting the cluster');
   ctx.progress('Detecting the cluster service');
   const state = readLocalState(ctx);
@@ -236,14 +259,14 @@ export async function detectLocalCluster(ctx: OperationContext): Promise<Cluster
   ctx.progress('Opening the cluster');
   const cluster = openLocalCluster(machine, ctx);
   try {
-    return { state, machine, ...(await readOpenCluster(cluster, machine, ctx)) };
+    return { state, machine, ...(await readOpenCluster(cluster, machine, ctx, options)) };
   } finally {
     closeCluster(cluster, ctx);
   }
 }
 
 /** "Connect to Cluster…": open a cluster by its name (or a node's name, DNS name or IP address). */
-export async function connectToCluster(name: string, ctx: OperationContext): Promise<ClusterStatus> {
+export async function connectToCluster(name: string, ctx: OperationContext, options: DiscoveryOptions = {}): Promise<ClusterStatus> {
   const clusterName = validateClusterName(name);
   throwIfCancelled(ctx.signal, 'Connecting to the cluster');
   ctx.progress(`Connecting to ${clusterName}`);
@@ -258,7 +281,7 @@ export async function connectToCluster(name: string, ctx: OperationContext): Pro
     throw err;
   }
   try {
-    return { state, machine, ...(await readOpenCluster(cluster, machine, ctx)), connectedName: clusterName };
+    return { state, machine, ...(await readOpenCluster(cluster, machine, ctx, options)), connectedName: clusterName };
   } finally {
     closeCluster(cluster, ctx);
   }

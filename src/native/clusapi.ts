@@ -483,3 +483,39 @@ export function getClusterNodeId(node: NodeHandle): string {
     throw err;
   }
 }
+
+// ---- node control: pause (drain) and resume (docs/windows.md, "Node actions") ----
+
+/** dwPauseFlags of PauseClusterNodeEx (clusapi.h). */
+export const CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR = 0x1;
+export const CLUSAPI_NODE_AVOID_PLACEMENT = 0x2;
+export const CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE = 0x4;
+
+/** CLUSTER_NODE_RESUME_FAILBACK_TYPE (clusapi.h). */
+export enum ClusterNodeResumeFailbackType {
+  DoNotFailbackGroups = 0,
+  FailbackGroupsImmediately = 1,
+  FailbackGroupsPerPolicy = 2,
+}
+
+/** Both exist from Windows Server 2012 on; they are bound on first use, apart from the calls every status needs. */
+const nodeControlApi = lazyBindings('clusapi', (lib) => ({
+  PauseClusterNodeEx: lib.func('uint32_t PauseClusterNodeEx(void *node, int32_t drainNode, uint32_t pauseFlags, void *drainTarget)'),
+  ResumeClusterNodeEx: lib.func('uint32_t ResumeClusterNodeEx(void *node, uint32_t failbackType, uint32_t resumeFlagsReserved)'),
+}));
+
+/**
+ * PauseClusterNodeEx: pause the node and, with `drain`, move its roles off it (to
+ * `drainTarget` when given, else where the cluster places them). The call returns once the
+ * pause is requested; the node's state (GetClusterNodeState) says when it is paused.
+ */
+export function pauseClusterNodeEx(node: NodeHandle, drain: boolean, flags: number, drainTarget: NodeHandle | null = null): void {
+  const code = (nodeControlApi().PauseClusterNodeEx(node.raw, drain ? 1 : 0, flags >>> 0, drainTarget ? drainTarget.raw : null) as number) >>> 0;
+  if (code !== ERROR_SUCCESS) throw new Win32Error('PauseClusterNodeEx', code, `node ${node.name}`);
+}
+
+/** ResumeClusterNodeEx: resume a paused node, failing its roles back as `failback` says. */
+export function resumeClusterNodeEx(node: NodeHandle, failback: ClusterNodeResumeFailbackType): void {
+  const code = (nodeControlApi().ResumeClusterNodeEx(node.raw, failback >>> 0, 0) as number) >>> 0;
+  if (code !== ERROR_SUCCESS) throw new Win32Error('ResumeClusterNodeEx', code, `node ${node.name}`);
+}

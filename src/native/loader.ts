@@ -47,6 +47,19 @@ export function configureNative(next: NativeTarget): void {
   }
 }
 
+/** Set in a thread of the engine process (nodeQueryThread.ts): the scenario its main thread already opened. */
+let attachedScenario: string | undefined;
+
+/**
+ * configureNative for a worker thread of the engine process: the library is the one the
+ * main thread loaded (one copy per process), so the simulator's scenario is not opened
+ * again (that would start the simulated machine over under the main thread's handles).
+ */
+export function attachNativeThread(next: NativeTarget): void {
+  attachedScenario = next.kind === 'simulator' ? next.scenario : undefined;
+  configureNative(next);
+}
+
 export function getNativeTarget(): NativeTarget {
   return target;
 }
@@ -94,6 +107,12 @@ function loadSimulator(library: string, scenario: string): KoffiLib {
     return cached;
   }
   const lib = loadLibrary(library);
+  if (attachedScenario === scenario) {
+    // A thread of the engine process: the main thread opened this scenario in the same library.
+    simulatorScenarioOpened = scenario;
+    libraries.set(library, lib);
+    return lib;
+  }
   try {
     openScenario(lib, scenario);
   } catch (err) {

@@ -160,3 +160,12 @@ export function simulatorNodeConfiguration(node: string): SimulatedNodeConfigura
   const { ClusSimNodeConfiguration } = api();
   return JSON.parse(readText((b, cb) => ClusSimNodeConfiguration(node, b, cb) as number)) as SimulatedNodeConfiguration | null;
 }
+
+const nodeCallApi = simulatorControlBindings((lib) => ({
+  ClusSimNodeCallPeak: lib.func('uint32_t ClusSimNodeCallPeak(int32_t reset)'),
+}));
+
+/** The most node calls the simulator had in flight at once since the last reset (`reset` starts over). */
+export function simulatorNodeCallPeak(reset = false): number {
+  return (nodeCallApi().ClusSimNodeCallPeak(reset ? 1 : 0) as number) >>> 0;
+}

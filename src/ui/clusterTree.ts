@@ -11,6 +11,7 @@ import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import { EngineUnavailableError, type EngineHost } from './engineHost';
 import { describeError, isEngineDeath } from './errors';
 import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
+import type { ExtensionHostPlace } from './nodeRows';
 import { scheduleDetail } from './scheduleRow';
 import {
   clusterChildren, clusterElement, clusterRoots, clusterViewState, failedClusterElement,
@@ -31,6 +32,8 @@ export interface ClusterTreeDeps extends RefreshingTreeDeps {
   engine: EngineHost;
   contextKeys: ContextKeyStore;
   state: vscode.Memento;
+  /** Where VS Code runs the extension (vscode.env.remoteName set: remote), for the not-elevated advice. */
+  hostPlace?: ExtensionHostPlace;
 }
 
 export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps> {
@@ -164,13 +167,14 @@ export class ClusterTreeProvider extends RefreshingTreeProvider<ClusterTreeDeps>
 
   private publish(): void {
     this.deps.contextKeys.set(ContextKeys.clusterState, clusterViewState(this.local));
+    this.deps.contextKeys.set(ContextKeys.notElevated, this.local?.status?.elevated === false);
     this.changed.fire(undefined);
   }
 
   async getChildren(element?: TreeElement): Promise<TreeElement[]> {
     if (!element) {
       await this.ensureLoaded();
-      return clusterRoots(this.local, this.connected, this.deps.t);
+      return clusterRoots(this.local, this.connected, this.deps.t, this.deps.hostPlace);
     }
     if (element.kind !== 'cluster') return [];
     const children = clusterChildren(element, this.deps.t);

@@ -9,6 +9,8 @@ export const ContextKeys = {
   clusterState: 'fcbackup.clusterState',
   /** loading | unavailable | noFolder | empty | sets | error */
   backupsState: 'fcbackup.backupsState',
+  /** true when the engine does not run elevated: backup and restore are not offered. */
+  notElevated: 'fcbackup.notElevated',
 } as const;
 
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];

@@ -7,6 +7,7 @@
 import { welcomeViewFor, type WelcomeView } from '../client/welcome';
 import type { BackupSetSummary, ClusterStatus, NodeInfo, NodeState, VerifyResult } from '../protocol';
 import { configItem, type ConfigElement } from './configRows';
+import { nodeIconId, nodesForTree, notElevatedText, type ExtensionHostPlace } from './nodeRows';
 import { describePendingRestore } from '../wire/restoreWords';
 import {
   backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, timeValue, untranslated, type Translate,
@@ -146,7 +147,7 @@ export function clusterChildren(cluster: ClusterElement, t: Translate = untransl
       icon: 'law',
     });
   }
-  for (const node of status.nodes) {
+  for (const node of nodesForTree(status.nodes)) {
     children.push({ kind: 'node', id: `${cluster.id}/node/${node.name.toLowerCase()}`, source: cluster.source, cluster: cluster.name, node });
   }
   if (status.nodes.length === 0) children.push(messageElement(`${cluster.id}/no-nodes`, 'info', t('No nodes reported.')));
@@ -206,7 +207,7 @@ export function nodeItem(element: NodeElement, t: Translate = untranslated): Tre
     tooltip: tooltipLines.join('\n'),
     // e.g. node-local-up, node-remote-unreachable (menus offer Back Up only on node-local-*).
     contextValue: `node-${node.isLocal && element.source === 'local' ? 'local' : 'remote'}-${node.state}`,
-    icon: nodeStateIcon(node.state),
+    icon: { ...nodeStateIcon(node.state), id: nodeIconId(node.state, nodeStateIcon(node.state).id) },
     collapsible: 'none',
   };
 }
@@ -302,8 +303,13 @@ export function clusterRoots(
   local: { status?: ClusterStatus; error?: ErrorInfo; unavailable?: boolean; readAt?: string } | undefined,
   connected: ReadonlyArray<ClusterElement>,
   t: Translate = untranslated,
+  place: ExtensionHostPlace = 'local',
 ): TreeElement[] {
   const roots: TreeElement[] = [];
+  if (local?.status?.elevated === false) {
+    const row = notElevatedText(place, t);
+    roots.push(messageElement('not-elevated', 'warning', row.text, { tooltip: row.tooltip }));
+  }
   if (local?.error) {
     roots.push(messageElement('local-error', 'error', local.error.message, {
       tooltip: local.error.apiDetail ? `${local.error.apiDetail}\n${t('Click to show the log.')}` : t('Click to show the log.'),

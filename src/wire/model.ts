@@ -67,6 +67,8 @@ export interface ClusterStatus {
   connectedName?: string;
   /** A restore whose journal is on disk on this machine: running now, or interrupted and to be finished. */
   pendingRestore?: PendingRestore | null;
+  /** Whether the engine runs with a full administrator token (TokenElevation); absent when it could not be read. */
+  elevated?: boolean;
 }
 
 export type BackupKind = 'vss-cluster-writer' | 'offline-hive';

@@ -19,6 +19,7 @@ import { EngineLifetime } from './lifetime';
 import { registerScheduleHandlers } from './scheduleHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
+import { registerNodeHandlers } from './nodeHandlers';
 import { callLimitSeconds, startWatchdog } from './watchdog';
 
 function main(): void {
@@ -67,6 +68,7 @@ function main(): void {
     },
   });
   registerStatusHandlers(server);
+  registerNodeHandlers(server);
   registerBackupHandlers(server);
   registerRestoreHandlers(server);
   registerConfigurationHandlers(server);

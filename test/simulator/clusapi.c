@@ -104,7 +104,7 @@ static DWORD_T route_check(route_kind route, const char *node_name) {
 static int32_t node_view(const sim_node *n) {
     if (!n) return 1;
     switch (n->service_state) {
-    case SIM_SVC_RUNNING: return (int32_t)n->state;
+    case SIM_SVC_RUNNING: return sim_nodectl_paused(n->name) ? 2 : (int32_t)n->state;  /* 2: ClusterNodePaused (nodectl.c) */
     case SIM_SVC_START_PENDING: return 3;  /* ClusterNodeJoining */
     default: return 1;                      /* ClusterNodeDown */
     }
@@ -356,6 +356,7 @@ SIMAPI HNODE_T SIMCALL OpenClusterNode(HCLUSTER_T hCluster, const WCHAR_T *lpszN
     else if (h) err = check_cluster(h);
     char *name = err ? NULL : sim_w_to_utf8(lpszNodeName);
     if (!err && !name) err = SIM_ERROR_NOT_ENOUGH_MEMORY;
+    if (!err) sim_node_latency(name);
     char member[512] = "";
     if (!err) {
         sim_lock();
@@ -387,6 +388,7 @@ SIMAPI int32_t SIMCALL GetClusterNodeState(HNODE_T hNode) {
         sim_set_last_error(SIM_ERROR_INVALID_HANDLE);
         return CLUSTER_NODE_STATE_UNKNOWN;
     }
+    sim_node_latency(nh->name);
     DWORD_T err = 0;
     sim_lock();
     sim_state_refresh();

@@ -22,6 +22,13 @@
 #else
 #define SIMAPI __attribute__((visibility("default")))
 #define SIMCALL
+/* ---- node control (nodectl.c) ---- */
+/* 1 when PauseClusterNodeEx paused the node and no ResumeClusterNodeEx resumed it (takes the lock). */
+int sim_nodectl_paused(const char *utf8name);
+/* A call addressed to a node: counts it in flight and waits the node's latencyMs, outside
+ * the lock. Call without holding the lock. */
+void sim_node_latency(const char *utf8name);
+
 #endif
 
 typedef uint16_t WCHAR_T;          /* WCHAR: one UTF-16 code unit */
@@ -94,6 +101,7 @@ typedef struct sim_node {
     uint32_t exit_code;       /* dwWin32ExitCode of the last start that ended STOPPED; persisted */
     int force_pending;        /* started with /fq: forms the cluster with its copy when RUNNING (quorum.c); persisted */
     int forced;               /* formed the cluster by force and still runs (quorum.c); persisted */
+    uint32_t latency_ms;      /* nodes[].latencyMs: each node call waits this long (0: the global latencyMs) */
 } sim_node;
 
 #define SIM_MAX_RENAMES 64
@@ -172,6 +180,8 @@ typedef struct sim_scenario {
     int cluster_formed;                 /* the running nodes form a cluster (quorum.c) */
     uint32_t rename_count;
     sim_pending_rename renames[SIM_MAX_RENAMES];
+
+    uint32_t latency_ms;      /* latencyMs: how long every node call waits unless its node says otherwise */
 } sim_scenario;
 
 /* The loaded scenario (NULL before ClusSimOpenScenario succeeded). */
@@ -400,5 +410,12 @@ int sim_write_file_atomic(const char *path, const void *data, size_t len);   /* 
 char *sim_path_join(const char *dir, const char *name);                    /* malloc'd */
 void sim_sleep_ms(uint32_t ms);
 void sim_sleep_forever(void);
+
+/* ---- node control (nodectl.c) ---- */
+/* 1 when PauseClusterNodeEx paused the node and no ResumeClusterNodeEx resumed it (takes the lock). */
+int sim_nodectl_paused(const char *utf8name);
+/* A call addressed to a node: counts it in flight and waits the node's latencyMs, outside
+ * the lock. Call without holding the lock. */
+void sim_node_latency(const char *utf8name);
 
 #endif

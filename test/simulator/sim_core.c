@@ -1475,7 +1475,8 @@ static void default_node(sim_node *n, uint32_t index) {
 static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc, pending_fault *faults, uint32_t *fault_count) {
     static const char *const TOP[] = { "machine", "elevated", "installed", "configured", "cluster", "nodes", "clusdb",
                                        "writer", "asyncPendingPolls", "snapshotSetInProgress", "mutateAfterSnapshot",
-                                       "servicePendingPolls", "faults", "description", "groups", "resources", "networks", NULL };
+                                       "servicePendingPolls", "faults", "description", "groups", "resources", "networks",
+                                       "latencyMs", NULL };
     if (root->type != JSON_OBJECT) {
         sim_verr(v, "scenario", root, "the top level must be an object, found %s", json_type_name(root->type));
         return;
@@ -1489,6 +1490,7 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     sim_get_bool(v, root, "elevated", "", 1, &sc->elevated);
     sim_get_bool(v, root, "installed", "", 1, &sc->installed);
     sim_get_bool(v, root, "configured", "", 1, &sc->configured);
+    sc->latency_ms = sim_get_u32(v, root, "latencyMs", "", 0, 600000);
 
     /* cluster */
     const json_value *cl = json_get(root, "cluster");
@@ -1560,7 +1562,8 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     } else if (sim_want_array(v, nodes, "nodes", SIM_MAX_NODES)) {
         sc->node_count = (uint32_t)nodes->count;
         for (uint32_t i = 0; i < sc->node_count && !v->failed; i++) {
-            static const char *const NK[] = { "name", "id", "state", "reachable", "service", "votes", NULL };
+            static const char *const NK[] = { "name", "id", "state", "reachable", "service", "votes",
+                                              "latencyMs", NULL };
             char p[64];
             const json_value *nv = sim_array_object(v, nodes, i, "nodes", "node", NK, "name", p, sizeof p);
             if (!nv) return;
@@ -1578,6 +1581,7 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
             if (st && !v->failed && sim_pick(v, st, sp, NODE_STATE_NAMES, NODE_STATE_VALUES, &x)) n->state = (sim_node_state)x;
             sim_get_bool(v, nv, "reachable", p, 1, &n->reachable);
             n->votes = sim_get_u32(v, nv, "votes", p, 1, 1);
+            n->latency_ms = sim_get_u32(v, nv, "latencyMs", p, 0, 600000);
             const json_value *svc = json_get(nv, "service");
             snprintf(sp, sizeof sp, "%s.service", p);
             if (svc && !v->failed && sim_pick(v, svc, sp, SERVICE_NAMES, SERVICE_VALUES, &x)) n->service_state = x;

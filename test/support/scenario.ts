@@ -33,6 +33,8 @@ export interface ScenarioNodeSpec {
   service?: ScenarioServiceState;
   /** Quorum votes (NodeWeight in the cluster database): 0 or 1; default 1. */
   votes?: number;
+  /** Each call addressed to this node waits this long (ms), outside the simulator's lock; 0: the global latencyMs. */
+  latencyMs?: number;
 }
 
 export interface ScenarioVersionSpec {
@@ -164,6 +166,8 @@ export interface ScenarioSpec {
   groups?: ScenarioGroupSpec[];
   resources?: ScenarioResourceSpec[];
   networks?: ScenarioNetworkSpec[];
+  /** Each call addressed to a node waits this long (ms) unless the node has its own latencyMs; default 0. */
+  latencyMs?: number;
 }
 
 /** The scenario file as written: every field present. */
@@ -196,6 +200,7 @@ export interface ResolvedScenario {
   groups: ScenarioGroupSpec[];
   resources: ScenarioResourceSpec[];
   networks: ScenarioNetworkSpec[];
+  latencyMs: number;
 }
 
 /** VSS_RME_RESTORE_STOP_START */
@@ -264,6 +269,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     reachable: n.reachable ?? true,
     service: n.service ?? 'running',
     votes: n.votes ?? 1,
+    latencyMs: n.latencyMs ?? 0,
   }));
   const cluster = spec.cluster ?? {};
   const quorum = cluster.quorum === null
@@ -315,6 +321,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     groups: spec.groups ?? DEFAULT_GROUPS,
     resources: spec.resources ?? DEFAULT_RESOURCES,
     networks: spec.networks ?? DEFAULT_NETWORKS,
+    latencyMs: spec.latencyMs ?? 0,
   };
 }
 

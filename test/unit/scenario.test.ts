@@ -41,8 +41,8 @@ describe('test scenarios', () => {
       faults: [{ function: 'OpenCluster', code: 1722 }],
     });
     assert.equal(s.machine, 'A');
-    assert.deepEqual(s.nodes[0], { name: 'A', id: '1', state: 'up', reachable: true, service: 'stopped', votes: 1 });
-    assert.deepEqual(s.nodes[1], { name: 'B', id: '7', state: 'up', reachable: false, service: 'running', votes: 1 });
+    assert.deepEqual(s.nodes[0], { name: 'A', id: '1', state: 'up', reachable: true, service: 'stopped', votes: 1, latencyMs: 0 });
+    assert.deepEqual(s.nodes[1], { name: 'B', id: '7', state: 'up', reachable: false, service: 'running', votes: 1, latencyMs: 0 });
     assert.equal(s.cluster.version.build, 17763);
     assert.equal(s.cluster.version.major, 10);
     assert.equal(s.cluster.quorum, null);

@@ -18,6 +18,8 @@ import { projectRoot, simulatorLibraryPath } from '../support/sim';
  */
 const MISSING_IN_WINE: Readonly<Record<string, string>> = {
   'clusapi!OpenClusterEx': 'Wine 8.0 clusapi.dll does not export OpenClusterEx (GetProcAddress returns NULL)',
+  'clusapi!PauseClusterNodeEx': 'Wine 8.0 clusapi.dll does not export PauseClusterNodeEx (observed: koffi cannot find it)',
+  'clusapi!ResumeClusterNodeEx': 'Wine 8.0 clusapi.dll does not export ResumeClusterNodeEx (observed: koffi cannot find it)',
   'vssapi!?CreateVssBackupComponents@@YAJPEAPEAVIVssBackupComponents@@@Z':
     'Wine 8.0 x64 vssapi.dll exports only the x86 spelling of CreateVssBackupComponents (@@YGJPAPAV…)',
 };

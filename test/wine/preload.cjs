@@ -44,9 +44,13 @@ function replaceProcessStream(name, stream) {
   Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
 }
 
-replaceProcessStream('stdout', descriptorStream(1));
-replaceProcessStream('stderr', descriptorStream(2));
-replaceProcessStream('stdin', Readable.from([]));
+// A worker thread (the engine's node query threads) has its own stdio, piped to the main
+// thread by Node: replacing it there breaks that pipe, and it never touches the descriptors.
+if (require('node:worker_threads').isMainThread) {
+  replaceProcessStream('stdout', descriptorStream(1));
+  replaceProcessStream('stderr', descriptorStream(2));
+  replaceProcessStream('stdin', Readable.from([]));
+}
 
 const koffiDir = process.env.FCBACKUP_WINE_KOFFI;
 if (!koffiDir || !fs.existsSync(koffiDir)) {

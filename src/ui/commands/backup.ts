@@ -34,6 +34,16 @@ async function explainOtherNode(s: Services, node: string, status: ClusterStatus
   }
 }
 
+/** Told when asked: why the palette backed up this node and how the other nodes are backed up. */
+async function explainThisNodeOnly(s: Services, status: ClusterStatus): Promise<void> {
+  const { t } = s;
+  await s.dialogs.explain(
+    t('Only this node ({0}) can be backed up here.', status.machine),
+    t('A backup runs on the node it backs up (the Volume Shadow Copy Service snapshots that node\'s disks). Every node holds a copy of the same cluster database, so this backup holds the cluster configuration. To back up another node, open a Remote window on it (for example Remote-SSH: Connect to Host…) with this extension installed there, and back up in that window.'),
+    [],
+  );
+}
+
 /** Which node: the tree row's, or a pick from the palette; always ends on the local machine. */
 async function chooseLocalNode(s: Services, arg: unknown, status: ClusterStatus): Promise<string> {
   const { t } = s;
@@ -47,6 +57,12 @@ async function chooseLocalNode(s: Services, arg: unknown, status: ClusterStatus)
   }
   if (typeof arg === 'string' && arg.trim() !== '') {
     if (arg.trim().toLowerCase() !== status.machine.toLowerCase()) await explainOtherNode(s, arg.trim(), status);
+    return status.machine;
+  }
+  // From the palette on a node of a running cluster: this node, the only one that can be backed up here
+  // (the others are explained when asked, from the result's "Why Only This Node?").
+  if (status.state === 'running' && status.nodes.some((n) => n.isLocal)) {
+    s.log.info(`Backing up this node (${status.machine}); every other node is backed up on that node itself.`);
     return status.machine;
   }
   // From the palette: the cluster (the local one, or one connected by name) and its node.
@@ -100,6 +116,7 @@ export const backupCommand: CommandDefinition = {
       { title: t('Reveal in Explorer'), run: () => revealFolder(s, outcome.result.path) },
       { title: t('Show Log'), run: () => s.log.show() },
     ];
+    if (arg === undefined && status.nodes.length > 1) actions.push({ title: t('Why Only This Node?'), run: () => explainThisNodeOnly(s, status) });
     if (outcome.verification.ok && retentionProblems.length === 0) {
       s.log.info(text);
       s.notifier.info(text, actions);

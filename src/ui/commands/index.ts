@@ -22,6 +22,7 @@ import { scheduleBackupsCommand } from './scheduleBackups';
 import { showLogCommand } from './showLog';
 import type { CommandDefinition } from './types';
 import { verifyBackupCommand } from './verifyBackup';
+import { pauseNodeCommand, resumeNodeCommand, startClusterServiceCommand, stopClusterServiceCommand } from './nodeActions';
 
 export const commandTable: readonly CommandDefinition[] = [
   refreshCommand,
@@ -38,6 +39,10 @@ export const commandTable: readonly CommandDefinition[] = [
   showLogCommand,
   compareWithLiveCommand,
   compareWithBackupCommand,
+  startClusterServiceCommand,
+  stopClusterServiceCommand,
+  pauseNodeCommand,
+  resumeNodeCommand,
 ];
 
 export function runCommand(definition: CommandDefinition, s: Services, args: unknown[]): Promise<unknown> {

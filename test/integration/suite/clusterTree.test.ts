@@ -58,7 +58,7 @@ describe('Failover Clusters tree', () => {
       '  NODE1 | up · id 1 · this machine | node-local-up | pass-filled',
       '  NODE2 | down · id 2 | node-remote-down | error',
       '  NODE3 | paused · id 3 | node-remote-paused | debug-pause',
-      '  NODE4 | joining · id 4 | node-remote-joining | sync',
+      '  NODE4 | joining · id 4 | node-remote-joining | sync~spin',
       '  NODE5 | unreachable · id ? | node-remote-unreachable | debug-disconnect',
       '  Scheduled backup | none | detail | calendar',
     ]);
