@@ -8,7 +8,10 @@ import type { RestoreParams, RestoreResult } from '../../protocol';
 import { withRollbackLines } from '../configRollback';
 import { UserCancelled } from '../errors';
 import { resolveBackupSet } from '../pickers';
-import { refusalText, restoreConfirmation, restoreResultText, stopNodesConfirmation } from '../restoreText';
+import {
+  fullPlanText, restoreConfirmation, stopNodesConfirmation, typedNameConfirmation, typedNameMatches, type ConfirmAction,
+} from '../restoreDialogText';
+import { refusalText, restoreResultText } from '../restoreText';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 
@@ -26,19 +29,40 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   const refused = refusalText(plan, t);
   if (refused) throw new Error(refused);
 
+  // The engine's full wording (every step and name, the VSS restore method) is one button away, in the log.
+  const showFullPlan: ConfirmAction = {
+    title: t('Show Full Plan'),
+    run: async () => {
+      s.log.info(fullPlanText(plan));
+      s.log.show();
+    },
+  };
   // An authoritative restore always asks; a node restore unless the user turned confirmations off.
   if (authoritative || readSettings().confirmDestructiveSteps) {
-    if (!(await s.dialogs.confirm(await withRollbackLines(s, element.set.path, authoritative, restoreConfirmation(plan, t))))) {
+    const first = await withRollbackLines(s, plan, { ...restoreConfirmation(plan, t), extras: [showFullPlan] });
+    if (!(await s.dialogs.confirm(first))) {
       s.log.info('Restore not confirmed; nothing was changed.');
       throw new UserCancelled();
     }
   }
   if (authoritative && plan.nodesToStop.length > 0) {
-    if (!(await s.dialogs.confirm(stopNodesConfirmation(plan, t)))) {
-      s.log.info(`Not stopping the cluster service on ${plan.nodesToStop.join(', ')}; the authoritative restore was not started.`);
+    if (!(await s.dialogs.confirm({ ...stopNodesConfirmation(plan, t), extras: [showFullPlan] }))) {
+      s.log.info(`Not stopping the cluster service on ${plan.nodesToStop.length} node(s) (${plan.nodesToStop.join(', ')}); the authoritative restore was not started.`);
       throw new UserCancelled();
     }
     params.stopOtherNodes = true;
+  }
+  if (authoritative) {
+    // The last word before every node goes back: the cluster's name, typed.
+    const typed = typedNameConfirmation(plan, t);
+    const confirmed = await s.dialogs.typeToConfirm({
+      title: typed.title, prompt: typed.prompt, placeHolder: typed.placeHolder, mismatch: typed.mismatch,
+      matches: (value) => typedNameMatches(value, typed.expected),
+    });
+    if (!confirmed) {
+      s.log.info('The cluster\'s name was not typed; the authoritative restore was not started and nothing was changed.');
+      throw new UserCancelled();
+    }
   }
 
   const title = authoritative ? t('Restoring {0} authoritatively', plan.cluster ?? plan.set.cluster ?? '') : t('Restoring {0}', plan.node);

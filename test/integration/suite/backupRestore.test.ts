@@ -252,15 +252,27 @@ describe('backup and restore commands', () => {
     const refused = answerDialogs(api, [true, false]);
     assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
     assert.equal(refused.length, 2);
-    assert.match(refused[0]!.detail, /every node of CLUSTER1 is rolled back/);
-    assert.match(refused[1]!.message, /NODE2, NODE3/);
+    assert.match(refused[0]!.detail, /^Every node of CLUSTER1 goes back to the configuration of/);
+    assert.equal(refused[1]!.message, 'Stop the cluster service on 2 other nodes?');
+    assert.match(refused[1]!.detail, /^Nodes: NODE2, NODE3\.$/m);
+    // The button that goes ahead is never the modal's default (first) button.
+    assert.deepEqual(refused.map((a) => a.actions[0]), ['Show Full Plan', 'Show Full Plan']);
     await api.clusterTree.refresh();
     assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').description, 'up · id 2', 'NODE2 was stopped without consent');
 
-    const asked = answerDialogs(api, [true, true]);
+    // Both questions answered yes, but the cluster's name typed wrong: nothing happens either.
+    const mistyped = answerDialogs(api, [true, true, { type: 'CLUSTER2' }]);
+    assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
+    assert.deepEqual(mistyped.map((a) => a.kind), ['confirm', 'confirm', 'type']);
+    assert.match(mistyped[2]!.message, /^Type the cluster's name, CLUSTER1, to restore every node of it/);
+    assert.ok(api.logLines().some((l) => l.includes('The cluster\'s name was not typed')));
+    await api.clusterTree.refresh();
+    assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').description, 'up · id 2', 'NODE2 was stopped without the typed name');
+
+    const asked = answerDialogs(api, [true, true, { type: 'cluster1' }]);
     const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreCluster', element);
     assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
-    assert.equal(asked.length, 2);
+    assert.equal(asked.length, 3);
     assert.equal(restored.authoritative, true);
     assert.ok(restored.nodes.some((n) => n.name === 'NODE1' && n.state === 'up'), JSON.stringify(restored.nodes));
     const shown = api.notifications().slice(-1)[0]!;

@@ -211,6 +211,7 @@ describe('cluster configuration in backup sets', () => {
       },
       explain: async () => undefined,
       pick: async () => undefined,
+      typeToConfirm: async () => false,
     });
     assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
     assert.equal(asked.length, 1);
