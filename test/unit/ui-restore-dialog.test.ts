@@ -159,7 +159,7 @@ describe('restore dialogs at 64 nodes', () => {
     assert.equal(stop.message, 'Stop the cluster service on 63 other nodes?');
     const shown = displayLines(stop.detail);
     assert.ok(shown.includes(`Nodes: ${long}, EVIL<U+202E>NODE<U+001B>[2J, NODE2, … and 60 more.`), shown);
-    assert.doesNotMatch(shown, /[\u0000-\u001f\u202e](?<!\n)/u);
+    assert.ok(!shown.split('\n').some((line) => [...line].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u202e')), shown);
     const typed = typedNameConfirmation(p);
     assert.equal(displayText(typed.prompt).startsWith('Type the cluster\'s name, КЛАСТЕР<U+0007>,'), true);
     // The name may be typed as it is shown.

@@ -6,7 +6,7 @@
  */
 import type { RestoreParams, RestoreResult } from '../../protocol';
 import { withRollbackLines } from '../configRollback';
-import { UserCancelled } from '../errors';
+import { describeError, UserCancelled } from '../errors';
 import { resolveBackupSet } from '../pickers';
 import {
   fullPlanText, restoreConfirmation, stopNodesConfirmation, typedNameConfirmation, typedNameMatches, type ConfirmAction,
@@ -21,12 +21,15 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
     ? t('Choose the backup to restore to every node of the cluster (authoritative)')
     : t('Choose the backup to restore on this node'), true);
   const params: RestoreParams = { set: element.set.path, authoritative, stopOtherNodes: false };
-  const plan = await s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request('planRestore', params, signal));
+  const plan = await markDamagedOnFailure(s, element.set.path,
+    s.progress.run(t('Checking {0}', element.set.name), ({ signal }) => s.engine.request('planRestore', params, signal)));
   s.log.info(`Restore plan for ${plan.set.name} on ${plan.node} (${authoritative ? 'authoritative' : 'node'}): ` +
     `${plan.steps.map((step) => step.kind).join(' / ')}${plan.refusal ? ` — refused: ${plan.refusal.code}` : ''}`);
   params.verificationToken = plan.verification.token;
 
   const refused = refusalText(plan, t);
+  // A set the plan's checks found damaged is marked in the Backups view at once (its restore actions go).
+  if (plan.refusal?.code === 'setNotRestorable') s.backups.markDamaged(element.set.path, plan.refusal.problems);
   if (refused) throw new Error(refused);
 
   // The engine's full wording (every step and name, the VSS restore method) is one button away, in the log.
@@ -68,7 +71,7 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   const title = authoritative ? t('Restoring {0} authoritatively', plan.cluster ?? plan.set.cluster ?? '') : t('Restoring {0}', plan.node);
   let result: RestoreResult;
   try {
-    result = await s.progress.run(title, ({ signal }) => s.engine.request('restore', params, signal));
+    result = await markDamagedOnFailure(s, element.set.path, s.progress.run(title, ({ signal }) => s.engine.request('restore', params, signal)));
   } finally {
     // Whatever happened, the services and the files may have changed.
     await Promise.all([s.clusters.refresh(), s.backups.refresh()]);
@@ -78,4 +81,15 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   if (result.outcome === 'completed') s.notifier.info(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
   else s.notifier.error(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
   return result;
+}
+
+/** Passes `request` through; when the engine found the set damaged (INVALID_SET), the set is marked first. */
+async function markDamagedOnFailure<T>(s: Services, setPath: string, request: PromiseLike<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (err) {
+    const info = describeError(err);
+    if (info.engineCode === 'INVALID_SET') s.backups.markDamaged(setPath, info.message.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+    throw err;
+  }
 }
