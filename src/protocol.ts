@@ -12,6 +12,7 @@ import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { LeakReport } from './native/simulator';
 import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
+import type { DeleteSetParams, DeleteSetResult } from './engine/setDeletion';
 
 /** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
 export type {
@@ -23,6 +24,7 @@ export type { NativeTarget } from './native/target';
 export type { ConfigurationSource } from './config/model';
 export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 export type { CliLauncher, ScheduleTrigger, WeekDay } from './engine/scheduleXml';
+export type { DeleteSetParams, DeleteSetResult } from './engine/setDeletion';
 
 export interface InitializeParams {
   /**
@@ -94,12 +96,14 @@ export const Requests = {
   pendingRestore: new RequestType<Record<string, never>, PendingRestore | null, EngineErrorData>('fcb/pendingRestore'),
   /** Finish an interrupted restore: complete it or roll it back. */
   recover: new RequestType<Record<string, never>, RecoverResult, EngineErrorData>('fcb/recover'),
+  /** Delete one backup set (file work): refused unless the folder is a set directly in the backup folder. */
+  deleteBackupSet: new RequestType<DeleteSetParams, DeleteSetResult, EngineErrorData>('fcb/deleteBackupSet'),
   /** Simulator only: open handles, COM references and unfreed strings in the engine process. */
   leakReport: new RequestType<Record<string, never>, LeakReport, EngineErrorData>('fcb/leakReport'),
 } as const;
 
 /** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */
-export const FILE_WORK_REQUESTS: ReadonlySet<string> = new Set(['listBackups', 'verifyBackup', 'setConfiguration']);
+export const FILE_WORK_REQUESTS: ReadonlySet<string> = new Set(['listBackups', 'verifyBackup', 'setConfiguration', 'deleteBackupSet']);
 
 /** A request by its name in `Requests`, for callers that load this module (and vscode-jsonrpc) only when needed. */
 export type RequestName = keyof typeof Requests;

@@ -28,6 +28,8 @@ export interface Dialogs {
   pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
   /** An input box: true only when the user typed the expected text and pressed Enter. */
   typeToConfirm(request: TypedConfirmationRequest): Promise<boolean>;
+  /** A folder picker starting in `start`; the chosen folder, or undefined when dismissed. */
+  chooseFolder(options: { title: string; start: string; openLabel: string }): Promise<string | undefined>;
 }
 
 export const modalDialogs: Dialogs = {
@@ -54,6 +56,13 @@ export const modalDialogs: Dialogs = {
       validateInput: (value) => (value === '' || request.matches(value) ? undefined : request.mismatch),
     });
     return typed !== undefined && request.matches(typed);
+  },
+  async chooseFolder(options) {
+    const uris = await vscode.window.showOpenDialog({
+      canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
+      title: options.title, openLabel: options.openLabel, defaultUri: vscode.Uri.file(options.start),
+    });
+    return uris?.[0]?.fsPath;
   },
   explain(message, detail, actions) {
     return Promise.resolve(vscode.window.showInformationMessage(displayLines(message), { modal: true, detail: displayLines(detail) }, ...actions));
@@ -92,5 +101,9 @@ export class DialogHost implements Dialogs {
 
   typeToConfirm(request: TypedConfirmationRequest): Promise<boolean> {
     return this.current.typeToConfirm(request);
+  }
+
+  chooseFolder(options: { title: string; start: string; openLabel: string }): Promise<string | undefined> {
+    return this.current.chooseFolder(options);
   }
 }

@@ -17,6 +17,7 @@ import { registerConfigurationHandlers } from './configurationHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
 import { EngineLifetime } from './lifetime';
 import { registerScheduleHandlers } from './scheduleHandlers';
+import { registerSetHandlers } from './setHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
 import { callLimitSeconds, startWatchdog } from './watchdog';
@@ -71,6 +72,7 @@ function main(): void {
   registerRestoreHandlers(server);
   registerConfigurationHandlers(server);
   registerScheduleHandlers(server);
+  registerSetHandlers(server);
 
   // The client going away (closed channel, crash, kill, dispose) ends the engine once no request runs.
   // The client starts it in a session of its own (detached), so a Ctrl-C or hang-up of the client's

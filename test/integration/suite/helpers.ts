@@ -140,7 +140,7 @@ export function findRow(rows: Row[], label: string): Row {
 }
 
 export interface AskedDialog {
-  kind: 'confirm' | 'explain' | 'pick' | 'type';
+  kind: 'confirm' | 'explain' | 'pick' | 'type' | 'folder';
   message: string;
   detail: string;
   actions: string[];
@@ -151,13 +151,18 @@ export interface TypedAnswer {
   type: string;
 }
 
+/** The answer to a folder picker: the folder chosen; undefined is Cancel. */
+export interface FolderAnswer {
+  folder: string;
+}
+
 /** The answer to a quick pick: the item with this label (and description, when given). */
 export interface PickAnswer {
   pick: string;
   description?: string;
 }
 
-export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnswer;
+export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnswer | FolderAnswer;
 
 /**
  * Answer the extension's modal dialogs and quick picks from the test: `answers` are
@@ -166,7 +171,7 @@ export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnsw
  * type-to-confirm boxes). Returns the list of what was asked; for a confirmation, `actions`
  * are its buttons in the modal's order (the default first); for a quick pick, the items as
  * "label — description"; for a type-to-confirm box, `message` is its prompt and `detail` its
- * placeholder.
+ * placeholder; for a folder picker, `message` is its title and `detail` the folder it starts in.
  */
 export function answerDialogs(api: FailoverClusterBackupTestApi, answers: DialogAnswer[]): AskedDialog[] {
   const asked: AskedDialog[] = [];
@@ -185,6 +190,13 @@ export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Dialog
       if (answer === undefined) return false;
       assert.ok(typeof answer === 'object' && 'type' in answer, `a type-to-confirm box was answered with ${JSON.stringify(answer)}`);
       return request.matches(answer.type);
+    },
+    async chooseFolder(options: { title: string; start: string; openLabel: string }) {
+      asked.push({ kind: 'folder', message: options.title, detail: options.start, actions: [options.openLabel] });
+      const answer = next();
+      if (answer === undefined) return undefined;
+      assert.ok(typeof answer === 'object' && 'folder' in answer, `a folder picker was answered with ${JSON.stringify(answer)}`);
+      return answer.folder;
     },
     async explain(message: string, detail: string, actions: string[]) {
       asked.push({ kind: 'explain', message, detail, actions });
