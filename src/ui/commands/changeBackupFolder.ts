@@ -32,8 +32,8 @@ export const changeBackupFolderCommand: CommandDefinition = {
 
     const target = chosen.scope === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration(SECTION).update('backupFolder', folder, target);
+    // The settings change event refreshes the Backups view (extension.ts).
     s.log.info(`Backup folder set to ${folder} in the ${chosen.scope === 'workspace' ? 'workspace' : 'user'} settings (fcbackup.backupFolder).`);
-    await s.backups.refresh();
     return { folder, scope: chosen.scope };
   },
 };
