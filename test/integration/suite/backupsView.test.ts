@@ -167,6 +167,7 @@ describe('Backups view: rows, failures and actions', () => {
     assert.equal(vscode.workspace.getConfiguration('fcbackup').inspect('backupFolder')?.workspaceValue, next);
     // The settings change reaches the view through its change event.
     await waitFor('the Backups view to list the new folder', () => api.backupsTree.viewDescription() === next);
+    await api.backupsTree.refresh();
     assert.deepEqual(await setRows(), []);
   });
 
