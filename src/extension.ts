@@ -128,6 +128,8 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     backupsTree: backups,
     contextKeys: () => contextKeys.snapshot(),
     logLines: () => log.lines(),
+    logLineCount: () => log.lineCount(),
+    logLinesSince: (count) => log.linesSince(count),
     notifications: () => notifier.records(),
     runningOperations: () => progress.titles(),
     cancelOperations: () => progress.cancelAll(),
