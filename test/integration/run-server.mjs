@@ -18,7 +18,8 @@ import {
   workbenchUrl,
 } from './vscode-server.mjs';
 
-const SUITE_TIMEOUT_MS = 6 * 60_000;
+// Only ends a run that will not finish; the suites take 2–5 min (more on a loaded machine).
+const SUITE_TIMEOUT_MS = 10 * 60_000;
 /** A quiet workbench: no welcome page, chat or Git prompts around the tests and the screenshots. */
 const QUIET_WORKBENCH = {
   'workbench.startupEditor': 'none',
