@@ -345,9 +345,10 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
         return { ok: r.some(([l, d]) => l === 'CLUSTER1' && d.includes('64 of 64 nodes up')), detail: JSON.stringify(r.slice(0, 4)) };
       }, 90_000);
       await runPaletteCommand(page, 'Failover Cluster: Restore Cluster (Authoritative)');
-      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
+      // Verifying the set and planning (63 nodes' services queried) take long on a loaded machine: generous bounds.
+      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 180_000 });
       await page.keyboard.press('Enter');
-      await page.locator('.monaco-dialog-box').first().waitFor({ state: 'visible', timeout: 60_000 });
+      await page.locator('.monaco-dialog-box').first().waitFor({ state: 'visible', timeout: 180_000 });
       const dialog = await modalDialog(page);
       await shoot(page, 'dialog-64-nodes.png');
       const problems = [];
