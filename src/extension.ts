@@ -67,10 +67,14 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
   });
   const backups = new BackupsTreeProvider({ engine, log, notifier, contextKeys, t });
   context.subscriptions.push(clusters, backups);
+  const backupsView = vscode.window.createTreeView('fcbackup.backups', { treeDataProvider: backups });
   context.subscriptions.push(
     vscode.window.createTreeView('fcbackup.clusters', { treeDataProvider: clusters, showCollapseAll: true }),
-    vscode.window.createTreeView('fcbackup.backups', { treeDataProvider: backups }),
+    backupsView,
+    // The view's description names the folder it lists (and says when the last backup failed).
+    backups.onDidChangeTreeData(() => { backupsView.description = backups.viewDescription(); }),
   );
+  backupsView.description = backups.viewDescription();
 
   const statusBar = new ClusterStatusBar({ clusters, backups, t });
   context.subscriptions.push(statusBar);
@@ -81,9 +85,13 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
       if (id !== 'fcbackup.backup') return;
       // A backup whose new set failed its check is a failed backup too.
       const verification = outcome.ok ? (outcome.result as BackupOutcome | undefined)?.verification : undefined;
+      const retentionProblems = outcome.ok ? (outcome.result as BackupOutcome | undefined)?.result.retentionProblems ?? [] : [];
       if (!outcome.ok) statusBar.recordBackupOutcome(false, outcome.message);
       else if (verification && !verification.ok) statusBar.recordBackupOutcome(false, verification.problems.join('; '));
       else statusBar.recordBackupOutcome(true, '');
+      // The Backups view shows a failed backup too (a message row), not only the toast and the log.
+      const failure = !outcome.ok ? outcome.message : verification && !verification.ok ? verification.problems.join('; ') : undefined;
+      backups.recordBackupOutcome(failure, retentionProblems);
     },
   };
   context.subscriptions.push(...registerCommands(services));
@@ -122,6 +130,8 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
     backupsTree: backups,
     contextKeys: () => contextKeys.snapshot(),
     logLines: () => log.lines(),
+    logLineCount: () => log.lineCount(),
+    logLinesSince: (count) => log.linesSince(count),
     notifications: () => notifier.records(),
     runningOperations: () => progress.titles(),
     cancelOperations: () => progress.cancelAll(),

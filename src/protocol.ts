@@ -12,6 +12,7 @@ import type { ConfigurationSource } from './config/model';
 import type { NativeTarget } from './native/target';
 import type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 import type { NodeActionParams, NodeActionResult } from './wire/nodeActions';
+import type { DeleteSetParams, DeleteSetResult } from './engine/setDeletion';
 
 /** The data shapes the requests carry (owned by src/wire, which the engine imports too). */
 export type {
@@ -24,6 +25,7 @@ export type { ConfigurationSource } from './config/model';
 export type { RemoveScheduleResult, ScheduleStatus, SetScheduleParams } from './engine/schedule';
 export type { CliLauncher, ScheduleTrigger, WeekDay } from './engine/scheduleXml';
 export type * from './wire/nodeActions';
+export type { DeleteSetParams, DeleteSetResult } from './engine/setDeletion';
 
 export interface InitializeParams {
   /**
@@ -103,10 +105,12 @@ export const Requests = {
   recover: new RequestType<Record<string, never>, RecoverResult, EngineErrorData>('fcb/recover'),
   /** Start/Stop Cluster Service, Pause (drain roles) or Resume on a node; the result is the state read back. */
   nodeAction: new RequestType<NodeActionParams, NodeActionResult, EngineErrorData>('fcb/nodeAction'),
+  /** Delete one backup set (file work): refused unless the folder is a set directly in the backup folder. */
+  deleteBackupSet: new RequestType<DeleteSetParams, DeleteSetResult, EngineErrorData>('fcb/deleteBackupSet'),
 } as const;
 
 /** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */
-export const FILE_WORK_REQUESTS: ReadonlySet<string> = new Set(['listBackups', 'verifyBackup', 'setConfiguration']);
+export const FILE_WORK_REQUESTS: ReadonlySet<string> = new Set(['listBackups', 'verifyBackup', 'setConfiguration', 'deleteBackupSet']);
 
 /** A request by its name in `Requests`, for callers that load this module (and vscode-jsonrpc) only when needed. */
 export type RequestName = keyof typeof Requests;

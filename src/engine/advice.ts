@@ -10,7 +10,7 @@ const ADVICE: ReadonlyArray<[readonly string[], string]> = [
   [['ERROR_ACCESS_DENIED', 'E_ACCESSDENIED', 'ERROR_PRIVILEGE_NOT_HELD', 'ERROR_NOT_ALL_ASSIGNED', 'ERROR_ELEVATION_REQUIRED'],
     'Run VS Code or fcbackup as an administrator (elevated) on the node, with an account that administers the cluster.'],
   [['RPC_S_SERVER_UNAVAILABLE', 'RPC_S_CALL_FAILED', 'RPC_S_CALL_FAILED_DNE', 'RPC_S_SERVER_TOO_BUSY', 'ERROR_CLUSTER_NODE_UNREACHABLE'],
-    'Check that the node is switched on and reachable over the network, and that its firewall allows remote management (RPC).'],
+    'Check the name, that the cluster or node answers over the network from here, and that its firewall allows remote management (RPC).'],
   [['EPT_S_NOT_REGISTERED', 'ERROR_CLUSTER_NODE_DOWN', 'ERROR_NODE_NOT_AVAILABLE', 'ERROR_CLUSTER_NODE_NOT_READY', 'ERROR_CLUSTER_NODE_SHUTTING_DOWN'],
     'The Cluster service is not running there: start it (Start-Service ClusSvc) or connect through another node.'],
   [['ERROR_SERVICE_DOES_NOT_EXIST'],

@@ -16,6 +16,7 @@ import { readSettings } from './settings';
 import { configItem, configurationChildren, configurationRoots, paxosDescription } from './configRows';
 import { ConfigurationStore } from './configStore';
 import { toTreeItem } from './treeItems';
+import { backupsViewDescription, failedBackupElement, setsDamagedByRetention, type FailedBackup } from './backupRows';
 import {
   backupSetElements, itemModel, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement,
 } from './treeModel';
@@ -53,9 +54,36 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
     return this.folder;
   }
 
+  /** The last backup of this session that failed, shown above the sets until a backup succeeds. */
+  private failedBackup: FailedBackup | undefined;
+
   recordVerification(result: VerifyResult): void {
     this.verifications.set(result.path, result);
     this.changed.fire(undefined);
+  }
+
+  /**
+   * A check found the set damaged (a restore plan refused it, a restore's verification failed):
+   * the row is marked at once and its restore actions go.
+   */
+  markDamaged(setPath: string, problems: string[]): void {
+    const listed = this.sets.find((s) => s.path === setPath);
+    const summary = listed ?? { path: setPath, name: setPath, cluster: null, node: null, time: null, kind: null, size: 0, verified: false, problems };
+    this.recordVerification({ path: setPath, ok: false, problems, summary });
+  }
+
+  /** How the last backup ended: a failure shows as a message row (and in the view's description) until one succeeds. */
+  recordBackupOutcome(failure: string | undefined, retentionProblems: readonly string[] = []): void {
+    this.failedBackup = failure === undefined ? undefined : { at: Date.now(), message: failure };
+    // Retention verified the other sets: the ones it found damaged are marked now, not at the next check.
+    const damaged = setsDamagedByRetention(retentionProblems, this.sets.map((s) => s.path));
+    for (const [setPath, problem] of damaged) this.markDamaged(setPath, [problem]);
+    this.changed.fire(undefined);
+  }
+
+  /** What the view's description says: "last backup failed" when it did, and the folder. */
+  viewDescription(): string | undefined {
+    return backupsViewDescription(this.folder ?? readSettings().backupFolder, this.failedBackup, this.deps.t);
   }
 
   private watch(folder: string | undefined): void {
@@ -119,7 +147,8 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
         tooltip: this.error.apiDetail, command: { id: 'fcbackup.showLog', title: this.deps.t('Show Log') },
       })];
     }
-    return backupSetElements(this.sets, this.verifications);
+    const failed = this.failedBackup ? [failedBackupElement(this.failedBackup, Date.now(), this.deps.t)] : [];
+    return [...failed, ...backupSetElements(this.sets, this.verifications)];
   }
 
   /** A set's configuration rows, or one message row saying why it cannot be read. */

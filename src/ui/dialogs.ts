@@ -6,7 +6,18 @@
  */
 import * as vscode from 'vscode';
 import { displayLines, displayText } from '../text/displayText';
-import type { ConfirmationText } from './restoreText';
+import { confirmationButtons, type ConfirmationText } from './restoreDialogText';
+
+/** An input box that must be answered with one exact text (e.g. the cluster's name before an authoritative restore). */
+export interface TypedConfirmationRequest {
+  title: string;
+  prompt: string;
+  placeHolder: string;
+  /** Whether what was typed is the expected text. */
+  matches(typed: string): boolean;
+  /** Shown while what is typed does not match. */
+  mismatch: string;
+}
 
 export interface Dialogs {
   /** A modal yes/no: true when the user chose `text.confirm`. */
@@ -15,20 +26,43 @@ export interface Dialogs {
   explain(message: string, detail: string, actions: string[]): Promise<string | undefined>;
   /** A quick pick; resolves to the chosen item, or undefined when dismissed. */
   pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
+  /** An input box: true only when the user typed the expected text and pressed Enter. */
+  typeToConfirm(request: TypedConfirmationRequest): Promise<boolean>;
+  /** A folder picker starting in `start`; the chosen folder, or undefined when dismissed. */
+  chooseFolder(options: { title: string; start: string; openLabel: string }): Promise<string | undefined>;
 }
 
 export const modalDialogs: Dialogs = {
   // What is shown quotes names from outside (sets, nodes, files): escaped for display.
   async confirm(text) {
+    // The buttons that only show more come first: VS Code makes the first button the default (Enter).
+    const extras = [...(text.more ? [text.more] : []), ...(text.extras ?? [])];
     for (;;) {
-      const actions = text.more ? [text.confirm, text.more.title] : [text.confirm];
-      const choice = await vscode.window.showWarningMessage(displayLines(text.message), { modal: true, detail: displayLines(text.detail) }, ...actions);
-      if (text.more && choice === text.more.title) {
-        await text.more.run();
+      const choice = await vscode.window.showWarningMessage(displayLines(text.message), { modal: true, detail: displayLines(text.detail) }, ...confirmationButtons(text));
+      const extra = extras.find((e) => e.title === choice);
+      if (extra) {
+        await extra.run();
         continue;
       }
       return choice === text.confirm;
     }
+  },
+  async typeToConfirm(request) {
+    const typed = await vscode.window.showInputBox({
+      title: request.title,
+      prompt: displayText(request.prompt),
+      placeHolder: displayText(request.placeHolder),
+      ignoreFocusOut: true,
+      validateInput: (value) => (value === '' || request.matches(value) ? undefined : request.mismatch),
+    });
+    return typed !== undefined && request.matches(typed);
+  },
+  async chooseFolder(options) {
+    const uris = await vscode.window.showOpenDialog({
+      canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
+      title: options.title, openLabel: options.openLabel, defaultUri: vscode.Uri.file(options.start),
+    });
+    return uris?.[0]?.fsPath;
   },
   explain(message, detail, actions) {
     return Promise.resolve(vscode.window.showInformationMessage(displayLines(message), { modal: true, detail: displayLines(detail) }, ...actions));
@@ -63,5 +97,13 @@ export class DialogHost implements Dialogs {
 
   pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
     return this.current.pick(items, options);
+  }
+
+  typeToConfirm(request: TypedConfirmationRequest): Promise<boolean> {
+    return this.current.typeToConfirm(request);
+  }
+
+  chooseFolder(options: { title: string; start: string; openLabel: string }): Promise<string | undefined> {
+    return this.current.chooseFolder(options);
   }
 }

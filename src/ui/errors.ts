@@ -56,9 +56,27 @@ export function describeError(err: unknown): ErrorInfo & { engineCode?: string }
   return { message: String(err) };
 }
 
-/** The notification text: "<what> failed: <message> [API: NAME (code)]". */
+/**
+ * Whether `message` already names the failing code: the engine's messages say
+ * "OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722). …", which the API detail would only repeat.
+ */
+function namesCode(message: string, data: EngineErrorData | undefined, detail: string): boolean {
+  if (message.includes(detail)) return true;
+  return data?.codeName !== undefined && data.codeName !== '' && message.includes(data.codeName);
+}
+
+/**
+ * Text quoted with backticks (`vssadmin list writers`) as a notification shows it: a
+ * notification is plain text, so a command to run is put in quotes instead.
+ */
+export function plainQuotes(text: string): string {
+  return text.replace(/`([^`\n]+)`/g, '"$1"');
+}
+
+/** The notification text: "<what> failed: <message> [API: NAME (code)]", the code said once. */
 export function errorNotificationText(what: string, err: unknown, t: Translate = untranslated): string {
   const info = describeError(err);
-  const base = t('{0} failed: {1}', what, info.message);
-  return info.apiDetail && !info.message.includes(info.apiDetail) ? `${base} [${info.apiDetail}]` : base;
+  const message = plainQuotes(info.message);
+  const base = t('{0} failed: {1}', what, message);
+  return info.apiDetail && !namesCode(message, engineData(err), info.apiDetail) ? `${base} [${info.apiDetail}]` : base;
 }

@@ -68,3 +68,42 @@ export function backupKindLabel(kind: BackupKind | null, t: Translate = untransl
     case null: return t('unknown kind');
   }
 }
+
+/** "UTC", "UTC+01:00", "UTC-05:30": an offset east of UTC in minutes. */
+export function formatUtcOffset(offsetMinutes: number): string {
+  if (offsetMinutes === 0) return 'UTC';
+  const sign = offsetMinutes > 0 ? '+' : '-';
+  const abs = Math.abs(offsetMinutes);
+  return `UTC${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+/**
+ * The one time format of the dialogs: "2026-12-06 22:58:12 UTC+01:00", in the time zone of the
+ * machine VS Code's extension host runs on (the server under Remote-SSH), which it names.
+ * `offsetMinutes` (east of UTC) is for the tests; by default it is that machine's offset at that time.
+ */
+export function formatZonedTime(iso: string | null, offsetMinutes?: number): string {
+  if (iso === null) return '?';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const offset = offsetMinutes ?? -date.getTimezoneOffset();
+  const shifted = new Date(date.getTime() + offset * 60_000);
+  return `${shifted.getUTCFullYear()}-${pad2(shifted.getUTCMonth() + 1)}-${pad2(shifted.getUTCDate())} ` +
+    `${pad2(shifted.getUTCHours())}:${pad2(shifted.getUTCMinutes())}:${pad2(shifted.getUTCSeconds())} ${formatUtcOffset(offset)}`;
+}
+
+/** The short form a Backups row leads with: "12-06 22:58" (local time of the extension host; the tooltip has the zone). */
+export function formatShortTime(iso: string | null, offsetMinutes?: number): string {
+  if (iso === null) return '?';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const offset = offsetMinutes ?? -date.getTimezoneOffset();
+  const shifted = new Date(date.getTime() + offset * 60_000);
+  return `${pad2(shifted.getUTCMonth() + 1)}-${pad2(shifted.getUTCDate())} ${pad2(shifted.getUTCHours())}:${pad2(shifted.getUTCMinutes())}`;
+}
+
+/** "NODE2, NODE3, NODE4, … and 60 more": at most `shown` names; a list one longer than that is shown whole. */
+export function cappedList(names: readonly string[], t: Translate = untranslated, shown = 3): string {
+  if (names.length <= shown + 1) return names.join(', ');
+  return t('{0}, … and {1} more', names.slice(0, shown).join(', '), names.length - shown);
+}

@@ -51,6 +51,16 @@ export class ExtensionLog implements vscode.Disposable {
     return this.recent.toArray();
   }
 
+  /** A mark for linesSince: how many lines were ever written. */
+  lineCount(): number {
+    return this.recent.total;
+  }
+
+  /** The lines written after the mark `count` (the buffer keeps the newest 2000). */
+  linesSince(count: number): string[] {
+    return this.recent.since(count);
+  }
+
   show(): void {
     this.channel.show(true);
   }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ClusterStatus, NodeInfo } from '../protocol';
 import { UserCancelled } from './errors';
-import { backupKindLabel, formatLocalTime, formatSize, nodeStateLabel } from './format';
+import { backupSetLabel } from './backupRows';
+import { backupKindLabel, formatSize, formatZonedTime, nodeStateLabel } from './format';
 import type { Services } from './services';
 import { isBackupSetElement } from './elements';
 import { verifyLabel, verifyState, type BackupSetElement, type ClusterElement } from './treeModel';
@@ -70,10 +71,18 @@ async function verifyAllSets(s: Services): Promise<void> {
 
 /**
  * A backup set from the Backups tree's argument, a path argument, or a quick pick
- * (newest first, with each set's verify status; `verifyFirst` verifies them all first).
+ * (newest first, with each set's verify status; `verifyFirst`, for a restore, verifies
+ * them all first and never offers a set found damaged).
  */
 export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: string, verifyFirst = false): Promise<BackupSetElement> {
-  if (isBackupSetElement(arg)) return arg;
+  const forRestore = verifyFirst;
+  if (isBackupSetElement(arg)) {
+    if (forRestore && verifyState(arg) === 'invalid') {
+      throw new Error(s.t('The backup set {0} is damaged (a check found: {1}); it cannot be restored. Nothing was changed.',
+        arg.set.name, (arg.verification?.problems ?? arg.set.problems).slice(0, 3).join('; ') || s.t('see the log')));
+    }
+    return arg;
+  }
   if (verifyFirst && !(typeof arg === 'string' && arg.trim() !== '')) await verifyAllSets(s);
   const elements = await s.backups.elements();
   if (typeof arg === 'string' && arg.trim() !== '') {
@@ -91,14 +100,21 @@ export async function resolveBackupSet(s: Services, arg: unknown, placeHolder: s
     const folder = s.backups.backupFolder;
     throw new Error(folder
       ? s.t('There are no backup sets in {0}. Back up the cluster configuration first.', folder)
-      : s.t('No backup folder is set (fcbackup.backupFolder).'));
+      : s.t('No backup folder is set: run Change Backup Folder… or Back Up Cluster Configuration first.'));
   }
-  const items: SetPick[] = elements.map((element) => {
+  // A set any check found damaged is never offered for a restore.
+  const offered = forRestore ? elements.filter((e) => verifyState(e) !== 'invalid') : elements;
+  if (offered.length === 0) {
+    throw new Error(s.t('None of the {0} backup set(s) in {1} is intact: every one failed its check (the Backups view marks them). Nothing was changed.',
+      elements.length, s.backups.backupFolder ?? ''));
+  }
+  const now = Date.now();
+  const items: SetPick[] = offered.map((element) => {
     const set = element.set;
     return {
-      label: `${set.cluster ?? '?'} · ${set.node ?? '?'} · ${formatLocalTime(set.time)}`,
-      description: [backupKindLabel(set.kind, s.t), formatSize(set.size), verifyLabel(verifyState(element), s.t)].join(' · '),
-      detail: set.path,
+      label: backupSetLabel(set, now, s.t),
+      description: [set.cluster ?? '?', set.node ?? '?', formatSize(set.size), verifyLabel(verifyState(element), s.t)].join(' · '),
+      detail: `${formatZonedTime(set.time)} · ${backupKindLabel(set.kind, s.t)} · ${set.path}`,
       element,
     };
   });

@@ -4,71 +4,10 @@
  * shared with the CLI). No vscode: the unit tests read exactly what the modal dialogs will say.
  */
 import type { BackupResult, RecoverResult, RestorePlan, RestoreResult, VerifyResult } from '../protocol';
-import { describeMembership, describeRefusal, describeRollback, describeStep } from '../wire/restoreWords';
-import { backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, untranslated, type Translate } from './format';
+import { describeRefusal } from '../wire/restoreWords';
+import { backupKindLabel, cappedList, formatSize, nodeStateLabel, untranslated, type Translate } from './format';
 
-export interface ConfirmationText {
-  /** The dialog's main line. */
-  message: string;
-  /** The dialog's detail: what will happen, step by step. */
-  detail: string;
-  /** The button that goes ahead (the dialog also has Cancel). */
-  confirm: string;
-  /** A second button that shows more without answering (e.g. "Show Full Difference"); the question is asked again after it. */
-  more?: { title: string; run(): Promise<void> };
-}
-
-function listNames(names: string[]): string {
-  return names.join(', ');
-}
-
-/** The first confirmation: which node, which backup, the steps that will run (the engine's plan, in words). */
-export function restoreConfirmation(plan: RestorePlan, t: Translate = untranslated): ConfirmationText {
-  const when = formatLocalTime(plan.set.time);
-  const cluster = plan.cluster ?? plan.set.cluster ?? t('the cluster');
-  const lines: string[] = [];
-  if (plan.authoritative) {
-    lines.push(t('This is an authoritative restore: every node of {0} is rolled back to the configuration of {1}. Changes made to the cluster since then (groups, resources, settings) are lost on all nodes.', cluster, when));
-  } else {
-    lines.push(t('Only {0} is restored. When its cluster service starts again it rejoins {1} and takes the current configuration from the running nodes.', plan.node, cluster));
-  }
-  lines.push(t('Backup: {0} ({1}, {2}, made on {3} at {4}).',
-    plan.set.name, backupKindLabel(plan.set.kind, t), formatSize(plan.set.size), plan.set.node ?? '?', when));
-  const membership = describeMembership(plan.membership, t);
-  if (membership) lines.push('', membership);
-  if (plan.steps.length > 0) {
-    lines.push('', t('Steps:'));
-    plan.steps.forEach((step, i) => lines.push(`${i + 1}. ${describeStep(step, t)}`));
-    lines.push(describeRollback(t));
-  }
-  if (plan.nodesToStop.length > 0) {
-    lines.push('', t('The cluster service still runs on {0}; you will be asked before it is stopped there.', listNames(plan.nodesToStop)));
-  }
-  return plan.authoritative
-    ? {
-      message: t('Restore {0} authoritatively on {1} from the backup of {2}?', cluster, plan.node, when),
-      detail: lines.join('\n'),
-      confirm: t('Restore Cluster'),
-    }
-    : {
-      message: t('Restore the cluster configuration of {0} from the backup of {1}?', plan.node, when),
-      detail: lines.join('\n'),
-      confirm: t('Restore This Node'),
-    };
-}
-
-/** The second confirmation of an authoritative restore when the service runs on other nodes. */
-export function stopNodesConfirmation(plan: RestorePlan, t: Translate = untranslated): ConfirmationText {
-  const names = listNames(plan.nodesToStop);
-  const count = plan.nodesToStop.length;
-  return {
-    message: count === 1
-      ? t('Stop the cluster service on {0}?', names)
-      : t('Stop the cluster service on {0} nodes: {1}?', count, names),
-    detail: t('An authoritative restore needs the cluster service stopped on every other node, so that none of them overwrites the restored configuration. The cluster service (ClusSvc) will be stopped on: {0}. Clustered roles on those nodes go offline until the service is started again; {1} is started first after the restore, then the other nodes.', names, plan.node),
-    confirm: count === 1 ? t('Stop Cluster Service on {0}', names) : t('Stop Cluster Service on {0} Nodes', count),
-  };
-}
+export { restoreConfirmation, stopNodesConfirmation, type ConfirmationText } from './restoreDialogText';
 
 /** The question of an authoritative restore about force quorum: the safe answer comes first (the default button). */
 export interface ForceQuorumQuestion {
@@ -98,9 +37,20 @@ export function refusalText(plan: RestorePlan, t: Translate = untranslated): str
   return describeRefusal(plan.refusal, t);
 }
 
+/**
+ * "NODE1 up, NODE2 down" for a few nodes; for many, by state with the names capped:
+ * "62 up (NODE1, NODE2, NODE3, … and 59 more), 2 down (NODE7, NODE9)".
+ */
+export function nodesNowText(nodes: RestoreResult['nodes'], t: Translate = untranslated): string {
+  if (nodes.length <= 4) return nodes.map((n) => `${n.name} ${nodeStateLabel(n.state, t)}`).join(', ');
+  const byState = new Map<string, string[]>();
+  for (const n of nodes) byState.set(n.state, [...(byState.get(n.state) ?? []), n.name]);
+  return [...byState].map(([state, names]) => `${names.length} ${nodeStateLabel(state as RestoreResult['nodes'][number]['state'], t)} (${cappedList(names, t)})`).join(', ');
+}
+
 /** "Restored … Nodes now: NODE1 up, NODE2 down." (or what keeps it from being in effect). */
 export function restoreResultText(result: RestoreResult, t: Translate = untranslated): string {
-  const nodes = result.nodes.map((n) => `${n.name} ${nodeStateLabel(n.state, t)}`).join(', ');
+  const nodes = nodesNowText(result.nodes, t);
   const head = result.outcome !== 'completed'
     ? t('The cluster configuration files were restored, but the restore is not in effect yet: {0}', result.problems.join('; '))
     : result.authoritative

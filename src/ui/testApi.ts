@@ -23,6 +23,10 @@ export interface FailoverClusterBackupTestApi {
   contextKeys(): Record<string, unknown>;
   /** The newest log channel lines, "[level] message". */
   logLines(): string[];
+  /** How many log lines were ever written: a mark for logLinesSince (logLines().length stops growing once the buffer is full). */
+  logLineCount(): number;
+  /** The log lines written after the mark. */
+  logLinesSince(count: number): string[];
   /** The newest notifications shown (message and action titles). */
   notifications(): Array<NotificationRecord>;
   /** Titles of the long operations running under a progress notification. */

@@ -9,9 +9,10 @@ import type { BackupSetSummary, ClusterStatus, NodeInfo, NodeState, VerifyResult
 import { configItem, type ConfigElement } from './configRows';
 import { nodeIconId, nodesForTree, notElevatedText, type ExtensionHostPlace } from './nodeRows';
 import { describePendingRestore } from '../wire/restoreWords';
-import {
-  backupKindLabel, formatLocalTime, formatSize, nodeStateLabel, timeValue, untranslated, type Translate,
-} from './format';
+import { backupSetItem } from './backupRows';
+import { formatLocalTime, nodeStateLabel, untranslated, type Translate } from './format';
+
+export { backupSetElements, backupSetItem, verifyLabel, verifyState } from './backupRows';
 
 /** Where a cluster in the tree came from: local detection, or "Connect to Cluster…". */
 export type ClusterSource = 'local' | 'connected';
@@ -69,6 +70,8 @@ export interface BackupSetElement {
   set: BackupSetSummary;
   /** The last verification of this set in this session, when there was one. */
   verification?: VerifyResult;
+  /** The folder holds sets of more than one cluster: the row names the set's cluster too. */
+  showCluster?: boolean;
 }
 
 export type TreeElement = ClusterElement | NodeElement | DetailElement | MessageElement | BackupSetElement | ConfigElement;
@@ -230,40 +233,6 @@ export function messageItem(element: MessageElement): TreeItemModel {
   };
 }
 
-/** "verified", "not verified" or "verification failed", from a fresh check or the listing. */
-export function verifyState(element: BackupSetElement): 'verified' | 'unverified' | 'invalid' {
-  const verified = element.verification ? element.verification.ok : element.set.verified;
-  return verified === true ? 'verified' : verified === false ? 'invalid' : 'unverified';
-}
-
-export function verifyLabel(state: 'verified' | 'unverified' | 'invalid', t: Translate = untranslated): string {
-  switch (state) {
-    case 'verified': return t('verified');
-    case 'unverified': return t('not verified');
-    case 'invalid': return t('verification failed');
-  }
-}
-
-export function backupSetItem(element: BackupSetElement, t: Translate = untranslated): TreeItemModel {
-  const set = element.set;
-  const state = verifyState(element);
-  const label = `${set.cluster ?? '?'} · ${set.node ?? '?'} · ${formatLocalTime(set.time)}`;
-  const description = [backupKindLabel(set.kind, t), formatSize(set.size), verifyLabel(state, t)].join(' · ');
-  const problems = element.verification?.problems ?? set.problems;
-  const reason = set.reason ? [t('Reason: {0}', set.reason)] : [];
-  const tooltip = [set.name, set.path, description, ...reason, ...problems.map((p) => `⚠ ${p}`)].join('\n');
-  return {
-    label,
-    description,
-    tooltip,
-    contextValue: `backupSet-${state}`,
-    icon: state === 'verified'
-      ? { id: 'verified-filled', color: 'testing.iconPassed' }
-      : state === 'invalid' ? { id: 'warning', color: 'testing.iconFailed' } : { id: 'archive' },
-    collapsible: 'none',
-  };
-}
-
 export function itemModel(element: TreeElement, t: Translate = untranslated): TreeItemModel {
   switch (element.kind) {
     case 'cluster': return clusterItem(element, t);
@@ -274,13 +243,6 @@ export function itemModel(element: TreeElement, t: Translate = untranslated): Tr
     case 'configSection':
     case 'configObject': return configItem(element, undefined, t);
   }
-}
-
-/** Backup sets newest first (by their time; sets without one last, by name). */
-export function backupSetElements(sets: BackupSetSummary[], verifications: ReadonlyMap<string, VerifyResult>): BackupSetElement[] {
-  return [...sets]
-    .sort((a, b) => timeValue(b.time) - timeValue(a.time) || b.name.localeCompare(a.name))
-    .map((set) => ({ kind: 'backupSet', id: `backupSet/${set.path}`, set, verification: verifications.get(set.path) }));
 }
 
 /**

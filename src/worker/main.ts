@@ -17,6 +17,7 @@ import { registerConfigurationHandlers } from './configurationHandlers';
 import { registerRestoreHandlers } from './restoreHandlers';
 import { EngineLifetime } from './lifetime';
 import { registerScheduleHandlers } from './scheduleHandlers';
+import { registerSetHandlers } from './setHandlers';
 import { createWorkerServer, levelAtLeast, toResponseError } from './server';
 import { registerStatusHandlers } from './statusHandlers';
 import { registerNodeHandlers } from './nodeHandlers';
@@ -73,6 +74,7 @@ function main(): void {
   registerRestoreHandlers(server);
   registerConfigurationHandlers(server);
   registerScheduleHandlers(server);
+  registerSetHandlers(server);
   // Test hooks (leak report, crash points): a production bundle defines FCBACKUP_BUILD, so the
   // bundler drops this branch and the module with it; a development build loads them on request.
   if (process.env.FCBACKUP_BUILD !== 'production' && process.env.FCBACKUP_TEST_HOOKS === '1') {

@@ -186,6 +186,10 @@ async function main() {
     const resultsFile = path.join(scratch, 'results.json');
     // The engine finds its target from the settings the tests write, never from this shell.
     delete process.env.FCBACKUP_SIMULATE;
+    // The machine-wide operation lock in a folder of this run's own: another stage or checkout running
+    // backups on the same machine at the same time would otherwise hold it ("Another backup or restore
+    // is running"), as the engine and process stages already arrange for themselves.
+    process.env.FCBACKUP_LOCK_DIR = path.join(scratch, 'lock');
     process.env.FCBACKUP_INTEGRATION_RESULTS = resultsFile;
     // The operation lock is machine-wide; this run's engines use their own, so another checkout's tests on the
     // same machine can neither block nor be blocked by this run.

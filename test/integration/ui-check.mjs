@@ -5,10 +5,14 @@
 // whose .vscode/settings.json points the extension at a simulator scenario; the
 // Failover Clusters view opened from the activity bar and its rows read from the
 // page; "Back Up Cluster Configuration" run from the command palette and its toast
-// read; a failed "Connect to Cluster…" and its error toast with Show Log; the log
-// channel opened. Screenshots go to artifacts/integration/. Each check fails when
+// read, the Backups row (age and time whole, the status as its icon) and the status bar
+// item read at the default sidebar width; a failed "Connect to Cluster…" and its error
+// toast with Show Log; the log channel opened; the walkthrough opened; and a 64-node
+// cluster's authoritative restore dialog read from the page (its question, its capped
+// node list, the focused default button). Screenshots go to artifacts/integration/. Each check fails when
 // the page does not show what the scenario says. Every wait is for something on
 // the page; its time limit only bounds a check that will never pass.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -37,13 +41,19 @@ function prepareFolder(scratch, simulatorLibrary) {
   const folder = path.join(base, 'folder');
   const backups = path.join(base, 'backups');
   fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
-    'fcbackup.simulator.scenario': scenario,
+  const settings = (scenarioFile, backupFolder) => fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
+    'fcbackup.simulator.scenario': scenarioFile,
     // The installed extension's folder holds no simulator: the one built in this checkout.
     'fcbackup.simulator.library': simulatorLibrary,
-    'fcbackup.backupFolder': backups,
+    'fcbackup.backupFolder': backupFolder,
   }, null, 2));
-  return { folder, backups };
+  settings(scenario, backups);
+  // A 64-node cluster with one backup set, made by this checkout's CLI, for the restore dialog check.
+  const scenario64 = writeScenario(path.join(base, 'scenario64'), { nodes: Array.from({ length: 64 }, (_, i) => ({ name: `NODE${i + 1}` })) });
+  const backups64 = path.join(base, 'backups64');
+  const made = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'backup', '--simulate', scenario64, '--to', backups64],
+    { encoding: 'utf8', env: { ...process.env, FCBACKUP_SIMULATOR_LIBRARY: simulatorLibrary } });
+  return { folder, backups, use64: () => settings(scenario64, backups64), made64: made.status === 0 ? '' : `${made.stdout}\n${made.stderr}` };
 }
 
 /** Rows of one view pane: [label, description] from the rendered tree. */
@@ -53,6 +63,42 @@ async function paneRows(page, title) {
     row.querySelector('.label-name')?.textContent?.trim() ?? '',
     row.querySelector('.label-description')?.textContent?.trim() ?? '',
   ]));
+}
+
+/**
+ * The first rows of a pane as drawn: the label, whether the whole label lies inside its row
+ * (not cut off by the sidebar's width), and the row's icon class (the status is the icon).
+ */
+async function paneRowLayout(page, title) {
+  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: title }) }).first();
+  return pane.locator('.monaco-list-row').evaluateAll((rows) => rows.map((row) => {
+    const name = row.querySelector('.label-name');
+    const container = row.querySelector('.monaco-icon-label-container') ?? row;
+    const icon = row.querySelector('.custom-view-tree-node-item-icon');
+    const nameBox = name?.getBoundingClientRect();
+    const box = container.getBoundingClientRect();
+    return {
+      label: name?.textContent?.trim() ?? '',
+      labelVisible: Boolean(nameBox && nameBox.width > 0 && nameBox.right <= box.right + 0.5),
+      icon: icon?.className ?? '',
+      iconVisible: Boolean(icon && icon.getBoundingClientRect().width > 0),
+    };
+  }));
+}
+
+/** The modal dialog on screen: its question, detail, buttons, and the button that has the focus (the default). */
+async function modalDialog(page) {
+  return page.locator('.monaco-dialog-box').first().evaluate((box) => {
+    const rect = (el) => { const r = el?.getBoundingClientRect(); return r ? { top: r.top, bottom: r.bottom, height: r.height } : null; };
+    const buttons = [...box.querySelectorAll('.dialog-buttons .monaco-button')];
+    return {
+      message: box.querySelector('.dialog-message-text')?.textContent ?? '',
+      detail: box.querySelector('.dialog-message-detail')?.innerText ?? '',
+      buttons: buttons.map((b) => b.textContent?.trim() ?? ''),
+      focused: buttons.find((b) => b === document.activeElement)?.textContent?.trim() ?? '',
+      box: rect(box), messageBox: rect(box.querySelector('.dialog-message-text')), viewport: window.innerHeight,
+    };
+  });
 }
 
 async function waitUntil(what, fn, timeoutMs) {
@@ -154,7 +200,7 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
     await page.screenshot({ path: file }).then(() => screenshots.push(file), () => undefined);
   };
   const serverScratch = path.join(scratch, 'ui-server');
-  const { folder } = prepareFolder(scratch, simulatorLibrary);
+  const { folder, use64, made64 } = prepareFolder(scratch, simulatorLibrary);
   let installed;
   try {
     installed = await installBuiltExtension(serverScratch);
@@ -178,17 +224,7 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
       const item = page.locator('.part.activitybar .action-item a[aria-label^="Failover Cluster Backup"], .part.activitybar .action-item [aria-label^="Failover Cluster Backup"]').first();
       await item.waitFor({ state: 'visible', timeout: 60_000 });
       await item.click();
-      // A wider side bar, so the screenshot shows whole descriptions.
-      const sidebar = await page.locator('.part.sidebar').boundingBox();
-      if (sidebar) {
-        const x = sidebar.x + sidebar.width + 1;
-        const y = sidebar.y + sidebar.height / 2;
-        await page.mouse.move(x, y);
-        await page.mouse.down();
-        await page.mouse.move(x + 330, y, { steps: 5 });
-        await page.mouse.up();
-        await page.mouse.move(x + 600, y);
-      }
+      // The side bar keeps its default width until the Backups rows were checked at it.
       rows = await waitUntil('the Failover Clusters rows', async () => {
         const r = await paneRows(page, 'Failover Clusters');
         return { ok: r.length >= EXPECTED_CLUSTER_ROWS.length, value: r, detail: JSON.stringify(r) };
@@ -211,14 +247,34 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
       await shoot(page, 'toast-backup-finished.png');
       record('Back Up Cluster Configuration from the command palette shows a toast reporting a verified backup',
         /^Backed up CLUSTER1 on NODE1 \(.*\) to .*\. The set verified\./.test(toast.message), JSON.stringify(toast));
+      const rowPattern = /^(just now|\d+ min ago) · \d\d-\d\d \d\d:\d\d$/;
       const backupRows = await waitUntil('the Backups rows', async () => {
-        const r = await paneRows(page, 'Backups');
-        return { ok: r.some(([l]) => l.startsWith('CLUSTER1 · NODE1 · ')), value: r, detail: JSON.stringify(r) };
+        const r = await paneRowLayout(page, 'Backups');
+        return { ok: r.some((row) => rowPattern.test(row.label) && /codicon-pass-filled/.test(row.icon)), value: r, detail: JSON.stringify(r) };
       }, 30_000).catch((err) => err.message);
-      record('the Backups view lists the new set as verified', Array.isArray(backupRows) && backupRows.some(([l, d]) => l.startsWith('CLUSTER1 · NODE1 · ') && d.endsWith('· verified')),
+      record('at the default sidebar width the Backups row shows its whole age and time, and its verified status as the icon',
+        Array.isArray(backupRows) && backupRows.some((row) => rowPattern.test(row.label) && row.labelVisible && /codicon-pass-filled/.test(row.icon) && row.iconVisible),
         JSON.stringify(backupRows));
+      const status = await waitUntil('the status bar item', async () => {
+        const texts = await page.locator('.part.statusbar .statusbar-item').evaluateAll((items) => items.map((i) => i.textContent?.trim() ?? ''));
+        const found = texts.find((t) => t.includes('CLUSTER1 ·'));
+        return { ok: Boolean(found && /· (just now|\d+ min ago)$/.test(found)), value: found, detail: JSON.stringify(texts) };
+      }, 30_000).catch((err) => err.message);
+      record('the status bar shows the cluster, its nodes up and the age of the new backup', typeof status === 'string' && /^CLUSTER1 · 2\/3 up · (just now|\d+ min ago)$/.test(status), String(status));
     } catch (err) {
       record('Back Up Cluster Configuration from the command palette shows a toast reporting a verified backup', false, err.message);
+    }
+    await shoot(page, 'backups-default-width.png');
+    // A wider side bar, so the next screenshots show whole descriptions.
+    const sidebar = await page.locator('.part.sidebar').boundingBox();
+    if (sidebar) {
+      const x = sidebar.x + sidebar.width + 1;
+      const y = sidebar.y + sidebar.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + 330, y, { steps: 5 });
+      await page.mouse.up();
+      await page.mouse.move(x + 600, y);
     }
     await shoot(page, 'failover-clusters-view.png');
 
@@ -257,6 +313,55 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
       record('the log channel shows the detection steps and the backup outcome', false, err.message);
     }
     await shoot(page, 'log-channel.png');
+
+    // 5. The walkthrough, opened from the palette.
+    try {
+      await runPaletteCommand(page, 'View: Toggle Maximized Panel');
+      await runPaletteCommand(page, 'Welcome: Open Walkthrough');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      await input.fill('Back Up a Failover Cluster');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Back Up a Failover Cluster' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      const steps = ['Choose the backup folder', 'Make the first backup', 'Verify the backup'];
+      const text = await waitUntil('the walkthrough page', async () => {
+        const t = await page.locator('.part.editor').first().innerText().catch(() => '');
+        return { ok: t.includes('Back Up a Failover Cluster') && steps.every((step) => t.includes(step)), value: t, detail: t.slice(0, 600) };
+      }, 60_000);
+      await shoot(page, 'walkthrough.png');
+      record('the walkthrough opens with its title and steps', steps.every((step) => text.includes(step)), text.slice(0, 600));
+      await runPaletteCommand(page, 'View: Close All Editors');
+    } catch (err) {
+      record('the walkthrough opens with its title and steps', false, err.message);
+    }
+
+    // 6. A 64-node cluster's authoritative restore: the modal's question and capped node list as the page shows them.
+    const dialogTitle = 'the 64-node authoritative restore dialog asks one short question, caps the node list, and its default button does not restore';
+    try {
+      if (made64) throw new Error(`the CLI could not make the 64-node set: ${made64}`);
+      use64();
+      await waitUntil('the 64-node cluster in the view', async () => {
+        const r = await paneRows(page, 'Failover Clusters');
+        return { ok: r.some(([l, d]) => l === 'CLUSTER1' && d.includes('64 of 64 nodes up')), detail: JSON.stringify(r.slice(0, 4)) };
+      }, 90_000);
+      await runPaletteCommand(page, 'Failover Cluster: Restore Cluster (Authoritative)');
+      // Verifying the set and planning (63 nodes' services queried) take long on a loaded machine: generous bounds.
+      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 180_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-dialog-box').first().waitFor({ state: 'visible', timeout: 180_000 });
+      const dialog = await modalDialog(page);
+      await shoot(page, 'dialog-64-nodes.png');
+      const problems = [];
+      if (dialog.message !== 'Restore all of CLUSTER1 to this backup?') problems.push(`question: ${dialog.message}`);
+      if (!dialog.detail.includes('NODE2, NODE3, NODE4, … and 60 more')) problems.push('no capped node list in the detail');
+      if (dialog.detail.includes('NODE64') || /VSS_RME_/.test(dialog.detail)) problems.push('the detail lists every node or a VSS_RME_ constant');
+      if (!dialog.messageBox || dialog.messageBox.top < 0 || dialog.box.bottom > dialog.viewport) problems.push(`the dialog does not fit the window: ${JSON.stringify([dialog.box, dialog.messageBox, dialog.viewport])}`);
+      if (dialog.focused === 'Restore Cluster…' || dialog.focused === '') problems.push(`the focused (default) button is "${dialog.focused}"`);
+      record(dialogTitle, problems.length === 0, `${problems.join('; ')}\n${JSON.stringify(dialog)}`);
+      await page.keyboard.press('Escape');
+    } catch (err) {
+      record(dialogTitle, false, err.message);
+    }
   } finally {
     await context.close().catch(() => undefined);
     await server.stop();

@@ -152,7 +152,7 @@ describe('fcbackup CLI as a process', () => {
     const run = runCli(tscCli, ['status', '--json', '--simulate', s.path]);
     assert.equal(run.status, 1);
     assert.equal(run.stdout, '');
-    assert.equal(oneErrorLine(run), 'fcbackup: GetClusterInformation failed: RPC_S_CALL_FAILED (1726). Check that the node is switched on and reachable over the network, and that its firewall allows remote management (RPC).');
+    assert.equal(oneErrorLine(run), 'fcbackup: GetClusterInformation failed: RPC_S_CALL_FAILED (1726). Check the name, that the cluster or node answers over the network from here, and that its firewall allows remote management (RPC).');
   });
 
   it('fails in one line for a missing scenario file', () => {

@@ -8,14 +8,14 @@ describe('advice for failing Windows calls', () => {
     assert.match(adviceFor('ERROR_ACCESS_DENIED') ?? '', /administrator/);
     assert.match(adviceFor('E_ACCESSDENIED') ?? '', /administrator/);
     assert.match(adviceFor('HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)') ?? '', /administrator/);
-    assert.match(adviceFor('RPC_S_SERVER_UNAVAILABLE') ?? '', /reachable/);
+    assert.match(adviceFor('RPC_S_SERVER_UNAVAILABLE') ?? '', /^Check the name, that the cluster or node answers over the network/);
     assert.match(adviceFor('EPT_S_NOT_REGISTERED') ?? '', /Start-Service ClusSvc/);
     assert.equal(adviceFor('ERROR_SUCCESS'), undefined);
   });
 
   it('appends the advice once, after the message', () => {
     const once = withAdvice('OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722).', 'RPC_S_SERVER_UNAVAILABLE');
-    assert.match(once, /^OpenCluster failed: RPC_S_SERVER_UNAVAILABLE \(1722\)\. Check that the node/);
+    assert.match(once, /^OpenCluster failed: RPC_S_SERVER_UNAVAILABLE \(1722\)\. Check the name/);
     assert.equal(withAdvice(once, 'RPC_S_SERVER_UNAVAILABLE'), once);
     assert.equal(withAdvice('x failed', undefined), 'x failed');
   });

@@ -24,6 +24,20 @@ describe('ui errors', () => {
     assert.equal(describeError(new EngineRequestError({ name: 'EngineError', message: 'busy', engineCode: 'BUSY' })).engineCode, 'BUSY');
   });
 
+  it('says the code once, and shows no backticks', () => {
+    // The engine's message already names the code (with the advice after it): no "[OpenCluster: …]" behind it again.
+    const engineWorded = new EngineRequestError({
+      name: 'Win32Error', message: 'OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722). Check the name, and that the cluster answers over the network.',
+      api: 'OpenCluster', code: 1722, codeName: 'RPC_S_SERVER_UNAVAILABLE',
+    });
+    const text = errorNotificationText('Connect to Cluster', engineWorded);
+    assert.equal(text.match(/RPC_S_SERVER_UNAVAILABLE/g)?.length, 1, text);
+    assert.equal(text.match(/1722/g)?.length, 1, text);
+    const ticks = new EngineRequestError({ name: 'EngineError', message: 'The writer failed. Check the Application event log and `vssadmin list writers`, then try again.', engineCode: 'WRITER_FAILED' });
+    assert.equal(errorNotificationText('Back Up Cluster Configuration', ticks),
+      'Back Up Cluster Configuration failed: The writer failed. Check the Application event log and "vssadmin list writers", then try again.');
+  });
+
   it('recognises cancellation: a dismissed picker, the engine\'s CANCELLED, vscode.CancellationError', () => {
     assert.equal(isCancellation(new UserCancelled()), true);
     assert.equal(isCancellation(new EngineRequestError({ name: 'CancelledError', message: 'fcb/backup was cancelled.', engineCode: 'CANCELLED' })), true);

@@ -142,4 +142,16 @@ describe('ui ring buffer', () => {
     assert.equal(b.size, 3);
     assert.throws(() => new RingBuffer(0), RangeError);
   });
+
+  it('says what was pushed after a mark, also once it is full (a length would stop growing)', () => {
+    const b = new RingBuffer<number>(3);
+    for (let i = 1; i <= 5; i++) b.push(i);
+    const mark = b.total;
+    assert.equal(mark, 5);
+    assert.deepEqual(b.since(mark), []);
+    b.push(6);
+    b.push(7);
+    assert.deepEqual(b.since(mark), [6, 7]);
+    assert.deepEqual(b.since(0), [5, 6, 7], 'only what is still held');
+  });
 });

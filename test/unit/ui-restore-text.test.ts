@@ -5,7 +5,7 @@ import {
   backupResultText, recoverResultText, refusalText, restoreConfirmation, restoreResultText, stopNodesConfirmation, verifyResultText,
 } from '../../src/ui/restoreText';
 import { describePendingRestore } from '../../src/wire/restoreWords';
-import { formatLocalTime } from '../../src/ui/format';
+import { formatZonedTime } from '../../src/ui/format';
 
 const set: BackupSetSummary = {
   path: '/backups/CLUSTER1_NODE1_20250102T030405Z', name: 'CLUSTER1_NODE1_20250102T030405Z', cluster: 'CLUSTER1', node: 'NODE1',
@@ -27,34 +27,35 @@ function plan(partial: Partial<RestorePlan>): RestorePlan {
 }
 
 describe('ui restore text', () => {
-  const when = formatLocalTime(set.time);
+  const when = formatZonedTime(set.time);
 
-  it('a node restore names the node, the backup and the steps, and says the node rejoins', () => {
+  it('a node restore names the node, the backup and the steps in plain words, and says the node rejoins', () => {
     const text = restoreConfirmation(plan({}));
-    assert.equal(text.message, `Restore the cluster configuration of NODE1 from the backup of ${when}?`);
+    assert.equal(text.message, 'Restore NODE1 from this backup?');
     assert.equal(text.confirm, 'Restore This Node');
     assert.match(text.detail, /Only NODE1 is restored\. When its cluster service starts again it rejoins CLUSTER1/);
-    assert.match(text.detail, /CLUSTER1_NODE1_20250102T030405Z \(VSS snapshot, 68\.0 KB, made on NODE1/);
-    assert.match(text.detail, /1\. Stop the cluster service \(ClusSvc\) on NODE1\.\n2\. Write the set's 1 file\(s\) to their original locations in C:\\Windows\\Cluster .*MoveFileExW\), and move CLUSDB\.LOG1, CLUSDB\.blf .* into the safety folder.*\n3\. Start the cluster service on NODE1 and wait until it runs; the node rejoins/);
+    assert.ok(text.detail.includes(`Backup: CLUSTER1_NODE1_20250102T030405Z (VSS snapshot, 68.0 KB), made on NODE1 at ${when}.`), text.detail);
+    assert.match(text.detail, /1\. Stop the cluster service on NODE1\.\n2\. Put the restored files in place of the current ones\.\n3\. Start the cluster service on NODE1; it rejoins the cluster/);
     assert.doesNotMatch(text.detail, /Members differ/);
+    assert.doesNotMatch(text.detail, /type the cluster's name/);
   });
 
-  it('an authoritative restore says every node rolls back and announces the second question', () => {
+  it('an authoritative restore says every node goes back and announces the second question and the typed name', () => {
     const text = restoreConfirmation(plan({ authoritative: true, nodesToStop: ['NODE2', 'NODE3'], membership: { onlyInSet: ['NODE4'], onlyLive: ['NODE5'] } }));
-    assert.equal(text.message, `Restore CLUSTER1 authoritatively on NODE1 from the backup of ${when}?`);
-    assert.equal(text.confirm, 'Restore Cluster');
-    assert.match(text.detail, /every node of CLUSTER1 is rolled back to the configuration of/);
-    assert.match(text.detail, /lost on all nodes/);
-    assert.match(text.detail, /still runs on NODE2, NODE3; you will be asked before it is stopped there/);
+    assert.equal(text.message, 'Restore all of CLUSTER1 to this backup?');
+    assert.equal(text.confirm, 'Restore Cluster…');
+    assert.ok(text.detail.startsWith(`Every node of CLUSTER1 goes back to the configuration of ${when}; changes made since then are lost on all nodes.`), text.detail);
+    assert.match(text.detail, /still runs on 2 other nodes \(NODE2, NODE3\); you will be asked before it is stopped there/);
     assert.match(text.detail, /Members differ: the set's configuration has NODE4, which the live cluster does not list; the live cluster has NODE5, which the set's configuration does not list\./);
+    assert.match(text.detail, /To go ahead you will type the cluster's name\.$/);
   });
 
   it('the stop question names the nodes (one or several)', () => {
     const many = stopNodesConfirmation(plan({ authoritative: true, nodesToStop: ['NODE2', 'NODE3'] }));
-    assert.equal(many.message, 'Stop the cluster service on 2 nodes: NODE2, NODE3?');
+    assert.equal(many.message, 'Stop the cluster service on 2 other nodes?');
     assert.equal(many.confirm, 'Stop Cluster Service on 2 Nodes');
-    assert.match(many.detail, /will be stopped on: NODE2, NODE3/);
-    assert.match(many.detail, /NODE1 is started first/);
+    assert.match(many.detail, /\nNodes: NODE2, NODE3\.\n/);
+    assert.match(many.detail, /NODE1 first, then the others/);
     const one = stopNodesConfirmation(plan({ authoritative: true, nodesToStop: ['ノード2'] }));
     assert.equal(one.message, 'Stop the cluster service on ノード2?');
     assert.equal(one.confirm, 'Stop Cluster Service on ノード2');

@@ -133,15 +133,15 @@ describe('ui tree model', () => {
     assert.deepEqual(elements.map((e) => e.set.name), ['c', 'b', 'a', 'undated']);
   });
 
-  it('shows a set\'s kind, size and verify status, and a fresh verification wins over the listing', () => {
+  it('shows a set\'s node, size and verify status, and a fresh verification wins over the listing', () => {
     const listed = set('s', '2025-01-02T00:00:00Z', null);
     const verification: VerifyResult = { path: listed.path, ok: false, problems: ['files/CLUSDB: SHA-256 does not match'], summary: listed };
     const [plain] = backupSetElements([listed], new Map());
     const [checked] = backupSetElements([listed], new Map([[listed.path, verification]]));
-    assert.equal(backupSetItem(plain!).description, 'VSS snapshot · 68.0 KB · not verified');
+    assert.equal(backupSetItem(plain!).description, 'NODE1 · 68.0 KB');
     assert.equal(backupSetItem(plain!).contextValue, 'backupSet-unverified');
     const failed = backupSetItem(checked!);
-    assert.equal(failed.description, 'VSS snapshot · 68.0 KB · verification failed');
+    assert.equal(failed.description, 'damaged · NODE1 · 68.0 KB');
     assert.equal(failed.contextValue, 'backupSet-invalid');
     assert.match(failed.tooltip!, /SHA-256 does not match/);
     assert.equal(backupSetItem(backupSetElements([set('v', null, true)], new Map())[0]!).contextValue, 'backupSet-verified');

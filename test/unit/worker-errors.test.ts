@@ -13,8 +13,8 @@ describe('toEngineErrorData', () => {
     const data = toEngineErrorData(new Win32Error('OpenCluster', 1722, 'name CLUSTER1'));
     assert.deepEqual(data, {
       name: 'Win32Error',
-      message: 'OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722) — name CLUSTER1. Check that the node is switched on and reachable ' +
-        'over the network, and that its firewall allows remote management (RPC).',
+      message: 'OpenCluster failed: RPC_S_SERVER_UNAVAILABLE (1722) — name CLUSTER1. Check the name, that the cluster or node answers ' +
+        'over the network from here, and that its firewall allows remote management (RPC).',
       api: 'OpenCluster', code: 1722, codeName: 'RPC_S_SERVER_UNAVAILABLE',
     });
   });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { UserCancelled } from '../errors';
-import { formatLocalTime } from '../format';
+import { backupSetLabel } from '../backupRows';
 import type { OpenedComparison } from '../configDocuments';
 import { openComparison } from '../configDocuments';
 import { resolveBackupSet } from '../pickers';
@@ -22,8 +22,10 @@ export const compareWithBackupCommand: CommandDefinition = {
     } else {
       const others = (await s.backups.elements()).filter((e) => e.set.path !== element.set.path);
       if (others.length === 0) throw new Error(s.t('There is no other backup set to compare {0} with.', element.set.name));
+      const now = Date.now();
+      // Labelled as the Backups view's rows are.
       const chosen = await s.dialogs.pick(others.map((e: BackupSetElement) => ({
-        label: `${e.set.cluster ?? '?'} · ${e.set.node ?? '?'} · ${formatLocalTime(e.set.time)}`,
+        label: backupSetLabel(e.set, now, s.t),
         description: e.set.name,
         detail: e.set.path,
         path: e.set.path,

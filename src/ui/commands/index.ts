@@ -8,6 +8,11 @@ import * as vscode from 'vscode';
 import { describeError, errorNotificationText, isCancellation } from '../errors';
 import type { Services } from '../services';
 import { backupCommand } from './backup';
+import { changeBackupFolderCommand } from './changeBackupFolder';
+import { copyBackupPathCommand } from './copyBackupPath';
+import { copyNameCommand } from './copyName';
+import { deleteBackupSetCommand } from './deleteBackupSet';
+import { openManifestCommand } from './openManifest';
 import { compareWithBackupCommand } from './compareWithBackup';
 import { compareWithLiveCommand } from './compareWithLive';
 import { connectCommand } from './connect';
@@ -43,6 +48,11 @@ export const commandTable: readonly CommandDefinition[] = [
   stopClusterServiceCommand,
   pauseNodeCommand,
   resumeNodeCommand,
+  changeBackupFolderCommand,
+  deleteBackupSetCommand,
+  copyBackupPathCommand,
+  openManifestCommand,
+  copyNameCommand,
 ];
 
 export function runCommand(definition: CommandDefinition, s: Services, args: unknown[]): Promise<unknown> {

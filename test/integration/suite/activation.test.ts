@@ -41,7 +41,7 @@ describe('activation', () => {
     for (const c of contributed) assert.ok(registered.has(c.command), `${c.command} has no handler`);
     assert.equal(new Set(contributed.map((c) => c.category)).size, 1, 'commands use more than one category');
     const hidden = manifest.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command).sort();
-    assert.deepEqual(hidden, ['fcbackup.disconnect', 'fcbackup.revealBackup']);
+    assert.deepEqual(hidden, ['fcbackup.copyName', 'fcbackup.disconnect', 'fcbackup.revealBackup']);
   });
 
   it('stays without an engine process while only the log is shown', async () => {

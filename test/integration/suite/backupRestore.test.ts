@@ -82,9 +82,11 @@ describe('backup and restore commands', () => {
     // Sets expand into their configuration; the sets themselves are the top rows.
     const backupRows = (await treeRows(api.backupsTree)).filter((r) => r.depth === 0);
     assert.equal(backupRows.length, 1);
-    assert.match(backupRows[0]!.label, /^CLUSTER1 · NODE1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    assert.match(backupRows[0]!.description, /^VSS snapshot · [\d.]+ KB · verified$/);
+    // Age and time lead (they stay visible at the default sidebar width); node and size follow; the status is the icon.
+    assert.match(backupRows[0]!.label, /^(just now|\d+ min ago) · \d\d-\d\d \d\d:\d\d$/);
+    assert.match(backupRows[0]!.description, /^NODE1 · [\d.]+ KB$/);
     assert.equal(backupRows[0]!.contextValue, 'backupSet-verified');
+    assert.equal(backupRows[0]!.icon, 'pass-filled');
     assert.equal(api.contextKeys()['fcbackup.backupsState'], 'sets');
 
     const shown = api.notifications().slice(before);
@@ -183,11 +185,12 @@ describe('backup and restore commands', () => {
     }
   });
 
-  it('Restore from the palette verifies every set first and shows each one\'s status in the pick', async () => {
+  it('Restore from the palette verifies every set first and never offers one found damaged', async () => {
     const api = await testApi();
     const { rows } = await prepare();
+    const { result: older } = await backUpLocalNode(rows);
     const { result } = await backUpLocalNode(rows);
-    assert.match((await treeRows(api.backupsTree))[0]!.description, /verified$/);
+    assert.equal((await treeRows(api.backupsTree))[0]!.icon, 'pass-filled');
     // Damaged after the backup verified it: only a fresh verification can tell.
     const damaged = filesUnder(path.join(result.path, 'files'))[0]!;
     fs.appendFileSync(path.join(result.path, 'files', damaged), 'x');
@@ -195,9 +198,21 @@ describe('backup and restore commands', () => {
     const outcome = await vscode.commands.executeCommand('fcbackup.restoreNode');
     assert.equal(outcome, undefined);
     assert.deepEqual(asked.map((a) => a.kind), ['pick']);
-    assert.equal(asked[0]!.actions.length, 1);
-    assert.match(asked[0]!.actions[0]!, /verification failed$/);
-    assert.match((await treeRows(api.backupsTree))[0]!.description, /verification failed$/);
+    assert.equal(asked[0]!.actions.length, 1, JSON.stringify(asked[0]!.actions));
+    assert.match(asked[0]!.actions[0]!, / · verified$/);
+    const marked = (await treeRows(api.backupsTree)).filter((r) => r.depth === 0);
+    const row = marked.find((r) => (r.element as { set?: { path: string } }).set?.path === result.path)!;
+    assert.equal(row.contextValue, 'backupSet-invalid');
+    assert.match(row.description, /^damaged · NODE1 · /);
+    assert.equal(row.icon, 'error');
+
+    // With every set damaged there is nothing to offer: the command says so and asks nothing.
+    fs.appendFileSync(path.join(older.path, 'files', damaged), 'x');
+    const none = answerDialogs(api, []);
+    const before = api.notifications().length;
+    assert.equal(await vscode.commands.executeCommand('fcbackup.restoreNode'), undefined);
+    assert.deepEqual(none, []);
+    assert.match(api.notifications().slice(before)[0]!.message, /None of the 2 backup set\(s\) in .* is intact/);
   });
 
   it('Verify Backup… finds a damaged file and the set loses its restore menus', async () => {
@@ -213,7 +228,7 @@ describe('backup and restore commands', () => {
     assert.ok(verification.problems.some((p) => p.includes(path.posix.basename(damaged))), verification.problems.join('; '));
     const row = (await treeRows(api.backupsTree))[0]!;
     assert.equal(row.contextValue, 'backupSet-invalid');
-    assert.match(row.description, /verification failed$/);
+    assert.match(row.description, /^damaged · /);
     assert.equal(menuMatches('fcbackup.restoreNode', row.contextValue), false);
     assert.equal(menuMatches('fcbackup.restoreCluster', row.contextValue), false);
     assert.equal(menuMatches('fcbackup.restoreNode', 'backupSet-verified'), true);
@@ -252,15 +267,27 @@ describe('backup and restore commands', () => {
     const refused = answerDialogs(api, [true, false]);
     assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
     assert.equal(refused.length, 2);
-    assert.match(refused[0]!.detail, /every node of CLUSTER1 is rolled back/);
-    assert.match(refused[1]!.message, /NODE2, NODE3/);
+    assert.match(refused[0]!.detail, /^Every node of CLUSTER1 goes back to the configuration of/);
+    assert.equal(refused[1]!.message, 'Stop the cluster service on 2 other nodes?');
+    assert.match(refused[1]!.detail, /^Nodes: NODE2, NODE3\.$/m);
+    // The button that goes ahead is never the modal's default (first) button.
+    assert.deepEqual(refused.map((a) => a.actions[0]), ['Show Full Plan', 'Show Full Plan']);
     await api.clusterTree.refresh();
     assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').description, 'up · id 2', 'NODE2 was stopped without consent');
 
-    const asked = answerDialogs(api, [true, true, 'Force Quorum If Needed']);
+    // Both questions answered yes, but the cluster's name typed wrong: nothing happens either.
+    const mistyped = answerDialogs(api, [true, true, 'Force Quorum If Needed', { type: 'CLUSTER2' }]);
+    assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
+    assert.deepEqual(mistyped.map((a) => a.kind), ['confirm', 'confirm', 'explain', 'type']);
+    assert.match(mistyped[3]!.message, /^Type the cluster's name, CLUSTER1, to restore every node of it/);
+    assert.ok(api.logLines().some((l) => l.includes('The cluster\'s name was not typed')));
+    await api.clusterTree.refresh();
+    assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').description, 'up · id 2', 'NODE2 was stopped without the typed name');
+
+    const asked = answerDialogs(api, [true, true, 'Force Quorum If Needed', { type: 'cluster1' }]);
     const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreCluster', element);
     assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
-    assert.equal(asked.length, 3);
+    assert.equal(asked.length, 4);
     assert.equal(asked[2]!.kind, 'explain');
     assert.match(asked[2]!.detail, /replicated to every node/);
     assert.deepEqual(asked[2]!.actions, ['Roll Back If Quorum Is Not Reached', 'Force Quorum If Needed'], 'the safe answer is the first (default) button');

@@ -112,10 +112,10 @@ describe('Failover Clusters tree', () => {
     const api = await testApi();
     // The detection's GetClusterInformation never returns: the refresh is waiting for the engine when it dies.
     await useScenario({ ...fiveNodes, faults: [{ function: 'GetClusterInformation', code: 0, mode: 'hang' }] });
-    const logged = api.logLines().length;
+    const logged = api.logLineCount();
     const notified = api.notifications().length;
     const refreshing = api.clusterTree.refresh();
-    await waitFor('the detection to reach GetClusterInformation', () => api.logLines().slice(logged).some((l) => l.includes('OpenCluster(NODE1) → opened')));
+    await waitFor('the detection to reach GetClusterInformation', () => api.logLinesSince(logged).some((l) => l.includes('OpenCluster(NODE1) → opened')));
     const pid = api.engineProcessId();
     assert.ok(pid, 'no engine process runs');
     process.kill(pid, 'SIGKILL');
@@ -125,7 +125,7 @@ describe('Failover Clusters tree', () => {
     assert.equal(rows[0]!.contextValue, 'message-error');
     assert.match(rows[0]!.label, ENGINE_KILLED_ROW);
     assert.equal(api.contextKeys()['fcbackup.clusterState'], 'error');
-    assert.equal(api.logLines().slice(logged).filter((l) => l.includes('The engine process stopped unexpectedly')).length, 1,
+    assert.equal(api.logLinesSince(logged).filter((l) => l.includes('The engine process stopped unexpectedly')).length, 1,
       'the death is logged once, whether the exit notification or the failed request came first');
     assert.deepEqual(api.notifications().slice(notified), [], 'the row says it; no toast');
   });

@@ -211,6 +211,8 @@ describe('cluster configuration in backup sets', () => {
       },
       explain: async () => undefined,
       pick: async () => undefined,
+      typeToConfirm: async () => false,
+      chooseFolder: async () => undefined,
     });
     assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
     assert.equal(asked.length, 1);

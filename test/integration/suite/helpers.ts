@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { FailoverClusterBackupTestApi } from '../../../src/ui/testApi';
-import type { ConfirmationText } from '../../../src/ui/restoreText';
+import { confirmationButtons, type ConfirmationText } from '../../../src/ui/restoreDialogText';
+import type { TypedConfirmationRequest } from '../../../src/ui/dialogs';
 import type { TreeElement } from '../../../src/ui/treeModel';
 import { writeScenario, writeScenarioText, type ScenarioSpec } from '../../support/scenario';
 
@@ -139,10 +140,20 @@ export function findRow(rows: Row[], label: string): Row {
 }
 
 export interface AskedDialog {
-  kind: 'confirm' | 'explain' | 'pick';
+  kind: 'confirm' | 'explain' | 'pick' | 'type' | 'folder';
   message: string;
   detail: string;
   actions: string[];
+}
+
+/** The answer to a type-to-confirm input box: the text typed (then Enter); undefined is Escape. */
+export interface TypedAnswer {
+  type: string;
+}
+
+/** The answer to a folder picker: the folder chosen; undefined is Cancel. */
+export interface FolderAnswer {
+  folder: string;
 }
 
 /** The answer to a quick pick: the item with this label (and description, when given). */
@@ -151,13 +162,16 @@ export interface PickAnswer {
   description?: string;
 }
 
-export type DialogAnswer = boolean | string | undefined | PickAnswer;
+export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnswer | FolderAnswer;
 
 /**
  * Answer the extension's modal dialogs and quick picks from the test: `answers` are
  * consumed in order (true/false for confirmations, an action title or undefined for
- * explanations, a PickAnswer or undefined for quick picks). Returns the list of what
- * was asked; for a quick pick, `actions` lists the items as "label — description".
+ * explanations, a PickAnswer or undefined for quick picks, a TypedAnswer or undefined for
+ * type-to-confirm boxes). Returns the list of what was asked; for a confirmation, `actions`
+ * are its buttons in the modal's order (the default first); for a quick pick, the items as
+ * "label — description"; for a type-to-confirm box, `message` is its prompt and `detail` its
+ * placeholder; for a folder picker, `message` is its title and `detail` the folder it starts in.
  */
 export function answerDialogs(api: FailoverClusterBackupTestApi, answers: DialogAnswer[]): AskedDialog[] {
   const asked: AskedDialog[] = [];
@@ -167,8 +181,22 @@ export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Dialog
   };
   api.useDialogs({
     async confirm(text: ConfirmationText) {
-      asked.push({ kind: 'confirm', message: text.message, detail: text.detail, actions: [text.confirm] });
+      asked.push({ kind: 'confirm', message: text.message, detail: text.detail, actions: confirmationButtons(text) });
       return next() === true;
+    },
+    async typeToConfirm(request: TypedConfirmationRequest) {
+      asked.push({ kind: 'type', message: request.prompt, detail: request.placeHolder, actions: [] });
+      const answer = next();
+      if (answer === undefined) return false;
+      assert.ok(typeof answer === 'object' && 'type' in answer, `a type-to-confirm box was answered with ${JSON.stringify(answer)}`);
+      return request.matches(answer.type);
+    },
+    async chooseFolder(options: { title: string; start: string; openLabel: string }) {
+      asked.push({ kind: 'folder', message: options.title, detail: options.start, actions: [options.openLabel] });
+      const answer = next();
+      if (answer === undefined) return undefined;
+      assert.ok(typeof answer === 'object' && 'folder' in answer, `a folder picker was answered with ${JSON.stringify(answer)}`);
+      return answer.folder;
     },
     async explain(message: string, detail: string, actions: string[]) {
       asked.push({ kind: 'explain', message, detail, actions });
@@ -182,7 +210,7 @@ export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Dialog
       });
       const answer = next();
       if (answer === undefined) return undefined;
-      assert.ok(typeof answer === 'object', `a quick pick was answered with ${JSON.stringify(answer)}`);
+      assert.ok(typeof answer === 'object' && 'pick' in answer, `a quick pick was answered with ${JSON.stringify(answer)}`);
       const item = items.find((i) => i.label === answer.pick && (answer.description === undefined || i.description === answer.description));
       assert.ok(item, `no item ${JSON.stringify(answer)} in the quick pick: ${JSON.stringify(asked[asked.length - 1])}`);
       return item;
