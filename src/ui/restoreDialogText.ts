@@ -133,7 +133,7 @@ export function restoreConfirmation(plan: RestorePlan, t: Translate = untranslat
   if (plan.steps.length > 0) {
     lines.push('', t('Steps:'));
     plan.steps.forEach((step, i) => lines.push(`${i + 1}. ${plainStep(step, t)}`));
-    lines.push(t('If a step fails before the cluster service runs here on the restored files, everything is put back as it was.'));
+    lines.push(t('If a step fails before the restored files are handed over to the cluster service, everything is put back as it was.'));
   }
   if (plan.nodesToStop.length > 0) {
     lines.push('', plan.nodesToStop.length === 1

@@ -98,7 +98,7 @@ export function describeStep(step: RestoreStep, t: Translate = untranslated): st
 
 /** The closing line of every plan: what happens when a step fails. */
 export function describeRollback(t: Translate = untranslated): string {
-  return t('If anything fails before the cluster service runs here on the restored files, the staged files are deleted, the live files and their companions are put back from the safety folder, and the cluster services are returned to how they were. A restore that waits for a restart is finished by the first run of this tool after the restart, or rolled back by "fcbackup recover" before it.');
+  return t('If anything fails before the restored files are handed over (PostRestore sent to the cluster database writer with every file in place or, without the writer, the cluster service running on them), the staged files are deleted, the live files and their companions are put back from the safety folder, and the cluster services are returned to how they were. A restore that waits for a restart is finished by the first run of this tool after the restart, or rolled back by "fcbackup recover" before it.');
 }
 
 /** Why the restore is refused, with what to do. Ends with "Nothing was changed." */

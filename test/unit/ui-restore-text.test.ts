@@ -35,7 +35,7 @@ describe('ui restore text', () => {
     assert.equal(text.confirm, 'Restore This Node');
     assert.match(text.detail, /Only NODE1 is restored\. When its cluster service starts again it rejoins CLUSTER1/);
     assert.ok(text.detail.includes(`Backup: CLUSTER1_NODE1_20250102T030405Z (VSS snapshot, 68.0 KB), made on NODE1 at ${when}.`), text.detail);
-    assert.match(text.detail, /1\. Stop the cluster service on NODE1\.\n2\. Put the restored files in place of the current ones\.\n3\. Start the cluster service on NODE1; it rejoins the cluster/);
+    assert.match(text.detail, /1\. Stop the cluster service on NODE1\.\n2\. Put the restored files in place of the current ones \(at the next restart if a file is in use\)\.\n3\. Start the cluster service on NODE1; it rejoins the cluster and takes the running cluster's configuration/);
     assert.doesNotMatch(text.detail, /Members differ/);
     assert.doesNotMatch(text.detail, /type the cluster's name/);
   });
