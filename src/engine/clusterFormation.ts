@@ -13,7 +13,7 @@
 import * as clusapi from '../native/clusapi';
 import { NativeError } from '../native/errors';
 import { sleep, type OperationContext } from './context';
-import { EngineError, errorMessage, throwIfCancelled } from './errors';
+import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import { CLUSTER_SERVICE_NAME, startServiceAndWait, stopServiceAndWait, type ServiceTarget } from './serviceControl';
 
 /** How long a node may take to be Up in a formed cluster after its service runs (a real cluster forms within a minute or two). */
@@ -95,7 +95,9 @@ export type FormationResult = 'formed' | 'forced';
  * This node's service runs on the restored configuration: wait until it is Up in a formed
  * cluster. When it stays out (it cannot reach quorum alone) and `forceQuorum` was given, stop its
  * service and start it again with `/fq`, so that its copy is the one replicated to every node.
- * Without consent, fails with QUORUM_NOT_REACHED (the restore then rolls back).
+ * Without consent, fails with QUORUM_NOT_REACHED. The plan asks for consent before any change when the set's
+ * votes say it is needed (quorumForecast.ts); this failure is the case the forecast did not see, past the
+ * commit point, so its message says how to finish by hand.
  */
 export async function formClusterHere(request: FormationRequest, ctx: OperationContext, options: FormationOptions = {}): Promise<FormationResult> {
   const here: ServiceTarget = { node: request.node, isLocal: true };
@@ -105,9 +107,10 @@ export async function formClusterHere(request: FormationRequest, ctx: OperationC
   if (!request.forceQuorum) {
     throw new EngineError('QUORUM_NOT_REACHED',
       `${request.node} runs the restored configuration but is ${state}: it cannot reach quorum alone while the other nodes are stopped, ` +
-      'and starting them now would let their copy of the configuration replace the restored one. Run the restore again with force ' +
-      'quorum (`--force-quorum`, or confirm "Force quorum" in the dialog): this node is then started with /fq, its copy becomes the ' +
-      'authoritative one and is replicated to every node. Or make quorum reachable (the witness online, enough votes) and try again.');
+      'and starting them now would let their copy of the configuration replace the restored one, so they were not started. The restored ' +
+      `files are in place. To finish: on ${request.node} run Start-ClusterNode -FixQuorum (or net start clussvc /fq) — its copy becomes ` +
+      'the authoritative one and is replicated to every node — wait until it is Up, then start the cluster service on the other nodes ' +
+      'one at a time. (Next time allow force quorum up front: --force-quorum, or "Force Quorum If Needed".)');
   }
   ctx.logger.log('warn', `${request.node} is ${state} and cannot reach quorum alone; restarting ${request.service} with force quorum (/fq), ` +
     'as consented: its copy of the configuration becomes authoritative and is replicated to every node.');
@@ -126,22 +129,34 @@ export async function formClusterHere(request: FormationRequest, ctx: OperationC
  * Starts the cluster service on `nodes` one at a time, each after the previous one is Up in the
  * cluster (it joined and took the cluster's configuration). Returns what did not work; a node that
  * started is never stopped. `ctx` starts the services (a start once asked for is waited for);
- * `cancel` stops the waiting for a node to join, and the nodes not started yet are then reported.
+ * `cancel` stops the waiting for nodes to join — the remaining nodes are still started (the
+ * restore stopped them, and a cancel must not leave the cluster without them), just not waited for.
+ * `notMembers` (upper-case names): nodes the restored configuration does not list — started, not waited for.
  */
 export async function startNodesOneByOne(nodes: readonly string[], ctx: OperationContext, cancel: AbortSignal,
-  options: FormationOptions = {}): Promise<string[]> {
+  options: FormationOptions = {}, notMembers: ReadonlySet<string> = new Set()): Promise<string[]> {
   const problems: string[] = [];
   const waiting: OperationContext = { ...ctx, signal: cancel };
-  for (const [i, node] of nodes.entries()) {
-    if (cancel.aborted) {
-      problems.push(...nodes.slice(i).map((n) => `${CLUSTER_SERVICE_NAME} on ${n}: not started, the restore was cancelled while waiting for the nodes to join`));
-      break;
-    }
+  for (const node of nodes) {
     try {
       await startServiceAndWait({ node, isLocal: false }, CLUSTER_SERVICE_NAME, ctx, { timeoutMs: options.serviceTimeoutMs });
+      if (notMembers.has(node.toUpperCase())) {
+        // Its service ran before, so it runs again; but the restored configuration does not list it (the plan's
+        // membership difference), so it cannot join — it is not waited for.
+        ctx.logger.log('warn', `${node} runs ${CLUSTER_SERVICE_NAME} again but is not a member of the restored configuration, so it does not join the cluster. Add it again (Add-ClusterNode) if it should be one.`);
+        continue;
+      }
+      if (cancel.aborted) {
+        ctx.logger.log('warn', `${node} was started without waiting for it to join: the restore was cancelled while waiting for the nodes to join.`);
+        continue;
+      }
       const state = await waitUntilUp(node, waiting, options);
       if (!isUp(state)) problems.push(`${node} runs ${CLUSTER_SERVICE_NAME} but is ${state}, not Up in the cluster`);
     } catch (err) {
+      if (err instanceof CancelledError) {
+        ctx.logger.log('warn', `Stopped waiting for ${node} to join (cancelled); the remaining nodes are started without waiting.`);
+        continue;
+      }
       problems.push(`${CLUSTER_SERVICE_NAME} on ${node}: ${errorMessage(err)}`);
       ctx.logger.log('error', `Starting ${CLUSTER_SERVICE_NAME} on ${node} and waiting for it to join failed: ${errorMessage(err)}`);
     }

@@ -67,6 +67,11 @@ function refusalOf(params: RestoreParams, pre: Preflight, method: number | null)
   if (!pre.identity.membershipKnown) return { code: 'membershipUnknown', node: facts.machine, cluster: set.manifest.cluster.name };
   if (pre.unqueryable.length > 0) return { code: 'nodesUnreachable', nodes: pre.unqueryable };
   if (pre.runningOtherNodes.length > 0 && !params.stopOtherNodes) return { code: 'nodesRunning', nodes: pre.runningOtherNodes };
+  // Consent to force quorum is needed before any change: once PostRestore is sent the restore cannot be rolled back.
+  const votes = pre.quorumAlone;
+  if (votes && !votes.formsAlone && params.forceQuorum !== true) {
+    return { code: 'needsForceQuorum', node: facts.machine, nodeVotes: votes.nodeVotes, totalVotes: votes.totalVotes, witness: votes.witness };
+  }
   return null;
 }
 
@@ -149,6 +154,7 @@ const REFUSAL_ERROR_CODES: Record<RestoreRefusal['code'], EngineErrorCode> = {
   unsupportedRestoreMethod: 'RESTORE_FAILED',
   notClusterNode: 'NOT_CLUSTER_NODE',
   setNotRestorable: 'INVALID_SET',
+  needsForceQuorum: 'QUORUM_NOT_REACHED',
 };
 
 /** The error a refused restore fails with (its message made from the typed refusal). */

@@ -11,6 +11,8 @@ import { getComputerName } from '../native/kernel32';
 import type { VerifiedBackupSet } from './backupSet';
 import type { OperationContext } from './context';
 import { checkClusterInstance } from './clusterIdentity';
+import { forecastQuorumAlone, type QuorumForecast } from './quorumForecast';
+import { clusDbEntry } from './setConfiguration';
 import { connectToCluster, detectLocalCluster, sameComputerName } from './discovery';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import type { ClusterStatus } from './model';
@@ -207,6 +209,8 @@ export interface Preflight {
    * last start ended with an error), or null.
    */
   cannotStart: string | null;
+  /** Authoritative: whether this node can form the cluster alone on the set's configuration (null: not known). */
+  quorumAlone: QuorumForecast | null;
 }
 
 /**
@@ -254,10 +258,28 @@ export async function preflight(params: RestoreParams, ctx: OperationContext, fa
   if (docs || m.kind !== 'vss-cluster-writer') problems.push(...placed.problems);
   const companions = findCompanions(facts.clusDbDir, placed.placements);
   const cannotStart = isActive(localService) || localService === 'notInstalled' ? null : await whyServiceCannotStart(facts, ctx);
+  const quorumAlone = params.authoritative ? await quorumForecast(set, facts.machine, ctx) : null;
   return {
     facts, set, verification, identity, localService, otherNodes, runningOtherNodes, unqueryable, pending, docs,
-    placements: placed.placements, companions, problems, cannotStart,
+    placements: placed.placements, companions, problems, cannotStart, quorumAlone,
   };
+}
+
+/** Whether this node can form the cluster alone on the set's configuration; null when the set's CLUSDB cannot say (logged). */
+async function quorumForecast(set: VerifiedBackupSet, node: string, ctx: OperationContext): Promise<QuorumForecast | null> {
+  const entry = clusDbEntry(set.manifest);
+  if (!entry) return null;
+  try {
+    const forecast = await forecastQuorumAlone(set.fileOnDisk(entry), node);
+    if (forecast) {
+      ctx.logger.log('info', `Quorum by the set's configuration: ${node} holds ${forecast.nodeVotes} of ${forecast.totalVotes} votes` +
+        `${forecast.witness ? ' (with a witness)' : ''}; it ${forecast.formsAlone ? 'can' : 'cannot'} form the cluster alone.`);
+    }
+    return forecast;
+  } catch (err) {
+    ctx.logger.log('warn', `The set's CLUSDB cannot be read for its node votes: ${errorMessage(err)}. Force quorum is then decided when the node starts.`);
+    return null;
+  }
 }
 
 /**

@@ -189,7 +189,8 @@ async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, start
     if (step.kind === 'startOtherNodes') {
       // The other nodes start only after this node runs on the restored files (else they would form the cluster on their own copy).
       // One at a time, each after the previous one joined the cluster this node formed; a cancel only stops the waiting.
-      if (localRuns) problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: run.options.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs }));
+      if (localRuns) problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: run.options.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs },
+        new Set(pre.identity.membership.onlyLive.map((n) => n.toUpperCase()))));
       else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because it does not run on ${pre.facts.machine}. ` +
         `Start it on ${pre.facts.machine} first, then on them (or run \`fcbackup recover\`).`);
     }

@@ -20,10 +20,16 @@ export interface ForceQuorumQuestion {
 }
 
 export function forceQuorumQuestion(plan: RestorePlan, t: Translate = untranslated): ForceQuorumQuestion {
+  const needed = plan.refusal?.code === 'needsForceQuorum';
   return {
     message: t('If {0} cannot reach quorum alone after the restore, may it be started with force quorum?', plan.node),
-    detail: t('After the restore, {0} must be Up in a cluster formed on the restored configuration before the other nodes start. With the other nodes stopped it may not hold enough votes to form the cluster alone. Force quorum starts its cluster service with /fq: the copy of the cluster configuration on {0} becomes the authoritative copy and is replicated to every node, replacing theirs. Without it, the restore is rolled back in that case and nothing stays changed.', plan.node),
-    safe: t('Roll Back If Quorum Is Not Reached'),
+    detail: [
+      t('After the restore, {0} must be Up in a cluster formed on the restored configuration before the other nodes start. With the other nodes stopped it may not hold enough votes to form the cluster alone. Force quorum starts its cluster service with /fq: the copy of the cluster configuration on {0} becomes the authoritative copy and is replicated to every node, replacing theirs.', plan.node),
+      needed
+        ? t('By the backup\'s configuration {0} cannot form the cluster alone: without force quorum the restore does not start, and nothing is changed.', plan.node)
+        : t('By the backup\'s configuration {0} can form the cluster alone, so force quorum should not be needed; it is used only if the node stays out of quorum.', plan.node),
+    ].join('\n\n'),
+    safe: t('Do Not Force Quorum'),
     force: t('Force Quorum If Needed'),
   };
 }
@@ -33,7 +39,8 @@ export function forceQuorumQuestion(plan: RestorePlan, t: Translate = untranslat
  * nodes are not a reason here: the user is asked whether they may be stopped.
  */
 export function refusalText(plan: RestorePlan, t: Translate = untranslated): string | undefined {
-  if (!plan.refusal || plan.refusal.code === 'nodesRunning') return undefined;
+  // Running nodes and force quorum are not reasons here: the user is asked about each.
+  if (!plan.refusal || plan.refusal.code === 'nodesRunning' || plan.refusal.code === 'needsForceQuorum') return undefined;
   return describeRefusal(plan.refusal, t);
 }
 

@@ -106,7 +106,12 @@ export type RestoreRefusal =
   /** The cluster service is not installed here. */
   | { code: 'notClusterNode'; node: string }
   /** The set passed verification but cannot be restored as it is: each problem names the file or document. */
-  | { code: 'setNotRestorable'; set: string; problems: string[] };
+  | { code: 'setNotRestorable'; set: string; problems: string[] }
+  /**
+   * Authoritative: by the set's configuration this node cannot form the cluster alone (its vote and the witness's
+   * are no majority), and force quorum was not allowed (src/engine/quorumForecast.ts).
+   */
+  | { code: 'needsForceQuorum'; node: string; nodeVotes: number; totalVotes: number; witness: boolean };
 
 export type RestoreRefusalCode = RestoreRefusal['code'];
 

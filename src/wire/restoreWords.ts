@@ -75,7 +75,7 @@ export function describeStep(step: RestoreStep, t: Translate = untranslated): st
       if (!step.formsCluster) return t('Start the cluster service on {0} and wait until it runs.', step.node);
       return step.forceQuorum
         ? t('Start the cluster service on {0} and wait until it is Up in a cluster formed on the restored configuration, before any other node starts. If it cannot reach quorum alone, restart it with force quorum (/fq), as you allowed: its copy becomes the authoritative one and is replicated to every node.', step.node)
-        : t('Start the cluster service on {0} and wait until it is Up in a cluster formed on the restored configuration, before any other node starts. If it cannot reach quorum alone, the restore is rolled back (run it again with force quorum to start this node with /fq).', step.node);
+        : t('Start the cluster service on {0} and wait until it is Up in a cluster formed on the restored configuration, before any other node starts. If it stays out of quorum anyway, the other nodes are not started and the restore ends not in effect, saying how to finish with force quorum (/fq).', step.node);
     case 'startOtherNodes':
       return t('Then start the cluster service on {0} again, one node at a time, each after the previous one has joined (Up) and taken the restored configuration.', list(step.nodes));
     case 'offlinePath':
@@ -135,6 +135,8 @@ export function describeRefusal(refusal: RestoreRefusal, t: Translate = untransl
       return `${t('The cluster service (ClusSvc) is not installed on {0}. Install the Failover Clustering feature on this node before restoring its cluster configuration.', refusal.node)} ${unchanged}`;
     case 'setNotRestorable':
       return `${t('The backup set {0} cannot be restored: {1}', refusal.set, refusal.problems.join('; '))} ${unchanged}`;
+    case 'needsForceQuorum':
+      return `${t('After an authoritative restore {0} must form the cluster alone, before any other node starts, but by the backup\'s configuration it holds {1} of {2} votes{3}: no majority. Allow force quorum (--force-quorum, or "Force Quorum If Needed" in VS Code): {0} is then started with /fq only if it cannot reach quorum, and its restored copy is replicated to every node.', refusal.node, refusal.nodeVotes + (refusal.witness ? 1 : 0), refusal.totalVotes, refusal.witness ? t(' with the witness') : '')} ${unchanged}`;
   }
   return unchanged;
 }

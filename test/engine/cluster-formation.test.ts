@@ -182,7 +182,8 @@ describe('authoritative restore on a node that cannot reach quorum alone (simula
     const without = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: true }, makeContext());
     const start = without.steps.find((s) => s.kind === 'startLocalService');
     assert.deepEqual(start, { kind: 'startLocalService', node: 'NODE1', service: 'ClusSvc', rejoins: false, formsCluster: true, forceQuorum: false });
-    assert.match(describeStep(start!), /Up in a cluster formed on the restored configuration.*rolled back/);
+    assert.match(describeStep(start!), /Up in a cluster formed on the restored configuration.*not in effect/);
+    assert.deepEqual(without.refusal, { code: 'needsForceQuorum', node: 'NODE1', nodeVotes: 1, totalVotes: 5, witness: true }, 'NODE1 holds 2 of 5 votes with the witness');
     const others = without.steps.find((s) => s.kind === 'startOtherNodes');
     assert.match(describeStep(others!), /one node at a time/);
     const allowed = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: true, forceQuorum: true }, makeContext());
@@ -201,7 +202,7 @@ describe('authoritative restore on a node that cannot reach quorum alone (simula
     assertSameFiles(liveFiles(f.clusDb), f.before, 'nothing changed');
   });
 
-  it('without consent: refused with QUORUM_NOT_REACHED, rolled back — the previous files byte-identical, every service running', async () => {
+  it('without consent: refused with QUORUM_NOT_REACHED before any change — the previous files byte-identical, every service as it was', async () => {
     const f = await suite.prepare(spec);
     simulatorClearCallLog();
     const err = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, makeContext(),
@@ -209,11 +210,12 @@ describe('authoritative restore on a node that cannot reach quorum alone (simula
     assert.ok(err instanceof EngineError, String(err));
     assert.equal(err.code, 'QUORUM_NOT_REACHED');
     assert.match(err.message, /--force-quorum/);
-    assert.match(err.message, /rolled back/);
+    assert.match(err.message, /Nothing was changed\.$/);
     assertSameFiles(liveFiles(f.clusDb), f.before, 'the live files are the ones from before the restore');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'stopped' });
-    assert.equal(simulatorCallLog().filter((c) => c.startsWith('StartServiceW')).length > 0, true);
+    const log = simulatorCallLog();
+    assert.ok(!log.some((c) => c.startsWith('ControlService') || c.startsWith('StartServiceW') || c.includes('PreRestore')), log.join(' '));
     assert.equal(copyOf('NODE1').forced, false, 'no forced quorum without consent');
   });
 

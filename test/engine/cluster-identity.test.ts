@@ -28,7 +28,7 @@ function liveDatabase(f: RestoreFixture, instanceId: string): void {
 }
 
 function asBuildKey(key: RegistryKey): BuildKey {
-  return { name: key.name, values: key.values.map((v) => ({ ...v })), subkeys: key.subkeys.map(asBuildKey) };
+  return { name: key.name, values: key.values.map((v) => ({ name: v.name, type: v.type, data: v.data })) /* the reader's values decode lazily through getters, which a spread would drop */, subkeys: key.subkeys.map(asBuildKey) };
 }
 
 /** The live CLUSDB rewritten without its root ClusterInstanceID value. */

@@ -149,9 +149,12 @@ describe('Event Log (simulator)', function () {
     });
 
     it('started (300), then rolled back (302) when it fails after its first change', async () => {
-      const f = await suite.prepare({ writer: { restoreMethod: 3 } });
+      const f = await suite.prepare({});
       fresh();
-      await assert.rejects(restore({ set: f.setPath, authoritative: false, stopOtherNodes: false }));
+      // A disk failure after the first file reached its place: before the commit point, so the restore rolls back.
+      const params: RestoreParams = { set: f.setPath, authoritative: false, stopOtherNodes: false };
+      await assert.rejects(restoreWithEvents(params, recordingContext(), (watched) => restoreCluster(params, watched,
+        { ...suite.options, hooks: { afterFileReplaced: () => { throw new Error('disk failure after 1 file(s)'); } } })));
       assert.deepEqual(simulatorEventLog().map((e) => [e.id, e.type]), [[300, INFORMATION], [302, ERROR]]);
     });
 

@@ -22,7 +22,7 @@ import { assertRestored, assertSameFiles, sha, liveFiles, restoreArtifacts, rest
 type Files = 'released' | 'locked';
 type Local = 'running' | 'stopped' | 'unableToStart';
 
-describe('restore contract (simulator, replication on)', function () {
+describe('restore contract (simulator)', function () {
   this.timeout(180_000);
   const suite = restoreSuite();
 

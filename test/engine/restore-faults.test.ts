@@ -189,17 +189,22 @@ describe('restore under injected faults (simulator)', function () {
     }
   });
 
-  for (const failAt of ['preRestore', 'postRestore'] as const) {
-    it(`the writer failing at ${failAt} is reported (WRITER_FAILED) and rolled back`, async () => {
-      const x = await suite.prepare({ ...spec, writer: { failAt } });
-      reset(x);
-      await assert.rejects(restoreCluster(authoritative(x), recordingContext(), suite.options), (err: unknown) =>
-        err instanceof EngineError && err.code === 'WRITER_FAILED' &&
-        new RegExp(`VSS_WS_FAILED_AT_${failAt === 'preRestore' ? 'PRE' : 'POST'}_RESTORE, failure VSS_E_WRITERERROR_NONRETRYABLE`).test(err.message) &&
-        /rolled back/.test(err.message));
-      expectRolledBack(x, failAt);
-    });
-  }
+  it('the writer failing at preRestore is reported (WRITER_FAILED) and rolled back', async () => {
+    const x = await suite.prepare({ ...spec, writer: { failAt: 'preRestore' } });
+    reset(x);
+    await assert.rejects(restoreCluster(authoritative(x), recordingContext(), suite.options), (err: unknown) =>
+      err instanceof EngineError && err.code === 'WRITER_FAILED' &&
+      /VSS_WS_FAILED_AT_PRE_RESTORE, failure VSS_E_WRITERERROR_NONRETRYABLE/.test(err.message) && /rolled back/.test(err.message));
+    expectRolledBack(x, 'preRestore');
+  });
+
+  it('the writer failing at postRestore: past the commit point (the writer acted on the restored files), so not rolled back — reported not in effect', async () => {
+    const x = await suite.prepare({ ...spec, writer: { failAt: 'postRestore' } });
+    reset(x);
+    const result = await restoreCluster(authoritative(x), recordingContext(), suite.options);
+    assert.equal(result.outcome, 'notInEffect');
+    assert.ok(result.problems.some((p) => /VSS_WS_FAILED_AT_POST_RESTORE/.test(p)), result.problems.join('; '));
+  });
 
   it('a writer that is not there although ClusSvc runs is reported (WRITER_NOT_FOUND) before anything is selected, and rolled back', async () => {
     const x = await suite.prepare(spec);

@@ -29,11 +29,11 @@ export const sha = (data: Buffer): string => createHash('sha256').update(data).d
  * scenario's cluster database, `size` bytes. `seed` gives the database its PaxosTag, so
  * that two databases of the same members still differ.
  */
-export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, seed = 'live'): Buffer {
+export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, seed = 'live', votes: ReadonlyMap<string, number> = new Map()): Buffer {
   const paxosTag = 1 + (createHash('sha256').update(seed).digest().readUInt32LE(0) % 100_000);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-clusdb-')), 'CLUSDB');
   try {
-    simulatorWriteDatabase(scenarioText({ cluster: { name: cluster, paxosTag }, nodes: nodes.map((name) => ({ name })) }), file, size);
+    simulatorWriteDatabase(scenarioText({ cluster: { name: cluster, paxosTag }, nodes: nodes.map((name) => ({ name, ...(votes.has(name) ? { votes: votes.get(name) } : {}) })) }), file, size);
     return fs.readFileSync(file);
   } finally {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
@@ -63,7 +63,7 @@ export function assertSameFiles(actual: Map<string, Buffer>, expected: Map<strin
  */
 export function assertRestored(f: RestoreFixture, authoritativeWon: boolean, what = 'the live files are the set\'s'): void {
   const live = liveFiles(f.clusDb);
-  if (!authoritativeWon) return assertSameFiles(live, f.setFiles, what);
+  if (!authoritativeWon || !f.replication) return assertSameFiles(live, f.setFiles, what);
   const others = (m: Map<string, Buffer>): Map<string, Buffer> => new Map([...m].filter(([n]) => n !== 'CLUSDB'));
   assertSameFiles(others(live), others(f.setFiles), what);
   const setRoot = readHive(f.setFiles.get('CLUSDB')!, 'set CLUSDB').root;
@@ -87,6 +87,8 @@ export interface RestoreFixture {
   /** Every node of the scenario. */
   nodes: string[];
   machine: string;
+  /** The simulator's quorum and replication model is on for this scenario. */
+  replication: boolean;
 }
 
 export interface FixtureOptions {
@@ -102,8 +104,14 @@ export interface FixtureOptions {
  * stopped), and a live ClusDb changed afterwards. Leaves the bridge on this scenario.
  */
 export async function prepareRestore(given: ScenarioSpec, options: FixtureOptions): Promise<RestoreFixture> {
-  // The authoritative restore wins at the next start (PaxosTag + 1), as the simulator's replication rule says: on for every restore test.
-  const spec: ScenarioSpec = { ...given, cluster: { ...given.cluster, replication: given.cluster?.replication ?? true } };
+  // The simulator's quorum and replication model (per-node copies, forming, joiners taking the cluster's copy, the
+  // authoritative PaxosTag + 1) is off unless a suite asks for it: these suites check the file mechanics (order,
+  // journal, roll-back) byte for byte; the model's outcomes are checked in cluster-formation.test.ts.
+  // Only NODE1 votes (NodeWeight 0 elsewhere) unless the suite names its nodes: the restored node can form the cluster
+  // alone, so an authoritative restore needs no force quorum (src/engine/quorumForecast.ts); the suites about force
+  // quorum give every node a vote.
+  const defaultNodes = ['NODE1', 'NODE2', 'NODE3', 'NODE4'].map((name) => ({ name, votes: name === 'NODE1' ? 1 : 0 }));
+  const spec: ScenarioSpec = { ...given, nodes: given.nodes ?? defaultNodes, cluster: { ...given.cluster, replication: given.cluster?.replication ?? false } };
   const scenario = makeTempScenario(spec);
   const clusDb = clusdbDir(scenario);
   const nodes = (spec.nodes ?? [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }, { name: 'NODE4' }]).map((n) => n.name);
@@ -112,7 +120,9 @@ export async function prepareRestore(given: ScenarioSpec, options: FixtureOption
   const backupMembers = options.backupMembers ?? nodes;
   useScenario(scenario.path);
   simulatorCallLog(); // opens the scenario (creates the ClusDb files)
-  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, backupMembers, CLUSDB_SIZE, 'at backup'));
+  // The hive carries the scenario's node votes (NodeWeight), which the restore's quorum forecast reads.
+  const votes = new Map((spec.nodes ?? []).filter((n) => n.votes !== undefined).map((n) => [n.name, n.votes!]));
+  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, backupMembers, CLUSDB_SIZE, 'at backup', votes));
 
   const backup = await backupCluster({ destination: path.join(scenario.dir, 'backups') }, makeContext(),
     { lockFolder: options.lockFolder, pollIntervalMs: { min: 1, max: 4 } });
@@ -121,9 +131,9 @@ export async function prepareRestore(given: ScenarioSpec, options: FixtureOption
 
   // The configuration changes after the backup: other members, and a changed log file.
   const liveMembers = options.liveMembers ?? backupMembers.slice(0, -1);
-  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, liveMembers, CLUSDB_SIZE + 512, 'changed later'));
+  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, liveMembers, CLUSDB_SIZE + 512, 'changed later', votes));
   fs.appendFileSync(path.join(clusDb, 'CLUSDB.blf'), 'later log records');
-  return { scenario, clusDb, setPath: backup.path, setFiles, before: liveFiles(clusDb), nodes, machine };
+  return { scenario, clusDb, setPath: backup.path, setFiles, before: liveFiles(clusDb), nodes, machine, replication: spec.cluster?.replication === true };
 }
 
 /** What a restore leaves behind while unfinished: the journal, the safety folder, `.fcbnew` files. */

@@ -189,7 +189,7 @@ describe('restore (simulator)', function () {
     it('works with Cyrillic, Japanese and emoji cluster and node names', async () => {
       const nodes = [{ name: 'УЗЕЛ-1' }, { name: 'ノード2' }, { name: 'node-🚀' }];
       const f = await prepare({ nodes, cluster: { name: 'Кластер-クラスタ-🚀' } });
-      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, recordingContext(), suite.options);
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true, forceQuorum: true }, recordingContext(), suite.options);
       assertRestored(f, true, 'restored');
       assert.equal(result.outcome, 'completed');
       assert.deepEqual(result.nodes.map((n) => n.name), ['УЗЕЛ-1', 'ノード2', 'node-🚀']);
@@ -201,13 +201,14 @@ describe('restore (simulator)', function () {
   describe('authoritative restore', () => {
     it('stops every other node, marks the restore authoritative while this node runs, then restarts this node first and the others after', async () => {
       // A fifth node joined after the backup: the live configuration lists it, the set does not.
-      const f = await prepare({ nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'].map((name) => ({ name })) },
+      // The quorum and replication model on, NODE1 the only node with a vote (NodeWeight 0 elsewhere), so it forms the cluster alone: the restored copy must win.
+      const f = await prepare({ cluster: { replication: true }, nodes: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'].map((name) => ({ name, votes: name === 'NODE1' ? 1 : 0 })) },
         { backupMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4'], liveMembers: ['NODE1', 'NODE2', 'NODE3', 'NODE4', 'NODE5'] });
       const ctx = recordingContext();
       const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options);
 
       assertRestored(f, true, 'the live ClusDb files are the set\'s files');
-      assert.equal(result.outcome, 'completed');
+      assert.equal(result.outcome, 'completed', result.problems.join("; "));
       assert.equal(result.observed?.configurationMatches, true);
       assert.deepEqual(result.observed?.liveMembers, ['NODE1', 'NODE2', 'NODE3', 'NODE4']);
       assert.equal(result.observed?.livePaxosTag, (result.observed?.setPaxosTag ?? 0) + 1);
@@ -247,7 +248,7 @@ describe('restore (simulator)', function () {
     it('needs no stopping when the other nodes are already stopped, and starts only what it stopped', async () => {
       const f = await prepare({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', service: 'stopped' }, { name: 'NODE3', service: 'stopped' }] },
         { liveMembers: ['NODE1', 'NODE2'] });
-      await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
+      await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false, forceQuorum: true }, recordingContext(), suite.options);
       assertRestored(f, true, 'restored');
       assert.deepEqual(serviceCalls(simulatorCallLog()), ['ControlService:NODE1:1', 'StartServiceW:NODE1']);
       assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'stopped', NODE3: 'stopped' });
@@ -260,7 +261,7 @@ describe('restore (simulator)', function () {
       await stopEverywhere(f.nodes, f.machine);
       simulatorClearCallLog();
 
-      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: false }, recordingContext(), suite.options);
+      const plan = await planRestore({ set: f.setPath, authoritative: true, stopOtherNodes: false, forceQuorum: true }, recordingContext(), suite.options);
       assert.equal(plan.refusal, null);
       assert.deepEqual(plan.steps.map((s) => s.kind), ['verifySet', 'offlinePath', 'otherNodesStopped', 'safetyCopy', 'restoreFiles', 'startLocalService',
         'checkInEffect']);
@@ -269,7 +270,7 @@ describe('restore (simulator)', function () {
       assert.match(describeStep(plan.steps[1]), /The cluster is down .* as a plain registry hive with the cluster service stopped/);
 
       const ctx = recordingContext();
-      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false }, ctx, suite.options);
+      const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: false, forceQuorum: true }, ctx, suite.options);
       assertRestored(f, false, 'restored byte for byte (no writer took part)');
       assert.deepEqual(restoreArtifacts(f), []);
       const log = simulatorCallLog();
@@ -468,7 +469,7 @@ describe('restore (simulator)', function () {
           if (step === at) controller.abort();
         });
         const result = await restoreCluster({ set: f.setPath, authoritative: true, stopOtherNodes: true }, ctx, suite.options);
-        assert.equal(result.outcome, 'completed');
+        assert.equal(result.outcome, 'completed', result.problems.join('; '));
         assertRestored(f, true);
         assert.deepEqual(restoreArtifacts(f), []);
         assert.deepEqual(serviceStates(f.nodes, f.machine), { NODE1: 'running', NODE2: 'running', NODE3: 'running', NODE4: 'running' });

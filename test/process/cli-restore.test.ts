@@ -130,7 +130,7 @@ describe('fcbackup restore', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Authoritative restore \(the whole cluster goes back to this configuration\) of /m);
     assert.match(r.stdout, /^ {2}\d+\. Stop the cluster service on NODE2, NODE3\.$/m);
-    assert.match(r.stdout, /^Authoritative restore of .* complete\.\nNode states as the cluster reports them:$/m);
+    assert.match(r.stdout, /^Authoritative restore of .* complete: observed in effect\.\nNode states as the cluster reports them:$/m);
     for (const n of ['NODE1 (this node): up', 'NODE2: up', 'NODE3: up', 'NODE4: up']) assert.ok(r.stdout.includes(`  ${n}`), r.stdout);
     useScenario(f.scenario.path);
     assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'restored');

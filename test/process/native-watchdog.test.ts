@@ -75,7 +75,7 @@ describe('hung native calls', function () {
     await waitForExit(pid, 'the stopped engine', 30_000);
   });
 
-  it('a restore the watchdog stopped (committed, stuck in ControlService) is rolled back by the next run', async () => {
+  it('a restore the watchdog stopped (committed: PostRestore sent, stuck in ControlService) is completed by the next run', async () => {
     // This node's service is stopped for the swap after PostRestore: the first ControlService that reaches NODE1.
     const f = await prepareRestore({ faults: [{ function: 'ControlService:NODE1', mode: 'hang', code: 0 }] }, { lockFolder });
     scenarios.push(f.scenario);
@@ -93,8 +93,9 @@ describe('hung native calls', function () {
 
     useScenario(f.scenario.path);
     simulatorClearFaults(); // the fault is armed in this process too, from the scenario
-    assert.equal(await recoverInterruptedRestore(recordingContext(), { lockFolder }), 'rolledBack');
-    assertSameFiles(liveFiles(f.clusDb), f.before, 'the files from before the restore');
+    // Past the commit point (PostRestore was sent with every file in place) a restore goes forward, never back.
+    assert.equal(await recoverInterruptedRestore(recordingContext(), { lockFolder }), 'completed');
+    assertSameFiles(liveFiles(f.clusDb), f.setFiles, 'the restored files');
     assert.deepEqual(restoreArtifacts(f), []);
     assert.deepEqual(serviceStates(f.nodes, f.machine), Object.fromEntries(f.nodes.map((n) => [n, 'running'])));
     assertNoLeaks();

@@ -127,7 +127,7 @@ describe('a restore outlives its client', function () {
     assert.equal(end.code, 0, `the restore completed (stderr: ${cli.stderr()})`);
     assert.match(cli.stderr(), /cannot be cancelled any more: the authoritative restore \S+ has started changing NODE1\./);
     assert.match(cli.stderr(), /Waiting for it to end\./);
-    assert.match(cli.stdout(), /Authoritative restore of \S+ complete\./);
+    assert.match(cli.stdout(), /Authoritative restore of \S+ complete: observed in effect\./);
     await waitForExit(enginePid, 'the engine');
     assert.equal(assertFinished(f, 'Ctrl-C'), 'new', 'the restore completed');
   });

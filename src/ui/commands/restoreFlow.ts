@@ -12,6 +12,7 @@ import {
   fullPlanText, restoreConfirmation, stopNodesConfirmation, typedNameConfirmation, typedNameMatches, type ConfirmAction,
 } from '../restoreDialogText';
 import { forceQuorumQuestion, refusalText, restoreResultText } from '../restoreText';
+import { describeRefusal } from '../../wire/restoreWords';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 
@@ -67,6 +68,10 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
       throw new UserCancelled();
     }
     params.forceQuorum = choice === question.force;
+    if (!params.forceQuorum && plan.refusal?.code === 'needsForceQuorum') {
+      s.log.info('Force quorum not allowed; the authoritative restore needs it and was not started.');
+      throw new Error(describeRefusal(plan.refusal, t));
+    }
     // The last word before every node goes back: the cluster's name, typed.
     const typed = typedNameConfirmation(plan, t);
     const confirmed = await s.dialogs.typeToConfirm({

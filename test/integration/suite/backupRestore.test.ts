@@ -290,7 +290,7 @@ describe('backup and restore commands', () => {
     assert.equal(asked.length, 4);
     assert.equal(asked[2]!.kind, 'explain');
     assert.match(asked[2]!.detail, /replicated to every node/);
-    assert.deepEqual(asked[2]!.actions, ['Roll Back If Quorum Is Not Reached', 'Force Quorum If Needed'], 'the safe answer is the first (default) button');
+    assert.deepEqual(asked[2]!.actions, ['Do Not Force Quorum', 'Force Quorum If Needed'], 'the safe answer is the first (default) button');
     assert.equal(restored.authoritative, true);
     assert.ok(restored.nodes.some((n) => n.name === 'NODE1' && n.state === 'up'), JSON.stringify(restored.nodes));
     const shown = api.notifications().slice(-1)[0]!;

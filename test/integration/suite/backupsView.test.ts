@@ -178,11 +178,12 @@ describe('Backups view: rows, failures and actions', () => {
     await backUp(rows);
     const element = (await setRows())[0]!.element;
 
-    const asked = answerDialogs(api, [true, true, { type: 'CLUSTER1' }]);
+    // 64 voting nodes: NODE1 cannot form the cluster alone, so the force quorum question is answered "if needed".
+    const asked = answerDialogs(api, [true, true, 'Force Quorum If Needed', { type: 'CLUSTER1' }]);
     const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreCluster', element);
     assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
-    assert.deepEqual(asked.map((a) => a.kind), ['confirm', 'confirm', 'type']);
-    const [first, stop, typed] = asked;
+    assert.deepEqual(asked.map((a) => a.kind), ['confirm', 'confirm', 'explain', 'type']);
+    const [first, stop, , typed] = asked;
     assert.equal(first!.message, 'Restore all of CLUSTER1 to this backup?');
     assert.match(first!.detail, /Stop the cluster service on NODE2, NODE3, NODE4, … and 60 more\./);
     assert.match(first!.detail, /^Impact: all \d+ role\(s\) \(.*\) go offline while the cluster service is stopped/m);
