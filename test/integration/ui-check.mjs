@@ -357,7 +357,10 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
       record(dialogTitle, problems.length === 0, `${problems.join('; ')}\n${JSON.stringify(dialog)}`);
       await page.keyboard.press('Escape');
     } catch (err) {
-      record(dialogTitle, false, err.message);
+      // What the user saw instead of the dialog (an error toast, a pick still open): in the record and a screenshot.
+      const toasts = await page.locator('.notifications-toasts .notification-toast').allTextContents().catch(() => []);
+      await shoot(page, 'dialog-64-nodes-missing.png').catch(() => undefined);
+      record(dialogTitle, false, `${err.message}\nToasts: ${JSON.stringify(toasts)}`);
     }
   } finally {
     await context.close().catch(() => undefined);

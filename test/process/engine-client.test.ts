@@ -122,11 +122,15 @@ describe('engine process over IPC (simulator)', () => {
   });
 
   it('cancels a running request through the signal, and the engine closes what it opened', async () => {
-    const s = scenario({ nodes: makeNodes(1000) });
+    // Nodes are read 8 at a time in threads: each node call waits 5 ms (the simulator's latencyMs), so the
+    // reads outlast the cancellation sent at the first progress line by orders of magnitude (about 1 s of reads
+    // against one IPC round trip) — without it a fast machine could finish all 1000 reads before the cancel arrives.
+    const s = scenario({ nodes: makeNodes(1000), latencyMs: 5 });
     const controller = new AbortController();
     const client = await start(s.path, {
       onProgress: (p) => {
-        if (p.step.startsWith('Reading node') && (p.fraction ?? 0) > 0) controller.abort();
+        // "Read node …" as each node answers (read concurrently, src/native/nodeQueryPool.ts), "Reading node …" one by one.
+        if (/^Read(ing)? node /.test(p.step) && (p.fraction ?? 0) > 0) controller.abort();
       },
     });
     await assert.rejects(client.request(Requests.status, {}, controller.signal), (err: unknown) => {

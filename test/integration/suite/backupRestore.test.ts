@@ -215,6 +215,22 @@ describe('backup and restore commands', () => {
     assert.match(api.notifications().slice(before)[0]!.message, /None of the 2 backup set\(s\) in .* is intact/);
   });
 
+  it('Restore from the palette hashes the picked set once: the plan reuses the pick\'s verification', async () => {
+    const api = await testApi();
+    const { rows } = await prepare();
+    await backUpLocalNode(rows);
+    // First look at the pick to learn the set's label, then pick it and confirm.
+    const looked = answerDialogs(api, [undefined]);
+    assert.equal(await vscode.commands.executeCommand('fcbackup.restoreNode'), undefined);
+    const label = looked[0]!.actions[0]!.split(' — ')[0]!;
+    const mark = api.logLineCount();
+    answerDialogs(api, [{ pick: label }, true]);
+    const restored = await vscode.commands.executeCommand<RestoreResult | undefined>('fcbackup.restoreNode');
+    assert.ok(restored, JSON.stringify(api.notifications().slice(-1)));
+    const lines = api.logLinesSince(mark);
+    assert.ok(lines.some((l) => l.includes('is unchanged since it was verified')), lines.join('\n'));
+  });
+
   it('Verify Backup… finds a damaged file and the set loses its restore menus', async () => {
     const api = await testApi();
     const { rows } = await prepare();
