@@ -25,6 +25,9 @@ import {
 const NOT_INJECTED = new Set([
   'CloseServiceHandle', 'CloseHandle', 'CloseCluster', 'CloseClusterNode', 'ClusterCloseEnum', 'ClusterRegCloseKey', 'CoUninitialize',
   'SysFreeString', 'SysStringLen', 'GetLastError', 'GetCurrentProcess', 'IVssWMComponent::FreeComponentInfo',
+  // The journal's and safety folder's DACL (Windows only): a failure refuses before the commit point and is retried
+  // after it, which protection.test.ts covers; here it would be judged by where it falls relative to PostRestore.
+  'ConvertStringSecurityDescriptorToSecurityDescriptorW', 'GetSecurityDescriptorDacl', 'SetNamedSecurityInfoW', 'LocalFree',
 ]);
 
 /** The fault name of a call-log entry: the export or Interface::Method without its ":detail". */
