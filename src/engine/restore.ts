@@ -202,24 +202,12 @@ export async function finishRestoreAfterReboot(ctx: OperationContext, options: R
   }
 }
 
-/** Kept for callers that only need the outcome of a recovery. */
-async function recoverOnly(ctx: OperationContext, options: RestoreOptions): Promise<RecoverResult> {
-  const lock = await acquireOperationLock(options.lockFolder, 'restore recovery');
-  try {
-    ensureElevated();
-    const recovery = await recoverWithJournal(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs });
-    return recovery ? { outcome: recovery.outcome, restore: recovery.restore, problems: recovery.problems } : { outcome: null, restore: null, problems: [] };
-  } finally {
-    await lock.release();
-  }
-}
-
 /**
  * Finds the journal of a restore that was interrupted (the engine process died) and
  * completes it or rolls it back. Returns what was done, or null when there was none.
  */
 export async function recoverInterruptedRestore(ctx: OperationContext, options: RestoreOptions = {}): Promise<RecoverResult['outcome']> {
-  return (await recoverOnly(ctx, options)).outcome;
+  return (await recoverRestore(ctx, options)).outcome;
 }
 
 /** The restore whose journal is on disk here (running now, or interrupted), or null. */
