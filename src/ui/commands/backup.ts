@@ -78,7 +78,8 @@ async function chooseLocalNode(s: Services, arg: unknown, status: ClusterStatus)
   return status.machine;
 }
 
-async function chooseDestination(s: Services): Promise<string> {
+/** The backup folder setting, or one the user picks now (then remembered in the user settings). */
+export async function chooseDestination(s: Services): Promise<string> {
   const configured = readSettings().backupFolder;
   if (configured) return configured;
   const folder = await pickFolder(s, s.t('Folder for cluster configuration backups'));

@@ -10,9 +10,9 @@ import * as vscode from 'vscode';
 import { WEEK_DAYS, describeTrigger, type ScheduleTrigger, type WeekDay } from '../../client/schedule';
 import type { CliLauncher, ScheduleStatus } from '../../protocol';
 import { UserCancelled } from '../errors';
-import { pickFolder } from '../pickers';
 import type { Services } from '../services';
-import { SECTION, readSettings } from '../settings';
+import { readSettings } from '../settings';
+import { chooseDestination } from './backup';
 import type { CommandDefinition } from './types';
 
 interface Choice<T> extends vscode.QuickPickItem {
@@ -56,15 +56,6 @@ function launcher(s: Services): CliLauncher {
   return { program, script: path.join(s.extensionContext.extensionPath, 'dist', 'cli.js') };
 }
 
-async function destination(s: Services): Promise<string> {
-  const configured = readSettings().backupFolder;
-  if (configured) return configured;
-  const folder = await pickFolder(s, s.t('Folder for cluster configuration backups'));
-  await vscode.workspace.getConfiguration(SECTION).update('backupFolder', folder, vscode.ConfigurationTarget.Global);
-  s.log.info(`Backup folder set to ${folder} (fcbackup.backupFolder).`);
-  return folder;
-}
-
 type Frequency = 'daily' | 'weekly' | 'remove';
 
 export const scheduleBackupsCommand: CommandDefinition = {
@@ -103,7 +94,7 @@ export const scheduleBackupsCommand: CommandDefinition = {
       value: n,
     })), t('How many backup sets to keep'));
     const trigger: ScheduleTrigger = day ? { kind: 'weekly', day, time } : { kind: 'daily', time };
-    const folder = await destination(s);
+    const folder = await chooseDestination(s);
     const program = launcher(s);
     s.log.info(`Scheduling backups ${describeTrigger(trigger)} into ${folder} (keep ${keep === 0 ? 'all' : keep}) with ${program.program} ${program.script}.`);
     const status = await s.progress.run(t('Scheduling backups'), ({ signal }) =>
