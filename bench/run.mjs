@@ -5,6 +5,8 @@
 //                   against an empty extension loaded the same way; no native code may load
 //   tree refresh    Requests.status through EngineClient → engine process → bridge →
 //                   simulator for 4/64/512 nodes, against a no-op request on the same engine
+//                   (listBackups of an empty folder); the simulator's leak report read after
+//                   the same requests on a development build (the production one has no test hooks)
 //   bridge call     a cheap bridged call (GetLastError, GetNodeClusterState) against a
 //                   plain JavaScript function call
 //   backup          bench/backup.mjs: throughput against cp + sha256sum, peak engine memory
@@ -92,6 +94,16 @@ function buildProduction() {
   if (r.status !== 0) throw new Error(`node scripts/build.mjs --production failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
 }
 
+/**
+ * A development bundle of the same sources, apart from dist/: it serves the test hooks
+ * (FCBACKUP_TEST_HOOKS=1), which the production bundle leaves out, for the leak check only.
+ */
+const testBundleDir = path.join(root, '.cache', 'bench-test-bundle');
+function buildTestBundle() {
+  const r = runStep(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--outdir', testBundleDir], 'development bundle (test hooks, leak check)');
+  if (r.status !== 0) throw new Error(`node scripts/build.mjs --outdir ${testBundleDir} failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
+}
+
 // ---------------------------------------------------------------------------
 // measurements
 
@@ -166,7 +178,7 @@ function sumCounts(value) {
 
 function benchRefresh(library) {
   const options = {
-    root, library, workerPath: path.join(root, 'dist', 'worker.js'), nodeCounts: [4, 64, 512],
+    root, library, workerPath: path.join(root, 'dist', 'worker.js'), testWorkerPath: path.join(testBundleDir, 'worker.js'), nodeCounts: [4, 64, 512],
     warmup: quick ? 3 : 10, runs: quick ? 10 : 60, runsLarge: quick ? 5 : 20,
   };
   const { results } = runJson([path.join(support, 'refresh-probe.cjs'), JSON.stringify(options)], 'tree refresh probe', { timeout: 600_000 });
@@ -178,7 +190,8 @@ function benchRefresh(library) {
       baseline: r.baselineMedianMs, baselineUnit: 'ms (no-op request)', ratio: r.statusMedianMs / r.baselineMedianMs,
       goal: r.nodes === 64 ? `≤ ${GOALS.refresh64Ms} ms` : null,
       status: leaks !== 0 ? 'FAILED' : r.nodes === 64 ? goalStatus(r.statusMedianMs, GOALS.refresh64Ms) : 'ok',
-      note: `median of ${r.runs}, p95 ${r.statusP95Ms.toFixed(2)} ms${leaks ? `, ${leaks} simulator leaks` : ''}`,
+      note: `median of ${r.runs}, p95 ${r.statusP95Ms.toFixed(2)} ms; baseline listBackups of an empty folder; ` +
+        `leak report after the same requests on the development build: ${leaks ? `${leaks} simulator leaks` : 'none'}`,
     });
   }
 }
@@ -288,9 +301,10 @@ async function main() {
   try {
     library = simulatorLibrary();
     ensureCompiled();
+    buildTestBundle();
     buildProduction();
   } catch (err) {
-    failRow('prerequisites (simulator, compile, production bundle)', err);
+    failRow('prerequisites (simulator, compile, development and production bundles)', err);
   }
   if (library) {
     for (const [metric, fn] of [['activation', () => benchActivation(library)], ['tree refresh', () => benchRefresh(library)],

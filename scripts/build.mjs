@@ -4,6 +4,9 @@ import * as esbuild from 'esbuild';
 import { chmodSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+// --outdir DIR writes the bundles elsewhere (bench/run.mjs keeps a development build with the test hooks beside the production one).
+const outdirAt = process.argv.indexOf('--outdir');
+const outdir = outdirAt > 0 && process.argv[outdirAt + 1] ? process.argv[outdirAt + 1] : 'dist';
 const common = {
   bundle: true,
   platform: 'node',
@@ -19,11 +22,11 @@ const common = {
 };
 
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
-  esbuild.build({ ...common, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' }),
+  esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js` }),
+  esbuild.build({ ...common, entryPoints: ['src/worker/main.ts'], outfile: `${outdir}/worker.js` }),
   // The engine's node query threads (src/native/nodeQueryPool.ts) run this file beside worker.js.
-  esbuild.build({ ...common, entryPoints: ['src/native/nodeQueryThread.ts'], outfile: 'dist/nodeQueryThread.js' }),
-  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: ['src/native/nodeQueryThread.ts'], outfile: `${outdir}/nodeQueryThread.js` }),
+  esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: `${outdir}/cli.js`, banner: { js: '#!/usr/bin/env node' } }),
 ]);
-chmodSync('dist/cli.js', 0o755);
-console.log(`built dist/extension.js, dist/worker.js, dist/nodeQueryThread.js, dist/cli.js${production ? ' (production)' : ''}`);
+chmodSync(`${outdir}/cli.js`, 0o755);
+console.log(`built ${['extension', 'worker', 'nodeQueryThread', 'cli'].map((name) => `${outdir}/${name}.js`).join(', ')}${production ? ' (production)' : ''}`);

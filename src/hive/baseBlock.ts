@@ -31,7 +31,8 @@ export function baseBlockChecksum(view: DataView): number {
   return sum;
 }
 
-export function readBaseBlock(view: DataView, file: string): BaseBlock {
+/** `view` holds at least the base block; `fileLength` is the whole file's (its bins must fit in it). */
+export function readBaseBlock(view: DataView, file: string, fileLength: number = view.byteLength): BaseBlock {
   const fail = (offset: number | undefined, reason: string): never => {
     throw new HiveError(file, offset, reason);
   };
@@ -54,8 +55,8 @@ export function readBaseBlock(view: DataView, file: string): BaseBlock {
   if (hiveBinsSize === 0 || hiveBinsSize % HIVE_BIN_ALIGNMENT !== 0 || hiveBinsSize > MAX_HIVE_BINS_SIZE) {
     fail(40, `the hive bins data size 0x${hiveBinsSize.toString(16)} is not a positive multiple of ${HIVE_BIN_ALIGNMENT}`);
   }
-  if (BASE_BLOCK_SIZE + hiveBinsSize > view.byteLength) {
-    fail(40, `the file is truncated: the base block announces ${hiveBinsSize} bytes of hive bins, the file holds ${view.byteLength - BASE_BLOCK_SIZE}`);
+  if (BASE_BLOCK_SIZE + hiveBinsSize > fileLength) {
+    fail(40, `the file is truncated: the base block announces ${hiveBinsSize} bytes of hive bins, the file holds ${fileLength - BASE_BLOCK_SIZE}`);
   }
   return {
     dirty: view.getUint32(4, true) !== view.getUint32(8, true),

@@ -1,18 +1,19 @@
 /**
- * The hive bins and the cells in them (docs/windows.md, "Registry hive format"). Every bin
- * and every cell size is checked once when the hive is opened, and the start of every
- * allocated cell is recorded, so that an offset read from the file is used only when it
- * names an allocated cell that lies wholly inside its bin. Everything else in the reader
- * reads through `cell()`.
+ * The cells of a hive, as the first pass (cellStore.ts) kept them: every bin and every
+ * cell size was checked there, and the start of every allocated cell recorded, so that an
+ * offset read from the file is used only when it names an allocated cell that lies wholly
+ * inside its bin. Everything else in the reader reads through `cell()`, which returns the
+ * cell's position in the store; positions are what the reader passes around, and errors
+ * name the file offset they came from.
  */
-import { BASE_BLOCK_SIZE, HIVE_BIN_ALIGNMENT } from './baseBlock';
+import { BASE_BLOCK_SIZE } from './baseBlock';
+import { LITTLE_ENDIAN_HOST, type CellStore } from './cellStore';
 import { HiveError } from './errors';
 
-const HBIN_HEADER_SIZE = 32;
-/** "hbin" read as a little-endian dword. */
-const HBIN = 0x6e69_6268;
 /** Cell offsets that mean "no cell". */
 export const NO_CELL = 0xffff_ffff;
+/** A power of 2. */
+const NAME_CACHE_SLOTS = 4096;
 
 /** The two decoders of Node's Buffer used for names (native, one flat string each; not in @types/node). */
 interface NameDecoder {
@@ -20,28 +21,32 @@ interface NameDecoder {
   ucs2Slice(start: number, end: number): string;
 }
 
-/** True where the CPU stores numbers little-endian, as hives do (x64, arm64: every platform VS Code runs on). */
-const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 /**
  * Reads go straight to the bytes (no DataView, no object per cell): this runs once per
  * record of a hive that can hold hundreds of thousands, and its first run is what counts
  * (much of it runs before the JIT has compiled it). Numbers are read as whole 32-bit words
- * of one Int32Array over the bytes: every number a hive stores is at an offset a multiple
- * of its size from a cell's start, and cells start at multiples of 4, so one indexed load
- * replaces four byte loads and their shifts.
+ * of one Int32Array over the store: every number a hive stores is at an offset a multiple
+ * of its size from a cell's start, and cells are kept at multiples of 4, so one indexed
+ * load replaces four byte loads and their shifts.
  */
 export class HiveCells {
-  /** The bytes as a Node Buffer (no copy), for decoding names. */
+  /** The store as a Node Buffer, for decoding names. */
   readonly text: NameDecoder;
+  /** The store: the base block, then the allocated cells (cellStore.ts). */
+  readonly bytes: Uint8Array;
   /** Where `bytes` lie, for making views of them (read once: Buffer's getters are not free). */
   private readonly arrayBuffer: ArrayBufferLike;
   private readonly byteOffset: number;
-  /** The bytes as little-endian 32-bit words: a view on a little-endian CPU, a decoded copy on another. */
+  /** The store as little-endian 32-bit words: a view on a little-endian CPU, a decoded copy on another. */
   private readonly words: Int32Array;
-  /** One bit per 4-byte slot of the hive bins: an allocated cell starts there. */
-  private allocatedStarts: Uint8Array;
-  /** One bit per 4-byte slot of the hive bins: the key walk has read the nk record there (cycle check). */
+  private readonly allocatedStarts: Int32Array;
+  private readonly cellsBefore: Int32Array;
+  private readonly cellPositions: Int32Array;
+  private readonly cellOffsets: Int32Array;
+  private readonly cellCount: number;
+  /** Short names decoded so far, by a hash of their bytes (names.ts: repeated names are one string). */
+  readonly nameCache: (string | undefined)[] = new Array<string | undefined>(NAME_CACHE_SLOTS).fill(undefined);
+  /** One byte per allocated cell: the key walk has read the nk record there (cycle check). */
   private visitedKeys: Uint8Array;
   /**
    * What the reader may still produce, in bytes of the file: each list entry, name and
@@ -51,23 +56,38 @@ export class HiveCells {
    */
   private budget: number;
 
-  /**
-   * `bytes` must start at a multiple of 4 in its ArrayBuffer (readHive copies it when not) and hold
-   * the base block and `hiveBinsSize` bytes of bins (readBaseBlock checked that).
-   */
-  constructor(readonly bytes: Uint8Array, readonly file: string, readonly hiveBinsSize: number) {
-    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NameDecoder;
-    this.words = wordsOf(bytes);
-    this.arrayBuffer = bytes.buffer;
-    this.byteOffset = bytes.byteOffset;
-    this.allocatedStarts = new Uint8Array((hiveBinsSize >>> 5) + 1);
-    this.visitedKeys = new Uint8Array(this.allocatedStarts.length);
+  constructor(store: CellStore, readonly file: string, readonly hiveBinsSize: number) {
+    this.bytes = store.bytes;
+    this.text = store.bytes as unknown as NameDecoder;
+    this.arrayBuffer = store.bytes.buffer;
+    this.byteOffset = store.bytes.byteOffset;
+    this.words = wordsOf(store.bytes);
+    this.allocatedStarts = store.allocatedStarts;
+    this.cellsBefore = store.cellsBefore;
+    this.cellPositions = store.cellPositions;
+    this.cellOffsets = store.cellOffsets;
+    this.cellCount = store.cellCount;
+    this.visitedKeys = new Uint8Array(store.cellCount);
     this.budget = hiveBinsSize;
-    this.walkBins();
   }
 
-  fail(offset: number | undefined, reason: string): never {
-    throw new HiveError(this.file, offset, reason);
+  /** Throws the HiveError for a problem at store position `at` (named by its file offset). */
+  fail(at: number, reason: string): never {
+    throw new HiveError(this.file, this.fileOffset(at), reason);
+  }
+
+  /** The file offset of store position `at`: the base block is where it is in the file, each cell is where it was. */
+  fileOffset(at: number): number {
+    if (at < BASE_BLOCK_SIZE) return at;
+    // The last cell that starts at or before `at` (positions grow with the cells' order).
+    let low = 0;
+    let high = this.cellCount - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.cellPositions[mid] <= at) low = mid;
+      else high = mid - 1;
+    }
+    return BASE_BLOCK_SIZE + this.cellOffsets[low] + (at - this.cellPositions[low]);
   }
 
   /** The 16-bit number at `at`, a multiple of 2. */
@@ -99,10 +119,9 @@ export class HiveCells {
    * false when it was read before (the tree has a cycle or a shared subtree).
    */
   firstVisit(cellOffset: number): boolean {
-    const bit = 1 << ((cellOffset >>> 2) & 7);
-    const slot = cellOffset >>> 5;
-    if ((this.visitedKeys[slot] & bit) !== 0) return false;
-    this.visitedKeys[slot] |= bit;
+    const ordinal = this.ordinal(cellOffset);
+    if (this.visitedKeys[ordinal] !== 0) return false;
+    this.visitedKeys[ordinal] = 1;
     return true;
   }
 
@@ -111,10 +130,9 @@ export class HiveCells {
     return new Uint8Array(this.arrayBuffer, this.byteOffset + at, length);
   }
 
-  /** Lets go of what only the walk needs (the bitmaps), once the tree is read; the tree keeps `this` for its lazy parts. */
+  /** Lets go of what only the walk needs, once the tree is read; the tree keeps `this` for its lazy parts. */
   finishWalk(): void {
-    this.allocatedStarts = EMPTY_BITMAP;
-    this.visitedKeys = EMPTY_BITMAP;
+    this.visitedKeys = EMPTY;
   }
 
   /** Charges `bytes` of output against the budget (see `budget`). */
@@ -127,19 +145,25 @@ export class HiveCells {
 
   /**
    * The allocated cell at `cellOffset` (relative to the first bin); `what` names it in errors.
-   * Returns the file offset of the cell's data (after its 4-byte size); `length()` gives its size.
+   * Returns the store position of the cell's data (after its 4-byte size); `length()` gives its size.
    */
   cell(cellOffset: number, what: string, referencedAt: number): number {
     if (cellOffset === NO_CELL) this.fail(referencedAt, `${what} is missing (offset 0xffffffff)`);
-    if (cellOffset % 4 !== 0 || cellOffset >= this.hiveBinsSize || (this.allocatedStarts[cellOffset >>> 5] & (1 << ((cellOffset >>> 2) & 7))) === 0) {
+    if (cellOffset % 4 !== 0 || cellOffset >= this.hiveBinsSize || (this.allocatedStarts[cellOffset >>> 7] & (1 << ((cellOffset >>> 2) & 31))) === 0) {
       this.fail(referencedAt, `${what} at cell offset 0x${cellOffset.toString(16)} is not an allocated cell`);
     }
-    return BASE_BLOCK_SIZE + cellOffset + 4;
+    return this.cellPositions[this.ordinal(cellOffset)] + 4;
   }
 
-  /** The file offset of the data of the cell at `cellOffset`, which `cell()` has already checked. */
+  /** The store position of the data of the cell at `cellOffset`, which `cell()` has already checked. */
   cellStart(cellOffset: number): number {
-    return BASE_BLOCK_SIZE + cellOffset + 4;
+    return this.cellPositions[this.ordinal(cellOffset)] + 4;
+  }
+
+  /** The allocated cell at `cellOffset` (checked) as its number in file order: the cells before its 128-byte block, and those in it before it. */
+  private ordinal(cellOffset: number): number {
+    const word = cellOffset >>> 7;
+    return this.cellsBefore[word] + bitsBelow(this.allocatedStarts[word], (cellOffset >>> 2) & 31);
   }
 
   /** Like `cell`, and the cell must be at least `minLength` bytes and begin with the two-letter `sig`. */
@@ -151,48 +175,6 @@ export class HiveCells {
     if (length < minLength) this.fail(start, `the ${sig} record is ${length} bytes, shorter than its ${minLength}-byte header`);
     return start;
   }
-
-  /**
-   * Every bin header and every cell size, in one loop over the whole hive rather than a call
-   * per bin: it runs once per hive, so it must be optimized early in that one run.
-   */
-  private walkBins(): void {
-    const words = this.words;
-    const allocatedStarts = this.allocatedStarts;
-    const hiveBinsSize = this.hiveBinsSize;
-    let binEnd = 0;
-    let offset = 0;
-    while (offset < hiveBinsSize) {
-      if (offset === binEnd) {
-        binEnd = offset + this.binSize(offset);
-        offset += HBIN_HEADER_SIZE;
-        continue;
-      }
-      const at = BASE_BLOCK_SIZE + offset;
-      const raw = words[at >> 2];
-      const size = raw < 0 ? -raw : raw;
-      if (size < 8 || (size & 3) !== 0 || size > binEnd - offset) {
-        this.fail(at, `a cell of size ${raw} does not fit its hive bin (cells are a multiple of 4 bytes, at least 8, inside one bin)`);
-      }
-      if (raw < 0) allocatedStarts[offset >>> 5] |= 1 << ((offset >>> 2) & 7);
-      offset += size;
-    }
-  }
-
-  /** Checks the header of the bin at `binOffset` and returns its size. */
-  private binSize(binOffset: number): number {
-    const at = BASE_BLOCK_SIZE + binOffset;
-    if (this.hiveBinsSize - binOffset < HBIN_HEADER_SIZE || this.u32(at) !== HBIN) {
-      this.fail(at, `no hive bin ("hbin") where one must start (bin offset 0x${binOffset.toString(16)})`);
-    }
-    const recorded = this.u32(at + 4);
-    if (recorded !== binOffset) this.fail(at + 4, `the hive bin at 0x${binOffset.toString(16)} records its offset as 0x${recorded.toString(16)}`);
-    const size = this.u32(at + 8);
-    if (size < HIVE_BIN_ALIGNMENT || size % HIVE_BIN_ALIGNMENT !== 0 || size > this.hiveBinsSize - binOffset) {
-      this.fail(at + 8, `the hive bin at 0x${binOffset.toString(16)} has size 0x${size.toString(16)}: not a multiple of 4096 that fits in the hive`);
-    }
-    return size;
-  }
 }
 
 /** What `cell()` calls a record in an error (made once, not on every read). */
@@ -203,7 +185,15 @@ export function signatureOf(sig: string): number {
   return sig.charCodeAt(0) | (sig.charCodeAt(1) << 8);
 }
 
-const EMPTY_BITMAP = new Uint8Array(0);
+const EMPTY = new Uint8Array(0);
+
+/** How many of the bits of `word` below bit `bit` are set. */
+function bitsBelow(word: number, bit: number): number {
+  let v = bit === 0 ? 0 : word & (-1 >>> (32 - bit));
+  v -= (v >>> 1) & 0x5555_5555;
+  v = (v & 0x3333_3333) + ((v >>> 2) & 0x3333_3333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f_0f0f, 0x0101_0101) >>> 24);
+}
 
 /** `bytes` as little-endian 32-bit words (its length rounded down to a multiple of 4). */
 function wordsOf(bytes: Uint8Array): Int32Array {

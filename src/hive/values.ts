@@ -6,7 +6,7 @@
  * Every vk record and everything its data needs is checked when the hive is read, so a
  * damaged hive fails then, with one HiveError. What a value holds is only decoded when a
  * caller asks: a `HiveValue` is the position of its checked vk record, and its name and
- * data are read from the hive's bytes on first use (and kept). A hive holds hundreds of
+ * data are read from the kept cells (cellStore.ts) on first use (and kept). A hive holds hundreds of
  * thousands of values; building a name string and a byte view for each up front is most
  * of what reading it would cost, and most callers look at a few of them.
  */
@@ -101,7 +101,7 @@ function checkBigData(cells: HiveCells, dbAt: number, size: number): void {
 
 /**
  * One value of the tree, read from its vk record (checked by `checkValues`) when asked.
- * Name and data are decoded once and kept; the data of one piece is a view of the hive's
+ * Name and data are decoded once and kept; the data of one piece is a view of the kept cells'
  * bytes (not a copy), the data of a big data record is copied together.
  */
 export class HiveValue implements RegistryValue {
