@@ -97,6 +97,29 @@ describe('Event Log (simulator)', function () {
       assert.deepEqual(ids(), [100]);
     });
 
+    it('"retention needs attention" (101) also for the copy folder\'s retention', async () => {
+      open();
+      fresh();
+      const copyTo = path.join(scratch, 'copies');
+      let minute = 0;
+      const ctx = recordingContext();
+      const run = (params: Record<string, unknown>): ReturnType<typeof backupCluster> => {
+        const full = { destination: path.join(scratch, 'backups'), ...params };
+        return backupWithEvent(full, ctx, () => backupCluster(full, ctx, {
+          lockFolder: path.join(scratch, 'lock'), pollIntervalMs: { min: 1, max: 4 }, now: () => new Date(Date.UTC(2026, 11, 7, 5, minute++, 0)),
+        }));
+      };
+      const first = await run({ copyTo });
+      // The first set's copy is damaged on the share: the next backup's retention there finds it and leaves it.
+      fs.appendFileSync(path.join(first.copy!.path!, ...first.files[0].path.split('/')), 'tampered');
+      const second = await run({ copyTo, keep: 1 });
+      assert.deepEqual(second.retentionProblems, []);
+      assert.equal(second.copy!.retentionProblems.length, 1);
+      const events = simulatorEventLog();
+      assert.deepEqual(events.map((e) => [e.id, e.type]), [[100, INFORMATION], [101, WARNING]]);
+      assert.ok(events[1].strings[0].includes(`Retention needs attention:\r\n${second.copy!.retentionProblems[0]}`), events[1].strings[0]);
+    });
+
     it('a backup cancelled during its copy writes nothing (the set was kept; a cancel is not a failure)', async () => {
       open({ clusdb: { files: [{ name: 'CLUSDB', size: 4 * 1024 * 1024 }, { name: 'CLUSDB.blf', size: 4096 }] } });
       fresh();
