@@ -2,14 +2,15 @@
  * The "Backups" tree: the backup sets in the backup folder, newest first, with the
  * result of their last verification in this session. When a copy folder is set
  * (fcbackup.copyFolder, where Back Up and `backup --copy-to` copy each set), the view has
- * two groups, the backup folder's sets and the copy folder's, listed the same way. The listing comes from the
- * engine (it reads the manifests); a watcher on the folder refreshes it. A set expands
+ * two groups, the backup folder's sets and the copy folder's, listed the same way. The
+ * listing comes from the engine (it reads the manifests); a watcher on the folder refreshes it. A set expands
  * into the cluster configuration it holds (configRows.ts). Listing, verifying and
  * reading sets is file work: it works on a machine without a cluster too.
  */
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { BackupSetSummary, VerifyResult } from '../protocol';
+import type { BackupCopyResult, BackupSetSummary, VerifyResult } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import type { EngineHost } from './engineHost';
 import { describeError } from './errors';
@@ -22,10 +23,19 @@ import {
   backupFolderElement, backupsViewDescription, failedBackupElement, failedCopyElement, setsDamagedByRetention, type FailedBackup, type FailedCopy,
 } from './backupRows';
 import { sameFolder } from './backupFolders';
-import type { BackupCopyResult } from '../protocol';
 import {
   backupSetElements, itemModel, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement,
 } from './treeModel';
+
+/** Whether the folder does not exist (ENOENT); any other answer is left to the listing, which reports it. */
+async function isMissing(folder: string): Promise<boolean> {
+  try {
+    await fsp.stat(folder);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
 
 export interface BackupsTreeDeps extends RefreshingTreeDeps {
   engine: EngineHost;
@@ -69,12 +79,6 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   /** The copy folder the tree lists in its second group (the fcbackup.copyFolder setting), when set. */
   get copyFolder(): string | undefined {
     return this.copy?.folder;
-  }
-
-  /** The copy folder's sets, newest first (empty without a copy folder). */
-  async copyElements(): Promise<BackupSetElement[]> {
-    await this.ensureLoaded();
-    return backupSetElements(this.copy?.sets ?? [], this.verifications);
   }
 
   /** The folder a listed set is in: the backup folder's or the copy folder's; undefined for a set the tree does not list. */
@@ -164,7 +168,8 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
       this.copy = undefined;
       return;
     }
-    if (!fs.existsSync(folder)) {
+    // Asynchronously: the copy folder is often a share, and a share that does not answer must not block the window.
+    if (await isMissing(folder)) {
       this.copy = { folder, sets: [], missing: true };
       return;
     }

@@ -114,6 +114,17 @@ function copyFolderFor(s: Services, destination: string): string | undefined {
   return copyFolder;
 }
 
+/** The copy read back from the copy folder; a failure to read it (the share went away) is logged, never the backup's failure. */
+async function verifyCopy(s: Services, copyPath: string, cluster: string, signal: AbortSignal): Promise<VerifyResult | undefined> {
+  try {
+    return await s.engine.request('verifyBackup', { path: copyPath, expectedCluster: cluster }, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    s.log.warn(`The copy ${copyPath} was made and verified by the backup, but reading it back failed: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
 /** Back Up Cluster Configuration: palette, the local cluster's row, the local node's row. */
 export const backupCommand: CommandDefinition = {
   id: 'fcbackup.backup',
@@ -134,7 +145,7 @@ export const backupCommand: CommandDefinition = {
       const verification = await s.engine.request('verifyBackup', { path: result.path, expectedCluster: result.cluster }, signal);
       // The engine verified the copy before it kept it; this reads it back from the copy folder, as the view shows it.
       const copyPath = result.copy?.path ?? null;
-      const copyVerification = copyPath === null ? undefined : await s.engine.request('verifyBackup', { path: copyPath, expectedCluster: result.cluster }, signal);
+      const copyVerification = copyPath === null ? undefined : await verifyCopy(s, copyPath, result.cluster, signal);
       return { result, verification, ...(copyVerification ? { copyVerification } : {}) };
     });
     s.backups.recordVerification(outcome.verification);
