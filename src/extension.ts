@@ -113,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): FailoverClusterBacku
         backups.requestRefresh();
       }
       if (e.affectsConfiguration(`${SECTION}.backupFolder`)) backups.requestRefresh();
+      if (e.affectsConfiguration(`${SECTION}.copyFolder`)) backups.requestRefresh();
       if (e.affectsConfiguration(`${SECTION}.refreshIntervalSeconds`)) applyInterval();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {

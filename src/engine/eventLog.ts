@@ -27,6 +27,8 @@ export const EVENTS = {
   backupSucceeded: { id: 100, type: 'information' },
   backupSucceededWithWarnings: { id: 101, type: 'warning' },
   backupFailed: { id: 102, type: 'error' },
+  /** backup --copy-to: the set was made and kept, but copying it to the second folder failed. */
+  backupCopyFailed: { id: 103, type: 'error' },
   verifyFailed: { id: 200, type: 'error' },
   restoreStarted: { id: 300, type: 'information' },
   restoreCompleted: { id: 301, type: 'information' },

@@ -7,29 +7,44 @@
 import type { BackupResult, VerifyResult } from '../wire/model';
 import type { RecoverResult, RestoreParams, RestoreResult } from '../wire/restore';
 import type { OperationContext } from './context';
-import { CancelledError } from './errors';
+import { CancelledError, EngineError } from './errors';
 import { reasonOf, writeEvent, type EventName } from './eventLog';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Backup succeeded (100), succeeded but retention needs attention (101), or failed (102). A cancel writes nothing. */
+/** A cancellation: a CancelledError, or an EngineError with its code (a cancelled --copy-to says the set was kept). */
+function isCancellation(err: unknown): boolean {
+  return err instanceof CancelledError || (err instanceof EngineError && err.code === 'CANCELLED');
+}
+
+/**
+ * Backup succeeded (100), succeeded but retention — here or in the copy folder — needs
+ * attention (101), or failed (102); and, with --copy-to, a copy that failed (103) beside
+ * the set's own event (the set was made and kept). A cancel writes nothing.
+ */
 export async function backupWithEvent<R extends BackupResult>(params: unknown, ctx: OperationContext, run: () => Promise<R>): Promise<R> {
   const reason = reasonOf(params);
   let result: R;
   try {
     result = await run();
   } catch (err) {
-    if (!(err instanceof CancelledError)) writeEvent('backupFailed', `The backup of the cluster configuration failed: ${messageOf(err)}`, ctx.logger, reason);
+    if (!isCancellation(err)) writeEvent('backupFailed', `The backup of the cluster configuration failed: ${messageOf(err)}`, ctx.logger, reason);
     throw err;
   }
   const what = `The ${result.kind} backup of cluster ${result.cluster} on node ${result.node} succeeded: ${result.path} (${result.files.length} file(s)).`;
-  const retention = result.retentionProblems ?? [];
+  const retention = [...(result.retentionProblems ?? []), ...(result.copy?.retentionProblems ?? [])];
   if (retention.length > 0) {
     writeEvent('backupSucceededWithWarnings', `${what}\r\nRetention needs attention:\r\n${retention.join('\r\n')}`, ctx.logger, reason);
   } else {
     writeEvent('backupSucceeded', what, ctx.logger, reason);
+  }
+  const copy = result.copy;
+  if (copy && copy.error !== null) {
+    writeEvent('backupCopyFailed',
+      `The backup set ${result.path} was made and is kept, but copying it to the copy folder ${copy.destination} failed: ${copy.error}`,
+      ctx.logger, reason);
   }
   return result;
 }
@@ -37,7 +52,15 @@ export async function backupWithEvent<R extends BackupResult>(params: unknown, c
 /** Verify failed (200): one event naming the set and every problem. An intact set writes nothing. */
 export function verifyEvent(result: VerifyResult, ctx: OperationContext): void {
   if (result.ok) return;
-  writeEvent('verifyFailed', `The backup set ${result.path} failed verification (${result.problems.length} problem(s)):\r\n${result.problems.join('\r\n')}`, ctx.logger);
+  verifyFailedEvent(result.path, result.problems, ctx);
+}
+
+/**
+ * Verify failed (200) for a set checked elsewhere — the CLI verifies sets in its own process
+ * (file work) and asks the engine only to write this event. Returns whether it was written.
+ */
+export function verifyFailedEvent(setPath: string, problems: readonly string[], ctx: OperationContext): boolean {
+  return writeEvent('verifyFailed', `The backup set ${setPath} failed verification (${problems.length} problem(s)):\r\n${problems.join('\r\n')}`, ctx.logger);
 }
 
 /** RestoreResult.outcome → its event; an outcome this table does not know is reported as not in effect (check it). */

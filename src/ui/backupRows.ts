@@ -118,3 +118,64 @@ export function setsDamagedByRetention(problems: readonly string[], listedPaths:
   }
   return damaged;
 }
+
+/**
+ * The Backups view's two groups when a copy folder is set (fcbackup.copyFolder): the backup
+ * folder's sets, and the copy folder's — where Back Up, `backup --copy-to` and a scheduled
+ * backup with `--copy-to` put their copies — each listed the same way.
+ */
+export type BackupFolderRole = 'backup' | 'copy';
+
+export interface BackupFolderElement {
+  kind: 'backupFolder';
+  id: string;
+  role: BackupFolderRole;
+  folder: string;
+  /** How many sets the folder holds, and how many of them a check found damaged. */
+  sets: number;
+  damaged: number;
+}
+
+export function backupFolderElement(role: BackupFolderRole, folder: string, sets: readonly BackupSetElement[]): BackupFolderElement {
+  return {
+    kind: 'backupFolder', id: `backupFolder/${role}`, role, folder,
+    sets: sets.length, damaged: sets.filter((e) => verifyState(e) === 'invalid').length,
+  };
+}
+
+export function backupFolderItem(element: BackupFolderElement, t: Translate = untranslated): TreeItemModel {
+  const label = element.role === 'backup' ? t('Backup Folder') : t('Copy Folder');
+  const counts = [t('{0} set(s)', element.sets), ...(element.damaged > 0 ? [t('{0} damaged', element.damaged)] : [])].join(', ');
+  const what = element.role === 'backup'
+    ? t('The backup folder (fcbackup.backupFolder): each backup writes a new set here.')
+    : t('The copy folder (fcbackup.copyFolder): each backup made here is copied there, as fcbackup backup --copy-to and a scheduled backup with --copy-to do.');
+  return {
+    label,
+    description: `${element.folder} · ${counts}`,
+    tooltip: [what, element.folder, counts].join('\n'),
+    contextValue: `backupFolder-${element.role}`,
+    icon: element.damaged > 0 ? { id: 'folder', color: 'testing.iconFailed' } : { id: element.role === 'backup' ? 'folder' : 'folder-library' },
+    collapsible: 'expanded',
+  };
+}
+
+/** The last copy of this session that failed: the set was made and kept in the backup folder. */
+export interface FailedCopy {
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** The set that was kept in the backup folder. */
+  setPath: string;
+  destination: string;
+  error: string;
+}
+
+/** The warning row at the top of the copy folder's group until a copy succeeds (click: Show Log). */
+export function failedCopyElement(failure: FailedCopy, now: number, t: Translate = untranslated): MessageElement {
+  return {
+    kind: 'message', id: 'message/backups-last-copy-failed', severity: 'warning',
+    text: t('Last copy failed ({0}): {1}', formatAge(now - failure.at, t), failure.error.split('\n')[0] ?? ''),
+    tooltip: t('The backup set {0} was made and is kept in the backup folder, but copying it to {1} failed {2}:\n{3}\nClick to show the log.',
+      failure.setPath, failure.destination, formatZonedTime(new Date(failure.at).toISOString()), failure.error),
+    command: { id: 'fcbackup.showLog', title: t('Show Log') },
+  };
+}

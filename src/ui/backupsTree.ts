@@ -1,13 +1,16 @@
 /**
  * The "Backups" tree: the backup sets in the backup folder, newest first, with the
- * result of their last verification in this session. The listing comes from the
- * engine (it reads the manifests); a watcher on the folder refreshes it. A set expands
+ * result of their last verification in this session. When a copy folder is set
+ * (fcbackup.copyFolder, where Back Up and `backup --copy-to` copy each set), the view has
+ * two groups, the backup folder's sets and the copy folder's, listed the same way. The
+ * listing comes from the engine (it reads the manifests); a watcher on the folder refreshes it. A set expands
  * into the cluster configuration it holds (configRows.ts). Listing, verifying and
  * reading sets is file work: it works on a machine without a cluster too.
  */
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { BackupSetSummary, VerifyResult } from '../protocol';
+import type { BackupCopyResult, BackupSetSummary, VerifyResult } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import type { EngineHost } from './engineHost';
 import { describeError } from './errors';
@@ -16,10 +19,23 @@ import { readSettings } from './settings';
 import { configItem, configurationChildren, configurationRoots, paxosDescription } from './configRows';
 import { ConfigurationStore } from './configStore';
 import { toTreeItem } from './treeItems';
-import { backupsViewDescription, failedBackupElement, setsDamagedByRetention, type FailedBackup } from './backupRows';
+import {
+  backupFolderElement, backupsViewDescription, failedBackupElement, failedCopyElement, setsDamagedByRetention, type FailedBackup, type FailedCopy,
+} from './backupRows';
+import { sameFolder } from './backupFolders';
 import {
   backupSetElements, itemModel, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement,
 } from './treeModel';
+
+/** Whether the folder does not exist (ENOENT); any other answer is left to the listing, which reports it. */
+async function isMissing(folder: string): Promise<boolean> {
+  try {
+    await fsp.stat(folder);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
 
 export interface BackupsTreeDeps extends RefreshingTreeDeps {
   engine: EngineHost;
@@ -34,6 +50,12 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   private folder: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private watchedFolder: string | undefined;
+  /** The copy folder's listing, when fcbackup.copyFolder is set (and is not the backup folder). */
+  private copy: { folder: string; sets: BackupSetSummary[]; error?: ErrorInfo; missing: boolean } | undefined;
+  private copyWatcher: vscode.FileSystemWatcher | undefined;
+  private copyWatchedFolder: string | undefined;
+  /** The last copy of this session that failed, shown in the copy folder's group until one succeeds. */
+  private failedCopy: FailedCopy | undefined;
   /** The configurations inside the sets (and the live one), read when a set is expanded or compared. */
   readonly configurations: ConfigurationStore;
 
@@ -54,6 +76,31 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
     return this.folder;
   }
 
+  /** The copy folder the tree lists in its second group (the fcbackup.copyFolder setting), when set. */
+  get copyFolder(): string | undefined {
+    return this.copy?.folder;
+  }
+
+  /** The folder a listed set is in: the backup folder's or the copy folder's; undefined for a set the tree does not list. */
+  folderOf(setPath: string): string | undefined {
+    if (this.sets.some((s) => s.path === setPath)) return this.folder;
+    if (this.copy?.sets.some((s) => s.path === setPath)) return this.copy.folder;
+    return undefined;
+  }
+
+  /**
+   * How the last backup's copy ended (undefined: no copy was asked for): a failed copy shows as a
+   * warning row in the copy folder's group until a copy succeeds; the sets its retention found
+   * damaged there are marked at once.
+   */
+  recordCopyOutcome(copy: BackupCopyResult | undefined, setPath: string): void {
+    if (copy === undefined) return;
+    this.failedCopy = copy.error === null ? undefined : { at: Date.now(), setPath, destination: copy.destination, error: copy.error };
+    const damaged = setsDamagedByRetention(copy.retentionProblems, (this.copy?.sets ?? []).map((s) => s.path));
+    for (const [path, problem] of damaged) this.markDamaged(path, [problem]);
+    this.changed.fire(undefined);
+  }
+
   /** The last backup of this session that failed, shown above the sets until a backup succeeds. */
   private failedBackup: FailedBackup | undefined;
 
@@ -67,7 +114,7 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
    * the row is marked at once and its restore actions go.
    */
   markDamaged(setPath: string, problems: string[]): void {
-    const listed = this.sets.find((s) => s.path === setPath);
+    const listed = this.sets.find((s) => s.path === setPath) ?? this.copy?.sets.find((s) => s.path === setPath);
     const summary = listed ?? { path: setPath, name: setPath, cluster: null, node: null, time: null, kind: null, size: 0, verified: false, problems };
     this.recordVerification({ path: setPath, ok: false, problems, summary });
   }
@@ -99,12 +146,51 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
     this.watcher.onDidDelete(onChange);
   }
 
+  private watchCopy(folder: string | undefined): void {
+    if (folder === this.copyWatchedFolder) return;
+    this.copyWatcher?.dispose();
+    this.copyWatcher = undefined;
+    this.copyWatchedFolder = folder;
+    if (!folder) return;
+    // Copies appear by rename too (and a scheduled backup may add one); on a share a watcher may stay silent: Refresh, or the interval.
+    this.copyWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*'));
+    const onChange = (): void => this.requestRefresh();
+    this.copyWatcher.onDidCreate(onChange);
+    this.copyWatcher.onDidDelete(onChange);
+  }
+
+  /** Lists the copy folder; a failure is the copy group's own error row and never hides the backup folder's sets. */
+  private async loadCopyFolder(backupFolder: string | undefined): Promise<void> {
+    const setting = readSettings().copyFolder;
+    const folder = setting !== undefined && !(backupFolder !== undefined && sameFolder(setting, backupFolder)) ? setting : undefined;
+    this.watchCopy(folder);
+    if (folder === undefined) {
+      this.copy = undefined;
+      return;
+    }
+    // Asynchronously: the copy folder is often a share, and a share that does not answer must not block the window.
+    if (await isMissing(folder)) {
+      this.copy = { folder, sets: [], missing: true };
+      return;
+    }
+    try {
+      const sets = await this.deps.engine.request('listBackups', { folder, verify: false });
+      this.copy = { folder, sets, missing: false };
+      this.deps.log.debug(`${sets.length} backup set(s) in the copy folder ${folder}.`);
+    } catch (err) {
+      const error = describeError(err);
+      this.copy = { folder, sets: [], error, missing: false };
+      this.logFailure(`Listing the backup sets in the copy folder ${folder}`, error);
+    }
+  }
+
   protected async load(): Promise<void> {
     const { engine, log, contextKeys } = this.deps;
     const folder = readSettings().backupFolder;
     this.folder = folder;
     this.watch(folder);
     this.error = undefined;
+    await this.loadCopyFolder(folder);
     if (!folder) {
       this.sets = [];
       contextKeys.set(ContextKeys.backupsState, 'noFolder');
@@ -123,7 +209,7 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
       // The live cluster's PaxosTag, to say whether each set is older or newer (only while the cluster runs here).
       if (contextKeys.get(ContextKeys.clusterState) === 'none') await this.configurations.refreshLiveTag();
       else this.configurations.forgetLiveTag();
-      const listed = new Set(this.sets.map((s) => s.path));
+      const listed = new Set([...this.sets, ...(this.copy?.sets ?? [])].map((s) => s.path));
       for (const path of [...this.verifications.keys()]) if (!listed.has(path)) this.verifications.delete(path);
       log.debug(`${this.sets.length} backup set(s) in ${folder}.`);
       this.clearNotifiedFailure();
@@ -142,18 +228,48 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   async getChildren(element?: TreeElement): Promise<TreeElement[]> {
     if (element) return this.childrenOf(element);
     await this.ensureLoaded();
+    const failed = this.failedBackup ? [failedBackupElement(this.failedBackup, Date.now(), this.deps.t)] : [];
+    if (this.copy === undefined) return [...failed, ...this.backupFolderRows()];
+    // Two groups: the backup folder's sets (when one is set) and the copy folder's.
+    const groups: TreeElement[] = [];
+    if (this.folder) groups.push(backupFolderElement('backup', this.folder, backupSetElements(this.sets, this.verifications)));
+    groups.push(backupFolderElement('copy', this.copy.folder, backupSetElements(this.copy.sets, this.verifications)));
+    return [...failed, ...groups];
+  }
+
+  /** The backup folder's rows: its sets, or the message why they cannot be listed. */
+  private backupFolderRows(): TreeElement[] {
     if (this.error) {
       return [messageElement('backups-error', 'error', this.error.message, {
         tooltip: this.error.apiDetail, command: { id: 'fcbackup.showLog', title: this.deps.t('Show Log') },
       })];
     }
-    const failed = this.failedBackup ? [failedBackupElement(this.failedBackup, Date.now(), this.deps.t)] : [];
-    return [...failed, ...backupSetElements(this.sets, this.verifications)];
+    return backupSetElements(this.sets, this.verifications);
+  }
+
+  /** The copy folder's rows: the last failed copy, then its sets, or a message (cannot be listed, not made yet, empty). */
+  private copyFolderRows(): TreeElement[] {
+    const copy = this.copy;
+    if (copy === undefined) return [];
+    const { t } = this.deps;
+    const failed = this.failedCopy ? [failedCopyElement(this.failedCopy, Date.now(), t)] : [];
+    if (copy.error) {
+      return [...failed, messageElement('copy-folder-error', 'error', t('Listing the copy folder failed: {0}', copy.error.message), {
+        tooltip: copy.error.apiDetail, command: { id: 'fcbackup.showLog', title: t('Show Log') },
+      })];
+    }
+    if (copy.sets.length === 0) {
+      return [...failed, messageElement('copy-folder-empty', 'info', copy.missing
+        ? t('The copy folder does not exist yet: the next backup makes it.')
+        : t('No backup sets here yet: the next backup copies its set here.'))];
+    }
+    return [...failed, ...backupSetElements(copy.sets, this.verifications)];
   }
 
   /** A set's configuration rows, or one message row saying why it cannot be read. */
   private async childrenOf(element: TreeElement): Promise<TreeElement[]> {
     if (element.kind === 'configSection' || element.kind === 'configObject') return configurationChildren(element);
+    if (element.kind === 'backupFolder') return element.role === 'backup' ? this.backupFolderRows() : this.copyFolderRows();
     if (element.kind !== 'backupSet') return [];
     try {
       const known = this.configurations.peek(element.set.path) !== undefined;
@@ -187,6 +303,7 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
 
   override dispose(): void {
     this.watcher?.dispose();
+    this.copyWatcher?.dispose();
     super.dispose();
   }
 }

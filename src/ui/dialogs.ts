@@ -19,6 +19,15 @@ export interface TypedConfirmationRequest {
   mismatch: string;
 }
 
+/** An input box for free text (e.g. why a backup is taken). */
+export interface TextInputRequest {
+  title: string;
+  prompt: string;
+  placeHolder: string;
+  /** Why the text cannot be accepted (shown under the box; Enter does nothing then); undefined when it can. */
+  validate(value: string): string | undefined;
+}
+
 export interface Dialogs {
   /** A modal yes/no: true when the user chose `text.confirm`. */
   confirm(text: ConfirmationText): Promise<boolean>;
@@ -30,6 +39,8 @@ export interface Dialogs {
   typeToConfirm(request: TypedConfirmationRequest): Promise<boolean>;
   /** A folder picker starting in `start`; the chosen folder, or undefined when dismissed. */
   chooseFolder(options: { title: string; start: string; openLabel: string }): Promise<string | undefined>;
+  /** An input box: the text entered with Enter (only text `validate` accepts), or undefined for Escape. */
+  askText(request: TextInputRequest): Promise<string | undefined>;
 }
 
 export const modalDialogs: Dialogs = {
@@ -56,6 +67,17 @@ export const modalDialogs: Dialogs = {
       validateInput: (value) => (value === '' || request.matches(value) ? undefined : request.mismatch),
     });
     return typed !== undefined && request.matches(typed);
+  },
+  async askText(request) {
+    const value = await vscode.window.showInputBox({
+      title: request.title,
+      prompt: displayText(request.prompt),
+      placeHolder: displayText(request.placeHolder),
+      ignoreFocusOut: true,
+      validateInput: (text) => request.validate(text),
+    });
+    // validateInput keeps Enter from accepting refused text; checked again for any other way in.
+    return value === undefined || request.validate(value) !== undefined ? undefined : value;
   },
   async chooseFolder(options) {
     const uris = await vscode.window.showOpenDialog({
@@ -105,5 +127,9 @@ export class DialogHost implements Dialogs {
 
   chooseFolder(options: { title: string; start: string; openLabel: string }): Promise<string | undefined> {
     return this.current.chooseFolder(options);
+  }
+
+  askText(request: TextInputRequest): Promise<string | undefined> {
+    return this.current.askText(request);
   }
 }

@@ -8,6 +8,8 @@ export const SECTION = 'fcbackup';
 export interface Settings {
   /** Absolute folder for backup sets, or undefined when not set. */
   backupFolder: string | undefined;
+  /** A second folder (e.g. a share) each backup is copied to, as `fcbackup backup --copy-to`; undefined when not set. */
+  copyFolder: string | undefined;
   keepBackups: number;
   confirmDestructiveSteps: boolean;
   refreshIntervalSeconds: number;
@@ -32,6 +34,7 @@ export function readSettings(): Settings {
   const interval = config.get<number>('refreshIntervalSeconds', 0);
   return {
     backupFolder: resolveUserPath(config.get<string>('backupFolder')),
+    copyFolder: resolveUserPath(config.get<string>('copyFolder')),
     keepBackups: Number.isInteger(keep) && keep >= 0 ? keep : 10,
     confirmDestructiveSteps: config.get<boolean>('confirmDestructiveSteps', true),
     refreshIntervalSeconds: Number.isFinite(interval) && interval > 0 ? interval : 0,

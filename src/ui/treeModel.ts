@@ -9,7 +9,7 @@ import type { BackupSetSummary, ClusterStatus, NodeInfo, NodeState, VerifyResult
 import { configItem, type ConfigElement } from './configRows';
 import { nodeIconId, nodesForTree, notElevatedText, type ExtensionHostPlace } from './nodeRows';
 import { describePendingRestore } from '../wire/restoreWords';
-import { backupSetItem } from './backupRows';
+import { backupFolderItem, backupSetItem, type BackupFolderElement } from './backupRows';
 import { formatLocalTime, nodeStateLabel, untranslated, type Translate } from './format';
 
 export { backupSetElements, backupSetItem, verifyLabel, verifyState } from './backupRows';
@@ -74,7 +74,7 @@ export interface BackupSetElement {
   showCluster?: boolean;
 }
 
-export type TreeElement = ClusterElement | NodeElement | DetailElement | MessageElement | BackupSetElement | ConfigElement;
+export type TreeElement = ClusterElement | NodeElement | DetailElement | MessageElement | BackupSetElement | ConfigElement | BackupFolderElement;
 
 export interface TreeItemModel {
   label: string;
@@ -240,6 +240,7 @@ export function itemModel(element: TreeElement, t: Translate = untranslated): Tr
     case 'detail': return detailItem(element);
     case 'message': return messageItem(element);
     case 'backupSet': return backupSetItem(element, t);
+    case 'backupFolder': return backupFolderItem(element, t);
     case 'configSection':
     case 'configObject': return configItem(element, undefined, t);
   }

@@ -79,6 +79,59 @@ describe('Event Log (simulator)', function () {
       assert.deepEqual(ids(), []);
     });
 
+    it('backup --copy-to whose copy fails: "backup succeeded" (100) for the set, then "copy failed" (103) naming the copy folder and the error', async () => {
+      open();
+      fresh();
+      const blocker = path.join(scratch, 'not-a-folder');
+      fs.writeFileSync(blocker, 'x');
+      const copyTo = path.join(blocker, 'copies');
+      const result = await backup({ copyTo, reason: 'pre-update' });
+      assert.match(result.copy!.error ?? '', /not-a-folder/);
+      const events = simulatorEventLog();
+      assert.deepEqual(events.map((e) => [e.id, e.type]), [[100, INFORMATION], [103, ERROR]]);
+      assert.equal(events[1].strings[0],
+        `The backup set ${result.path} was made and is kept, but copying it to the copy folder ${copyTo} failed: ${result.copy!.error}\r\nReason: pre-update`);
+      // A copy that succeeds writes only the set's event.
+      simulatorClearEventLog();
+      await backup({ copyTo: path.join(scratch, 'copies') });
+      assert.deepEqual(ids(), [100]);
+    });
+
+    it('"retention needs attention" (101) also for the copy folder\'s retention', async () => {
+      open();
+      fresh();
+      const copyTo = path.join(scratch, 'copies');
+      let minute = 0;
+      const ctx = recordingContext();
+      const run = (params: Record<string, unknown>): ReturnType<typeof backupCluster> => {
+        const full = { destination: path.join(scratch, 'backups'), ...params };
+        return backupWithEvent(full, ctx, () => backupCluster(full, ctx, {
+          lockFolder: path.join(scratch, 'lock'), pollIntervalMs: { min: 1, max: 4 }, now: () => new Date(Date.UTC(2026, 11, 7, 5, minute++, 0)),
+        }));
+      };
+      const first = await run({ copyTo });
+      // The first set's copy is damaged on the share: the next backup's retention there finds it and leaves it.
+      fs.appendFileSync(path.join(first.copy!.path!, ...first.files[0].path.split('/')), 'tampered');
+      const second = await run({ copyTo, keep: 1 });
+      assert.deepEqual(second.retentionProblems, []);
+      assert.equal(second.copy!.retentionProblems.length, 1);
+      const events = simulatorEventLog();
+      assert.deepEqual(events.map((e) => [e.id, e.type]), [[100, INFORMATION], [101, WARNING]]);
+      assert.ok(events[1].strings[0].includes(`Retention needs attention:\r\n${second.copy!.retentionProblems[0]}`), events[1].strings[0]);
+    });
+
+    it('a backup cancelled during its copy writes nothing (the set was kept; a cancel is not a failure)', async () => {
+      open({ clusdb: { files: [{ name: 'CLUSDB', size: 4 * 1024 * 1024 }, { name: 'CLUSDB.blf', size: 4096 }] } });
+      fresh();
+      const copyTo = path.join(scratch, 'copies');
+      const controller = new AbortController();
+      const ctx = recordingContext(controller.signal, (step) => {
+        if (step.startsWith(`Copying to ${copyTo}: `)) controller.abort();
+      });
+      await assert.rejects(backup({ copyTo }, ctx), /copy to .* was cancelled/);
+      assert.deepEqual(ids(), []);
+    });
+
     it('"verify failed" (200) names the set and each problem; an intact set writes nothing', async () => {
       open();
       fresh();
@@ -116,7 +169,7 @@ describe('Event Log (simulator)', function () {
 
     it('the IDs are stable and within what the message file covers (1–1000)', () => {
       assert.deepEqual(Object.fromEntries(Object.entries(EVENTS).map(([name, e]) => [name, e.id])), {
-        backupSucceeded: 100, backupSucceededWithWarnings: 101, backupFailed: 102, verifyFailed: 200,
+        backupSucceeded: 100, backupSucceededWithWarnings: 101, backupFailed: 102, backupCopyFailed: 103, verifyFailed: 200,
         restoreStarted: 300, restoreCompleted: 301, restoreRolledBack: 302, restoreRebootRequired: 303, restoreNotInEffect: 304, restoreFailed: 305,
       });
       for (const e of Object.values(EVENTS)) assert.ok(e.id >= 1 && e.id <= 1000);

@@ -240,6 +240,14 @@ export async function runUiCheck({ scratch, serverSettings, simulatorLibrary, on
     //    node pick; the folder comes from the setting): the result shows as a toast, as the user sees it.
     try {
       await runPaletteCommand(page, 'Failover Cluster: Back Up Cluster Configuration');
+      // It asks why the backup is taken (optional) in an input box; a reason typed there goes into the set.
+      const reasonBox = await waitUntil('the reason input box', async () => {
+        const text = await page.locator('.quick-input-widget').first().innerText().catch(() => '');
+        return { ok: text.includes('Why is this backup taken?'), value: text, detail: text.slice(0, 300) };
+      }, 60_000).catch((err) => err.message);
+      record('Back Up asks for an optional reason in an input box', typeof reasonBox === 'string' && reasonBox.includes('Escape cancels'), String(reasonBox));
+      await page.locator('.quick-input-widget input').first().fill('UI check');
+      await page.keyboard.press('Enter');
       const toast = await waitForToast(page, 'the backup result toast', /^Backed up CLUSTER1 on NODE1/, /^Back Up Cluster Configuration failed/, 120_000);
       await shoot(page, 'toast-backup-finished.png');
       record('Back Up Cluster Configuration from the command palette shows a toast reporting a verified backup',

@@ -47,10 +47,10 @@ function settingTitle(key: string): string {
 describe('package manifest', () => {
   const properties = manifest.contributes.configuration.properties;
 
-  it('keeps the backup folder and the simulator settings per machine (not in Settings Sync)', () => {
+  it('keeps the backup and copy folders and the simulator settings per machine (not in Settings Sync)', () => {
     // "machine-overridable": a per-machine user value (the remote's settings under Remote-SSH, never
     // synchronized), which a workspace folder on that machine may still set (tests, demos, relative paths).
-    for (const key of ['fcbackup.backupFolder', 'fcbackup.simulator.scenario', 'fcbackup.simulator.library']) {
+    for (const key of ['fcbackup.backupFolder', 'fcbackup.copyFolder', 'fcbackup.simulator.scenario', 'fcbackup.simulator.library']) {
       assert.ok(properties[key], `${key} is not contributed`);
       assert.ok(properties[key].scope === 'machine' || properties[key].scope === 'machine-overridable',
         `${key} has scope ${String(properties[key].scope)}, not a machine scope`);
@@ -71,7 +71,7 @@ describe('package manifest', () => {
       return settingTitle(key);
     });
     assert.deepEqual(titles.sort(), [
-      'Backup Folder', 'Backup Warning Days', 'Confirm Destructive Steps', 'Keep Backups', 'Refresh Interval Seconds',
+      'Backup Folder', 'Backup Warning Days', 'Confirm Destructive Steps', 'Copy Folder', 'Keep Backups', 'Refresh Interval Seconds',
       'Simulator: Library', 'Simulator: Scenario',
     ]);
     assert.equal(localized(manifest.contributes.configuration.title), 'Failover Cluster Backup');

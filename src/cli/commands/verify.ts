@@ -9,6 +9,11 @@
  * machine can have one (Windows, or the simulator configured: ctx.clusterReachable) and
  * its cluster service runs — asking that starts the engine. Elsewhere (a Linux file
  * server, a workstation) only the files are checked, and the output says so.
+ *
+ * A damaged set is an outcome for the Windows Event Log ("verify failed", README "Event
+ * Log"), as when VS Code or the engine verifies it: where this machine has an Event Log
+ * (Windows, or the simulator: ctx.clusterReachable) the engine process writes that event —
+ * the CLI itself loads no native code. Elsewhere there is no Event Log to write to.
  */
 import * as path from 'node:path';
 import { readBackupSet } from '../../engine/backupSet';
@@ -47,6 +52,18 @@ async function localClusterName(ctx: CliContext): Promise<string | undefined> {
   }
 }
 
+/** The "verify failed" event, written by the engine; a failure to write it is a warning and never changes the exit code. */
+async function writeVerifyFailedEvent(result: VerifyResult, ctx: CliContext): Promise<void> {
+  if (!ctx.clusterReachable) return;
+  try {
+    const engine = await ctx.engine();
+    const { written } = await engine.request(Requests.verifyFailedEvent, { path: result.path, problems: result.problems }, ctx.signal);
+    if (!written) ctx.io.stderr('fcbackup: warning: the "verify failed" event could not be written to the Application log (run with --verbose to see why).');
+  } catch (err) {
+    ctx.io.stderr(`fcbackup: warning: the "verify failed" event could not be written to the Application log (${err instanceof Error ? err.message : String(err)}).`);
+  }
+}
+
 export const command: CliCommand = {
   name: 'verify',
   usage: 'verify SET [--cluster NAME] [--json]',
@@ -68,6 +85,7 @@ export const command: CliCommand = {
     printResult(ctx, result, formatVerification);
     for (const warning of result.warnings ?? []) ctx.io.stderr(`fcbackup: warning: ${result.path}: ${warning}`);
     if (!result.ok) {
+      await writeVerifyFailedEvent(verified, ctx);
       ctx.io.stderr(`fcbackup: the backup set ${result.path} failed verification (${countOf(result.problems.length, 'problem')}).`);
       return ExitCode.failed;
     }

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { BackupResult, ClusterStatus, VerifyResult } from '../../protocol';
 import { isClusterElement, isNodeElement } from '../elements';
 import { UserCancelled } from '../errors';
+import { backupReasonRequest, reasonFromInput } from '../backupReasonPrompt';
+import { sameFolder } from '../backupFolders';
 import { pickCluster, pickFolder, pickNode } from '../pickers';
 import { backupResultText } from '../restoreText';
 import { revealFolder } from '../reveal';
@@ -13,6 +15,8 @@ export interface BackupOutcome {
   result: BackupResult;
   /** The check of the new set right after it was written. */
   verification: VerifyResult;
+  /** The check of its copy in the copy folder (fcbackup.copyFolder), when one was made. */
+  copyVerification?: VerifyResult;
 }
 
 /**
@@ -89,6 +93,38 @@ export async function chooseDestination(s: Services): Promise<string> {
   return folder;
 }
 
+/** Why this backup is taken (optional); Escape backs up nothing. */
+async function askReason(s: Services): Promise<string | undefined> {
+  const typed = await s.dialogs.askText(backupReasonRequest(s.t));
+  if (typed === undefined) {
+    s.log.info('Back up not started: the reason box was closed with Escape.');
+    throw new UserCancelled();
+  }
+  return reasonFromInput(typed);
+}
+
+/** The copy folder setting, unless it is the backup folder itself (then the copy is skipped, with a warning). */
+function copyFolderFor(s: Services, destination: string): string | undefined {
+  const copyFolder = readSettings().copyFolder;
+  if (copyFolder === undefined) return undefined;
+  if (sameFolder(copyFolder, destination)) {
+    s.log.warn(`The copy folder (fcbackup.copyFolder) is the backup folder itself, ${destination}; the set is not copied. Choose a second folder, such as a share.`);
+    return undefined;
+  }
+  return copyFolder;
+}
+
+/** The copy read back from the copy folder; a failure to read it (the share went away) is logged, never the backup's failure. */
+async function verifyCopy(s: Services, copyPath: string, cluster: string, signal: AbortSignal): Promise<VerifyResult | undefined> {
+  try {
+    return await s.engine.request('verifyBackup', { path: copyPath, expectedCluster: cluster }, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    s.log.warn(`The copy ${copyPath} was made and verified by the backup, but reading it back failed: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
 /** Back Up Cluster Configuration: palette, the local cluster's row, the local node's row. */
 export const backupCommand: CommandDefinition = {
   id: 'fcbackup.backup',
@@ -98,32 +134,51 @@ export const backupCommand: CommandDefinition = {
     const status = await s.clusters.localStatus();
     const node = await chooseLocalNode(s, arg, status);
     const destination = await chooseDestination(s);
+    const reason = await askReason(s);
+    const copyTo = copyFolderFor(s, destination);
     const keep = readSettings().keepBackups;
     const what = status.cluster ? t('Backing up {0} on {1}', status.cluster.name, node) : t('Backing up the cluster database of {0}', node);
-    s.log.info(`${what} to ${destination} (keep ${keep === 0 ? 'all' : keep} set(s)).`);
+    s.log.info(`${what} to ${destination} (keep ${keep === 0 ? 'all' : keep} set(s))${copyTo === undefined ? '' : `, copied to ${copyTo}`}` +
+      `${reason === undefined ? '' : `, reason: ${JSON.stringify(reason)}`}.`);
     const outcome = await s.progress.run(what, async ({ signal }) => {
-      const result = await s.engine.request('backup', { destination, keep, node }, signal);
+      const result = await s.engine.request('backup', { destination, keep, node, ...(reason === undefined ? {} : { reason }), ...(copyTo === undefined ? {} : { copyTo }) }, signal);
       const verification = await s.engine.request('verifyBackup', { path: result.path, expectedCluster: result.cluster }, signal);
-      return { result, verification };
+      // The engine verified the copy before it kept it; this reads it back from the copy folder, as the view shows it.
+      const copyPath = result.copy?.path ?? null;
+      const copyVerification = copyPath === null ? undefined : await verifyCopy(s, copyPath, result.cluster, signal);
+      return { result, verification, ...(copyVerification ? { copyVerification } : {}) };
     });
     s.backups.recordVerification(outcome.verification);
+    if (outcome.copyVerification) s.backups.recordVerification(outcome.copyVerification);
     for (const removed of outcome.result.removedByRetention) s.log.info(`Removed ${removed} (more than ${keep} sets).`);
     const retentionProblems = outcome.result.retentionProblems ?? [];
     for (const problem of retentionProblems) s.log.warn(`Retention: ${problem}`);
+    const copy = outcome.result.copy;
+    for (const removed of copy?.removedByRetention ?? []) s.log.info(`Removed ${removed} from the copy folder (more than ${keep} sets).`);
+    for (const problem of copy?.retentionProblems ?? []) s.log.warn(`Retention in the copy folder: ${problem}`);
+    s.backups.recordCopyOutcome(copy, outcome.result.path);
     await s.backups.refresh();
-    const text = backupResultText(outcome.result, outcome.verification, t) +
-      (retentionProblems.length > 0 ? ' ' + t('Retention could not do all it should ({0} problem(s)); see the log.', retentionProblems.length) : '');
+    const allRetentionProblems = retentionProblems.length + (copy?.retentionProblems.length ?? 0);
+    const copied = copy?.path ? ' ' + t('Copied to {0}.', copy.path) : '';
+    const text = backupResultText(outcome.result, outcome.verification, t) + copied +
+      (allRetentionProblems > 0 ? ' ' + t('Retention could not do all it should ({0} problem(s)); see the log.', allRetentionProblems) : '');
     const actions = [
       { title: t('Reveal in Explorer'), run: () => revealFolder(s, outcome.result.path) },
       { title: t('Show Log'), run: () => s.log.show() },
     ];
     if (arg === undefined && status.nodes.length > 1) actions.push({ title: t('Why Only This Node?'), run: () => explainThisNodeOnly(s, status) });
-    if (outcome.verification.ok && retentionProblems.length === 0) {
+    if (outcome.verification.ok && allRetentionProblems === 0) {
       s.log.info(text);
       s.notifier.info(text, actions);
     } else {
       s.log.warn(text);
       s.notifier.warning(text, actions);
+    }
+    if (copy?.error) {
+      // Its own warning: the set above was made and is kept; only the copy is missing.
+      const copyText = t('The backup set {0} was made and is kept, but copying it to the copy folder {1} failed: {2}', outcome.result.path, copy.destination, copy.error);
+      s.log.warn(copyText);
+      s.notifier.warning(copyText, [{ title: t('Show Log'), run: () => s.log.show() }]);
     }
     return outcome;
   },

@@ -22,7 +22,8 @@ export const deleteBackupSetCommand: CommandDefinition = {
       s.log.info(`Not deleting ${element.set.path}.`);
       throw new UserCancelled();
     }
-    const folder = s.backups.backupFolder ?? path.dirname(element.set.path);
+    // The folder the row is listed in: the backup folder, or the copy folder for a set in its group.
+    const folder = s.backups.folderOf(element.set.path) ?? s.backups.backupFolder ?? path.dirname(element.set.path);
     try {
       return await s.progress.run(t('Deleting {0}', element.set.name), ({ signal }) =>
         s.engine.request('deleteBackupSet', { path: element.set.path, folder }, signal));

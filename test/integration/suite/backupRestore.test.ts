@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { BackupResult, RestoreResult, VerifyResult } from '../../../src/protocol';
 import type { ScenarioSpec } from '../../support/scenario';
 import {
-  answerDialogs, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row, assertEngineNoLeaks } from './helpers';
+  answerDialogs, cleanupTemp, extension, findRow, NO_REASON, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row, assertEngineNoLeaks } from './helpers';
 
 interface BackupOutcome { result: BackupResult; verification: VerifyResult }
 
@@ -50,6 +50,7 @@ async function prepare(spec: ScenarioSpec = threeNodes): Promise<{ folder: strin
 }
 
 async function backUpLocalNode(rows: Row[]): Promise<BackupOutcome> {
+  answerDialogs(await testApi(), [NO_REASON]);
   const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup', findRow(rows, 'NODE1').element);
   const api = await testApi();
   assert.ok(outcome, `the backup did not finish: ${JSON.stringify(api.notifications().slice(-1))}`);
@@ -107,7 +108,7 @@ describe('backup and restore commands', () => {
     assert.match(asked[0]!.detail, /Remote window on NODE2/);
     assert.deepEqual(setFolders(folder), []);
 
-    answerDialogs(api, ['Back Up NODE1 Instead']);
+    answerDialogs(api, ['Back Up NODE1 Instead', NO_REASON]);
     const instead = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup', findRow(rows, 'NODE2').element);
     assert.equal(instead?.result.node, 'NODE1');
     assert.equal(setFolders(folder).length, 1);
@@ -136,6 +137,7 @@ describe('backup and restore commands', () => {
 
   it('backs up a stand-alone server (cluster service stopped) as an offline hive from the palette', async () => {
     await prepare({ nodes: [{ name: 'NODE1', service: 'stopped' }, { name: 'NODE2' }] });
+    answerDialogs(await testApi(), [NO_REASON]);
     const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup');
     assert.ok(outcome);
     assert.equal(outcome.result.kind, 'offline-hive');
@@ -147,6 +149,7 @@ describe('backup and restore commands', () => {
     // Every asynchronous VSS step stays pending for many polls: the backup runs long enough to be cancelled.
     const { folder, rows } = await prepare({ ...threeNodes, asyncPendingPolls: 60 });
     const before = api.notifications().length;
+    answerDialogs(api, [NO_REASON]);
     const running = vscode.commands.executeCommand('fcbackup.backup', findRow(rows, 'NODE1').element);
     await waitFor('the backup to run', () => api.runningOperations().some((t) => t.startsWith('Backing up CLUSTER1')));
     // A VSS step's progress (the VSS call traces are debug details the engine does not send at the default level).

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { BackupResult, DeleteSetResult, RestoreResult, VerifyResult } from '../../../src/protocol';
 import type { ScenarioSpec } from '../../support/scenario';
 import {
-  answerDialogs, assertEngineNoLeaks, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row,
+  answerDialogs, assertEngineNoLeaks, cleanupTemp, extension, findRow, NO_REASON, setSetting, tempDir, testApi, treeRows, useScenario, waitFor, type Row,
 } from './helpers';
 
 interface BackupOutcome { result: BackupResult; verification: VerifyResult }
@@ -41,6 +41,7 @@ async function prepare(spec: ScenarioSpec = threeNodes): Promise<{ folder: strin
 }
 
 async function backUp(rows: Row[]): Promise<BackupOutcome> {
+  answerDialogs(await testApi(), [NO_REASON]);
   const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup', findRow(rows, 'NODE1').element);
   assert.ok(outcome, `the backup did not finish: ${JSON.stringify((await testApi()).notifications().slice(-1))}`);
   return outcome;
@@ -75,6 +76,7 @@ describe('Backups view: rows, failures and actions', () => {
     // The backup folder is a file: the backup fails.
     fs.mkdirSync(path.dirname(folder), { recursive: true });
     fs.writeFileSync(folder, 'not a folder');
+    answerDialogs(api, [NO_REASON]);
     assert.equal(await vscode.commands.executeCommand('fcbackup.backup', findRow(rows, 'NODE1').element), undefined);
     assert.equal(api.backupsTree.viewDescription(), `last backup failed · ${folder}`);
     const failed = await treeRows(api.backupsTree);

@@ -16,7 +16,7 @@ import type { OpenedComparison } from '../../../src/ui/configDocuments';
 import type { ConfirmationText } from '../../../src/ui/restoreText';
 import { resolveScenario, writeScenarioText } from '../../support/scenario';
 import {
-  answerDialogs, assertEngineNoLeaks, cleanupTemp, extension, findRow, setSetting, tempDir, testApi, treeRows, type Row,
+  answerDialogs, assertEngineNoLeaks, cleanupTemp, extension, findRow, NO_REASON, setSetting, tempDir, testApi, treeRows, type Row,
 } from './helpers';
 
 const NODES = [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }];
@@ -60,6 +60,7 @@ async function useWorld(world: typeof BEFORE): Promise<void> {
 async function backUp(): Promise<BackupResult> {
   const api = await testApi();
   const rows = await treeRows(api.clusterTree);
+  answerDialogs(api, [NO_REASON]);
   const outcome = await vscode.commands.executeCommand<{ result: BackupResult } | undefined>('fcbackup.backup', findRow(rows, 'NODE1').element);
   assert.ok(outcome, `the backup did not finish: ${JSON.stringify(api.notifications().slice(-1))}`);
   await api.backupsTree.refresh();
@@ -213,6 +214,7 @@ describe('cluster configuration in backup sets', () => {
       pick: async () => undefined,
       typeToConfirm: async () => false,
       chooseFolder: async () => undefined,
+      askText: async () => undefined,
     });
     assert.equal(await vscode.commands.executeCommand('fcbackup.restoreCluster', element), undefined);
     assert.equal(asked.length, 1);

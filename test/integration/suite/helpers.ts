@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { FailoverClusterBackupTestApi } from '../../../src/ui/testApi';
 import { confirmationButtons, type ConfirmationText } from '../../../src/ui/restoreDialogText';
-import type { TypedConfirmationRequest } from '../../../src/ui/dialogs';
+import type { TextInputRequest, TypedConfirmationRequest } from '../../../src/ui/dialogs';
 import type { TreeElement } from '../../../src/ui/treeModel';
 import { writeScenario, writeScenarioText, type ScenarioSpec } from '../../support/scenario';
 
@@ -140,7 +140,7 @@ export function findRow(rows: Row[], label: string): Row {
 }
 
 export interface AskedDialog {
-  kind: 'confirm' | 'explain' | 'pick' | 'type' | 'folder';
+  kind: 'confirm' | 'explain' | 'pick' | 'type' | 'folder' | 'text';
   message: string;
   detail: string;
   actions: string[];
@@ -162,7 +162,15 @@ export interface PickAnswer {
   description?: string;
 }
 
-export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnswer | FolderAnswer;
+/** The answer to a free-text input box (e.g. Back Up's reason): the text typed, then Enter; undefined is Escape. */
+export interface TextAnswer {
+  text: string;
+}
+
+/** Back Up's reason box answered with Enter on an empty box: no reason. */
+export const NO_REASON: TextAnswer = { text: '' };
+
+export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnswer | FolderAnswer | TextAnswer;
 
 /**
  * Answer the extension's modal dialogs and quick picks from the test: `answers` are
@@ -171,7 +179,9 @@ export type DialogAnswer = boolean | string | undefined | PickAnswer | TypedAnsw
  * type-to-confirm boxes). Returns the list of what was asked; for a confirmation, `actions`
  * are its buttons in the modal's order (the default first); for a quick pick, the items as
  * "label — description"; for a type-to-confirm box, `message` is its prompt and `detail` its
- * placeholder; for a folder picker, `message` is its title and `detail` the folder it starts in.
+ * placeholder; for a folder picker, `message` is its title and `detail` the folder it starts in; for
+ * a free-text box, `message` is its prompt and `detail` what its validation said of the text
+ * typed ('' when accepted) — a refused text keeps the box open, so the next answer is typed into it.
  */
 export function answerDialogs(api: FailoverClusterBackupTestApi, answers: DialogAnswer[]): AskedDialog[] {
   const asked: AskedDialog[] = [];
@@ -190,6 +200,19 @@ export function answerDialogs(api: FailoverClusterBackupTestApi, answers: Dialog
       if (answer === undefined) return false;
       assert.ok(typeof answer === 'object' && 'type' in answer, `a type-to-confirm box was answered with ${JSON.stringify(answer)}`);
       return request.matches(answer.type);
+    },
+    async askText(request: TextInputRequest) {
+      for (;;) {
+        const answer = next();
+        if (answer === undefined) {
+          asked.push({ kind: 'text', message: request.prompt, detail: '', actions: [] });
+          return undefined;
+        }
+        assert.ok(typeof answer === 'object' && 'text' in answer, `a text input box was answered with ${JSON.stringify(answer)}`);
+        const refused = request.validate(answer.text);
+        asked.push({ kind: 'text', message: request.prompt, detail: refused ?? '', actions: [] });
+        if (refused === undefined) return answer.text;
+      }
     },
     async chooseFolder(options: { title: string; start: string; openLabel: string }) {
       asked.push({ kind: 'folder', message: options.title, detail: options.start, actions: [options.openLabel] });

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertEngineNoLeaks, cleanupTemp, findRow, setSetting, tempDir, testApi, treeRows, useScenario } from './helpers';
+import { answerDialogs, assertEngineNoLeaks, cleanupTemp, NO_REASON, findRow, setSetting, tempDir, testApi, treeRows, useScenario } from './helpers';
 
 describe('log levels', () => {
   after(async () => {
@@ -28,6 +28,7 @@ describe('log levels', () => {
     assert.deepEqual(api.logLinesSince(from).filter((l) => l.startsWith('[info]')), []);
 
     from = api.logLineCount();
+    answerDialogs(api, [NO_REASON]);
     const outcome = await vscode.commands.executeCommand<{ verification: { ok: boolean } } | undefined>(
       'fcbackup.backup', findRow(await treeRows(api.clusterTree), 'NODE1').element);
     assert.ok(outcome?.verification.ok);

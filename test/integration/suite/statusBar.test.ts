@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { BackupResult, VerifyResult } from '../../../src/protocol';
 import type { StatusBarSnapshot } from '../../../src/ui/statusBar';
 import type { ScenarioSpec } from '../../support/scenario';
-import { assertEngineNoLeaks, cleanupTemp, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor } from './helpers';
+import { answerDialogs, assertEngineNoLeaks, cleanupTemp, NO_REASON, findRow, setSetting, tempDir, testApi, treeRows, useScenario, waitFor } from './helpers';
 
 interface BackupOutcome { result: BackupResult; verification: VerifyResult }
 
@@ -73,6 +73,7 @@ describe('status bar item', () => {
 
     // A fresh backup: no warning.
     const rows = await treeRows(api.clusterTree);
+    answerDialogs(api, [NO_REASON]);
     const outcome = await vscode.commands.executeCommand<BackupOutcome | undefined>('fcbackup.backup', findRow(rows, 'NODE1').element);
     assert.ok(outcome?.verification.ok, `the backup did not finish: ${JSON.stringify(api.notifications().slice(-1))}`);
     const fresh = await itemMatching(/^\$\(server-environment\) CLUSTER1 · 2\/3 up · (just now|\d+ min ago)$/);
@@ -106,6 +107,7 @@ describe('status bar item', () => {
     await api.backupsTree.refresh();
     await itemMatching(/CLUSTER1 · 2\/3 up · no backup$/);
     const rows = await treeRows(api.clusterTree);
+    answerDialogs(api, [NO_REASON]);
     const outcome = await vscode.commands.executeCommand('fcbackup.backup', findRow(rows, 'NODE1').element);
     assert.equal(outcome, undefined, 'the backup should have failed');
     const failed = await itemMatching(/CLUSTER1 · 2\/3 up · backup failed$/);
