@@ -15,6 +15,7 @@
  *   restorePlan.ts       the policy: the typed steps, or a typed refusal (the plan is their dry run)
  *   restoreRun.ts        executing the steps, journaled
  *   restoreRecovery.ts   roll-back and completion from the journal, pending restores
+ *   restoreFinish.ts     a restore completed by a later run: services started by the formation rules
  *   restoreJournal.ts    the journal and the crash-safe file steps
  */
 import * as path from 'node:path';
