@@ -88,7 +88,7 @@ describe('restore contract (simulator, quorum model on)', function () {
   const suite = restoreSuite();
 
   async function prepare(files: Files, quorum: Quorum, local: Local): Promise<RestoreFixture> {
-    const f = await suite.prepare(scenarioFor(files, quorum));
+    const f = await suite.prepare(scenarioFor(files, quorum), { changedOnEveryNode: true });
     if (local !== 'running') await stopServiceAndWait({ node: 'NODE1', isLocal: true }, 'ClusSvc', makeContext());
     if (local === 'unableToStart') fs.writeFileSync(path.join(f.clusDb, 'CLUSDB'), 'not a hive: the service cannot load it');
     return f;

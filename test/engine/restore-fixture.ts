@@ -99,8 +99,13 @@ export interface RestoreFixture {
 export interface FixtureOptions {
   /** Nodes the CLUSDB hive lists when the backup is taken (default: every scenario node). */
   backupMembers?: string[];
-  /** Nodes the live CLUSDB hive lists after the change (default: the backup's members without the last; with the quorum model every member, the change is then a role added). */
+  /** Nodes the live CLUSDB hive lists after the change (default: the backup's members without the last; with changedOnEveryNode every member). */
   liveMembers?: string[];
+  /**
+   * With the quorum model: the configuration changed after the backup on every running node (a role added, a PaxosTag
+   * newer than the set's), so an authoritative restore that let the other nodes form the cluster would end overwritten.
+   */
+  changedOnEveryNode?: boolean;
   lockFolder: string;
 }
 
@@ -136,15 +141,17 @@ export async function prepareRestore(given: ScenarioSpec, options: FixtureOption
 
   // The configuration changes after the backup: other members, and a changed log file.
   const replication = spec.cluster?.replication === true;
-  // With the quorum model the change is the whole cluster's: a role added (the members stay, so every node takes part in the
-  // restore), with a newer PaxosTag than the set's, spread to every running node — the copy an authoritative restore must beat.
-  const liveMembers = options.liveMembers ?? (replication ? backupMembers : backupMembers.slice(0, -1));
-  const later = replication
+  // changedOnEveryNode (quorum model): the change is the whole cluster's — a role added (the members stay, so every node takes
+  // part in the restore), with a newer PaxosTag than the set's, spread to every running node: the copy an authoritative restore
+  // must beat.
+  const everyNode = replication && options.changedOnEveryNode === true;
+  const liveMembers = options.liveMembers ?? (everyNode ? backupMembers : backupMembers.slice(0, -1));
+  const later = everyNode
     ? { paxosTag: (paxosTagOf(readHive(setFiles.get('CLUSDB')!, 'set CLUSDB').root) ?? 0) + 1000, groups: [...DEFAULT_GROUPS, { name: 'Role added later' }] }
     : undefined;
   fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, liveMembers, CLUSDB_SIZE + 512, 'changed later', votes, later));
   fs.appendFileSync(path.join(clusDb, 'CLUSDB.blf'), 'later log records');
-  if (replication) await spreadLocalCopy(nodes, machine);
+  if (everyNode) await spreadLocalCopy(nodes, machine);
   return { scenario, clusDb, setPath: backup.path, setFiles, before: liveFiles(clusDb), nodes, machine, replication };
 }
 
