@@ -15,6 +15,7 @@
  *   restorePlan.ts       the policy: the typed steps, or a typed refusal (the plan is their dry run)
  *   restoreRun.ts        executing the steps, journaled
  *   restoreRecovery.ts   roll-back and completion from the journal, pending restores
+ *   restoreFinish.ts     a restore completed by a later run: services started by the formation rules
  *   restoreJournal.ts    the journal and the crash-safe file steps
  */
 import * as path from 'node:path';
@@ -88,7 +89,7 @@ export async function restoreCluster(params: RestoreParams, ctx: OperationContex
   const lock = await acquireOperationLock(options.lockFolder, params.authoritative ? 'authoritative restore' : 'node restore');
   try {
     ensureElevated();
-    const recovered = await recoverWithJournal(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs });
+    const recovered = await recoverWithJournal(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs, formationTimeoutMs: options.formationTimeoutMs });
     const result = await withVssSession(ctx, async () => {
       const facts = await readLocalFacts(ctx);
       const pre = await preflight(params, ctx, facts, params.authoritative);
@@ -180,7 +181,7 @@ export async function recoverRestore(ctx: OperationContext, options: RestoreOpti
   const lock = await acquireOperationLock(options.lockFolder, 'restore recovery');
   try {
     ensureElevated();
-    const recovery = await recoverWithJournal(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs });
+    const recovery = await recoverWithJournal(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs, formationTimeoutMs: options.formationTimeoutMs });
     return recovery ? { outcome: recovery.outcome, restore: recovery.restore, problems: recovery.problems } : { outcome: null, restore: null, problems: [] };
   } finally {
     await lock.release();
@@ -194,7 +195,7 @@ export async function recoverRestore(ctx: OperationContext, options: RestoreOpti
  */
 export async function finishRestoreAfterReboot(ctx: OperationContext, options: RestoreOptions = {}): Promise<RecoverResult | null> {
   try {
-    const done = await resumeAfterReboot(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs }, options.lockFolder);
+    const done = await resumeAfterReboot(clusDbFolder(), ctx, { timeoutMs: options.serviceTimeoutMs, formationTimeoutMs: options.formationTimeoutMs }, options.lockFolder);
     return done ? { outcome: done.outcome, restore: done.restore, problems: done.problems } : null;
   } catch (err) {
     ctx.logger.log('error', `Finishing the restore after the restart failed: ${errorMessage(err)}`);

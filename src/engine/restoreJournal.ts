@@ -115,6 +115,14 @@ export interface RestoreJournal {
   localServiceChanged: boolean;
   /** Other nodes whose service this restore stops, recorded before each is stopped; started again afterwards. */
   otherNodesToRestart: string[];
+  /**
+   * The user consented to starting this node with force quorum (/fq) when it cannot form the cluster
+   * alone (authoritative only). Kept so that a restore finished later (recover, after a restart) forms
+   * the cluster as the user allowed. Absent in journals of earlier versions: no consent.
+   */
+  forceQuorum?: boolean;
+  /** Other nodes the restored configuration does not list: started again, not waited for (they cannot join). */
+  notMembers?: string[];
   phase: RestorePhase;
   clusDbDir: string;
   safetyDir: string;
@@ -154,6 +162,7 @@ export function createJournal(init: {
   set: string; kind: RestoreJournal['kind']; authoritative: boolean; restoreMethod: number | null; localNode: string;
   serviceName: string; localServiceWasRunning: boolean; clusDbDir: string;
   files: Array<Pick<JournalFile, 'target' | 'source' | 'sha256' | 'size'>>;
+  forceQuorum?: boolean; notMembers?: string[];
 }): RestoreJournal {
   const id = newRestoreId();
   const now = new Date().toISOString();
@@ -169,6 +178,8 @@ export function createJournal(init: {
     localServiceWasRunning: init.localServiceWasRunning,
     localServiceChanged: false,
     otherNodesToRestart: [],
+    forceQuorum: init.forceQuorum === true,
+    notMembers: [...(init.notMembers ?? [])],
     phase: 'planned',
     clusDbDir: path.resolve(init.clusDbDir),
     safetyDir: path.join(safetyRootFor(init.clusDbDir), id),
@@ -289,7 +300,8 @@ export class JournalStore {
     if (journal.version !== JOURNAL_VERSION || !RESTORE_PHASES.includes(journal.phase) || !Array.isArray(journal.files) ||
       !Array.isArray(journal.companions) || !Array.isArray(journal.staged) || !Array.isArray(journal.replaced) ||
       typeof journal.safetyCopied !== 'boolean' || typeof journal.postRestoreSent !== 'boolean' || !Array.isArray(journal.otherNodesToRestart) || !Array.isArray(journal.atReboot) ||
-      !Array.isArray(journal.companionsAtReboot)) {
+      !Array.isArray(journal.companionsAtReboot) || (journal.forceQuorum !== undefined && typeof journal.forceQuorum !== 'boolean') ||
+      (journal.notMembers !== undefined && (!Array.isArray(journal.notMembers) || !journal.notMembers.every((n) => typeof n === 'string')))) {
       throw new EngineError('RESTORE_FAILED',
         `The restore journal ${this.path} has an unknown format (version ${String(journal.version)}). ` +
         'It was written by another version of this tool; finish that restore with it, or remove the journal after checking the ClusDb files.');

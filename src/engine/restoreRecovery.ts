@@ -14,12 +14,16 @@ import {
   filesInPlace, isCommitted, JournalStore, rebootStillPending, removeSafetyCopy, removeStagedFiles, restoreSafetyCopy, type RestoreJournal,
 } from './restoreJournal';
 import { observeOutcome } from './restoreOutcome';
+import { startAfterCommit } from './restoreFinish';
 import { CLUSDB_FILE } from './restorePlacement';
 import { CLUSTER_SERVICE_NAME, startServiceAndWait, stopServiceAndWait, type ServiceTarget } from './serviceControl';
 import type { PendingRestore } from '../wire/restore';
 
 export interface ServiceTimeouts {
+  /** The longest wait for one service to stop or start (serviceControl.ts). */
   timeoutMs?: number;
+  /** The longest wait for a node to be Up in the formed cluster (clusterFormation.ts; 0 = look once). */
+  formationTimeoutMs?: number;
 }
 
 /** A context for work that must finish whatever the user does (rolling back, starting services again). */
@@ -88,9 +92,11 @@ function liveFilesChanged(journal: RestoreJournal): boolean {
 }
 
 /**
- * Bring the local service to `local` ('start': running, 'stop': stopped, 'keep': as it is), then
- * start the other nodes the restore stopped — after this node runs, the order of an authoritative
- * restore. Returns what failed.
+ * After a roll-back: bring the local service to `local` ('start': running, 'stop': stopped, 'keep':
+ * as it is), then start the other nodes the restore stopped, one after the other. Every node holds
+ * the configuration it had before the restore, so no copy has to win and they are not waited for
+ * (with several votes needed, a node can be Up only once enough of the others run). A restore that
+ * goes forward starts them by the formation rules instead (restoreFinish.ts). Returns what failed.
  */
 export async function returnServices(journal: RestoreJournal, ctx: OperationContext, services: ServiceTimeouts,
   local: 'start' | 'stop' | 'keep'): Promise<string[]> {
@@ -150,7 +156,8 @@ async function complete(store: JournalStore, journal: RestoreJournal, ctx: Opera
     store.remove();
     return [];
   }
-  const problems = await returnServices(journal, ctx, services, 'start');
+  // This node forms the cluster first (with /fq only if the user consented), then the others join one at a time.
+  const problems = await startAfterCommit(store, journal, ctx, services);
   store.advance(journal, 'servicesStarted');
   const { problems: notInEffect } = await observeOutcome({
     authoritative: journal.authoritative, localNode: journal.localNode, serviceName: journal.serviceName,

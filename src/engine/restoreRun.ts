@@ -92,13 +92,15 @@ export class RolledBackError extends Error {
 
 /** Executes `plan.steps` (the plan must not be refused). Throws RolledBackError, or EngineError when the roll-back failed too. */
 export async function runSteps(params: RestoreParams, pre: Preflight, plan: StepPlan, ctx: OperationContext, options: RunOptions): Promise<RunOutcome> {
-  const services: ServiceTimeouts = { timeoutMs: options.serviceTimeoutMs };
+  const services: ServiceTimeouts = { timeoutMs: options.serviceTimeoutMs, formationTimeoutMs: options.formationTimeoutMs };
   enablePrivilege('SeRestorePrivilege');
   ctx.logger.log('info', 'SeRestorePrivilege enabled.');
   const store = new JournalStore(pre.facts.clusDbDir);
   const journal = createJournal({
     set: pre.set.path, kind: pre.set.manifest.kind, authoritative: params.authoritative, restoreMethod: plan.method, localNode: pre.facts.machine,
     serviceName: plan.service, localServiceWasRunning: isActive(pre.localService), clusDbDir: pre.facts.clusDbDir, files: pre.placements,
+    // Recorded so that a restore finished later (recover, after a restart) forms the cluster as the user allowed.
+    forceQuorum: params.authoritative && params.forceQuorum === true, notMembers: pre.identity.membership.onlyLive,
   });
   const run: RestoreRun = {
     store, journal, pre, params, ctx, options, services, placements: pre.placements, startedForWriter: false, session: null, rebootPending: false,
@@ -173,6 +175,7 @@ async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, start
   const problems: string[] = [];
   let observed: ObservedState | undefined;
   let localRuns = started;
+  let notFormed = false;
   for (const step of plan.steps.slice(index)) {
     if (step.kind === 'stopLocalService' || step.kind === 'startLocalService') {
       try {
@@ -182,6 +185,7 @@ async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, start
           store.advance(journal, 'servicesStarted');
         }
       } catch (err) {
+        if (err instanceof EngineError && err.code === 'QUORUM_NOT_REACHED') notFormed = true;
         problems.push(`${journal.serviceName} on ${pre.facts.machine}: ${errorMessage(err)}`);
         ctx.logger.log('error', `After PostRestore: ${errorMessage(err)}`);
       }
@@ -189,10 +193,11 @@ async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, start
     if (step.kind === 'startOtherNodes') {
       // The other nodes start only after this node runs on the restored files (else they would form the cluster on their own copy).
       // One at a time, each after the previous one joined the cluster this node formed; a cancel only stops the waiting.
-      if (localRuns) problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: run.options.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs },
-        new Set(pre.identity.membership.onlyLive.map((n) => n.toUpperCase()))));
-      else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because it does not run on ${pre.facts.machine}. ` +
-        `Start it on ${pre.facts.machine} first, then on them (or run \`fcbackup recover\`).`);
+      if (localRuns) problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: services.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs },
+        new Set((journal.notMembers ?? []).map((n) => n.toUpperCase()))));
+      else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because ` +
+        (notFormed ? `${pre.facts.machine} did not form the cluster, and a node started now would bring its own copy of the configuration back` : `it does not run on ${pre.facts.machine}`) +
+        `. Start it on ${pre.facts.machine} first and wait until ${pre.facts.machine} is Up in the cluster, then on them one at a time.`);
     }
     if (step.kind === 'vssPostRestore') {
       try {

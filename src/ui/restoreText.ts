@@ -55,28 +55,74 @@ export function nodesNowText(nodes: RestoreResult['nodes'], t: Translate = untra
   return [...byState].map(([state, names]) => `${names.length} ${nodeStateLabel(state as RestoreResult['nodes'][number]['state'], t)} (${cappedList(names, t)})`).join(', ');
 }
 
-/** "Restored … Nodes now: NODE1 up, NODE2 down." (or what keeps it from being in effect). */
+const baseName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
+
+/** This node's name in the result (the local node), or a neutral phrase. */
+function localNodeOf(result: RestoreResult, t: Translate): string {
+  return result.nodes.find((n) => n.isLocal)?.name ?? t('this node');
+}
+
+/** What was observed to differ from the restored state, in words (empty when nothing specific was read). */
+export function differencesText(result: RestoreResult, t: Translate = untranslated): string[] {
+  const o = result.observed;
+  if (!o) return [];
+  const out: string[] = [];
+  if (o.configurationMatches === false) {
+    out.push(t("the live configuration is not the backup's (PaxosTag {0} in the backup, {1} live)", String(o.setPaxosTag ?? '?'), String(o.livePaxosTag ?? '?')));
+    const set = o.setMembers?.join(', ');
+    const live = o.liveMembers?.join(', ');
+    if (set !== undefined && live !== undefined && set !== live) out.push(t('the backup lists the nodes {0}, the live cluster {1}', set, live));
+  }
+  if (o.localNodeState !== null && o.localNodeState !== 'up' && o.localNodeState !== 'paused') out.push(t('{0} is {1} in the cluster, not Up', localNodeOf(result, t), o.localNodeState));
+  if (o.notRunning.length > 0) out.push(t('the cluster service does not run again on {0}', o.notRunning.join(', ')));
+  return out;
+}
+
+/**
+ * The toast after a restore, one wording per outcome: completed (observed in effect), rebootRequired
+ * (what the user must do: restart this node; the restore finishes at the next engine start) and
+ * notInEffect (what differs, what to do). A restore that was rolled back fails instead (its error says
+ * what the roll-back did); an interrupted earlier restore finished first is added either way.
+ */
 export function restoreResultText(result: RestoreResult, t: Translate = untranslated): string {
   const nodes = nodesNowText(result.nodes, t);
-  const head = result.outcome !== 'completed'
-    ? t('The cluster configuration files were restored, but the restore is not in effect yet: {0}', result.problems.join('; '))
-    : result.authoritative
-      ? t('The cluster configuration was restored authoritatively.')
-      : t('The cluster configuration of this node was restored.');
+  const node = localNodeOf(result, t);
   const recovered = result.recovered === 'completed'
     ? ' ' + t('An interrupted earlier restore was completed first.')
     : result.recovered === 'rolledBack' ? ' ' + t('An interrupted earlier restore was rolled back first.') : '';
+  if (result.outcome === 'rebootRequired') {
+    const files = (result.atReboot ?? []).map(baseName).join(', ');
+    return t('Restart {0} to finish the restore. The restored files ({1}) are in use by the cluster service, so Windows replaces them when {0} restarts; ' +
+      'until then the previous configuration stays in effect{2}. This tool never restarts a machine by itself. After the restart the restore finishes ' +
+      'the next time the engine starts (opening VS Code, or any fcbackup command): it checks the files and starts the cluster service on the other nodes.',
+    node, files || t('the cluster database'), result.authoritative ? t(' and the other nodes stay stopped') : '') + recovered;
+  }
+  if (result.outcome === 'notInEffect') {
+    const differs = differencesText(result, t);
+    const what = differs.length > 0 ? t('What differs: {0}.', differs.join('; ')) : '';
+    const todo = result.problems.length > 0 ? t('What to do: {0}', result.problems.join(' ')) : '';
+    return [t("The backup's files were restored, but the restore is not in effect."), what, todo].filter((x) => x !== '').join(' ') + recovered +
+      (nodes ? ` ${t('Nodes now: {0}.', nodes)}` : '');
+  }
+  const head = result.authoritative
+    ? t('The cluster configuration was restored authoritatively and is in effect.')
+    : t('The cluster configuration of this node was restored; the node is Up in the cluster.');
   return nodes ? `${head}${recovered} ${t('Nodes now: {0}.', nodes)}` : `${head}${recovered}`;
 }
 
-/** What Finish Interrupted Restore did. */
+/** What Finish Interrupted Restore (fcbackup recover) did: completed, completed but not in effect, or rolled back. */
 export function recoverResultText(result: RecoverResult, t: Translate = untranslated): string {
   if (result.outcome === null || result.restore === null) return t('There was no interrupted restore to finish.');
-  const set = result.restore.set.split(/[\\/]/).pop() ?? result.restore.set;
+  const set = baseName(result.restore.set);
+  const problems = result.problems.length > 0 ? ` ${t('Not as it should be: {0}', result.problems.join('; '))}` : '';
+  if (result.outcome === 'notInEffect') {
+    return t('The interrupted restore of {0} was completed (it had gone past the point where it can be undone), but it is not in effect.', set) +
+      ` ${t('What differs and what to do: {0}', result.problems.join(' '))}`;
+  }
   const head = result.outcome === 'completed'
-    ? t('The interrupted restore of {0} was completed: the restored files stay and the services it had stopped were started.', set)
+    ? t('The interrupted restore of {0} was completed and is in effect: the restored files stay and the services it had stopped were started.', set)
     : t('The interrupted restore of {0} was rolled back: the files from before it are back and the services are as they were.', set);
-  return result.problems.length > 0 ? `${head} ${t('Not as it should be: {0}', result.problems.join('; '))}` : head;
+  return head + problems;
 }
 
 /** "Backed up CLUSTER1 on NODE1 (VSS snapshot, 2 files, 68.0 KB) — verified." */

@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import { backupCluster } from '../../src/engine/backup';
 import { makeContext } from '../../src/engine/context';
 import type { RestoreOptions } from '../../src/engine/restore';
-import { queryServiceState } from '../../src/engine/serviceControl';
+import { queryServiceState, startServiceAndWait, stopServiceAndWait } from '../../src/engine/serviceControl';
 import { configurationDigest, paxosTagOf } from '../../src/engine/restoreOutcome';
 import { readHive } from '../../src/hive/reader';
 import { simulatorCallLog, simulatorWriteDatabase } from '../../src/native/simulator';
-import { makeTempScenario, scenarioText, type ScenarioSpec, type TempScenario } from '../support/scenario';
+import { DEFAULT_GROUPS, makeTempScenario, scenarioText, type ScenarioGroupSpec, type ScenarioSpec, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, useScenario } from '../support/sim';
 
 export const CLUSDB_SIZE = 65536;
@@ -29,11 +29,15 @@ export const sha = (data: Buffer): string => createHash('sha256').update(data).d
  * scenario's cluster database, `size` bytes. `seed` gives the database its PaxosTag, so
  * that two databases of the same members still differ.
  */
-export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, seed = 'live', votes: ReadonlyMap<string, number> = new Map()): Buffer {
-  const paxosTag = 1 + (createHash('sha256').update(seed).digest().readUInt32LE(0) % 100_000);
+export function clusdbBytes(cluster: string, nodes: string[], size = CLUSDB_SIZE, seed = 'live', votes: ReadonlyMap<string, number> = new Map(),
+  later?: { paxosTag: number; groups: ScenarioGroupSpec[] }): Buffer {
+  const paxosTag = later?.paxosTag ?? 1 + (createHash('sha256').update(seed).digest().readUInt32LE(0) % 100_000);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-clusdb-')), 'CLUSDB');
   try {
-    simulatorWriteDatabase(scenarioText({ cluster: { name: cluster, paxosTag }, nodes: nodes.map((name) => ({ name, ...(votes.has(name) ? { votes: votes.get(name) } : {}) })) }), file, size);
+    simulatorWriteDatabase(scenarioText({
+      cluster: { name: cluster, paxosTag }, nodes: nodes.map((name) => ({ name, ...(votes.has(name) ? { votes: votes.get(name) } : {}) })),
+      ...(later ? { groups: later.groups } : {}),
+    }), file, size);
     return fs.readFileSync(file);
   } finally {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
@@ -58,8 +62,8 @@ export function assertSameFiles(actual: Map<string, Buffer>, expected: Map<strin
 
 /**
  * The live ClusDb files are the set's. With `authoritativeWon` the cluster took the restored CLUSDB as the
- * newest copy when the service started (the simulator's replication rule: PaxosTag + 1), so CLUSDB holds the
- * set's configuration with the next PaxosTag; every other file is byte-identical.
+ * newest copy when the service started (the simulator's replication rule: the newest PaxosTag of any copy + 1),
+ * so CLUSDB holds the set's configuration with a newer PaxosTag; every other file is byte-identical.
  */
 export function assertRestored(f: RestoreFixture, authoritativeWon: boolean, what = 'the live files are the set\'s'): void {
   const live = liveFiles(f.clusDb);
@@ -69,7 +73,8 @@ export function assertRestored(f: RestoreFixture, authoritativeWon: boolean, wha
   const setRoot = readHive(f.setFiles.get('CLUSDB')!, 'set CLUSDB').root;
   const liveRoot = readHive(live.get('CLUSDB')!, 'live CLUSDB').root;
   assert.equal(configurationDigest(liveRoot), configurationDigest(setRoot), `${what}: the set's configuration`);
-  assert.equal(paxosTagOf(liveRoot), (paxosTagOf(setRoot) ?? 0) + 1, `${what}: the restored copy won (PaxosTag + 1)`);
+  // The writer gives the restored copy a PaxosTag newer than any node's copy (the newest + 1), so it is newer than the set's.
+  assert.ok((paxosTagOf(liveRoot) ?? 0) > (paxosTagOf(setRoot) ?? 0), `${what}: the restored copy won (a newer PaxosTag than the set's)`);
 }
 
 export function serviceStates(nodes: string[], local: string): Record<string, string> {
@@ -94,8 +99,13 @@ export interface RestoreFixture {
 export interface FixtureOptions {
   /** Nodes the CLUSDB hive lists when the backup is taken (default: every scenario node). */
   backupMembers?: string[];
-  /** Nodes the live CLUSDB hive lists after the change (default: the backup's members without the last). */
+  /** Nodes the live CLUSDB hive lists after the change (default: the backup's members without the last; with changedOnEveryNode every member). */
   liveMembers?: string[];
+  /**
+   * With the quorum model: the configuration changed after the backup on every running node (a role added, a PaxosTag
+   * newer than the set's), so an authoritative restore that let the other nodes form the cluster would end overwritten.
+   */
+  changedOnEveryNode?: boolean;
   lockFolder: string;
 }
 
@@ -130,10 +140,32 @@ export async function prepareRestore(given: ScenarioSpec, options: FixtureOption
   assertSameFiles(setFiles, liveFiles(clusDb), 'the backup holds the live files');
 
   // The configuration changes after the backup: other members, and a changed log file.
-  const liveMembers = options.liveMembers ?? backupMembers.slice(0, -1);
-  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, liveMembers, CLUSDB_SIZE + 512, 'changed later', votes));
+  const replication = spec.cluster?.replication === true;
+  // changedOnEveryNode (quorum model): the change is the whole cluster's — a role added (the members stay, so every node takes
+  // part in the restore), with a newer PaxosTag than the set's, spread to every running node: the copy an authoritative restore
+  // must beat.
+  const everyNode = replication && options.changedOnEveryNode === true;
+  const liveMembers = options.liveMembers ?? (everyNode ? backupMembers : backupMembers.slice(0, -1));
+  const later = everyNode
+    ? { paxosTag: (paxosTagOf(readHive(setFiles.get('CLUSDB')!, 'set CLUSDB').root) ?? 0) + 1000, groups: [...DEFAULT_GROUPS, { name: 'Role added later' }] }
+    : undefined;
+  fs.writeFileSync(path.join(clusDb, 'CLUSDB'), clusdbBytes(cluster, liveMembers, CLUSDB_SIZE + 512, 'changed later', votes, later));
   fs.appendFileSync(path.join(clusDb, 'CLUSDB.blf'), 'later log records');
-  return { scenario, clusDb, setPath: backup.path, setFiles, before: liveFiles(clusDb), nodes, machine, replication: spec.cluster?.replication === true };
+  if (everyNode) await spreadLocalCopy(nodes, machine);
+  return { scenario, clusDb, setPath: backup.path, setFiles, before: liveFiles(clusDb), nodes, machine, replication };
+}
+
+/**
+ * Makes this machine's copy the configuration of every running node (quorum model): the running
+ * services are stopped, this node's started first, then the others — the newest copy wins when
+ * the cluster forms and a joiner takes the cluster's. The services end as they were.
+ */
+async function spreadLocalCopy(nodes: string[], machine: string): Promise<void> {
+  const target = (node: string): { node: string; isLocal: boolean } => ({ node, isLocal: node === machine });
+  const running = nodes.filter((n) => queryServiceState(target(n)) === 'running');
+  const order = [...running.filter((n) => n === machine), ...running.filter((n) => n !== machine)];
+  for (const n of [...order].reverse()) await stopServiceAndWait(target(n), 'ClusSvc', makeContext());
+  for (const n of order) await startServiceAndWait(target(n), 'ClusSvc', makeContext());
 }
 
 /** What a restore leaves behind while unfinished: the journal, the safety folder, `.fcbnew` files. */

@@ -76,11 +76,11 @@ describe('ui restore text', () => {
   it('reports the node states after a restore', () => {
     assert.equal(
       restoreResultText({ set: set.path, authoritative: true, outcome: 'completed', problems: [], nodes: [{ name: 'NODE1', id: '1', state: 'up', isLocal: true }, { name: 'NODE2', id: '2', state: 'down', isLocal: false }] }),
-      'The cluster configuration was restored authoritatively. Nodes now: NODE1 up, NODE2 down.');
+      'The cluster configuration was restored authoritatively and is in effect. Nodes now: NODE1 up, NODE2 down.');
     assert.equal(restoreResultText({ set: set.path, authoritative: false, outcome: 'completed', problems: [], nodes: [], recovered: 'rolledBack' }),
-      'The cluster configuration of this node was restored. An interrupted earlier restore was rolled back first.');
+      'The cluster configuration of this node was restored; the node is Up in the cluster. An interrupted earlier restore was rolled back first.');
     assert.match(restoreResultText({ set: set.path, authoritative: true, outcome: 'notInEffect', problems: ['ClusSvc on NODE4: did not start'], nodes: [] }),
-      /^The cluster configuration files were restored, but the restore is not in effect yet: ClusSvc on NODE4: did not start$/);
+      /^The backup's files were restored, but the restore is not in effect\. What to do: ClusSvc on NODE4: did not start$/);
   });
 
   it('says what finishing an interrupted restore did, and what status shows before', () => {
