@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sameGuid } from '../../src/native/com';
 import { HResultError } from '../../src/native/errors';
+import { getVolumeNameForVolumeMountPoint } from '../../src/native/kernel32';
 import { initializeCom, uninitializeCom, type ComSession } from '../../src/native/ole32';
 import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault } from '../../src/native/simulator';
 import type { VssAsync } from '../../src/native/vssAsync';
@@ -172,7 +173,8 @@ describe('VSS simulator contract (through the bridge)', function () {
       assertHresult(() => vss.getSnapshotProperties(snapshotId), 'IVssBackupComponents::GetSnapshotProperties', VSS_E_BAD_STATE);
       finish(vss.doSnapshotSet());
       const props = vss.getSnapshotProperties(snapshotId);
-      assert.equal(props.originalVolumeName, volumeOf(s));
+      // VSS names the original volume by its volume GUID path, whatever name was added.
+      assert.equal(props.originalVolumeName, getVolumeNameForVolumeMountPoint(volumeOf(s)));
       assert.equal(props.snapshotsCount, 1);
       const copy = path.join(props.snapshotDeviceObject, path.relative(volumeOf(s), clusdbFolder(s)), 'CLUSDB');
       assert.ok(fs.readFileSync(copy).equals(before), 'the snapshot holds the files as they were');
