@@ -39,6 +39,7 @@ import { detectLocalCluster } from './discovery';
 import { sameComputerName } from './clusterNames';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import { copyBackupSet } from './setCopy';
+import { distinctVolumeNames, volumeNameKey, volumesOfPaths } from './snapshotVolumes';
 import { reasonProblem } from '../wire/backupReason';
 import { acquireOperationLock } from './lock';
 import { refuseWhileRestorePending } from './restoreRecovery';
@@ -413,12 +414,14 @@ async function backUpInVssSession(
 
     ctx.progress('Starting the snapshot set');
     const setId = await startSnapshotSet(vss, ctx, settings);
-    const volumes = distinctVolumes(fileSets.flat().map((f) => f.path));
+    // The volume of each file set as Windows reports it (a mounted folder puts it on another volume than its drive).
+    const setVolumes = volumesOfPaths(fileSets.flat().map((f) => f.path), log);
+    const volumes = distinctVolumeNames(setVolumes.values());
     if (volumes.length === 0) throw new EngineError('WRITER_FAILED', 'The Cluster Database writer reported no files to back up.');
     const snapshotOfVolume = new Map<string, Guid>();
     for (const volume of volumes) {
       const snapshotId = vss.addToSnapshotSet(volume, GUID_NULL);
-      snapshotOfVolume.set(volumeKey(volume), snapshotId);
+      snapshotOfVolume.set(volumeNameKey(volume), snapshotId);
       log.log('info', `Volume ${volume} added to snapshot set ${setId} (snapshot ${snapshotId}).`);
     }
 
@@ -435,11 +438,11 @@ async function backUpInVssSession(
     const devices = new Map<string, string>();
     const snapshotVolumes: { volume: string; snapshotId: string; deviceObject: string }[] = [];
     for (const volume of volumes) {
-      const snapshotId = snapshotOfVolume.get(volumeKey(volume))!;
+      const snapshotId = snapshotOfVolume.get(volumeNameKey(volume))!;
       const props = vss.getSnapshotProperties(snapshotId);
       log.log('info', `Snapshot ${snapshotId} of ${volume}: device ${props.snapshotDeviceObject}`);
       if (!props.snapshotDeviceObject) throw new EngineError('WRITER_FAILED', `VSS returned no device for the shadow copy of ${volume}.`);
-      devices.set(volumeKey(volume), props.snapshotDeviceObject);
+      devices.set(volumeNameKey(volume), props.snapshotDeviceObject);
       snapshotVolumes.push({ volume, snapshotId, deviceObject: props.snapshotDeviceObject });
     }
 
@@ -448,8 +451,8 @@ async function backUpInVssSession(
     for (const [index, sets] of fileSets.entries()) {
       const componentFolder = writer.components[index].componentName || `component-${index + 1}`;
       for (const set of sets) {
-        const device = devices.get(volumeKey(volumeOf(set.path)))!;
-        const found = await listFileSet(set, device, excludes);
+        const { volumeName, mountPoint } = setVolumes.get(set.path)!;
+        const found = await listFileSet(set, { device: devices.get(volumeNameKey(volumeName))!, mountPoint }, excludes);
         if (found.length === 0) log.log('warn', `No file in the shadow copy matches ${set.path} ${set.filespec}${set.recursive ? ' (recursive)' : ''}.`);
         for (const f of found) jobs.push({ source: f.snapshotPath, originalPath: f.originalPath, segments: [componentFolder, ...f.relativeSegments], component: index });
       }
@@ -605,19 +608,6 @@ function expandFileSet(set: FileDescription, env: Record<string, string | undefi
   return { path: folder, filespec: expandEnvironmentVariables(set.filespec, env), recursive: set.recursive, style };
 }
 
-function volumeKey(volume: string): string {
-  return pathStyle(volume) === 'windows' ? volume.toUpperCase() : volume;
-}
-
-function distinctVolumes(paths: string[]): string[] {
-  const seen = new Map<string, string>();
-  for (const p of paths) {
-    const v = volumeOf(p);
-    if (!seen.has(volumeKey(v))) seen.set(volumeKey(v), v);
-  }
-  return [...seen.values()];
-}
-
 interface FoundFile {
   originalPath: string;
   snapshotPath: string;
@@ -625,11 +615,18 @@ interface FoundFile {
   relativeSegments: string[];
 }
 
+/** The shadow copy of a volume: its device object and where the original volume is mounted. */
+interface SnapshotOfVolume {
+  device: string;
+  mountPoint: string;
+}
+
 /** The files of one file set as they are in the shadow copy (point in time), minus the writer's exclusions. */
-async function listFileSet(set: ExpandedFileSet, device: string, excludes: ExpandedFileSet[]): Promise<FoundFile[]> {
+async function listFileSet(set: ExpandedFileSet, snapshot: SnapshotOfVolume, excludes: ExpandedFileSet[]): Promise<FoundFile[]> {
   const found: FoundFile[] = [];
+  const { device, mountPoint } = snapshot;
   const visit = async (originalDir: string, segments: string[]): Promise<void> => {
-    const inSnapshot = snapshotPath(device, originalDir);
+    const inSnapshot = snapshotPath(device, originalDir, mountPoint);
     let entries;
     try {
       entries = await fsp.readdir(inSnapshot, { withFileTypes: true });
@@ -641,7 +638,7 @@ async function listFileSet(set: ExpandedFileSet, device: string, excludes: Expan
     for (const e of entries) {
       const original = joinPath(set.style, originalDir, e.name);
       if (e.isFile() && matchesFilespec(e.name, set.filespec) && !isExcluded(original, excludes)) {
-        found.push({ originalPath: original, snapshotPath: snapshotPath(device, original), relativeSegments: [...segments, e.name] });
+        found.push({ originalPath: original, snapshotPath: snapshotPath(device, original, mountPoint), relativeSegments: [...segments, e.name] });
       } else if (e.isDirectory() && set.recursive) {
         await visit(original, [...segments, e.name]);
       }

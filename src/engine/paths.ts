@@ -4,9 +4,10 @@
  * POSIX paths (`/tmp/…/Windows/Cluster/CLUSDB`) from the simulator on Linux. The form
  * is decided by the path itself, not by the platform the engine runs on.
  *
- * - The volume of a path is its root (`C:\`, `\\server\share\`, `/`): that is what
- *   AddToSnapshotSet takes.
- * - A file's copy inside a snapshot is `<snapshot device><sep><path relative to its volume>`.
+ * - The root of a path in its text (`C:\`, `\\server\share\`, `/`). This is not necessarily
+ *   its volume: a mounted folder on the way puts it on another one (snapshotVolumes.ts asks
+ *   Windows for the volume and its mount point).
+ * - A file's copy inside a snapshot is `<snapshot device><sep><path below its volume's mount point>`.
  * - Writer file specifications may use `%VAR%` environment variables and `*`/`?` wildcards.
  */
 import { createHash } from 'node:crypto';
@@ -71,17 +72,36 @@ function trimSeparators(rest: string, style: PathStyle): string {
 
 /**
  * Where the file `originalPath` is inside the snapshot whose device object is `device`:
- * `\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy3` + `\` + `Windows\Cluster\CLUSDB`.
+ * `\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy3` + `\` + `Windows\Cluster\CLUSDB`,
+ * the path below `mountPoint` (the mount point of the snapshotted volume, as
+ * GetVolumePathNameW returns it; the path's own root when omitted).
  * The separator follows the original path's form.
  */
-export function snapshotPath(device: string, originalPath: string): string {
+export function snapshotPath(device: string, originalPath: string, mountPoint?: string): string {
   const style = pathStyle(originalPath);
   const sep = separatorOf(style);
-  const rel = relativeToVolume(originalPath);
+  const rel = mountPoint === undefined ? relativeToVolume(originalPath) : relativeToMountPoint(originalPath, mountPoint);
   const base = device.replace(/[\\/]+$/, '');
   // A file set at the volume root needs the trailing separator: the bare device name
   // opens the device itself, not its root folder.
   return rel === '' ? `${base}${sep}` : `${base}${sep}${rel}`;
+}
+
+/**
+ * The part of `p` below `mountPoint` (`C:\ClusterData\` → `Cluster\CLUSDB` for
+ * `C:\ClusterData\Cluster\CLUSDB`), without leading separator. Windows paths compare
+ * without regard to case and separator form. Throws when `p` is not at or below it.
+ */
+export function relativeToMountPoint(p: string, mountPoint: string): string {
+  const style = pathStyle(p);
+  const normal = (s: string): string => (style === 'windows' ? s.replace(/\//g, '\\').toUpperCase() : s);
+  const base = normal(mountPoint).replace(style === 'windows' ? /\\+$/ : /\/+$/, '');
+  const rest = p.slice(base.length);
+  const atBoundary = rest === '' || (style === 'windows' ? /^[\\/]/ : /^\//).test(rest);
+  if (normal(p.slice(0, base.length)) !== base || !atBoundary) {
+    throw new Error(`${JSON.stringify(p)} is not on the volume mounted at ${JSON.stringify(mountPoint)}`);
+  }
+  return trimSeparators(rest, style);
 }
 
 /** Joins path segments in the given style, collapsing duplicate separators. */

@@ -13,7 +13,7 @@ import { describeHresult, sameGuid, setComTrace, type Guid } from '../native/com
 import { formatHresult, hresultName } from '../native/errors';
 import { comCallLogLevel } from './comCallLogLevel';
 import { getSystemWindowsDirectory } from '../native/kernel32';
-import { withComSession } from '../native/ole32';
+import { disableComExceptionHandling, withComSession } from '../native/ole32';
 import type { VssAsync } from '../native/vssAsync';
 import type { VssBackupComponents } from '../native/vssBackupComponents';
 import { CLUSTER_DATABASE_WRITER_ID, CLUSTER_DATABASE_WRITER_NAME, isWriterFailedState, writerStateName } from '../native/vssTypes';
@@ -51,7 +51,9 @@ export const DEFAULT_VSS_WAIT: VssWaitPolicy = { poll: { min: 20, max: 500 }, ti
 
 /**
  * Runs `use` in a COM session with every VSS call and its HRESULT in the log (the status
- * polls only at debug level), and uninitialises afterwards.
+ * polls only at debug level), and uninitialises afterwards. Before `use`, the COM runtime's
+ * handling of fatal exceptions is turned off (COMGLB_EXCEPTION_DONOT_HANDLE), as Microsoft's
+ * "Security Considerations for Requesters" asks.
  */
 export async function withVssSession<R>(ctx: OperationContext, use: () => Promise<R>): Promise<R> {
   // Every VSS call and its HRESULT goes to the log (comCallLogLevel: failures as warnings, the rest below info).
@@ -59,9 +61,28 @@ export async function withVssSession<R>(ctx: OperationContext, use: () => Promis
     ctx.logger.log(comCallLogLevel(call, hr), `${call} → ${describeHresult(hr)}`);
   });
   try {
-    return await withComSession(use);
+    return await withComSession(() => {
+      turnOffComExceptionHandling(ctx);
+      return use();
+    });
   } finally {
     setComTrace(previousTrace);
+  }
+}
+
+/**
+ * COMGLB_EXCEPTION_DONOT_HANDLE for this process. A failure is a warning, not a stop
+ * (docs/windows.md, "COM global options"): the setting only decides whether a fatal
+ * exception inside a COM call into this process ends the process or is turned into
+ * RPC_E_SERVERFAULT; the backup and restore are as correct without it, and refusing them
+ * for it would leave the cluster without a backup for no safety gained.
+ */
+function turnOffComExceptionHandling(ctx: OperationContext): void {
+  try {
+    disableComExceptionHandling();
+  } catch (err) {
+    ctx.logger.log('warn', `COM exception handling stays on (COMGLB_EXCEPTION_DONOT_HANDLE could not be set): ${errorMessage(err)}. ` +
+      'The operation goes on; a fatal error inside a COM call may then be reported as RPC_E_SERVERFAULT instead of ending the engine.');
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * kernel32 bindings: the calling thread's last error, the computer name, the
- * system Windows directory, and the current-process pseudo handle with CloseHandle
- * (for the token calls in advapi32.ts). Typed wrappers only; failures become Win32Error.
+ * system Windows directory, the current-process pseudo handle with CloseHandle
+ * (for the token calls in advapi32.ts), and the volume of a path (mount point and
+ * volume GUID path, for VSS). Typed wrappers only; failures become Win32Error.
  */
 import { Win32Error } from './errors';
 import { lazyBindings } from './loader';
@@ -24,6 +25,9 @@ const api = lazyBindings('kernel32', (lib) => ({
   GetCurrentProcess: lib.func('void *GetCurrentProcess()'),
   CloseHandle: lib.func('int32_t CloseHandle(void *handle)'),
   LocalFree: lib.func('void *LocalFree(void *mem)'),
+  GetVolumePathNameW: lib.func('int32_t GetVolumePathNameW(const char16_t *fileName, uint16_t *volumePathName, uint32_t cch)'),
+  GetVolumeNameForVolumeMountPointW: lib.func(
+    'int32_t GetVolumeNameForVolumeMountPointW(const char16_t *volumeMountPoint, uint16_t *volumeName, uint32_t cch)'),
 }));
 
 /**
@@ -117,4 +121,38 @@ export function moveFileEx(from: string, to: string | null, flags: number): void
   if ((api().MoveFileExW(from, to, flags >>> 0) as number) === 0) {
     throw new Win32Error('MoveFileExW', getLastError(), `${from} → ${to ?? '(delete)'}`);
   }
+}
+
+/** MAX_PATH + 1: the volume path buffer the GetVolumePathNameW documentation's examples use. */
+const VOLUME_PATH_FIRST_CCH = 261;
+/** "A reasonable size for the buffer to accommodate the largest possible volume GUID path is 50 characters." */
+const VOLUME_GUID_PATH_CCH = 50;
+
+/**
+ * GetVolumePathNameW: the mount point of the volume `path` lies on, with its trailing
+ * separator — the deepest mounted folder above the path (`C:\ClusterData\`), else the
+ * drive root (`C:\`). The result is never longer than the path itself plus that separator,
+ * so a path longer than MAX_PATH gets a buffer to match. Throws Win32Error (an empty path
+ * fails with the last error ERROR_SUCCESS, as documented).
+ */
+export function getVolumePathName(path: string): string {
+  const cch = Math.max(VOLUME_PATH_FIRST_CCH, path.length + 2);
+  const buffer = Buffer.alloc(cch * 2);
+  if ((api().GetVolumePathNameW(path, buffer, cch) as number) === 0) {
+    throw new Win32Error('GetVolumePathNameW', getLastError(), path);
+  }
+  return decodeWide(buffer);
+}
+
+/**
+ * GetVolumeNameForVolumeMountPointW: the volume GUID path (`\\?\Volume{GUID}\`) of the
+ * volume mounted at `mountPoint`, a drive root or mounted folder that must end with its
+ * separator (as GetVolumePathNameW returns it). Throws Win32Error.
+ */
+export function getVolumeNameForVolumeMountPoint(mountPoint: string): string {
+  const buffer = Buffer.alloc(VOLUME_GUID_PATH_CCH * 2);
+  if ((api().GetVolumeNameForVolumeMountPointW(mountPoint, buffer, VOLUME_GUID_PATH_CCH) as number) === 0) {
+    throw new Win32Error('GetVolumeNameForVolumeMountPointW', getLastError(), mountPoint);
+  }
+  return decodeWide(buffer);
 }

@@ -11,7 +11,7 @@
  */
 import { lazyBindings } from './loader';
 import { HResultError } from './errors';
-import { guidStructType, guidToStruct, requirePointer, traceCall, type ComPtr, type Guid } from './com';
+import { ComObject, defineInterface, guidStructType, guidToStruct, requirePointer, traceCall, type ComPtr, type Guid } from './com';
 
 const api = lazyBindings('ole32', (lib) => ({
   CoInitializeEx: lib.func('int32_t CoInitializeEx(void *reserved, uint32_t coinit)'),
@@ -118,4 +118,67 @@ export function coCreateInstance(clsid: Guid, clsContext: number, iid: Guid): Co
   traceCall(name, hr);
   if (hr < 0) throw new HResultError(name, hr);
   return requirePointer(name, out);
+}
+
+/** CLSCTX_INPROC_SERVER (wtypesbase.h): the GlobalOptions class lives in the COM runtime itself. */
+const CLSCTX_INPROC_SERVER = 0x1;
+/** CLSID_GlobalOptions {0000034B-0000-0000-C000-000000000046} (docs/windows.md, COM global options). */
+export const CLSID_GLOBAL_OPTIONS: Guid = '0000034b-0000-0000-c000-000000000046';
+/** IID_IGlobalOptions {0000015B-0000-0000-C000-000000000046} (objidlbase.h). */
+export const IID_IGLOBAL_OPTIONS: Guid = '0000015b-0000-0000-c000-000000000046';
+/** GLOBALOPT_PROPERTIES (objidlbase.h). */
+export const COMGLB_EXCEPTION_HANDLING = 1;
+/** GLOBALOPT_EH_VALUES (objidlbase.h): COMGLB_EXCEPTION_DONOT_HANDLE = COMGLB_EXCEPTION_DONOT_HANDLE_FATAL = 1. */
+export const COMGLB_EXCEPTION_HANDLE = 0;
+export const COMGLB_EXCEPTION_DONOT_HANDLE = 1;
+
+const IGlobalOptions = defineInterface('IGlobalOptions', {
+  // HRESULT Set(GLOBALOPT_PROPERTIES dwProperty, ULONG_PTR dwValue): slots 0-2 are IUnknown.
+  Set: [3, 'uint32_t property, uint64_t value'],
+  Query: [4, 'uint32_t property, _Out_ uint64_t *value'],
+});
+
+/** The COM runtime's global options object (one reference; release it). */
+class GlobalOptions extends ComObject {
+  constructor(ptr: ComPtr) {
+    super('IGlobalOptions', ptr);
+  }
+
+  set(property: number, value: number): void {
+    this.call(IGlobalOptions.Set, property >>> 0, BigInt(value));
+  }
+
+  query(property: number): number {
+    const out = [0n];
+    this.call(IGlobalOptions.Query, property >>> 0, out);
+    return Number(out[0]);
+  }
+}
+
+/**
+ * Turns off the COM runtime's handling of fatal exceptions in COM calls into this process,
+ * as Microsoft asks VSS requesters to ("Security Considerations for Requesters": handled
+ * exceptions can mask fatal errors and leave the process unstable):
+ * CoCreateInstance(CLSID_GlobalOptions, NULL, CLSCTX_INPROC_SERVER, IID_IGlobalOptions),
+ * IGlobalOptions::Set(COMGLB_EXCEPTION_HANDLING, COMGLB_EXCEPTION_DONOT_HANDLE), Release.
+ * Call it after initializeCom (COM initialised, CoInitializeSecurity done). Throws
+ * HResultError naming the call that failed.
+ */
+export function disableComExceptionHandling(): void {
+  const options = new GlobalOptions(coCreateInstance(CLSID_GLOBAL_OPTIONS, CLSCTX_INPROC_SERVER, IID_IGLOBAL_OPTIONS));
+  try {
+    options.set(COMGLB_EXCEPTION_HANDLING, COMGLB_EXCEPTION_DONOT_HANDLE);
+  } finally {
+    options.release();
+  }
+}
+
+/** IGlobalOptions::Query(COMGLB_EXCEPTION_HANDLING): the process's current setting (for checks and tests). */
+export function queryComExceptionHandling(): number {
+  const options = new GlobalOptions(coCreateInstance(CLSID_GLOBAL_OPTIONS, CLSCTX_INPROC_SERVER, IID_IGLOBAL_OPTIONS));
+  try {
+    return options.query(COMGLB_EXCEPTION_HANDLING);
+  } finally {
+    options.release();
+  }
 }

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sameGuid } from '../../src/native/com';
 import { HResultError } from '../../src/native/errors';
+import { getVolumeNameForVolumeMountPoint } from '../../src/native/kernel32';
 import { initializeCom, uninitializeCom, type ComSession } from '../../src/native/ole32';
 import { simulatorCallLog, simulatorClearCallLog, simulatorInjectFault } from '../../src/native/simulator';
 import type { VssAsync } from '../../src/native/vssAsync';
@@ -163,6 +164,28 @@ describe('VSS simulator contract (through the bridge)', function () {
       vss.addToSnapshotSet(volumeOf(s));
     });
 
+    it('with the ClusDb folder below a mounted folder, only the mounted volume, by any of its names', () => {
+      const s = scenario({ asyncPendingPolls: 0, mountedFolders: [{ path: 'Windows', volumeGuid: '6f0c1e2d-3b4a-4c5d-8e6f-708192a3b4c5' }] });
+      const mounted = '\\\\?\\Volume{6f0c1e2d-3b4a-4c5d-8e6f-708192a3b4c5}\\';
+      const vss = create();
+      vss.initializeForBackup(null);
+      vss.setBackupState(true, false, VssBackupType.Full, false);
+      finish(vss.gatherWriterMetadata());
+      vss.startSnapshotSet();
+      assert.equal(vss.isVolumeSupported(volumeOf(s)), false, 'the drive does not hold the ClusDb files');
+      assert.equal(vss.isVolumeSupported(mounted), true);
+      assert.equal(vss.isVolumeSupported(mounted.toUpperCase()), true, 'volume GUID paths compare without regard to case');
+      assert.equal(vss.isVolumeSupported(path.join(s.dir, 'Windows') + path.sep), true, 'the mounted folder names the volume');
+      assert.equal(vss.isVolumeSupported(path.join(s.dir, 'Windows')), false, 'a mounted folder needs its trailing separator');
+      assertHresult(() => vss.addToSnapshotSet(volumeOf(s)), 'IVssBackupComponents::AddToSnapshotSet', VSS_E_VOLUME_NOT_SUPPORTED);
+      const snapshotId = vss.addToSnapshotSet(path.join(s.dir, 'Windows') + path.sep);
+      finish(vss.prepareForBackup());
+      finish(vss.doSnapshotSet());
+      const props = vss.getSnapshotProperties(snapshotId);
+      assert.equal(props.originalVolumeName, mounted, 'named by its volume GUID path');
+      assert.ok(fs.existsSync(path.join(props.snapshotDeviceObject, 'Cluster', 'CLUSDB')), 'the files at their path below the mount point');
+    });
+
     it('takes a point-in-time copy at DoSnapshotSet, and the last release deletes it', () => {
       const s = scenario({ mutateAfterSnapshot: true, asyncPendingPolls: 1 });
       const vss = create();
@@ -172,7 +195,8 @@ describe('VSS simulator contract (through the bridge)', function () {
       assertHresult(() => vss.getSnapshotProperties(snapshotId), 'IVssBackupComponents::GetSnapshotProperties', VSS_E_BAD_STATE);
       finish(vss.doSnapshotSet());
       const props = vss.getSnapshotProperties(snapshotId);
-      assert.equal(props.originalVolumeName, volumeOf(s));
+      // VSS names the original volume by its volume GUID path, whatever name was added.
+      assert.equal(props.originalVolumeName, getVolumeNameForVolumeMountPoint(volumeOf(s)));
       assert.equal(props.snapshotsCount, 1);
       const copy = path.join(props.snapshotDeviceObject, path.relative(volumeOf(s), clusdbFolder(s)), 'CLUSDB');
       assert.ok(fs.readFileSync(copy).equals(before), 'the snapshot holds the files as they were');

@@ -14,6 +14,7 @@ import { openBackupSet } from '../../src/engine/backupSet';
 import { makeContext, type OperationContext } from '../../src/engine/context';
 import { guidFromBytes, guidFromStruct, guidToBytes, guidToStruct, sameGuid } from '../../src/native/com';
 import { HResultError } from '../../src/native/errors';
+import { getVolumeNameForVolumeMountPoint } from '../../src/native/kernel32';
 import { coTaskMemFree, initializeCom, uninitializeCom, type ComSession } from '../../src/native/ole32';
 import { readBstr, sysAllocString, sysFreeString, takeBstr, withBstr } from '../../src/native/oleaut32';
 import { simulatorCallLog, simulatorClearCallLog } from '../../src/native/simulator';
@@ -155,7 +156,8 @@ describe('VSS wrappers (simulator)', function () {
         assert.ok(sameGuid(props.snapshotId, snapshotId));
         assert.ok(sameGuid(props.snapshotSetId, setId));
         assert.ok(fs.statSync(props.snapshotDeviceObject).isDirectory(), props.snapshotDeviceObject);
-        assert.equal(props.originalVolumeName, path.parse(s.dir).root);
+        // VSS names the original volume by its volume GUID path, whatever name was added.
+        assert.equal(props.originalVolumeName, getVolumeNameForVolumeMountPoint(path.parse(s.dir).root));
         vss.setBackupSucceeded(writerInstance, ref, true);
         await finish(vss.backupComplete());
         const xml = vss.saveAsXml();

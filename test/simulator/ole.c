@@ -55,6 +55,13 @@ SIMAPI HRESULT_T SIMCALL CoInitializeSecurity(void *pSecDesc, LONG_T cAuthSvc, v
     return hr;
 }
 
+int sim_com_security_initialized(void) {
+    sim_lock();
+    int set = g_security_initialized;
+    sim_unlock();
+    return set;
+}
+
 SIMAPI void SIMCALL CoUninitialize(void) {
     uint32_t code;
     sim_fault("CoUninitialize", &code);  /* returns nothing: a "fail" fault only shows in the log */

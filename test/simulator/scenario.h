@@ -40,6 +40,8 @@ int sim_pick(sim_vctx *v, const json_value *val, const char *path, const char *c
 
 struct sim_scenario;
 struct sim_hv_key;
+/* Parses the scenario's "mountedFolders" (volumes.c) into sc->mounts. */
+void sim_parse_mounted_folders(sim_vctx *v, const json_value *root, struct sim_scenario *sc);
 /* Builds the scenario's cluster database (the tree a new CLUSDB is written from) from
  * the parsed cluster and nodes and the JSON's "groups", "resources" and "networks"
  * (defaults when absent). NULL after an error (reported through v). */

@@ -84,6 +84,7 @@ typedef struct sim_guid {
 #define SIM_MAX_NODES 1024
 #define SIM_MAX_FILES 32
 #define SIM_MAX_COMPONENTS 8
+#define SIM_MAX_MOUNTED_FOLDERS 8
 
 typedef enum { SIM_NODE_UP = 0, SIM_NODE_DOWN = 1, SIM_NODE_PAUSED = 2, SIM_NODE_JOINING = 3 } sim_node_state;
 /* Service states use the SERVICE_* values: STOPPED 1 .. RUNNING 4; 0 = not installed. */
@@ -182,6 +183,13 @@ typedef struct sim_scenario {
     sim_pending_rename renames[SIM_MAX_RENAMES];
 
     uint32_t latency_ms;      /* latencyMs: how long every node call waits unless its node says otherwise */
+
+    /* mountedFolders (volumes.c): folders below the scenario folder where another volume is mounted. */
+    uint32_t mount_count;
+    struct sim_mounted_folder {
+        char path[512];       /* relative to the scenario folder, '/' separated as written */
+        sim_guid volume;      /* the volume's GUID (\\?\Volume{GUID}\) */
+    } mounts[SIM_MAX_MOUNTED_FOLDERS];
 } sim_scenario;
 
 /* The loaded scenario (NULL before ClusSimOpenScenario succeeded). */
@@ -410,6 +418,25 @@ int sim_write_file_atomic(const char *path, const void *data, size_t len);   /* 
 char *sim_path_join(const char *dir, const char *name);                    /* malloc'd */
 void sim_sleep_ms(uint32_t ms);
 void sim_sleep_forever(void);
+
+/* ---- COM global options (globalopts.c) ---- */
+extern const sim_guid sim_CLSID_GlobalOptions;
+/* CoCreateInstance(CLSID_GlobalOptions, ...) after the common checks (COM initialised, ppv set to NULL). */
+HRESULT_T sim_global_options_create(void *pUnkOuter, DWORD_T dwClsContext, const sim_guid *riid, void **ppv);
+/* 1 once CoInitializeSecurity succeeded in this process (ole.c). */
+int sim_com_security_initialized(void);
+
+/* ---- volumes and mounted folders (volumes.c) ---- */
+/* The volume an absolute path (native separators) lies on: its mount point with a trailing
+ * separator in *mount_point (malloc'd), its GUID, and *rest (inside path) the part below the
+ * mount point. 1 found, 0 not an absolute path or out of memory. Call with the lock held. */
+int sim_volume_of_path(const char *path, char **mount_point, sim_guid *volume, const char **rest);
+/* The volume a name for AddToSnapshotSet / IsVolumeSupported designates: a volume GUID path
+ * (\\?\Volume{GUID}\), a drive root or a mounted folder, with its trailing separator. 1 when
+ * it names a volume (its GUID in *volume), else 0. Call with the lock held. */
+int sim_volume_named(const char *name, sim_guid *volume);
+/* "\\?\Volume{guid}\" for a volume GUID (out: at least 50 bytes). */
+void sim_volume_guid_path(const sim_guid *volume, char out[50]);
 
 /* ---- node control (nodectl.c) ---- */
 /* 1 when PauseClusterNodeEx paused the node and no ResumeClusterNodeEx resumed it (takes the lock). */

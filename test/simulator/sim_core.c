@@ -1476,7 +1476,7 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
     static const char *const TOP[] = { "machine", "elevated", "installed", "configured", "cluster", "nodes", "clusdb",
                                        "writer", "asyncPendingPolls", "snapshotSetInProgress", "mutateAfterSnapshot",
                                        "servicePendingPolls", "faults", "description", "groups", "resources", "networks",
-                                       "latencyMs", NULL };
+                                       "latencyMs", "mountedFolders", NULL };
     if (root->type != JSON_OBJECT) {
         sim_verr(v, "scenario", root, "the top level must be an object, found %s", json_type_name(root->type));
         return;
@@ -1632,6 +1632,10 @@ static void parse_scenario(sim_vctx *v, const json_value *root, sim_scenario *sc
             }
         }
     }
+    if (v->failed) return;
+
+    /* mounted folders (volumes.c) */
+    sim_parse_mounted_folders(v, root, sc);
     if (v->failed) return;
 
     /* the cluster database (groups, resources, networks) */

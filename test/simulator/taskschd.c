@@ -739,6 +739,7 @@ SIMAPI HRESULT_T SIMCALL CoCreateInstance(const sim_guid *rclsid, void *pUnkOute
     *ppv = NULL;
     if (!rclsid || !riid) return SIM_E_INVALIDARG;
     if (sim_thread()->com_init_count == 0) return SIM_CO_E_NOTINITIALIZED;
+    if (sim_guid_eq(rclsid, &sim_CLSID_GlobalOptions)) return sim_global_options_create(pUnkOuter, dwClsContext, riid, ppv);
     if (!sim_guid_eq(rclsid, &CLSID_TaskScheduler)) return TSIM_REGDB_E_CLASSNOTREG;
     if (pUnkOuter) return TSIM_CLASS_E_NOAGGREGATION;
     if (!(dwClsContext & CLSCTX_INPROC_SERVER)) return TSIM_REGDB_E_CLASSNOTREG;   /* taskschd.dll is an in-process server */

@@ -98,19 +98,28 @@ void vss_bc_operation_ended(vss_bc *bc, struct vss_async *a)
     if (bc->pending == a) bc->pending = NULL;
 }
 
-/* The ClusDb folder's volume ("/" or "X:\"); 0 when there is no scenario. */
-static int clusdb_volume(char *root, size_t cap, const char **rest)
+/* The volume of the ClusDb folder (the drive, or the volume of a mounted folder above it,
+ * volumes.c) and, in *rest, the folder's path below that volume's mount point; 0 when there
+ * is no scenario or memory ran out. */
+static int clusdb_volume(sim_guid *volume, char **rest)
 {
     sim_scenario *sc = sim_scenario_get();
-    if (!sc) return 0;
-    return vss_path_volume(sc->clusdb_dir, root, cap, rest);
+    char *mount_point = NULL;
+    const char *below;
+    if (!sc || !sim_volume_of_path(sc->clusdb_dir, &mount_point, volume, &below)) return 0;
+    free(mount_point);
+    *rest = vss_strdup(below);
+    return *rest != NULL;
 }
 
+/* Whether `volume` (a volume GUID path, drive root or mounted folder) names the ClusDb folder's volume. */
 static int is_clusdb_volume(const char *volume)
 {
-    char root[512];
-    const char *rest;
-    return clusdb_volume(root, sizeof root, &rest) && vss_volume_eq(volume, root);
+    sim_guid named, clusdb;
+    char *rest = NULL;
+    int same = sim_volume_named(volume, &named) && clusdb_volume(&clusdb, &rest) && sim_guid_eq(&named, &clusdb);
+    free(rest);
+    return same;
 }
 
 /* The writer's state as GatherWriterStatus reports it now. */
@@ -219,9 +228,9 @@ static void write_refusals(uint32_t value)
 static HRESULT make_snapshot(vss_bc *bc)
 {
     sim_scenario *sc = sim_scenario_get();
-    char root[512];
-    const char *rest;
-    if (!sc || !vss_path_volume(sc->clusdb_dir, root, sizeof root, &rest)) return VSS_E_UNEXPECTED;
+    sim_guid volume;
+    char *rest = NULL;
+    if (!sc || !clusdb_volume(&volume, &rest)) return VSS_E_UNEXPECTED;
     HRESULT hr = VSS_E_UNEXPECTED;
     char *base = sim_path_join(sc->dir, "snapshots");
     char *dir = NULL, *target = NULL;
@@ -265,6 +274,7 @@ out:
     }
     free(target);
     free(base);
+    free(rest);
     return hr;
 }
 
@@ -802,12 +812,15 @@ static HRESULT STDMETHODCALLTYPE bc_AddToSnapshotSet(IVssBackupComponentsEx2 *Th
         hr = VSS_E_BAD_STATE;
     } else if (!vss_guid_is_null(&ProviderId)) {
         hr = VSS_E_PROVIDER_NOT_REGISTERED;
-    } else if (!is_clusdb_volume(volume) || strlen(volume) >= sizeof bc->volume) {
+    } else if (!is_clusdb_volume(volume)) {
         hr = VSS_E_VOLUME_NOT_SUPPORTED;
     } else if (bc->volume_added) {
         hr = VSS_E_OBJECT_ALREADY_EXISTS;
     } else {
-        strcpy(bc->volume, volume);
+        /* The snapshot's original volume is named by its volume GUID path, whatever name was added. */
+        sim_guid named;
+        sim_volume_named(volume, &named);
+        sim_volume_guid_path(&named, bc->volume);
         vss_guid_new(&bc->snapshot_id);
         bc->volume_added = 1;
         *pidSnapshot = bc->snapshot_id;

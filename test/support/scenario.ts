@@ -168,6 +168,14 @@ export interface ScenarioSpec {
   networks?: ScenarioNetworkSpec[];
   /** Each call addressed to a node waits this long (ms) unless the node has its own latencyMs; default 0. */
   latencyMs?: number;
+  /** Folders (relative to the scenario folder, '/' separated) where another volume is mounted; default none. */
+  mountedFolders?: ScenarioMountedFolderSpec[];
+}
+
+/** A mounted folder: `volumeGuid` defaults to one of its own per entry. */
+export interface ScenarioMountedFolderSpec {
+  path: string;
+  volumeGuid?: string;
 }
 
 /** The scenario file as written: every field present. */
@@ -201,6 +209,7 @@ export interface ResolvedScenario {
   resources: ScenarioResourceSpec[];
   networks: ScenarioNetworkSpec[];
   latencyMs: number;
+  mountedFolders?: ScenarioMountedFolderSpec[];
 }
 
 /** VSS_RME_RESTORE_STOP_START */
@@ -322,6 +331,7 @@ export function resolveScenario(spec: ScenarioSpec = {}): ResolvedScenario {
     resources: spec.resources ?? DEFAULT_RESOURCES,
     networks: spec.networks ?? DEFAULT_NETWORKS,
     latencyMs: spec.latencyMs ?? 0,
+    ...(spec.mountedFolders === undefined ? {} : { mountedFolders: spec.mountedFolders }),
   };
 }
 

