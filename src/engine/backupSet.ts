@@ -336,6 +336,8 @@ export interface ValidatedSet {
   manifest: BackupManifest | null;
   problems: string[];
   summary: BackupSetSummary;
+  /** true: the set could not be read completely (it vanished, a read was denied or refused), so the verdict may change without the set changing. */
+  readFailed?: boolean;
 }
 
 /** The checks of validateBackupSet on a folder; `allowed` names top-level files that may be there besides the set's own. */
@@ -387,7 +389,7 @@ export async function validateBackupSet(setPath: string, signal?: AbortSignal): 
   const abs = path.resolve(setPath);
   const failed = (problem: string): ValidatedSet => {
     const problems = [problem];
-    return { path: abs, manifest: null, problems, summary: summarize(abs, { manifest: null, raw: null }, false, problems) };
+    return { path: abs, manifest: null, problems, summary: summarize(abs, { manifest: null, raw: null }, false, problems), readFailed: true };
   };
   let stat: fs.Stats;
   try {

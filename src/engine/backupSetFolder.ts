@@ -14,7 +14,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   MANIFEST_FILE, nameStamp, PARTIAL_MARKER_FILE, partialFolderPid, readManifestFile, removeTree, sameClusterName, summarize,
-  validateBackupSet, verifiedSet, type VerifiedBackupSet,
+  validateBackupSet, type ValidatedSet,
 } from './backupSet';
 import type { Logger } from './context';
 import { CancelledError, EngineError, errorMessage } from './errors';
@@ -53,8 +53,12 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** A missing folder is an error (the CLI's `list DIR`) rather than an empty list (the Backups view before the first backup). */
   folderMustExist?: boolean;
-  /** With `verify`: called for each set that passed, and what it returns is the summary's verificationToken. */
-  onVerified?: (set: VerifiedBackupSet) => string;
+  /**
+   * With `verify`: validates one set (default: validateBackupSet, which hashes it). The
+   * restore pick's listing passes validateRemembered (setVerification.ts), which reuses the
+   * result of a set unchanged since it was hashed and gives a set that passed its token.
+   */
+  validate?: (setPath: string, signal?: AbortSignal) => Promise<{ result: ValidatedSet; token?: string }>;
 }
 
 /**
@@ -74,9 +78,8 @@ export async function listBackupSets(folder: string, options: ListOptions): Prom
     if (!hasManifest) continue;
     if (options.signal?.aborted) throw new CancelledError('Listing the backup sets');
     if (options.verify) {
-      const v = await validateBackupSet(setPath, options.signal);
-      const token = v.manifest && options.onVerified ? options.onVerified(verifiedSet({ ...v, manifest: v.manifest })) : undefined;
-      sets.push(token === undefined ? v.summary : { ...v.summary, verificationToken: token });
+      const { result, token } = options.validate ? await options.validate(setPath, options.signal) : { result: await validateBackupSet(setPath, options.signal) };
+      sets.push(token === undefined ? result.summary : { ...result.summary, verificationToken: token });
     } else {
       const parsed = await readManifestFile(setPath);
       sets.push(summarize(setPath, parsed, parsed.manifest ? null : false, parsed.problems));

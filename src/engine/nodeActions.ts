@@ -85,7 +85,7 @@ export async function runNodeAction(params: NodeActionParams, ctx: OperationCont
   switch (params.action) {
     case 'startService': return startService(node, target, route, ctx, options);
     case 'stopService': return stopService(node, target, route, ctx, options);
-    case 'pause': return pause(node, route, params.drain ?? true, ctx, options);
+    case 'pause': return pause(node, route, params.drain ?? true, drainTargetOf(params, node), ctx, options);
     case 'resume': return resume(node, route, params.failback ?? 'none', ctx, options);
     default: throw new EngineError('BAD_ARGUMENT', `Unknown node action "${String((params as { action?: unknown }).action)}": use startService, stopService, pause or resume.`);
   }
@@ -127,21 +127,46 @@ async function stopService(node: string, target: ServiceTarget, route: string, c
   return { action: 'stopService', node, before, after, service: 'stopped', changed: transition.changed };
 }
 
-async function pause(node: string, route: string, drain: boolean, ctx: OperationContext, options: NodeActionOptions): Promise<NodeActionResult> {
+/** The pause's drain target (validated), or undefined for the best possible node. */
+function drainTargetOf(params: NodeActionParams, node: string): string | undefined {
+  if (params.drainTarget === undefined) return undefined;
+  if (typeof params.drainTarget !== 'string' || params.drainTarget.trim() === '') {
+    throw new EngineError('BAD_ARGUMENT', 'Name the node the roles move to (its computer name), or leave it out for the best possible node.');
+  }
+  const target = validateClusterName(params.drainTarget.trim());
+  if (params.drain === false) throw new EngineError('BAD_ARGUMENT', 'A node the roles move to is given only with a drain; nothing was changed.');
+  if (sameComputerName(target, node)) throw new EngineError('BAD_ARGUMENT', `The roles of ${node} cannot be drained to ${node} itself; choose another node.`);
+  return target;
+}
+
+async function pause(node: string, route: string, drain: boolean, drainTarget: string | undefined, ctx: OperationContext,
+  options: NodeActionOptions): Promise<NodeActionResult> {
   const clusterName = clusterNameThrough(route);
   const before = readNodeState(clusterName, node).state;
   if (before === 'paused') {
     ctx.logger.log('info', `${node} is already paused.`);
     return { action: 'pause', node, before, after: before, changed: false };
   }
+  if (drainTarget !== undefined) {
+    // The cluster refuses a target that is not up (ERROR_HOST_NODE_NOT_AVAILABLE); said here in plain words first.
+    const target = readNodeState(clusterName, drainTarget);
+    if (target.state !== 'up') {
+      throw new EngineError('BAD_ARGUMENT', `The roles of ${node} cannot move to ${drainTarget}: it is ${target.state}` +
+        `${target.error ? ` (${target.error.message})` : ''}, not up. Choose a node that is up, or the best possible node; nothing was changed.`);
+    }
+  }
   // A role that cannot move stays on the paused node rather than going offline.
   const flags = drain ? clusapi.CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR : 0;
-  ctx.progress(drain ? `Pausing ${node} and draining its roles` : `Pausing ${node}`);
-  clusapi.withCluster(clusterName, (cluster) => clusapi.withNode(cluster, node, (handle) => clusapi.pauseClusterNodeEx(handle, drain, flags)));
-  ctx.logger.log('info', `PauseClusterNodeEx(${node}, drain ${drain ? 'yes' : 'no'}, flags 0x${flags.toString(16)}) → requested.`);
+  const to = drainTarget === undefined ? '' : ` to ${drainTarget}`;
+  ctx.progress(drain ? `Pausing ${node} and draining its roles${to}` : `Pausing ${node}`);
+  clusapi.withCluster(clusterName, (cluster) => clusapi.withNode(cluster, node, (handle) => drainTarget === undefined
+    ? clusapi.pauseClusterNodeEx(handle, drain, flags)
+    : clusapi.withNode(cluster, drainTarget, (target) => clusapi.pauseClusterNodeEx(handle, drain, flags, target))));
+  ctx.logger.log('info', `PauseClusterNodeEx(${node}, drain ${drain ? 'yes' : 'no'}, flags 0x${flags.toString(16)}` +
+    `${drainTarget === undefined ? '' : `, target ${drainTarget}`}) → requested.`);
   const after = await settle(clusterName, node, ['paused'], ctx, options, `Pausing ${node}`);
-  ctx.logger.log('info', `${node} is paused${drain ? '; its roles were drained to other nodes' : ''}.`);
-  return { action: 'pause', node, before, after, changed: true };
+  ctx.logger.log('info', `${node} is paused${drain ? `; its roles were drained to ${drainTarget ?? 'other nodes'}` : ''}.`);
+  return { action: 'pause', node, before, after, changed: true, ...(drainTarget !== undefined ? { drainTarget } : {}) };
 }
 
 async function resume(node: string, route: string, failback: ResumeFailback, ctx: OperationContext,

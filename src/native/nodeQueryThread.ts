@@ -3,19 +3,23 @@
  * as the engine (the same process, so the same open cluster handle is valid here) and
  * reads the nodes it is sent, one at a time, with synchronous calls. Each thread keeps
  * its own last-error value (GetLastError is per thread), so a failed call's code is read
- * on the thread that made it.
+ * on the thread that made it. Its first message hands the pool the memory where it
+ * publishes the call in progress (callWatch.ts), so a call that hangs is noticed.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { callWatchBuffer } from './callWatch';
 import { ClusterHandle } from './clusapi';
 import { attachNativeThread } from './loader';
 import { readNodeRaw } from './nodeRead';
-import type { NodeQueryRequest, NodeQueryResponse, NodeQueryThreadData } from './nodeQueryPool';
+import type { NodeQueryReady, NodeQueryRequest, NodeQueryResponse, NodeQueryThreadData } from './nodeQueryPool';
 
 /** Serves node queries; does nothing when this module is merely imported on a main thread (e.g. by a check of every bridge module). */
 function serve(): void {
   if (isMainThread || !parentPort) return;
   const port = parentPort;
   attachNativeThread((workerData as NodeQueryThreadData).target);
+  // This thread's calls are published in its own copy of callWatch's memory: the pool watches it for hung calls.
+  port.postMessage({ ready: true, calls: callWatchBuffer() } satisfies NodeQueryReady);
   port.on('message', (request: NodeQueryRequest) => {
     let response: NodeQueryResponse;
     try {

@@ -16,6 +16,12 @@ export interface NodeActionParams {
   cluster?: string;
   /** pause: move the node's roles to other nodes first (default true, as "Pause > Drain Roles"). */
   drain?: boolean;
+  /**
+   * pause with drain: the node the roles move to ("Drain Roles > Move to a specific node"; it
+   * must be another node that is up). Absent: the cluster places each role on the best
+   * possible node ("Drain Roles > Best Possible Node").
+   */
+  drainTarget?: string;
   /** resume: default 'none' (the roles stay where they are, as "Resume > Do Not Fail Roles Back"). */
   failback?: ResumeFailback;
 }
@@ -30,4 +36,6 @@ export interface NodeActionResult {
   service?: string;
   /** false: the node already was where the action leads, nothing was sent. */
   changed: boolean;
+  /** pause: the node the roles were drained to, when one was named. */
+  drainTarget?: string;
 }

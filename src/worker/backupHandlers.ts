@@ -5,7 +5,7 @@
 import { backupCluster } from '../engine/backup';
 import { readBackupSet } from '../engine/backupSet';
 import { listBackupSets } from '../engine/backupSetFolder';
-import { rememberVerifiedSet } from '../engine/setVerification';
+import { validateRemembered } from '../engine/setVerification';
 import { EngineError } from '../engine/errors';
 import { backupWithEvent, verifyEvent, verifyFailedEvent } from '../engine/outcomeEvents';
 import { Requests } from '../protocol';
@@ -23,7 +23,8 @@ export function registerBackupHandlers(server: WorkerServer): void {
     const folder = requireText(params?.folder, 'The backup folder');
     ctx.progress(params.verify ? `Verifying the backup sets in ${folder}` : `Listing the backup sets in ${folder}`);
     const sets = await listBackupSets(folder, {
-      verify: params.verify === true, signal: ctx.signal, onVerified: (set) => rememberVerifiedSet(set).token,
+      verify: params.verify === true, signal: ctx.signal,
+      validate: (setPath, signal) => validateRemembered(setPath, signal, ctx.logger),
     });
     ctx.logger.log('info', `${sets.length} backup set(s) in ${folder}.`);
     return sets;

@@ -10,6 +10,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vsc
 import { EngineError } from '../engine/errors';
 import type { LogLevel } from '../engine/model';
 import { configureNative } from '../native/loader';
+import { setNodeCallLimit } from '../native/nodeQueryPool';
 import { describeNativeTarget } from '../native/target';
 import { FILE_WORK_REQUESTS, Notifications, Requests } from '../protocol';
 import { registerBackupHandlers } from './backupHandlers';
@@ -33,6 +34,8 @@ function main(): void {
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
   const watchdog = startWatchdog({ limitSeconds: callLimitSeconds(), parentPid: process.ppid });
+  // The node query threads' calls are held to the same limit (the pool watches them itself).
+  setNodeCallLimit(callLimitSeconds());
   const lifetime = new EngineLifetime({
     exit: (code) => process.exit(code),
     onCommittedCount: (count) => watchdog.setCommittedCount(count),

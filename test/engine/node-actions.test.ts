@@ -124,6 +124,39 @@ describe('node actions (simulator)', () => {
     }));
   });
 
+  it('pauses with the roles drained to a chosen node: PauseClusterNodeEx gets that node\'s handle as hNodeDrainTarget', async () => {
+    open({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] });
+    const ctx = recordingContext();
+    const result = await runNodeAction({ action: 'pause', node: 'NODE2', drainTarget: 'node3' }, ctx);
+    assert.deepEqual(result, { action: 'pause', node: 'NODE2', before: 'up', after: 'paused', changed: true, drainTarget: 'node3' });
+    // The simulator logs the target its handle names (test/simulator/README.md, PauseClusterNodeEx).
+    assert.ok(simulatorCallLog().includes('PauseClusterNodeEx:NODE2:drain:NODE3'), simulatorCallLog().join(' '));
+    assert.match(ctx.text(), /PauseClusterNodeEx\(NODE2, drain yes, flags 0x1, target node3\) → requested/);
+    assert.match(ctx.text(), /NODE2 is paused; its roles were drained to node3/);
+  });
+
+  it('a drain target that is not up is refused in plain words before anything is sent; the simulator answers 5005 as MS-CMRP says', async () => {
+    open({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3', state: 'paused' }, { name: 'NODE4', reachable: false }] });
+    for (const target of ['NODE3', 'NODE4']) {
+      await assert.rejects(runNodeAction({ action: 'pause', node: 'NODE2', drainTarget: target }, recordingContext()),
+        (err: unknown) => err instanceof EngineError && err.code === 'BAD_ARGUMENT' && new RegExp(`cannot move to ${target}: it is (paused|unreachable)`).test(err.message));
+    }
+    assert.ok(!simulatorCallLog().some((c) => c.startsWith('PauseClusterNodeEx')), simulatorCallLog().join(' '));
+    assert.equal(readNodeState('NODE1', 'NODE2').state, 'up');
+    clusapi.withCluster('NODE1', (c) => clusapi.withNode(c, 'NODE2', (n) => clusapi.withNode(c, 'NODE3', (paused) =>
+      assert.throws(() => clusapi.pauseClusterNodeEx(n, true, 1, paused),
+        (err: unknown) => err instanceof Win32Error && err.code === 5005 && err.codeName === 'ERROR_HOST_NODE_NOT_AVAILABLE'))));
+  });
+
+  it('a drain target is refused when it is the node itself, empty, or given without a drain', async () => {
+    open();
+    for (const params of [{ drainTarget: 'NODE2' }, { drainTarget: ' ' }, { drainTarget: 'NODE3', drain: false }]) {
+      await assert.rejects(runNodeAction({ action: 'pause', node: 'NODE2', ...params }, recordingContext()),
+        (err: unknown) => err instanceof EngineError && err.code === 'BAD_ARGUMENT', JSON.stringify(params));
+    }
+    assert.ok(!simulatorCallLog().some((c) => c.startsWith('PauseClusterNodeEx')));
+  });
+
   it('bad input is refused before anything is sent', async () => {
     open();
     await assert.rejects(runNodeAction({ action: 'pause', node: '  ' }, recordingContext()), (err: unknown) => err instanceof EngineError && err.code === 'BAD_ARGUMENT');

@@ -54,6 +54,9 @@ describe('restore pick: the set is hashed once (engine process, simulator)', fun
     const listed = sets.find((s) => s.path === fixture.setPath);
     assert.ok(listed?.verified === true, JSON.stringify(sets));
     assert.match(listed.verificationToken ?? '', /^[0-9a-f]{32}$/);
+    // Issue #14: a second pick of the same folder reuses the remembered result (the same verification, not a new one).
+    const again = await client!.request(Requests.listBackups, { folder, verify: true });
+    assert.equal(again.find((s) => s.path === fixture.setPath)?.verificationToken, listed.verificationToken);
 
     logs.length = 0;
     const params = { set: fixture.setPath, authoritative: false, stopOtherNodes: false, verificationToken: listed.verificationToken };

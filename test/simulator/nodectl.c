@@ -14,6 +14,9 @@
  *   process sees it; a file written for another scenario text is ignored.
  * - The simulated cluster has no roles to move: a drain is recorded (with its flags and
  *   target) and logged, nothing else.
+ * - A drain target that is not Up fails with ERROR_HOST_NODE_NOT_AVAILABLE (5005), as
+ *   MS-CMRP ApiPauseNodeWithDrainTarget (3.1.4.2.126) says the server MUST; the node itself
+ *   as its own target is ERROR_INVALID_PARAMETER (the protocol names no code for it).
  */
 #define __USE_MINGW_ANSI_STDIO 1
 #include <stdlib.h>
@@ -29,6 +32,7 @@
 #define CLUSTER_NODE_RESUME_FAILBACK_TYPE_COUNT 3u
 #define ERROR_CLUSTER_NODE_DOWN 5050u
 #define ERROR_CLUSTER_NODE_NOT_PAUSED 5058u
+#define ERROR_HOST_NODE_NOT_AVAILABLE 5005u
 #define MAX_PAUSED 1024
 
 /* The node handle's layout in clusapi.c: the header, then the member's name. */
@@ -123,6 +127,12 @@ static int find_paused(const paused_set *s, const char *name) {
 
 static paused_set g_set;   /* scratch, used with the lock held */
 
+/* Whether PauseClusterNodeEx paused the node (the store read again). Lock held. */
+static int find_paused_now(const char *name) {
+    store_load(&g_set);
+    return find_paused(&g_set, name) >= 0;
+}
+
 int sim_nodectl_paused(const char *name) {
     sim_lock();
     store_load(&g_set);
@@ -183,9 +193,12 @@ SIMAPI DWORD_T SIMCALL PauseClusterNodeEx(void *hNode, BOOL_T bDrainNode, DWORD_
     sim_node *n = NULL, *t = NULL;
     sim_lock();
     DWORD_T err = node_of(hNode, name, &n);
+    DWORD_T target_err = hNodeDrainTarget ? node_of(hNodeDrainTarget, target, &t) : 0;
     sim_unlock();
-    char detail[600];
-    snprintf(detail, sizeof detail, "%s:%s", name, bDrainNode ? "drain" : "nodrain");
+    char detail[1100];
+    /* With a drain target: "<node>:drain:<target>" (a fault on "<node>:drain" matches it too). */
+    if (hNodeDrainTarget && !target_err) snprintf(detail, sizeof detail, "%s:%s:%s", name, bDrainNode ? "drain" : "nodrain", target);
+    else snprintf(detail, sizeof detail, "%s:%s", name, bDrainNode ? "drain" : "nodrain");
     uint32_t code;
     if (sim_fault_ex("PauseClusterNodeEx", detail, &code)) return code;
     if (err) return err;
@@ -195,8 +208,9 @@ SIMAPI DWORD_T SIMCALL PauseClusterNodeEx(void *hNode, BOOL_T bDrainNode, DWORD_
     sim_state_refresh();
     if (hNodeDrainTarget) {
         err = node_of(hNodeDrainTarget, target, &t);
-        /* The drain target must be another node that can take the roles. */
-        if (!err && (sim_utf8_eq_name(target, name) || node_usable(t))) err = SIM_ERROR_INVALID_PARAMETER;
+        /* The drain target must be another node that is Up (not down, paused or joining). */
+        if (!err && sim_utf8_eq_name(target, name)) err = SIM_ERROR_INVALID_PARAMETER;
+        else if (!err && (node_usable(t) || t->state != SIM_NODE_UP || find_paused_now(target))) err = ERROR_HOST_NODE_NOT_AVAILABLE;
     }
     if (!err) err = node_usable(n);
     if (!err) {

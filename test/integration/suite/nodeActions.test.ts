@@ -70,13 +70,17 @@ describe('Node rows and actions', () => {
     const api = await testApi();
     await useScenario({ nodes: [{ name: 'NODE1' }, { name: 'NODE2' }, { name: 'NODE3' }] });
     await api.clusterTree.refresh();
-    let asked = answerDialogs(api, [false]);
+    let asked = answerDialogs(api, [{ pick: 'Best Possible Node' }, false]);
     assert.equal(await vscode.commands.executeCommand('fcbackup.pauseNode', findRow(await treeRows(api.clusterTree), 'NODE2').element), undefined);
-    assert.deepEqual(asked.map((a) => a.kind), ['confirm']);
-    assert.match(asked[0]!.message, /Pause NODE2 and drain its roles\?/);
+    assert.deepEqual(asked.map((a) => a.kind), ['pick', 'confirm']);
+    // Where the roles go: the best possible node first (the default), then the other nodes that are up.
+    assert.match(asked[0]!.message, /Where do the roles of NODE2 go\?/);
+    assert.equal(asked[0]!.actions[0], 'Best Possible Node — default');
+    assert.deepEqual(asked[0]!.actions.slice(1).map((a) => a.split(' — ')[0]), ['NODE1', 'NODE3']);
+    assert.match(asked[1]!.message, /Pause NODE2 and drain its roles\?/);
     assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').contextValue, 'node-remote-up');
 
-    asked = answerDialogs(api, [true]);
+    asked = answerDialogs(api, [{ pick: 'Best Possible Node' }, true]);
     const paused = await vscode.commands.executeCommand<NodeActionResult>('fcbackup.pauseNode', findRow(await treeRows(api.clusterTree), 'NODE2').element);
     assert.deepEqual(paused && { before: paused.before, after: paused.after, changed: paused.changed }, { before: 'up', after: 'paused', changed: true });
     assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').contextValue, 'node-remote-paused');
@@ -86,6 +90,16 @@ describe('Node rows and actions', () => {
     const resumed = await vscode.commands.executeCommand<NodeActionResult>('fcbackup.resumeNode', findRow(await treeRows(api.clusterTree), 'NODE2').element);
     assert.equal(resumed?.after, 'up');
     assert.equal(findRow(await treeRows(api.clusterTree), 'NODE2').contextValue, 'node-remote-up');
+
+    // A specific node: PauseClusterNodeEx gets its handle as the drain target (the engine's log says so).
+    asked = answerDialogs(api, [{ pick: 'NODE3' }, true]);
+    const drained = await vscode.commands.executeCommand<NodeActionResult>('fcbackup.pauseNode', findRow(await treeRows(api.clusterTree), 'NODE2').element);
+    assert.deepEqual(drained && { after: drained.after, drainTarget: drained.drainTarget }, { after: 'paused', drainTarget: 'NODE3' });
+    assert.match(asked[1]!.message, /Pause NODE2 and drain its roles to NODE3\?/);
+    assert.ok(api.logLines().some((l) => /PauseClusterNodeEx\(NODE2, drain yes, flags 0x1, target NODE3\) → requested/.test(l)), api.logLines().slice(-10).join('\n'));
+    assert.ok(api.logLines().some((l) => /NODE2 is paused; its roles were drained to NODE3\./.test(l)));
+    answerDialogs(api, []);
+    await vscode.commands.executeCommand('fcbackup.resumeNode', findRow(await treeRows(api.clusterTree), 'NODE2').element);
   });
 
   it('Stop Cluster Service asks first and the node shows down; Start brings it up; a failure names the API and code', async () => {
@@ -106,7 +120,7 @@ describe('Node rows and actions', () => {
     // Resuming a node that is not paused is nothing to do; pausing an unreachable one fails with its code.
     await useScenario({ nodes: [{ name: 'NODE1' }, { name: 'NODE2', reachable: false }] });
     await api.clusterTree.refresh();
-    answerDialogs(api, [true]);
+    answerDialogs(api, [{ pick: 'Best Possible Node' }, true]);
     const failed = await vscode.commands.executeCommand('fcbackup.pauseNode', 'NODE2');
     assert.equal(failed, undefined);
     assert.ok(api.logLines().some((l) => /Pause \(Drain Roles\): failed: .*OpenClusterNode failed: RPC_S_SERVER_UNAVAILABLE \(1722\)/.test(l)),
