@@ -1,5 +1,6 @@
 /**
- * One backup or restore at a time per machine: a lock file naming its owner.
+ * One operation at a time per machine (a backup, a restore, the deletion of a backup set):
+ * a lock file naming its owner.
  *
  * Where: on Windows `%ProgramData%\FailoverClusterBackup\lock` (FOLDERID_ProgramData,
  * the same folder for every account: a backup that Task Scheduler runs as SYSTEM and
@@ -34,6 +35,29 @@ const PRIVATE_INFIX = '.candidate-';
 /** Bounds the takeover of takeovers: each level needs a process to die inside a few system calls. */
 const MAX_TAKEOVER_DEPTH = 4;
 const MAX_ATTEMPTS = 50;
+
+/** What a backup set's deletion records as its operation (the message others get names it). */
+export const SET_DELETION_OPERATION = 'backup set deletion';
+
+/** The live process that holds the lock, as its record names it. */
+export interface LockHolder {
+  pid: number;
+  /** What it does ('backup', 'authoritative restore', SET_DELETION_OPERATION…). */
+  operation: string;
+  /** When it took the lock (ISO 8601), or '' when the record does not say. */
+  started: string;
+}
+
+/** The lock is held by a live process: `holder` says which, for a caller that words its own refusal. */
+export class OperationBusyError extends EngineError {
+  readonly holder: LockHolder;
+  constructor(holder: LockHolder, file: string) {
+    const running = holder.operation === SET_DELETION_OPERATION ? 'A backup set is being deleted' : 'Another backup or restore is running';
+    super('BUSY', `${running} (pid ${holder.pid}, ${holder.operation}${holder.started ? ` since ${holder.started}` : ''}). ` +
+      `Wait for it to finish, then try again. If no such operation is running, delete ${file}.`);
+    this.holder = holder;
+  }
+}
 
 export interface OperationLock {
   /** The lock file. */
@@ -183,8 +207,8 @@ function removeStale(file: string, seen: Record_, depth: number): StaleOutcome {
 }
 
 /**
- * Takes the machine-wide operation lock, or fails with EngineError('BUSY') naming the
- * process that holds it. `operation` is recorded in the file for that message.
+ * Takes the machine-wide operation lock, or fails with OperationBusyError (code BUSY)
+ * naming the process that holds it. `operation` is recorded in the file for that message.
  */
 export async function acquireOperationLock(folder: string = defaultLockFolder(), operation = 'backup or restore'): Promise<OperationLock> {
   try {
@@ -204,9 +228,7 @@ export async function acquireOperationLock(folder: string = defaultLockFolder(),
     if (holder === null) continue; // released between our attempt and the read: try again
     if (isLive(holder)) {
       const { pid, operation: what, started } = holder.content!;
-      throw new EngineError('BUSY',
-        `Another backup or restore is running (pid ${pid}, ${what}${started ? ` since ${started}` : ''}). ` +
-        `Wait for it to finish, then try again. If no such operation is running, delete ${file}.`);
+      throw new OperationBusyError({ pid, operation: what, started }, file);
     }
     if (removeStale(file, holder, 0) === 'busy') await new Promise((r) => setImmediate(r));
   }

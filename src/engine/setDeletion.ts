@@ -7,6 +7,11 @@
  * two VSS documents and the files/ folder). A damaged set is still a set and may be deleted;
  * any other folder, a file, a link or a path outside the backup folder is refused with a
  * message naming it, and nothing is changed.
+ *
+ * The deletion holds the machine-wide operation lock (lock.ts) from the check to the last
+ * removal, as a backup and a restore do: a restore reading the set, or a backup whose
+ * retention prunes the folder, is never raced. While one of them runs the deletion is
+ * refused up front, naming it; while a deletion runs they are refused the same way.
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -14,6 +19,7 @@ import { BACKUP_COMPONENTS_FILE, FILES_FOLDER, MANIFEST_FILE, nameStamp, removeT
 import type { Logger } from './context';
 import { EngineError } from './errors';
 import { fileErrorCode } from './fileErrors';
+import { acquireOperationLock, OperationBusyError, SET_DELETION_OPERATION, type OperationLock } from './lock';
 
 /** What a set folder may hold. */
 const SET_ENTRIES = new Set([MANIFEST_FILE, BACKUP_COMPONENTS_FILE, WRITER_METADATA_FILE, FILES_FOLDER]);
@@ -27,6 +33,11 @@ export interface DeleteSetParams {
 
 export interface DeleteSetResult {
   path: string;
+}
+
+export interface DeleteSetOptions {
+  /** The operation lock's folder (tests); the machine-wide one by default. */
+  lockFolder?: string;
 }
 
 function refuse(setPath: string, why: string): never {
@@ -55,17 +66,39 @@ export async function notASetReason(setPath: string, folder: string): Promise<st
   return null;
 }
 
+/** "an authoritative restore", "a backup": the holder's operation as the subject of a sentence. */
+function withArticle(operation: string): string {
+  return `${/^[aeiou]/i.test(operation) ? 'an' : 'a'} ${operation}`;
+}
+
+/** The operation lock for deleting `setPath`, or a refusal naming the operation that holds it. */
+async function lockForDeletion(setPath: string, options: DeleteSetOptions): Promise<OperationLock> {
+  try {
+    return await acquireOperationLock(options.lockFolder, SET_DELETION_OPERATION);
+  } catch (err) {
+    if (!(err instanceof OperationBusyError)) throw err;
+    const { pid, operation, started } = err.holder;
+    throw new EngineError('BUSY', `${setPath} is not deleted: ${withArticle(operation)} is running (pid ${pid}${started ? ` since ${started}` : ''}). ` +
+      'Wait for it to finish, then delete the set again. Nothing was changed.', { cause: err });
+  }
+}
+
 /** Deletes the set at `params.path` after checking that it is one (see the top of this file). */
-export async function deleteBackupSet(params: DeleteSetParams, logger?: Logger): Promise<DeleteSetResult> {
+export async function deleteBackupSet(params: DeleteSetParams, logger?: Logger, options: DeleteSetOptions = {}): Promise<DeleteSetResult> {
   if (typeof params?.path !== 'string' || params.path.trim() === '') throw new EngineError('BAD_ARGUMENT', 'The backup set path is missing.');
   if (typeof params.folder !== 'string' || params.folder.trim() === '') throw new EngineError('BAD_ARGUMENT', 'The backup folder is missing.');
   const abs = path.resolve(params.path);
-  const reason = await notASetReason(abs, params.folder);
-  if (reason) refuse(abs, reason);
+  const lock = await lockForDeletion(abs, options);
   try {
-    await removeTree(abs);
-  } catch (err) {
-    throw new EngineError('BAD_ARGUMENT', `Deleting ${abs} failed (${fileErrorCode(err) ?? String(err)}); part of it may remain. Check the folder's permissions, then delete it again.`);
+    const reason = await notASetReason(abs, params.folder);
+    if (reason) refuse(abs, reason);
+    try {
+      await removeTree(abs);
+    } catch (err) {
+      throw new EngineError('BAD_ARGUMENT', `Deleting ${abs} failed (${fileErrorCode(err) ?? String(err)}); part of it may remain. Check the folder's permissions, then delete it again.`);
+    }
+  } finally {
+    await lock.release();
   }
   logger?.log('info', `Deleted the backup set ${abs}.`);
   return { path: abs };

@@ -3,13 +3,14 @@
  * of processes that no longer run taken over, released only by its owner.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../../src/engine/errors';
-import { spawn } from 'node:child_process';
 import { acquireOperationLock, defaultLockFolder, isProcessAlive, LOCK_FILE_NAME } from '../../src/engine/lock';
 import { assertNoLeaks } from '../support/sim';
+import { LockRacers } from './lock-racers';
 
 describe('operation lock', () => {
   let folder: string;
@@ -75,7 +76,6 @@ describe('operation lock', () => {
     const deadPid = 0x7ffffff0;
     const stale = JSON.stringify({ pid: deadPid, operation: 'backup', started: 'x', token: 'a' });
     fs.writeFileSync(path.join(folder, LOCK_FILE_NAME), stale);
-    const { createHash } = await import('node:crypto');
     const guard = `${LOCK_FILE_NAME}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 32)}`;
     fs.writeFileSync(path.join(folder, guard), JSON.stringify({ pid: deadPid - 1, operation: 'lock takeover', started: 'x', token: 'b' }));
     const lock = await acquireOperationLock(folder);
@@ -84,33 +84,34 @@ describe('operation lock', () => {
     assert.deepEqual(fs.readdirSync(folder), [], 'no guard, candidate or lock file is left behind');
   });
 
-  // Under Wine (the Windows-ABI stage, whole run bounded to 15 minutes) each Windows node.exe
-  // start costs seconds (4 trials took 265 s on the loaded 2-core machine), so that stage
-  // runs one trial for the Windows semantics of link and delete; Linux runs all 20.
-  const trials = process.platform === 'win32' ? 1 : 20;
-  it(`never has two holders: ${trials} trials of 16 processes racing for a stale lock`, async function () {
-    this.timeout(30 * 60_000);
-    const child = path.join(__dirname, 'lock-race-child.js');
+  // The racers are started once and race in every trial (lock-racers.ts): a Windows node.exe
+  // start under Wine costs seconds (one trial of 16 fresh processes took 45 s), so the
+  // Windows-ABI stage runs the same 20 trials as Linux.
+  it('never has two holders: 20 trials of 16 processes racing for a stale lock', async function () {
+    this.timeout(10 * 60_000);
     const deadPid = 0x7ffffff0;
-    const racers = 16;
-    for (let trial = 0; trial < trials; trial++) {
-      const lockFolder = path.join(folder, `trial-${trial}`);
-      fs.mkdirSync(lockFolder);
-      fs.writeFileSync(path.join(lockFolder, LOCK_FILE_NAME), JSON.stringify({ pid: deadPid, operation: 'backup', started: 'x', token: 'stale' }));
-      const witness = path.join(folder, `holder-${trial}`);
-      const codes = await Promise.all(Array.from({ length: racers }, () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        // execArgv carries the Wine stage's preload (koffi for Windows): taking the lock protects its folder through advapi32.
-        const p = spawn(process.execPath, [...process.execArgv, child, lockFolder, witness], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        p.on('close', (code) => resolve({ code, stderr }));
-      })));
-      const failures = codes.filter((c) => c.code !== 0 && c.code !== 5);
-      assert.deepEqual(failures, [], `trial ${trial + 1}: a racer either held the lock alone or found it busy`);
-      assert.ok(codes.some((c) => c.code === 0), `trial ${trial + 1}: someone took over the stale lock`);
-      assert.ok(!fs.existsSync(witness));
-      // Only the last holder's (now stale) lock is left: no guard or candidate files.
-      assert.deepEqual(fs.readdirSync(lockFolder), [LOCK_FILE_NAME], `trial ${trial + 1}`);
+    const racers = await LockRacers.start(16, folder);
+    try {
+      for (let trial = 1; trial <= 20; trial++) {
+        const lockFolder = path.join(folder, `trial-${trial}`);
+        fs.mkdirSync(lockFolder);
+        const stale = JSON.stringify({ pid: deadPid, operation: 'backup', started: 'x', token: `stale-${trial}` });
+        fs.writeFileSync(path.join(lockFolder, LOCK_FILE_NAME), stale);
+        if (trial % 2 === 0) {
+          // Every other trial the takeover of the stale lock was itself left half-done by a process that died.
+          const guard = `${LOCK_FILE_NAME}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 32)}`;
+          fs.writeFileSync(path.join(lockFolder, guard), JSON.stringify({ pid: deadPid - 1, operation: 'lock takeover', started: 'x', token: 'dead' }));
+        }
+        const outcomes = await racers.trial(trial, lockFolder);
+        // A holder never releases, so two 'held' answers would be two holders at once.
+        const holders = outcomes.flatMap((o, i) => (o === 'held' ? [i] : []));
+        assert.equal(holders.length, 1, `trial ${trial}: exactly one racer holds the lock (holders: racers ${holders.join(', ') || 'none'})`);
+        assert.deepEqual(fs.readdirSync(lockFolder), [LOCK_FILE_NAME], `trial ${trial}: no guard or candidate file is left`);
+        const record = JSON.parse(fs.readFileSync(path.join(lockFolder, LOCK_FILE_NAME), 'utf8')) as { pid: number; operation: string };
+        assert.deepEqual([record.pid, record.operation], [racers.pids[holders[0]!], 'race'], `trial ${trial}: the lock is the holder's`);
+      }
+    } finally {
+      assert.deepEqual(await racers.stop(), [], 'every racer ended cleanly');
     }
   });
 });

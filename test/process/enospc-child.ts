@@ -1,8 +1,9 @@
 /**
  * Runs a backup or a restore against the simulator with its target on a small file system
- * (enospc.test.ts mounts it) and prints one JSON line: the outcome, and every file left in
- * the folder that filled up, with its SHA-256 — the parent cannot look there itself, since
- * the mount lives only in this process's mount namespace.
+ * (enospc.test.ts mounts it) and prints one JSON line: the outcome, every file left in the
+ * folder that filled up, with its SHA-256, and that folder's file system (type and size) —
+ * the parent cannot look there itself, since the mount lives only in this process's mount
+ * namespace.
  *   node enospc-child.js backup  SCENARIO DESTINATION LOCK_FOLDER
  *   node enospc-child.js restore SCENARIO CLUSDB_FOLDER LOCK_FOLDER SET
  */
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
   } catch (err) {
     outcome = { ok: false, engineCode: err instanceof EngineError ? err.code : null, message: (err as Error).message };
   }
-  process.stdout.write(`${JSON.stringify({ ...outcome, files: filesUnder(folder) })}\n`);
+  // The file system the folder is on, so that the test can tell it really was the small tmpfs.
+  const disk = fs.statfsSync(folder);
+  process.stdout.write(`${JSON.stringify({ ...outcome, files: filesUnder(folder), disk: { type: disk.type, bytes: disk.blocks * disk.bsize } })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -19,8 +19,16 @@ function listing(dir: string): string[] {
 
 describe('Delete Backup Set (engine file work)', () => {
   let folder: string;
-  beforeEach(() => { folder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-delete-')); });
-  afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+  // The deletion takes the operation lock: a folder of this suite's own, not the machine's.
+  let lock: { lockFolder: string };
+  beforeEach(() => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-delete-'));
+    lock = { lockFolder: fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-delete-lock-')) };
+  });
+  afterEach(() => {
+    fs.rmSync(folder, { recursive: true, force: true });
+    fs.rmSync(lock.lockFolder, { recursive: true, force: true });
+  });
 
   async function makeSet(name = 'CLUSTER1_NODE1_20261206T215812Z'): Promise<string> {
     const src = path.join(os.tmpdir(), `fcb-delete-src-${process.pid}`);
@@ -42,7 +50,7 @@ describe('Delete Backup Set (engine file work)', () => {
     const set = await makeSet();
     fs.appendFileSync(path.join(set, 'manifest.json'), 'damage');
     assert.equal(await notASetReason(set, folder), null);
-    assert.deepEqual(await deleteBackupSet({ path: set, folder }), { path: set });
+    assert.deepEqual(await deleteBackupSet({ path: set, folder }, undefined, lock), { path: set });
     assert.equal(fs.existsSync(set), false);
   });
 
@@ -73,7 +81,7 @@ describe('Delete Backup Set (engine file work)', () => {
       fs.writeFileSync(file, 'not a folder');
       cases.push([file, folder, /it is a file/]);
       for (const [target, inFolder, why] of cases) {
-        await assert.rejects(deleteBackupSet({ path: target, folder: inFolder }), (err: Error & { code?: string }) => {
+        await assert.rejects(deleteBackupSet({ path: target, folder: inFolder }, undefined, lock), (err: Error & { code?: string }) => {
           assert.equal(err.code, 'BAD_ARGUMENT');
           assert.match(err.message, why);
           assert.match(err.message, /Nothing was changed\.$/);
@@ -81,7 +89,7 @@ describe('Delete Backup Set (engine file work)', () => {
         }, target);
       }
       assert.deepEqual(listing(folder), [...before, path.basename(file)].sort());
-      await assert.rejects(deleteBackupSet({ path: '', folder }), /path is missing/);
+      await assert.rejects(deleteBackupSet({ path: '', folder }, undefined, lock), /path is missing/);
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
