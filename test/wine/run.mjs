@@ -41,7 +41,7 @@ const NODE_VERSION = '22.22.0';
 const nodeExe = path.join(cacheDir, `node-v${NODE_VERSION}`, 'node.exe');
 const packageJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const KOFFI_VERSION = packageJson.dependencies?.koffi;
-const timeoutSeconds = Number(process.env.FCBACKUP_WINE_TIMEOUT_S ?? 900);
+const timeoutSeconds = Number(process.env.FCBACKUP_WINE_TIMEOUT_S ?? 2400);
 
 const wineEnv = {
   ...process.env,
