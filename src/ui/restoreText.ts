@@ -110,6 +110,16 @@ export function restoreResultText(result: RestoreResult, t: Translate = untransl
   return nodes ? `${head}${recovered} ${t('Nodes now: {0}.', nodes)}` : `${head}${recovered}`;
 }
 
+/**
+ * How loud the toast after a restore is: a completed restore is news, one waiting for a restart is a task for the
+ * user (nothing failed), one not in effect is a failure the user must act on.
+ */
+export function restoreResultSeverity(result: Pick<RestoreResult, 'outcome'>): 'info' | 'warning' | 'error' {
+  if (result.outcome === 'completed') return 'info';
+  if (result.outcome === 'rebootRequired') return 'warning';
+  return 'error';
+}
+
 /** What Finish Interrupted Restore (fcbackup recover) did: completed, completed but not in effect, or rolled back. */
 export function recoverResultText(result: RecoverResult, t: Translate = untranslated): string {
   if (result.outcome === null || result.restore === null) return t('There was no interrupted restore to finish.');

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { RecoverResult, RestoreResult } from '../../src/protocol';
-import { recoverResultText, restoreResultText } from '../../src/ui/restoreText';
+import { recoverResultText, restoreResultSeverity, restoreResultText } from '../../src/ui/restoreText';
 
 const NODES: RestoreResult['nodes'] = [
   { name: 'NODE1', id: '1', state: 'up', isLocal: true }, { name: 'NODE2', id: '2', state: 'down', isLocal: false },
@@ -55,5 +55,13 @@ describe('restore result text per outcome', () => {
     assert.match(notInEffect, /was completed \(it had gone past the point where it can be undone\), but it is not in effect\. What differs and what to do: NODE1 did not form/);
     assert.doesNotMatch(notInEffect, /rolled back/);
     assert.match(recoverResultText({ outcome: 'rolledBack', restore: { ...restore, finish: 'rollBack' }, problems: [] }), /was rolled back: the files from before it are back/);
+  });
+});
+
+describe('restore result toast severity', () => {
+  it('completed is information, rebootRequired a warning (a task, nothing failed), notInEffect an error', () => {
+    assert.equal(restoreResultSeverity({ outcome: 'completed' }), 'info');
+    assert.equal(restoreResultSeverity({ outcome: 'rebootRequired' }), 'warning');
+    assert.equal(restoreResultSeverity({ outcome: 'notInEffect' }), 'error');
   });
 });

@@ -11,7 +11,7 @@ import { resolveBackupSet } from '../pickers';
 import {
   fullPlanText, restoreConfirmation, stopNodesConfirmation, typedNameConfirmation, typedNameMatches, type ConfirmAction,
 } from '../restoreDialogText';
-import { forceQuorumQuestion, refusalText, restoreResultText } from '../restoreText';
+import { forceQuorumQuestion, refusalText, restoreResultSeverity, restoreResultText } from '../restoreText';
 import { describeRefusal } from '../../wire/restoreWords';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
@@ -94,8 +94,7 @@ export async function runRestore(s: Services, arg: unknown, authoritative: boole
   }
   const text = restoreResultText(result, t);
   s.log.info(text);
-  if (result.outcome === 'completed') s.notifier.info(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
-  else s.notifier.error(text, [{ title: t('Show Log'), run: () => s.log.show() }]);
+  s.notifier[restoreResultSeverity(result)](text, [{ title: t('Show Log'), run: () => s.log.show() }]);
   return result;
 }
 
