@@ -14,6 +14,7 @@ import type { BackupCopyResult, BackupSetSummary, VerifyResult } from '../protoc
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import type { EngineHost } from './engineHost';
 import { describeError } from './errors';
+import { FolderWatch } from './folderWatch';
 import { RefreshingTreeProvider, type RefreshingTreeDeps } from './refreshingTree';
 import { readSettings } from './settings';
 import { configItem, configurationChildren, configurationRoots, paxosDescription } from './configRows';
@@ -48,12 +49,10 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   private sets: BackupSetSummary[] = [];
   private error: ErrorInfo | undefined;
   private folder: string | undefined;
-  private watcher: vscode.FileSystemWatcher | undefined;
-  private watchedFolder: string | undefined;
+  private readonly folderWatch = new FolderWatch(() => this.requestRefresh());
   /** The copy folder's listing, when fcbackup.copyFolder is set (and is not the backup folder). */
   private copy: { folder: string; sets: BackupSetSummary[]; error?: ErrorInfo; missing: boolean } | undefined;
-  private copyWatcher: vscode.FileSystemWatcher | undefined;
-  private copyWatchedFolder: string | undefined;
+  private readonly copyFolderWatch = new FolderWatch(() => this.requestRefresh());
   /** The last copy of this session that failed, shown in the copy folder's group until one succeeds. */
   private failedCopy: FailedCopy | undefined;
   /** The configurations inside the sets (and the live one), read when a set is expanded or compared. */
@@ -133,37 +132,11 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
     return backupsViewDescription(this.folder ?? readSettings().backupFolder, this.failedBackup, this.deps.t);
   }
 
-  private watch(folder: string | undefined): void {
-    if (folder === this.watchedFolder) return;
-    this.watcher?.dispose();
-    this.watcher = undefined;
-    this.watchedFolder = folder;
-    if (!folder) return;
-    // Sets appear by rename of a finished temporary folder and disappear by retention.
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*'));
-    const onChange = (): void => this.requestRefresh();
-    this.watcher.onDidCreate(onChange);
-    this.watcher.onDidDelete(onChange);
-  }
-
-  private watchCopy(folder: string | undefined): void {
-    if (folder === this.copyWatchedFolder) return;
-    this.copyWatcher?.dispose();
-    this.copyWatcher = undefined;
-    this.copyWatchedFolder = folder;
-    if (!folder) return;
-    // Copies appear by rename too (and a scheduled backup may add one); on a share a watcher may stay silent: Refresh, or the interval.
-    this.copyWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*'));
-    const onChange = (): void => this.requestRefresh();
-    this.copyWatcher.onDidCreate(onChange);
-    this.copyWatcher.onDidDelete(onChange);
-  }
-
   /** Lists the copy folder; a failure is the copy group's own error row and never hides the backup folder's sets. */
   private async loadCopyFolder(backupFolder: string | undefined): Promise<void> {
     const setting = readSettings().copyFolder;
     const folder = setting !== undefined && !(backupFolder !== undefined && sameFolder(setting, backupFolder)) ? setting : undefined;
-    this.watchCopy(folder);
+    this.copyFolderWatch.follow(folder);
     if (folder === undefined) {
       this.copy = undefined;
       return;
@@ -188,7 +161,7 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
     const { engine, log, contextKeys } = this.deps;
     const folder = readSettings().backupFolder;
     this.folder = folder;
-    this.watch(folder);
+    this.folderWatch.follow(folder);
     this.error = undefined;
     await this.loadCopyFolder(folder);
     if (!folder) {
@@ -302,8 +275,8 @@ export class BackupsTreeProvider extends RefreshingTreeProvider<BackupsTreeDeps>
   }
 
   override dispose(): void {
-    this.watcher?.dispose();
-    this.copyWatcher?.dispose();
+    this.folderWatch.dispose();
+    this.copyFolderWatch.dispose();
     super.dispose();
   }
 }

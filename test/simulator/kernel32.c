@@ -12,22 +12,7 @@
 
 #define PSEUDO_PROCESS_HANDLE ((void *)(intptr_t)-1)
 
-/* In the Windows build the C runtime itself imports kernel32's GetLastError (and
- * could import the others), and an import library member defines the plain name
- * too, so defining GetLastError here would clash at link time. The functions are
- * therefore compiled as sim_<Name> and exported as <Name> through a linker directive
- * (the mechanism __declspec(dllexport) uses). On Linux they keep their own names. */
-#ifdef _WIN32
-#define K32_EXPORT(name)                                                                              \
-    __attribute__((section(".drectve"), used)) static const char export_##name[sizeof(" -export:" #name "=sim_" #name) - 1] = \
-        " -export:" #name "=sim_" #name;
-#define K32_FUNC(name) sim_##name
-#define K32_API
-#else
-#define K32_EXPORT(name)
-#define K32_FUNC(name) name
-#define K32_API SIMAPI
-#endif
+#include "k32_export.h"
 
 K32_EXPORT(GetLastError)
 K32_EXPORT(SetLastError)

@@ -28,19 +28,7 @@
 /* "\\?\Volume{" + 36 + "}\" + NUL: the 50 characters Microsoft names as enough. */
 #define VOLUME_GUID_PATH_CCH 50u
 
-/* Exported under the kernel32 names as in kernel32.c (see the comment there: the Windows
- * build compiles them as sim_<Name> and renames them through a linker directive). */
-#ifdef _WIN32
-#define K32_EXPORT(name)                                                                              \
-    __attribute__((section(".drectve"), used)) static const char export_##name[sizeof(" -export:" #name "=sim_" #name) - 1] = \
-        " -export:" #name "=sim_" #name;
-#define K32_FUNC(name) sim_##name
-#define K32_API
-#else
-#define K32_EXPORT(name)
-#define K32_FUNC(name) name
-#define K32_API SIMAPI
-#endif
+#include "k32_export.h"
 
 K32_EXPORT(GetVolumePathNameW)
 K32_EXPORT(GetVolumeNameForVolumeMountPointW)
