@@ -198,7 +198,7 @@ describe('Backups view: rows, failures and actions', () => {
     assert.match(typed!.message, /^Type the cluster's name, CLUSTER1, to restore every node of it/);
     assert.equal(restored.authoritative, true);
     const shown = api.notifications().slice(-1)[0]!;
-    assert.match(shown.message, /restored authoritatively\. Nodes now: \d+ up \(NODE1, NODE2, NODE3, … and \d+ more\)/);
+    assert.match(shown.message, /restored authoritatively and is in effect\. Nodes now: \d+ up \(NODE1, NODE2, NODE3, … and \d+ more\)/);
     assert.doesNotMatch(shown.message, /NODE64/);
   });
 });
