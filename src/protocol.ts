@@ -70,7 +70,6 @@ export interface BackupParams {
 export interface ListBackupsParams { folder: string; verify: boolean }
 export interface VerifyParams { path: string; expectedCluster?: string }
 /** A set the CLI verified in its own process and found damaged: what the "verify failed" event names. */
-export interface VerifyFailedEventParams { path: string; problems: string[] }
 
 /** The cluster configuration in a backup set (verified first); file work, no cluster needed. */
 export interface SetConfigurationParams { path: string }
@@ -109,11 +108,6 @@ export const Requests = {
   nodeAction: new RequestType<NodeActionParams, NodeActionResult, EngineErrorData>('fcb/nodeAction'),
   /** Delete one backup set (file work): refused unless the folder is a set directly in the backup folder. */
   deleteBackupSet: new RequestType<DeleteSetParams, DeleteSetResult, EngineErrorData>('fcb/deleteBackupSet'),
-  /**
-   * The Event Log entry "verify failed" (200) for a set the CLI verified in its own process (the engine's own
-   * verifyBackup writes it itself); `written` is false where it could not be (the log says why).
-   */
-  verifyFailedEvent: new RequestType<VerifyFailedEventParams, { written: boolean }, EngineErrorData>('fcb/verifyFailedEvent'),
 } as const;
 
 /** Requests that are file work (backup sets and hives) and need no cluster, no Windows and no native code. */

@@ -52,15 +52,7 @@ export async function backupWithEvent<R extends BackupResult>(params: unknown, c
 /** Verify failed (200): one event naming the set and every problem. An intact set writes nothing. */
 export function verifyEvent(result: VerifyResult, ctx: OperationContext): void {
   if (result.ok) return;
-  verifyFailedEvent(result.path, result.problems, ctx);
-}
-
-/**
- * Verify failed (200) for a set checked elsewhere — the CLI verifies sets in its own process
- * (file work) and asks the engine only to write this event. Returns whether it was written.
- */
-export function verifyFailedEvent(setPath: string, problems: readonly string[], ctx: OperationContext): boolean {
-  return writeEvent('verifyFailed', `The backup set ${setPath} failed verification (${problems.length} problem(s)):\r\n${problems.join('\r\n')}`, ctx.logger);
+  writeEvent('verifyFailed', `The backup set ${result.path} failed verification (${result.problems.length} problem(s)):\r\n${result.problems.join('\r\n')}`, ctx.logger);
 }
 
 /** RestoreResult.outcome → its event; an outcome this table does not know is reported as not in effect (check it). */

@@ -26,6 +26,16 @@ export interface FinishTimeouts {
   formationTimeoutMs?: number;
 }
 
+/**
+ * The problem line for the other nodes a restore left stopped because this node does not run or
+ * did not form the cluster (`why`), with the order to start them in by hand. None for no nodes.
+ */
+export function othersNotStarted(others: readonly string[], localNode: string, why: string): string[] {
+  return others.length === 0 ? []
+    : [`${CLUSTER_SERVICE_NAME} on ${others.join(', ')}: not started, because ${why}. Start it on ${localNode} first ` +
+      `and wait until ${localNode} is Up in the cluster, then on them one at a time.`];
+}
+
 const phaseIndex = (phase: RestoreJournal['phase']): number => RESTORE_PHASES.indexOf(phase);
 
 /**
@@ -47,9 +57,7 @@ export async function startAfterCommit(store: JournalStore, journal: RestoreJour
   const here: ServiceTarget = { node: journal.localNode, isLocal: true };
   const formation = { timeoutMs: timeouts.formationTimeoutMs, serviceTimeoutMs: timeouts.timeoutMs };
   const others = journal.otherNodesToRestart;
-  const notStarted = (why: string): string[] => others.length === 0 ? []
-    : [`${CLUSTER_SERVICE_NAME} on ${others.join(', ')}: not started, because ${why}. Start it on ${journal.localNode} first ` +
-      `and wait until ${journal.localNode} is Up in the cluster, then on them one at a time.`];
+  const notStarted = (why: string): string[] => othersNotStarted(others, journal.localNode, why);
   try {
     if (restartStillDue(journal) && queryServiceState(here, journal.serviceName) !== 'stopped') {
       ctx.logger.log('info', `PostRestore was sent but ${journal.serviceName} on ${journal.localNode} was not stopped and started afterwards: ` +

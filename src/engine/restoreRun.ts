@@ -19,6 +19,7 @@ import {
   createJournal, JournalStore, nativeFileMover, removeSafetyCopy, replaceLiveFiles, stageFiles, takeSafetyCopy, type FileMover, type JournalFile,
   type ReplaceHooks, type RestoreJournal,
 } from './restoreJournal';
+import { othersNotStarted } from './restoreFinish';
 import { observeOutcome } from './restoreOutcome';
 import { describeMethod, type StepPlan } from './restorePlan';
 import { applyWriterTargets, checkLiveDescriptors, findCompanions, type FilePlacement } from './restorePlacement';
@@ -195,9 +196,8 @@ async function afterCommit(run: RestoreRun, plan: StepPlan, index: number, start
       // One at a time, each after the previous one joined the cluster this node formed; a cancel only stops the waiting.
       if (localRuns) problems.push(...await startNodesOneByOne(journal.otherNodesToRestart, safe, ctx.signal, { timeoutMs: services.formationTimeoutMs, serviceTimeoutMs: services.timeoutMs },
         new Set((journal.notMembers ?? []).map((n) => n.toUpperCase()))));
-      else problems.push(`${CLUSTER_SERVICE_NAME} on ${journal.otherNodesToRestart.join(', ')}: not started, because ` +
-        (notFormed ? `${pre.facts.machine} did not form the cluster, and a node started now would bring its own copy of the configuration back` : `it does not run on ${pre.facts.machine}`) +
-        `. Start it on ${pre.facts.machine} first and wait until ${pre.facts.machine} is Up in the cluster, then on them one at a time.`);
+      else problems.push(...othersNotStarted(journal.otherNodesToRestart, pre.facts.machine,
+        notFormed ? `${pre.facts.machine} did not form the cluster, and a node started now would bring its own copy of the configuration back` : `it does not run on ${pre.facts.machine}`));
     }
     if (step.kind === 'vssPostRestore') {
       try {

@@ -7,7 +7,7 @@ import { readBackupSet } from '../engine/backupSet';
 import { listBackupSets } from '../engine/backupSetFolder';
 import { validateRemembered } from '../engine/setVerification';
 import { EngineError } from '../engine/errors';
-import { backupWithEvent, verifyEvent, verifyFailedEvent } from '../engine/outcomeEvents';
+import { backupWithEvent, verifyEvent } from '../engine/outcomeEvents';
 import { Requests } from '../protocol';
 import type { WorkerServer } from './server';
 
@@ -39,11 +39,5 @@ export function registerBackupHandlers(server: WorkerServer): void {
     for (const warning of result.warnings ?? []) ctx.logger.log('warn', `${result.path}: ${warning}`);
     verifyEvent(result, ctx);
     return result;
-  });
-
-  server.onRequest(Requests.verifyFailedEvent, async (params, ctx) => {
-    const setPath = requireText(params?.path, 'The backup set path');
-    const problems = Array.isArray(params.problems) ? params.problems.filter((p): p is string => typeof p === 'string') : [];
-    return { written: verifyFailedEvent(setPath, problems, ctx) };
   });
 }

@@ -12,8 +12,8 @@
  *
  * A damaged set is an outcome for the Windows Event Log ("verify failed", README "Event
  * Log"), as when VS Code or the engine verifies it: where this machine has an Event Log
- * (Windows, or the simulator: ctx.clusterReachable) the engine process writes that event —
- * the CLI itself loads no native code. Elsewhere there is no Event Log to write to.
+ * (Windows, or the simulator: ctx.clusterReachable) the engine process verifies the set again
+ * and writes that event from its own finding — the CLI itself loads no native code. Elsewhere there is no Event Log to write to.
  */
 import * as path from 'node:path';
 import { readBackupSet } from '../../engine/backupSet';
@@ -52,13 +52,17 @@ async function localClusterName(ctx: CliContext): Promise<string | undefined> {
   }
 }
 
-/** The "verify failed" event, written by the engine; a failure to write it is a warning and never changes the exit code. */
-async function writeVerifyFailedEvent(result: VerifyResult, ctx: CliContext): Promise<void> {
+/**
+ * The "verify failed" event: the engine verifies the set again itself and writes the event from
+ * its own finding (an event's text never comes from a client). A failure is a warning and never
+ * changes the exit code.
+ */
+async function writeVerifyFailedEvent(result: VerifyResult, expectedCluster: string | undefined, ctx: CliContext): Promise<void> {
   if (!ctx.clusterReachable) return;
   try {
     const engine = await ctx.engine();
-    const { written } = await engine.request(Requests.verifyFailedEvent, { path: result.path, problems: result.problems }, ctx.signal);
-    if (!written) ctx.io.stderr('fcbackup: warning: the "verify failed" event could not be written to the Application log (run with --verbose to see why).');
+    const seen = await engine.request(Requests.verifyBackup, { path: result.path, ...(expectedCluster === undefined ? {} : { expectedCluster }) }, ctx.signal);
+    if (seen.ok) ctx.io.stderr(`fcbackup: warning: ${result.path} passed when the engine verified it again (it changed in between); no "verify failed" event was written.`);
   } catch (err) {
     ctx.io.stderr(`fcbackup: warning: the "verify failed" event could not be written to the Application log (${err instanceof Error ? err.message : String(err)}).`);
   }
@@ -85,7 +89,7 @@ export const command: CliCommand = {
     printResult(ctx, result, formatVerification);
     for (const warning of result.warnings ?? []) ctx.io.stderr(`fcbackup: warning: ${result.path}: ${warning}`);
     if (!result.ok) {
-      await writeVerifyFailedEvent(verified, ctx);
+      await writeVerifyFailedEvent(verified, expectedCluster, ctx);
       ctx.io.stderr(`fcbackup: the backup set ${result.path} failed verification (${countOf(result.problems.length, 'problem')}).`);
       return ExitCode.failed;
     }
