@@ -14,7 +14,8 @@
  * The store keeps each cell with its size field. The base block is copied to its start, so
  * store positions below 4096 are the base block's own file offsets. Where each cell went is
  * found through the allocation bitmap: one bit per 4-byte slot of the bins, a count of the
- * cells before each 128-byte block, and each cell's store position by its ordinal.
+ * cells before each 128-byte block, and each cell's store position by its ordinal. (A cell's
+ * file offset, for errors, is found the other way: its ordinal's bit in the bitmap.)
  */
 import { BASE_BLOCK_SIZE, HIVE_BIN_ALIGNMENT } from './baseBlock';
 import { HiveError } from './errors';
@@ -38,8 +39,6 @@ export interface CellStore {
   readonly cellsBefore: Int32Array;
   /** Per allocated cell, in file order: where its size field is in `bytes`. */
   readonly cellPositions: Int32Array;
-  /** Per allocated cell, in file order: its offset relative to the first bin. */
-  readonly cellOffsets: Int32Array;
   readonly cellCount: number;
 }
 
@@ -53,7 +52,6 @@ export class CellStoreBuilder {
   private readonly allocatedStarts: Int32Array;
   private readonly cellsBefore: Int32Array;
   private readonly cellPositions: Int32Array;
-  private readonly cellOffsets: Int32Array;
   private cellCount = 0;
   /** Words of `cellsBefore` filled so far. */
   private rankedWords = 0;
@@ -80,7 +78,6 @@ export class CellStoreBuilder {
     this.allocatedStarts = new Int32Array(words);
     this.cellsBefore = new Int32Array(words);
     this.cellPositions = new Int32Array(hiveBinsSize / MIN_CELL_SIZE);
-    this.cellOffsets = new Int32Array(hiveBinsSize / MIN_CELL_SIZE);
   }
 
   /** The next `chunk` of the bins (at bin offset `chunkStart`, the end of the previous one). */
@@ -91,18 +88,31 @@ export class CellStoreBuilder {
     // The rest of a run that the previous chunk ended in the middle of.
     if (this.copyLeft > 0) this.copy(chunk, chunkStart, chunkEnd);
     const words = chunk.byteOffset % 4 === 0 && LITTLE_ENDIAN_HOST ? new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length >>> 2) : undefined;
-    const allocatedStarts = this.allocatedStarts;
     let offset = this.next;
-    let binEnd = this.binEnd;
     while (offset < chunkEnd) {
       // Bins start at multiples of 4096 and chunks are multiples of 4096 long: a bin header or a size field is never split.
-      const at = offset - chunkStart;
-      if (offset === binEnd) {
+      if (offset === this.binEnd) {
         if (this.copyLeft > 0) this.copy(chunk, chunkStart, chunkEnd);
-        binEnd = offset + this.binSize(chunk, at, offset);
+        this.binEnd = offset + this.binSize(chunk, offset - chunkStart, offset);
         offset += HBIN_HEADER_SIZE;
-        continue;
       }
+      offset = this.addCells(chunk, words, chunkStart, offset, Math.min(this.binEnd, chunkEnd));
+    }
+    if (this.copyLeft > 0) this.copy(chunk, chunkStart, chunkEnd);
+    this.next = offset;
+  }
+
+  /**
+   * The cells from bin offset `offset` up to `end` (in one bin and in this chunk); returns where the
+   * next cell starts. One call per bin (or per piece of a bin a chunk holds): a loop this short is
+   * compiled once its callers have run every path, where one loop over a whole chunk was compiled in
+   * the middle of the first chunk and thrown out again at the end of every later one.
+   */
+  private addCells(chunk: Buffer, words: Int32Array | undefined, chunkStart: number, offset: number, end: number): number {
+    const binEnd = this.binEnd;
+    const allocatedStarts = this.allocatedStarts;
+    while (offset < end) {
+      const at = offset - chunkStart;
       const raw = words !== undefined ? words[at >> 2] : chunk.readInt32LE(at);
       const size = raw < 0 ? -raw : raw;
       if (size < MIN_CELL_SIZE || (size & 3) !== 0 || size > binEnd - offset) {
@@ -113,17 +123,14 @@ export class CellStoreBuilder {
         if (word >= this.rankedWords) this.rankUpTo(word);
         allocatedStarts[word] |= 1 << ((offset >>> 2) & 31);
         // The run so far is copied first when this cell does not follow it; then the cell joins the run.
-        if (this.copyLeft > 0 && this.copyFrom + this.copyLeft !== offset) this.copy(chunk, chunkStart, chunkEnd);
-        this.cellPositions[this.cellCount] = this.fill + this.copyLeft;
-        this.cellOffsets[this.cellCount++] = offset;
+        if (this.copyLeft > 0 && this.copyFrom + this.copyLeft !== offset) this.copy(chunk, chunkStart, chunkStart + chunk.length);
+        this.cellPositions[this.cellCount++] = this.fill + this.copyLeft;
         if (this.copyLeft === 0) this.copyFrom = offset;
         this.copyLeft += size;
       }
       offset += size;
     }
-    if (this.copyLeft > 0) this.copy(chunk, chunkStart, chunkEnd);
-    this.next = offset;
-    this.binEnd = binEnd;
+    return offset;
   }
 
   /** The store, once every bin was added; throws when the bins ended early. */
@@ -137,7 +144,6 @@ export class CellStoreBuilder {
       allocatedStarts: this.allocatedStarts,
       cellsBefore: this.cellsBefore,
       cellPositions: this.cellPositions,
-      cellOffsets: this.cellOffsets,
       cellCount: this.cellCount,
     };
   }

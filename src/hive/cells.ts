@@ -12,8 +12,6 @@ import { HiveError } from './errors';
 
 /** Cell offsets that mean "no cell". */
 export const NO_CELL = 0xffff_ffff;
-/** A power of 2. */
-const NAME_CACHE_SLOTS = 4096;
 
 /** The two decoders of Node's Buffer used for names (native, one flat string each; not in @types/node). */
 interface NameDecoder {
@@ -42,10 +40,7 @@ export class HiveCells {
   private readonly allocatedStarts: Int32Array;
   private readonly cellsBefore: Int32Array;
   private readonly cellPositions: Int32Array;
-  private readonly cellOffsets: Int32Array;
   private readonly cellCount: number;
-  /** Short names decoded so far, by a hash of their bytes (names.ts: repeated names are one string). */
-  readonly nameCache: (string | undefined)[] = new Array<string | undefined>(NAME_CACHE_SLOTS).fill(undefined);
   /** One byte per allocated cell: the key walk has read the nk record there (cycle check). */
   private visitedKeys: Uint8Array;
   /**
@@ -65,7 +60,6 @@ export class HiveCells {
     this.allocatedStarts = store.allocatedStarts;
     this.cellsBefore = store.cellsBefore;
     this.cellPositions = store.cellPositions;
-    this.cellOffsets = store.cellOffsets;
     this.cellCount = store.cellCount;
     this.visitedKeys = new Uint8Array(store.cellCount);
     this.budget = hiveBinsSize;
@@ -87,7 +81,22 @@ export class HiveCells {
       if (this.cellPositions[mid] <= at) low = mid;
       else high = mid - 1;
     }
-    return BASE_BLOCK_SIZE + this.cellOffsets[low] + (at - this.cellPositions[low]);
+    return BASE_BLOCK_SIZE + this.offsetOf(low) + (at - this.cellPositions[low]);
+  }
+
+  /** The bin offset of the allocated cell number `ordinal` (in file order): that set bit of the allocation bitmap. */
+  private offsetOf(ordinal: number): number {
+    // The last bitmap word with no more than `ordinal` cells before it holds the cell's bit.
+    let low = 0;
+    let high = this.cellsBefore.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.cellsBefore[mid] <= ordinal) low = mid;
+      else high = mid - 1;
+    }
+    let word = this.allocatedStarts[low];
+    for (let skip = ordinal - this.cellsBefore[low]; skip > 0; skip--) word &= word - 1;
+    return ((low << 5) + (31 - Math.clz32(word & -word))) << 2;
   }
 
   /** The 16-bit number at `at`, a multiple of 2. */
@@ -166,19 +175,29 @@ export class HiveCells {
     return this.cellsBefore[word] + bitsBelow(this.allocatedStarts[word], (cellOffset >>> 2) & 31);
   }
 
-  /** Like `cell`, and the cell must be at least `minLength` bytes and begin with the two-letter `sig`. */
-  record(cellOffset: number, sig: string, minLength: number, referencedAt: number): number {
-    const start = this.cell(cellOffset, RECORD_NAMES[sig] ?? sig, referencedAt);
+  /** Like `cell`, and the cell must be a record of `kind`: its signature, and at least its header's length. */
+  record(cellOffset: number, kind: RecordKind, referencedAt: number): number {
+    const start = this.cell(cellOffset, kind.what, referencedAt);
     // Every cell holds at least 4 bytes (walkCells), so the signature can be read first.
-    if (this.signature(start) !== signatureOf(sig)) this.fail(start, `expected the ${sig} record, found ${describeSignature(this.bytes, start)}`);
+    if (this.signature(start) !== kind.signature) this.fail(start, `expected the ${kind.sig} record, found ${describeSignature(this.bytes, start)}`);
     const length = this.length(start);
-    if (length < minLength) this.fail(start, `the ${sig} record is ${length} bytes, shorter than its ${minLength}-byte header`);
+    if (length < kind.headerLength) this.fail(start, `the ${kind.sig} record is ${length} bytes, shorter than its ${kind.headerLength}-byte header`);
     return start;
   }
 }
 
-/** What `cell()` calls a record in an error (made once, not on every read). */
-const RECORD_NAMES: Record<string, string> = { nk: 'the nk record', vk: 'the vk record', sk: 'the sk record' };
+/** A kind of record (nk, vk, sk) as `HiveCells.record` checks it; made once per kind (recordKind). */
+export interface RecordKind {
+  readonly sig: string;
+  readonly signature: number;
+  /** What errors call it: "the nk record". */
+  readonly what: string;
+  readonly headerLength: number;
+}
+
+export function recordKind(sig: string, headerLength: number): RecordKind {
+  return { sig, signature: signatureOf(sig), what: `the ${sig} record`, headerLength };
+}
 
 /** A two-letter signature as `HiveCells.signature` reads it (the first letter in the low byte). */
 export function signatureOf(sig: string): number {

@@ -4,18 +4,20 @@
  * offset and name hash), or an index root ("ri": offsets of li/lf/lh lists). The walk
  * refuses a key reached twice (a cycle or a shared subtree) and a tree deeper than
  * Windows allows (docs/windows.md, "Registry hive format"). Every key, list and value is
- * checked during the walk; a key's name and its values are decoded when a caller first
- * asks for them (see values.ts for why).
+ * checked by one walk when the hive is read; the tree a caller gets reads names, values and
+ * subkeys from the checked cells when asked for them (see values.ts for why).
  */
-import { NO_CELL, signatureOf, type HiveCells } from './cells';
+import { NO_CELL, recordKind, signatureOf, type HiveCells } from './cells';
 import { chargeName, decodeName } from './names';
 import type { RegistryKey, RegistryValue } from './types';
-import { checkValues, valuesOf } from './values';
+import { checkValues, NO_VALUES, valuesOf } from './values';
 
 const NK_HEADER = 76;
 /** An sk record: signature, reserved, two list links, reference count, descriptor size. */
 const SK_HEADER = 20;
 const KEY_COMP_NAME = 0x0020;
+const NK_RECORD = recordKind('nk', NK_HEADER);
+const SK_RECORD = recordKind('sk', SK_HEADER);
 /**
  * Windows limits a registry tree to 512 levels ("Registry Element Size Limits",
  * learn.microsoft.com/windows/win32/sysinfo/registry-element-size-limits); the root is level 0.
@@ -30,51 +32,80 @@ const RI = signatureOf('ri');
 /** The subkeys of a key with none: one frozen array shared by every leaf key. */
 const NO_SUBKEYS: readonly RegistryKey[] = Object.freeze([]);
 
+/** Checks the whole tree under the root key (every key, list and value; see `checkKey`) and returns the root. */
 export function readKeyTree(cells: HiveCells, rootOffset: number): RegistryKey {
-  return readKey(cells, rootOffset, 0, 36);
+  const root = checkKey(cells, rootOffset, 0, 36);
+  return new HiveKey(cells, root);
 }
 
-/** One key of the tree: its nk record (checked, with its value list) and its subkeys (read). */
+/**
+ * One key of the tree, a view of its checked nk record: its name, its values and its subkeys are
+ * read from the kept cells each time they are asked for, and not kept. A caller that walks the
+ * tree once (a configuration model, the JSON listing) leaves nothing behind but what it keeps
+ * itself; keeping every key, value and byte view of a large hive would cost more than reading it.
+ */
 class HiveKey implements RegistryKey {
-  private decodedName: string | undefined = undefined;
-  private decodedValues: readonly RegistryValue[] | undefined = undefined;
-
   constructor(
     private readonly cells: HiveCells,
-    /** The file offset of the nk record's data. */
+    /** The store position of the nk record's data. */
     private readonly nk: number,
-    /** The file offset of the checked value list (unused when the key has no values). */
-    private readonly valueList: number,
-    readonly subkeys: readonly RegistryKey[],
   ) {}
 
   get name(): string {
-    if (this.decodedName === undefined) {
-      const { cells, nk } = this;
-      this.decodedName = decodeName(cells, nk + NK_HEADER, cells.u16(nk + 72), (cells.u16(nk + 2) & KEY_COMP_NAME) !== 0);
-    }
-    return this.decodedName;
+    const { cells, nk } = this;
+    return decodeName(cells, nk + NK_HEADER, cells.u16(nk + 72), (cells.u16(nk + 2) & KEY_COMP_NAME) !== 0);
   }
 
   get values(): readonly RegistryValue[] {
-    if (this.decodedValues === undefined) this.decodedValues = valuesOf(this.cells, this.cells.u32(this.nk + 36), this.valueList);
-    return this.decodedValues;
+    const { cells, nk } = this;
+    const count = cells.u32(nk + 36);
+    return count === 0 ? NO_VALUES : valuesOf(cells, count, cells.cellStart(cells.u32(nk + 40)));
+  }
+
+  get subkeys(): readonly RegistryKey[] {
+    const { cells, nk } = this;
+    const count = cells.u32(nk + 20);
+    if (count === 0) return NO_SUBKEYS;
+    // checkKey checked the lists: each entry names an nk record, and together they hold `count`.
+    const subkeys: RegistryKey[] = new Array(count);
+    const list = cells.cellStart(cells.u32(nk + 28));
+    if (cells.signature(list) !== RI) {
+      subkeysOf(cells, list, subkeys, 0);
+      return subkeys;
+    }
+    for (let i = 0, filled = 0, entries = cells.u16(list + 2); i < entries; i++) {
+      filled = subkeysOf(cells, cells.cellStart(cells.u32(list + 4 + 4 * i)), subkeys, filled);
+    }
+    return subkeys;
   }
 }
 
-function readKey(cells: HiveCells, offset: number, depth: number, referencedAt: number): RegistryKey {
+/** The keys a checked li, lf or lh list names, into `subkeys` from `filled` on; returns the new fill. */
+function subkeysOf(cells: HiveCells, leaf: number, subkeys: RegistryKey[], filled: number): number {
+  const step = cells.signature(leaf) === LI ? 4 : 8;
+  for (let i = 0, entries = cells.u16(leaf + 2); i < entries; i++) {
+    subkeys[filled++] = new HiveKey(cells, cells.cellStart(cells.u32(leaf + 4 + step * i)));
+  }
+  return filled;
+}
+
+/**
+ * Checks the key at `offset` and everything under it: its nk record, name, security record,
+ * values, subkey lists and subkeys. Returns the store position of its nk record.
+ */
+function checkKey(cells: HiveCells, offset: number, depth: number, referencedAt: number): number {
   if (depth > MAX_KEY_DEPTH) cells.fail(referencedAt, `keys nested more than ${MAX_KEY_DEPTH} levels deep (Windows allows ${MAX_KEY_DEPTH})`);
-  const at = cells.record(offset, 'nk', NK_HEADER, referencedAt);
+  const at = cells.record(offset, NK_RECORD, referencedAt);
   if (!cells.firstVisit(offset)) cells.fail(referencedAt, `the key at cell offset 0x${offset.toString(16)} is reached twice: the key tree has a cycle or a shared subtree`);
   const nameLength = cells.u16(at + 72);
   const nkLength = cells.length(at);
   if (nameLength > nkLength - NK_HEADER) cells.fail(at + 72, `the key name's length ${nameLength} runs past its nk record (${nkLength} bytes)`);
   chargeName(cells, at + NK_HEADER, nameLength, (cells.u16(at + 2) & KEY_COMP_NAME) !== 0);
   checkSecurity(cells, cells.u32(at + 44), at + 44);
-  const valueList = checkValues(cells, cells.u32(at + 36), cells.u32(at + 40), at);
+  checkValues(cells, cells.u32(at + 36), cells.u32(at + 40), at);
   const count = cells.u32(at + 20);
-  if (count === 0) return new HiveKey(cells, at, valueList, NO_SUBKEYS);
-  // The lists are checked and counted whole before any subkey is read, then walked again to read them.
+  if (count === 0) return at;
+  // The lists are checked and counted whole before any subkey is checked, then walked again for the subkeys.
   const listOffset = cells.u32(at + 28);
   const list = cells.cell(listOffset, 'the subkey list', at + 28);
   const listSig = cells.length(list) >= 4 ? cells.signature(list) : 0;
@@ -94,35 +125,29 @@ function readKey(cells: HiveCells, offset: number, depth: number, referencedAt: 
     cells.fail(list, 'the subkey list is not an li, lf, lh or ri list');
   }
   if (found !== count) cells.fail(at + 20, `the key says it has ${count} subkeys, its subkey lists hold ${found}`);
-  const subkeys: RegistryKey[] = new Array(count);
   if (listSig === RI) {
-    let filled = 0;
-    const entries = cells.u16(list + 2);
-    for (let i = 0; i < entries; i++) {
-      const leaf = cells.cell(cells.u32(list + 4 + 4 * i), 'a subkey list of the index root', list + 4 + 4 * i);
-      filled = readLeaf(cells, leaf, depth, subkeys, filled);
+    for (let i = 0, entries = cells.u16(list + 2); i < entries; i++) {
+      checkLeafKeys(cells, cells.cellStart(cells.u32(list + 4 + 4 * i)), depth);
     }
   } else {
-    readLeaf(cells, list, depth, subkeys, 0);
+    checkLeafKeys(cells, list, depth);
   }
-  return new HiveKey(cells, at, valueList, subkeys);
+  return at;
 }
 
-/** Reads the subkeys a checked li, lf or lh list names into `subkeys` from `filled` on; returns the new fill. */
-function readLeaf(cells: HiveCells, leaf: number, depth: number, subkeys: RegistryKey[], filled: number): number {
-  const entries = cells.u16(leaf + 2);
+/** Checks the keys a checked li, lf or lh list names. */
+function checkLeafKeys(cells: HiveCells, leaf: number, depth: number): void {
   const step = cells.signature(leaf) === LI ? 4 : 8;
-  for (let i = 0; i < entries; i++) {
+  for (let i = 0, entries = cells.u16(leaf + 2); i < entries; i++) {
     const entryAt = leaf + 4 + step * i;
-    subkeys[filled++] = readKey(cells, cells.u32(entryAt), depth + 1, entryAt);
+    checkKey(cells, cells.u32(entryAt), depth + 1, entryAt);
   }
-  return filled;
 }
 
 /** A key's security descriptor is not part of the tree, but a key that names one must name a whole sk record. */
 function checkSecurity(cells: HiveCells, offset: number, referencedAt: number): void {
   if (offset === NO_CELL) return;
-  const sk = cells.record(offset, 'sk', SK_HEADER, referencedAt);
+  const sk = cells.record(offset, SK_RECORD, referencedAt);
   const descriptorSize = cells.u32(sk + 16);
   const skLength = cells.length(sk);
   if (descriptorSize > skLength - SK_HEADER) cells.fail(sk + 16, `the security descriptor of ${descriptorSize} bytes runs past its sk record (${skLength} bytes)`);

@@ -6,16 +6,18 @@
  * Every vk record and everything its data needs is checked when the hive is read, so a
  * damaged hive fails then, with one HiveError. What a value holds is only decoded when a
  * caller asks: a `HiveValue` is the position of its checked vk record, and its name and
- * data are read from the kept cells (cellStore.ts) on first use (and kept). A hive holds hundreds of
- * thousands of values; building a name string and a byte view for each up front is most
- * of what reading it would cost, and most callers look at a few of them.
+ * data are read from the kept cells (cellStore.ts) each time they are asked for. A hive
+ * holds hundreds of thousands of values; building a name string and a byte view for each
+ * up front, or keeping those a caller asked for, would cost more than reading the hive
+ * (bench/README.md, "Reading the figures"), and a caller keeps what it needs itself.
  */
-import { NO_CELL, signatureOf, type HiveCells } from './cells';
+import { NO_CELL, recordKind, signatureOf, type HiveCells } from './cells';
 import { chargeName, decodeName } from './names';
 import type { RegistryValue } from './types';
 
 const VK_HEADER = 20;
 const VALUE_COMP_NAME = 0x0001;
+const VK_RECORD = recordKind('vk', VK_HEADER);
 /** Bit 31 of a vk's data size: the data (at most 4 bytes) is in the data offset field itself. */
 const DATA_INLINE = 0x8000_0000;
 /** Data larger than this is stored in a big data record (format 1.4 and later); each segment but the last holds this much. */
@@ -27,23 +29,18 @@ const DB = signatureOf('db');
 export const NO_VALUES: readonly RegistryValue[] = Object.freeze([]);
 const NO_DATA = new Uint8Array(0);
 
-/**
- * Checks the value list of the key whose nk record starts at `keyAt` and every value in it
- * (see `checkValue`). Returns the file offset of the checked list, or -1 when `count` is 0.
- */
-export function checkValues(cells: HiveCells, count: number, listOffset: number, keyAt: number): number {
-  if (count === 0) return -1;
+/** Checks the value list of the key whose nk record starts at `keyAt` and every value in it (see `checkValue`). */
+export function checkValues(cells: HiveCells, count: number, listOffset: number, keyAt: number): void {
+  if (count === 0) return;
   const list = cells.cell(listOffset, 'the value list', keyAt + 40);
   const listLength = cells.length(list);
   if (count > listLength / 4) cells.fail(list, `the value list holds ${Math.floor(listLength / 4)} entries, the key says ${count}`);
   cells.charge(4 * count, list);
   for (let i = 0; i < count; i++) checkValue(cells, cells.u32(list + 4 * i), list + 4 * i);
-  return list;
 }
 
-/** The values of a checked list (`checkValues`); each decodes its name and data on first use. */
+/** The `count` values of the list at store position `list`, checked by `checkValues`. */
 export function valuesOf(cells: HiveCells, count: number, list: number): readonly RegistryValue[] {
-  if (count === 0) return NO_VALUES;
   const values: RegistryValue[] = new Array(count);
   // checkValue checked every entry, so each names a whole vk record: its data starts 4 bytes after the cell.
   for (let i = 0; i < count; i++) values[i] = new HiveValue(cells, cells.cellStart(cells.u32(list + 4 * i)));
@@ -52,7 +49,7 @@ export function valuesOf(cells: HiveCells, count: number, list: number): readonl
 
 /** Everything `HiveValue` will read: the vk record, its name, its data and where they lie. Charges the name and the data. */
 function checkValue(cells: HiveCells, offset: number, referencedAt: number): void {
-  const vk = cells.record(offset, 'vk', VK_HEADER, referencedAt);
+  const vk = cells.record(offset, VK_RECORD, referencedAt);
   const nameLength = cells.u16(vk + 2);
   const vkLength = cells.length(vk);
   if (nameLength > vkLength - VK_HEADER) cells.fail(vk + 2, `the value name's length ${nameLength} runs past its vk record (${vkLength} bytes)`);
@@ -100,22 +97,16 @@ function checkBigData(cells: HiveCells, dbAt: number, size: number): void {
 }
 
 /**
- * One value of the tree, read from its vk record (checked by `checkValues`) when asked.
- * Name and data are decoded once and kept; the data of one piece is a view of the kept cells'
- * bytes (not a copy), the data of a big data record is copied together.
+ * One value of the tree, read from its vk record (checked by `checkValues`) each time it is asked
+ * for. The data of one piece is a view of the kept cells' bytes (not a copy); the data of a big
+ * data record is copied together into new bytes.
  */
 export class HiveValue implements RegistryValue {
-  private decodedName: string | undefined = undefined;
-  private decodedData: Uint8Array | undefined = undefined;
-
   constructor(private readonly cells: HiveCells, private readonly vk: number) {}
 
   get name(): string {
-    if (this.decodedName === undefined) {
-      const { cells, vk } = this;
-      this.decodedName = decodeName(cells, vk + VK_HEADER, cells.u16(vk + 2), (cells.u16(vk + 16) & VALUE_COMP_NAME) !== 0);
-    }
-    return this.decodedName;
+    const { cells, vk } = this;
+    return decodeName(cells, vk + VK_HEADER, cells.u16(vk + 2), (cells.u16(vk + 16) & VALUE_COMP_NAME) !== 0);
   }
 
   get type(): number {
@@ -123,27 +114,25 @@ export class HiveValue implements RegistryValue {
   }
 
   get data(): Uint8Array {
-    if (this.decodedData === undefined) this.decodedData = this.readData();
-    return this.decodedData;
-  }
-
-  private readData(): Uint8Array {
     const { cells, vk } = this;
     const rawSize = cells.u32(vk + 4);
     if (rawSize >= DATA_INLINE) return rawSize === DATA_INLINE ? NO_DATA : cells.bytesAt(vk + 8, rawSize - DATA_INLINE);
     if (rawSize === 0) return NO_DATA;
     const data = cells.cellStart(cells.u32(vk + 8));
-    if (cells.length(data) >= rawSize) return cells.bytesAt(data, rawSize);
-    // checkData found a big data record here, with every segment in place.
-    const list = cells.cellStart(cells.u32(data + 4));
-    const out = new Uint8Array(rawSize);
-    for (let filled = 0, i = 0; filled < rawSize; i++) {
-      const segment = cells.cellStart(cells.u32(list + 4 * i));
-      const take = Math.min(BIG_DATA_SEGMENT, rawSize - filled);
-      out.set(cells.bytes.subarray(segment, segment + take), filled);
-      filled += take;
-    }
-    return out;
+    // checkData found either one cell that holds the data or a big data record with every segment in place.
+    return cells.length(data) >= rawSize ? cells.bytesAt(data, rawSize) : bigData(cells, data, rawSize);
   }
 }
 
+/** The `size` bytes of the checked big data record at `db`, its segments copied together. */
+function bigData(cells: HiveCells, db: number, size: number): Uint8Array {
+  const list = cells.cellStart(cells.u32(db + 4));
+  const out = new Uint8Array(size);
+  for (let filled = 0, i = 0; filled < size; i++) {
+    const segment = cells.cellStart(cells.u32(list + 4 * i));
+    const take = Math.min(BIG_DATA_SEGMENT, size - filled);
+    out.set(cells.bytes.subarray(segment, segment + take), filled);
+    filled += take;
+  }
+  return out;
+}
