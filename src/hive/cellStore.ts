@@ -29,6 +29,19 @@ const MIN_CELL_SIZE = 8;
 /** True where the CPU stores numbers little-endian, as hives do (x64, arm64: every platform VS Code runs on). */
 export const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
+/**
+ * `bytes` as little-endian 32-bit words (its length rounded down to a multiple of 4): a view where
+ * the CPU is little-endian and the bytes start at a multiple of 4 (always, for the reader's own
+ * buffers), a decoded copy otherwise.
+ */
+export function wordsOf(bytes: Uint8Array): Int32Array {
+  const count = bytes.byteLength >>> 2;
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, count);
+  const words = new Int32Array(count);
+  for (let i = 0; i < count; i++) words[i] = bytes[4 * i] | (bytes[4 * i + 1] << 8) | (bytes[4 * i + 2] << 16) | (bytes[4 * i + 3] << 24);
+  return words;
+}
+
 /** What the first pass leaves for the reader (see HiveCells). */
 export interface CellStore {
   /** The base block, then every allocated cell (size field and data), in file order. */
@@ -81,19 +94,19 @@ export class CellStoreBuilder {
   }
 
   /** The next `chunk` of the bins (at bin offset `chunkStart`, the end of the previous one). */
-  add(chunk: Buffer): void {
+  add(chunk: Uint8Array): void {
     const chunkStart = this.chunkStart;
     const chunkEnd = Math.min(chunkStart + chunk.length, this.hiveBinsSize);
     this.chunkStart = chunkEnd;
     // The rest of a run that the previous chunk ended in the middle of.
     if (this.copyLeft > 0) this.copy(chunk, chunkStart, chunkEnd);
-    const words = chunk.byteOffset % 4 === 0 && LITTLE_ENDIAN_HOST ? new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length >>> 2) : undefined;
+    const words = wordsOf(chunk);
     let offset = this.next;
     while (offset < chunkEnd) {
       // Bins start at multiples of 4096 and chunks are multiples of 4096 long: a bin header or a size field is never split.
       if (offset === this.binEnd) {
         if (this.copyLeft > 0) this.copy(chunk, chunkStart, chunkEnd);
-        this.binEnd = offset + this.binSize(chunk, offset - chunkStart, offset);
+        this.binEnd = offset + this.binSize(words, offset - chunkStart, offset);
         offset += HBIN_HEADER_SIZE;
       }
       offset = this.addCells(chunk, words, chunkStart, offset, Math.min(this.binEnd, chunkEnd));
@@ -108,12 +121,12 @@ export class CellStoreBuilder {
    * compiled once its callers have run every path, where one loop over a whole chunk was compiled in
    * the middle of the first chunk and thrown out again at the end of every later one.
    */
-  private addCells(chunk: Buffer, words: Int32Array | undefined, chunkStart: number, offset: number, end: number): number {
+  private addCells(chunk: Uint8Array, words: Int32Array, chunkStart: number, offset: number, end: number): number {
     const binEnd = this.binEnd;
     const allocatedStarts = this.allocatedStarts;
     while (offset < end) {
       const at = offset - chunkStart;
-      const raw = words !== undefined ? words[at >> 2] : chunk.readInt32LE(at);
+      const raw = words[at >> 2];
       const size = raw < 0 ? -raw : raw;
       if (size < MIN_CELL_SIZE || (size & 3) !== 0 || size > binEnd - offset) {
         throw new HiveError(this.file, BASE_BLOCK_SIZE + offset, `a cell of size ${raw} does not fit its hive bin (cells are a multiple of 4 bytes, at least 8, inside one bin)`);
@@ -149,9 +162,10 @@ export class CellStoreBuilder {
   }
 
   /** Copies what this chunk holds of the run being copied (it may go on into the next chunk). */
-  private copy(chunk: Buffer, chunkStart: number, chunkEnd: number): void {
+  private copy(chunk: Uint8Array, chunkStart: number, chunkEnd: number): void {
     const take = Math.min(this.copyLeft, chunkEnd - this.copyFrom);
-    chunk.copy(this.bytes, this.fill, this.copyFrom - chunkStart, this.copyFrom - chunkStart + take);
+    // A plain view and TypedArray#set: one memmove, without Buffer#copy's argument handling.
+    this.bytes.set(new Uint8Array(chunk.buffer, chunk.byteOffset + this.copyFrom - chunkStart, take), this.fill);
     this.fill += take;
     this.copyFrom += take;
     this.copyLeft -= take;
@@ -165,14 +179,14 @@ export class CellStoreBuilder {
   }
 
   /** Checks the header of the bin at `binOffset` (at `at` in `chunk`) and returns its size. */
-  private binSize(chunk: Buffer, at: number, binOffset: number): number {
+  private binSize(words: Int32Array, at: number, binOffset: number): number {
     const fileAt = BASE_BLOCK_SIZE + binOffset;
-    if (this.hiveBinsSize - binOffset < HBIN_HEADER_SIZE || chunk.readUInt32LE(at) !== HBIN) {
+    if (this.hiveBinsSize - binOffset < HBIN_HEADER_SIZE || words[at >> 2] !== HBIN) {
       throw new HiveError(this.file, fileAt, `no hive bin ("hbin") where one must start (bin offset 0x${binOffset.toString(16)})`);
     }
-    const recorded = chunk.readUInt32LE(at + 4);
+    const recorded = words[(at + 4) >> 2] >>> 0;
     if (recorded !== binOffset) throw new HiveError(this.file, fileAt + 4, `the hive bin at 0x${binOffset.toString(16)} records its offset as 0x${recorded.toString(16)}`);
-    const size = chunk.readUInt32LE(at + 8);
+    const size = words[(at + 8) >> 2] >>> 0;
     if (size < HIVE_BIN_ALIGNMENT || size % HIVE_BIN_ALIGNMENT !== 0 || size > this.hiveBinsSize - binOffset) {
       throw new HiveError(this.file, fileAt + 8, `the hive bin at 0x${binOffset.toString(16)} has size 0x${size.toString(16)}: not a multiple of 4096 that fits in the hive`);
     }

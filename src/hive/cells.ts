@@ -7,7 +7,7 @@
  * name the file offset they came from.
  */
 import { BASE_BLOCK_SIZE } from './baseBlock';
-import { LITTLE_ENDIAN_HOST, type CellStore } from './cellStore';
+import { wordsOf, type CellStore } from './cellStore';
 import { HiveError } from './errors';
 
 /** Cell offsets that mean "no cell". */
@@ -212,15 +212,6 @@ function bitsBelow(word: number, bit: number): number {
   v -= (v >>> 1) & 0x5555_5555;
   v = (v & 0x3333_3333) + ((v >>> 2) & 0x3333_3333);
   return (Math.imul((v + (v >>> 4)) & 0x0f0f_0f0f, 0x0101_0101) >>> 24);
-}
-
-/** `bytes` as little-endian 32-bit words (its length rounded down to a multiple of 4). */
-function wordsOf(bytes: Uint8Array): Int32Array {
-  const count = bytes.byteLength >>> 2;
-  if (LITTLE_ENDIAN_HOST) return new Int32Array(bytes.buffer, bytes.byteOffset, count);
-  const words = new Int32Array(count);
-  for (let i = 0; i < count; i++) words[i] = bytes[4 * i] | (bytes[4 * i + 1] << 8) | (bytes[4 * i + 2] << 16) | (bytes[4 * i + 3] << 24);
-  return words;
 }
 
 function describeSignature(bytes: Uint8Array, at: number): string {
