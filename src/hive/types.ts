@@ -30,6 +30,11 @@ export interface RegistryValue {
   readonly data: Uint8Array;
 }
 
+/**
+ * A key of the tree. The hive reader's keys and values are views of the hive's checked cells:
+ * every read of `values`, `subkeys`, a name or a value's data makes them anew (equal each time,
+ * not the same object). Read each once (`const subkeys = key.subkeys`), not in a loop's condition.
+ */
 export interface RegistryKey {
   readonly name: string;
   /** In the order stored. */
