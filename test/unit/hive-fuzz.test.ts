@@ -7,7 +7,7 @@
  * from a check the reader makes on purpose; anything else (another exception, a check the
  * reader did not foresee) fails. A hang fails by mocha's timeout. Every tree is then read
  * whole (every name, type and data, as `fcbackup hive --json` and the text form do): the
- * reader decodes those on first use, from records it checked when it read the hive, so
+ * tree reads those when asked, from records the reader checked when it read the hive, so
  * using a tree of a damaged hive must not throw either.
  */
 import * as assert from 'node:assert/strict';
