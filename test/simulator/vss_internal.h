@@ -78,10 +78,6 @@ void vss_sb_xml_attr(vss_sb *b, const char *name, const char *value);  /* ` name
 char *vss_sb_take(vss_sb *b);                       /* NULL when an allocation failed */
 
 /* Paths (UTF-8, native separators). */
-/* The volume (root) of an absolute path: "/" on Linux, "X:\" or "\\server\share\" on
- * Windows; *rest points at the path below the root. 0 when path is not absolute. */
-int vss_path_volume(const char *path, char *root, size_t cap, const char **rest);
-int vss_volume_eq(const char *a, const char *b);
 int vss_mkdir_new(const char *path);               /* 1 created, 0 exists, -1 error */
 
 /* ------------------------------------------------------------- the XML reader */

@@ -290,60 +290,6 @@ char *vss_sb_take(vss_sb *b)
 
 /* ---------------------------------------------------------------------- paths */
 
-int vss_path_volume(const char *path, char *root, size_t cap, const char **rest)
-{
-    if (!path || cap < 4) return 0;
-#ifdef _WIN32
-    if (((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z')) &&
-        path[1] == ':' && (path[2] == '\\' || path[2] == '/')) {
-        root[0] = path[0];
-        root[1] = ':';
-        root[2] = '\\';
-        root[3] = 0;
-        *rest = path + 3;
-        while (**rest == '\\' || **rest == '/') (*rest)++;
-        return 1;
-    }
-    if (path[0] == '\\' && path[1] == '\\') {
-        /* \\server\share\ */
-        const char *server_end = strchr(path + 2, '\\');
-        if (!server_end || server_end == path + 2) return 0;
-        const char *share_end = strchr(server_end + 1, '\\');
-        size_t len = share_end ? (size_t)(share_end - path) : strlen(path);
-        if (len + 2 > cap || len == (size_t)(server_end + 1 - path)) return 0;
-        memcpy(root, path, len);
-        root[len] = '\\';
-        root[len + 1] = 0;
-        *rest = share_end ? share_end + 1 : path + len;
-        return 1;
-    }
-    return 0;
-#else
-    if (path[0] != '/') return 0;
-    root[0] = '/';
-    root[1] = 0;
-    *rest = path;
-    while (**rest == '/') (*rest)++;
-    return 1;
-#endif
-}
-
-int vss_volume_eq(const char *a, const char *b)
-{
-#ifdef _WIN32
-    /* Volume names compare without regard to ASCII case. */
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'a' && x <= 'z') x = (char)(x - 32);
-        if (y >= 'a' && y <= 'z') y = (char)(y - 32);
-        if (x != y) return 0;
-    }
-    return *a == *b;
-#else
-    return strcmp(a, b) == 0;
-#endif
-}
-
 int vss_mkdir_new(const char *path)
 {
 #ifdef _WIN32
