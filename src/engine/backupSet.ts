@@ -30,7 +30,7 @@ import {
 } from './manifest';
 import type { BackupSetSummary, VerifyResult } from './model';
 import { compactUtcStamp, sanitizeName, unsafeRelativePathReason } from './paths';
-import { backupWriteError, fileErrorCode } from './fileErrors';
+import { backupWriteError, fileErrorCode, type SetFolderKind } from './fileErrors';
 import { permissionWarnings, protectContents, protectPath } from './protection';
 
 export * from './manifest';
@@ -115,6 +115,8 @@ export async function removeTree(dir: string): Promise<void> {
 export class BackupSetWriter {
   readonly destination: string;
   readonly name: string;
+  /** What errors call `destination`: the backup folder, or the copy folder a set is copied to. */
+  readonly folderKind: SetFolderKind;
   /** The temporary folder the set is written to. */
   readonly partialPath: string;
   private readonly usedPaths = new Set<string>();
@@ -122,9 +124,10 @@ export class BackupSetWriter {
   private readonly documents: ManifestDocument[] = [];
   private finished = false;
 
-  private constructor(destination: string, name: string) {
+  private constructor(destination: string, name: string, folderKind: SetFolderKind) {
     this.destination = destination;
     this.name = name;
+    this.folderKind = folderKind;
     this.partialPath = path.join(destination, partialFolderName(name));
   }
 
@@ -132,16 +135,16 @@ export class BackupSetWriter {
    * Creates `<destination>/.<name>.partial-<pid>/files/` with the marker file.
    * `destination` is created when missing; when it cannot be, the error names it.
    */
-  static async create(destination: string, name: string): Promise<BackupSetWriter> {
-    const writer = new BackupSetWriter(destination, name);
+  static async create(destination: string, name: string, folderKind: SetFolderKind = 'backup folder'): Promise<BackupSetWriter> {
+    const writer = new BackupSetWriter(destination, name, folderKind);
     try {
       const existing = await fsp.stat(destination).catch(() => undefined);
       if (existing && !existing.isDirectory()) {
-        throw new EngineError('BAD_ARGUMENT', `The backup folder ${destination} is a file, not a folder. Choose a folder for the backup sets.`);
+        throw new EngineError('BAD_ARGUMENT', `The ${folderKind} ${destination} is a file, not a folder. Choose a folder for the backup sets.`);
       }
       await fsp.mkdir(destination, { recursive: true });
     } catch (err) {
-      throw backupWriteError(err, destination, destination, true);
+      throw backupWriteError(err, destination, destination, folderKind, true);
     }
     try {
       await removeTree(writer.partialPath);
@@ -152,7 +155,7 @@ export class BackupSetWriter {
       await fsp.mkdir(path.join(writer.partialPath, FILES_FOLDER));
     } catch (err) {
       await removeTree(writer.partialPath).catch(() => undefined);
-      throw backupWriteError(err, destination, writer.partialPath);
+      throw backupWriteError(err, destination, writer.partialPath, folderKind);
     }
     return writer;
   }
@@ -189,7 +192,7 @@ export class BackupSetWriter {
     } catch (err) {
       // A failure reading the source is the source's; one writing the set is the destination's.
       if (fileErrorCode(err) === 'ENOENT' || (err as NodeJS.ErrnoException).path === source) throw err;
-      throw backupWriteError(err, this.destination, target);
+      throw backupWriteError(err, this.destination, target, this.folderKind);
     }
     const entry: ManifestFile = { originalPath, path: relPath, size: result.size, sha256: result.sha256, component };
     this.files.push(entry);
@@ -201,7 +204,7 @@ export class BackupSetWriter {
     const file = role === 'backupComponents' ? BACKUP_COMPONENTS_FILE : WRITER_METADATA_FILE;
     const target = path.join(this.partialPath, file);
     const { size, sha256 } = await writeNewFile(target, text).catch((err: unknown) => {
-      throw backupWriteError(err, this.destination, target);
+      throw backupWriteError(err, this.destination, target, this.folderKind);
     });
     const doc: ManifestDocument = { role, path: file, size, sha256 };
     this.documents.push(doc);
@@ -221,7 +224,7 @@ export class BackupSetWriter {
     try {
       await writeNewFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     } catch (err) {
-      throw backupWriteError(err, this.destination, manifestPath);
+      throw backupWriteError(err, this.destination, manifestPath, this.folderKind);
     }
     protectContents(this.partialPath);
     await flushDirectory(path.join(this.partialPath, FILES_FOLDER));
@@ -245,7 +248,7 @@ export class BackupSetWriter {
       } catch (err) {
         const code = fileErrorCode(err);
         if (code === 'EEXIST' || code === 'ENOTEMPTY') continue;
-        throw backupWriteError(err, this.destination, finalPath);
+        throw backupWriteError(err, this.destination, finalPath, this.folderKind);
       }
       this.finished = true;
       protectPath(finalPath, 'folder'); // the same DACL under the final name (docs/windows.md, "Who can read a backup")

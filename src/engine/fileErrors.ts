@@ -11,11 +11,14 @@ export function fileErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Which folder the user chose a set is written to: errors call it by that name. */
+export type SetFolderKind = 'backup folder' | 'copy folder';
+
 /**
- * An error while writing a backup set into `destination` (the folder the user chose),
+ * An error while writing a backup set into `destination` (the `kind` of folder the user chose),
  * at `file` (the file or folder being written when it failed).
  */
-export function backupWriteError(err: unknown, destination: string, file: string, creatingFolder = false): Error {
+export function backupWriteError(err: unknown, destination: string, file: string, kind: SetFolderKind, creatingFolder = false): Error {
   if (err instanceof EngineError) return err;
   const code = fileErrorCode(err);
   if ((code === 'EEXIST' || code === 'ENOTDIR') && !creatingFolder) return err instanceof Error ? err : new Error(String(err));
@@ -28,12 +31,12 @@ export function backupWriteError(err: unknown, destination: string, file: string
     case 'EPERM':
     case 'EROFS':
       return new EngineError('BAD_ARGUMENT',
-        `The backup folder ${destination} cannot be written to (${code}${code === 'EROFS' ? ': read-only file system' : ': access denied'}). ` +
+        `The ${kind} ${destination} cannot be written to (${code}${code === 'EROFS' ? ': read-only file system' : ': access denied'}). ` +
         'Choose a folder this account can write to, or give it write access.', { cause: err });
     case 'EEXIST':
     case 'ENOTDIR':
       return new EngineError('BAD_ARGUMENT',
-        `The backup folder ${destination} is not a folder: it, or a folder above it, is a file (${code}). Choose a folder.`, { cause: err });
+        `The ${kind} ${destination} is not a folder: it, or a folder above it, is a file (${code}). Choose a folder.`, { cause: err });
     default:
       return err instanceof Error ? err : new Error(String(err));
   }

@@ -32,7 +32,7 @@ export async function copyBackupSet(setPath: string, destination: string, ctx: O
   const sourceManifestHash = (await hashFile(path.join(setPath, MANIFEST_FILE))).sha256;
   await removeStalePartialSets(destination, ctx.logger);
 
-  const writer = await BackupSetWriter.create(destination, path.basename(setPath));
+  const writer = await BackupSetWriter.create(destination, path.basename(setPath), 'copy folder');
   try {
     for (const doc of manifest.documents) {
       throwIfCancelled(ctx.signal, 'The copy');
