@@ -4,7 +4,7 @@
  * trees, the commands and the settings. Everything created here is disposed with
  * the extension.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { resolveNativeTarget, type TargetResolution } from './client/nativeTarget';
 import { BackupsTreeProvider } from './ui/backupsTree';
 import { ClusterTreeProvider } from './ui/clusterTree';

@@ -10,8 +10,8 @@
  * is one line on stderr: "fcbackup: <message>". --json documents go through output.ts's
  * jsonDocument, which gives each its schemaVersion.
  */
-import * as fs from 'node:fs';
-import * as readline from 'node:readline/promises';
+import fs = require('node:fs');
+import readline = require('node:readline/promises');
 import { parseArgs } from 'node:util';
 import { EngineClient, EngineRequestError } from '../client/engineClient';
 import { resolveNativeTarget } from '../client/nativeTarget';

@@ -7,8 +7,8 @@
  * calls block for seconds (docs/architecture.md, Processes).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import {
   CancellationTokenSource, ConnectionError, createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError,
   type MessageConnection, type RequestType,

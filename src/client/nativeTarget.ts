@@ -3,8 +3,8 @@
  * the extension setting, the FCBACKUP_SIMULATE environment variable and the
  * platform. Pure: no koffi, no vscode, nothing loaded.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { NativeTarget } from '../native/target';
 
 export type TargetResolution = NativeTarget | { kind: 'unavailable'; reason: string };

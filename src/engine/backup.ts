@@ -18,8 +18,8 @@
  * SetBackupSucceeded(false) and BackupComplete; every COM object is released; the set
  * is written beside its final place and renamed only when complete (backupSet.ts).
  */
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import { selectComponents } from './componentSelection';
 import type { BackupParams } from '../protocol';
 import { isProcessElevated, enablePrivilege } from '../native/advapi32';

@@ -7,7 +7,7 @@
  * well formed. Anything unexpected gives null ("name unknown"), never an exception
  * about the file's format.
  */
-import * as fsp from 'node:fs/promises';
+import fsp = require('node:fs/promises');
 
 const BASE_BLOCK_SIZE = 4096;
 const REG_SZ = 1;

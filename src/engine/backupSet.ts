@@ -17,9 +17,9 @@
  * Reading validates everything before anything uses the set. Folders of sets (listing,
  * retention, clean-up of unfinished sets) are in backupSetFolder.ts.
  */
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import {
   copyAndHash, flushDirectory, hashFile, renameWithRetry, sha256OfBytes, writeNewFile, type CopyOptions,
 } from './durableFile';

@@ -10,8 +10,8 @@
  * what it could not do is returned as problems for the caller to report.
  */
 import type { Dirent } from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import {
   MANIFEST_FILE, nameStamp, PARTIAL_MARKER_FILE, partialFolderPid, readManifestFile, removeTree, sameClusterName, summarize,
   validateBackupSet, type ValidatedSet,

@@ -9,9 +9,9 @@
  * ones serve the restore journal, whose steps must not interleave with other work.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import { CancelledError } from './errors';
 
 /** Suffix of a file staged beside its final name before it is renamed over it. */

@@ -22,9 +22,9 @@
  *   live owner's lock.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 import { sha256OfBytes } from './durableFile';
 import { EngineError } from './errors';
 import { protectPath } from './protection';

@@ -14,8 +14,8 @@
  * This module loads no native code until a Windows call is needed (it is also used by the
  * CLI's local `verify`, which must run without koffi on a non-Windows file server).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 
 /**
  * D: the DACL; P: protected (SE_DACL_PROTECTED, nothing inherited from the parent);

@@ -18,7 +18,7 @@
  *   restoreFinish.ts     a restore completed by a later run: services started by the formation rules
  *   restoreJournal.ts    the journal and the crash-safe file steps
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { NativeError } from '../native/errors';
 import type { OperationContext } from './context';
 import { detectLocalCluster, sameComputerName } from './discovery';

@@ -26,8 +26,8 @@
  * belongs to, or in this restore's folder under the safety root (read() refuses anything else).
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { NativeError } from '../native/errors';
 import { ERROR_SHARING_VIOLATION, MOVEFILE_DELAY_UNTIL_REBOOT, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, moveFileEx } from '../native/kernel32';
 import { copyAndHashSync, flushDirectorySync, hashFileSync, STAGING_SUFFIX, writeFileAtomicSync, type HashResult } from './durableFile';

@@ -14,7 +14,7 @@
  * What differs is returned as problems that say what to do; the restore is then
  * `notInEffect`.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { readHiveFile } from '../hive/reader';
 import { RegType, type RegistryKey, type RegistryValue } from '../hive/types';
 import type { OperationContext } from './context';

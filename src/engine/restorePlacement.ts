@@ -15,8 +15,8 @@
  * would be replayed onto it. They are the restore's *companions*: copied to the safety
  * folder and moved out of the ClusDb folder with the swap, put back by a roll-back.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { VerifiedBackupSet } from './backupSet';
 import type { OperationContext } from './context';
 import { EngineError } from './errors';

@@ -17,7 +17,7 @@
  * hive with the service stopped (the offline path). Every restore ends by observing its
  * outcome (restoreOutcome.ts).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { restoreMethodName, VssRestoreMethod } from '../native/vssTypes';
 import { EngineError, type EngineErrorCode } from './errors';
 import { safetyRootFor } from './restoreJournal';

@@ -4,7 +4,7 @@
  * whose cluster it is, the service states, the VSS documents and where each file goes.
  * The policy that turns these facts into steps or a refusal is restorePlan.ts.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { readHiveFile } from '../hive/reader';
 import { isProcessElevated } from '../native/advapi32';
 import { getComputerName } from '../native/kernel32';

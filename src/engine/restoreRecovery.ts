@@ -4,8 +4,8 @@
  * interrupted (found at the next run, by `recover`, or before a new restore). Also what
  * `status` and `backup` learn about a pending restore.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { hashFileSync } from './durableFile';
 import type { OperationContext } from './context';
 import { EngineError, errorMessage } from './errors';

@@ -8,7 +8,7 @@
  * PostRestore with the journal at `rebootPending` (finished by restoreRecovery.ts's
  * resumeAfterReboot once the restart has put the files in place).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { enablePrivilege } from '../native/advapi32';
 import { formClusterHere, startNodesOneByOne } from './clusterFormation';
 import { VssRestoreMethod, restoreMethodName } from '../native/vssTypes';

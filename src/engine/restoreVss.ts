@@ -18,7 +18,7 @@ import { EngineError, errorMessage } from './errors';
 import { pathStyle } from './paths';
 import { describeComponent, type DocumentComponent, type FileDescriptor } from './restorePlacement';
 import { CLUSTER_DATABASE_WRITER, checkWriterStatus, readClusterDatabaseWriter, waitForVssAsync, type VssWaitPolicy } from './vssSession';
-import * as path from 'node:path';
+import path = require('node:path');
 
 /** The restore methods this tool carries out, each in the order it means. */
 export const SUPPORTED_RESTORE_METHODS: ReadonlySet<number> = new Set([VssRestoreMethod.RestoreStopStart, VssRestoreMethod.StopRestoreStart]);

@@ -9,8 +9,8 @@
  * its manifest and ClusDb file (size, modification time, inode), so that expanding a set
  * again does not hash it again while neither file has changed on disk.
  */
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import { configurationFromRegistry } from '../config/parse';
 import type { ClusterConfiguration, ConfigurationSource } from '../config/model';
 import type { HiveFile } from '../hive/types';

@@ -8,8 +8,8 @@
  * backup into that folder removes. The copy's manifest is the set's own, byte for byte
  * (same fields, same order, so the same seal), which is checked before the copy counts.
  */
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import {
   BackupSetWriter, MANIFEST_FILE, readManifestFile, resolveInSet, type BackupManifest,
 } from './backupSet';

@@ -13,8 +13,8 @@
  * retention prunes the folder, is never raced. While one of them runs the deletion is
  * refused up front, naming it; while a deletion runs they are refused the same way.
  */
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import { BACKUP_COMPONENTS_FILE, FILES_FOLDER, MANIFEST_FILE, nameStamp, removeTree, WRITER_METADATA_FILE } from './backupSet';
 import type { Logger } from './context';
 import { EngineError } from './errors';

@@ -25,8 +25,8 @@
  * and the restore, so the check cannot rely on it.
  */
 import { createHash } from 'node:crypto';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
+import fsp = require('node:fs/promises');
+import path = require('node:path');
 import { MANIFEST_FILE, openBackupSet, validateBackupSet, verifiedSet, type ValidatedSet, type VerifiedBackupSet } from './backupSet';
 import type { Logger, OperationContext } from './context';
 import type { SetVerification } from '../wire/restore';

@@ -7,7 +7,7 @@
  * Transaction logs are not applied: a hive whose last write did not finish is returned
  * as it is, marked `dirty`.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { MAX_HIVE_BINS_SIZE, BASE_BLOCK_SIZE, readBaseBlock } from './baseBlock';
 import { HiveCells } from './cells';
 import { CellStoreBuilder } from './cellStore';

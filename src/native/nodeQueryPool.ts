@@ -22,8 +22,8 @@
  * a thread stuck in a call: once one is set aside, the process ends itself at exit without
  * waiting (see endWithoutWaitingForStuckThreads).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { Worker } from 'node:worker_threads';
 import { CALL_WORD, readCallName, SEQUENCE_WORD } from './callWatch';
 import type { ClusterHandle } from './clusapi';

@@ -5,7 +5,7 @@
  * machine the extension runs on: the system drive's root on Windows (sets belong beside,
  * not inside, the user's profile), the home folder elsewhere.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { untranslated, type Translate } from './format';
 
 export function folderPickerStart(

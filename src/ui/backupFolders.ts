@@ -2,7 +2,7 @@
  * The Backups view's folders: the backup folder (fcbackup.backupFolder) and, when set, the
  * copy folder (fcbackup.copyFolder) that Back Up copies each new set to. Pure (no vscode).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 
 /** Whether two folder paths name the same folder: without regard to case on Windows (NTFS and SMB shares are case-insensitive by default). */
 export function sameFolder(a: string, b: string, platform: NodeJS.Platform = process.platform): boolean {

@@ -7,9 +7,9 @@
  * into the cluster configuration it holds (configRows.ts). Listing, verifying and
  * reading sets is file work: it works on a machine without a cluster too.
  */
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as vscode from 'vscode';
+import fs = require('node:fs');
+import fsp = require('node:fs/promises');
+import vscode = require('vscode');
 import type { BackupCopyResult, BackupSetSummary, VerifyResult } from '../protocol';
 import { ContextKeys, type ContextKeyStore } from './contextKeys';
 import type { EngineHost } from './engineHost';

@@ -4,7 +4,7 @@
  * by the same summary line on both sides ("3 changes: 1 role added, …"), which the
  * editor's title repeats.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { compareConfigurations } from '../config/diff';
 import type { ConfigDiff, ConfigurationSource } from '../config/model';
 import { renderConfiguration } from '../config/render';

@@ -2,7 +2,7 @@
  * The context keys the welcome views and menus match (package.json when-clauses).
  * The last value of each is kept so the tests can read what the welcome views see.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 export const ContextKeys = {
   /** ClusterViewState: loading | error | notWindows | notInstalled | notConfigured | notRunning | none (the cluster runs) */

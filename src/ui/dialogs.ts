@@ -4,7 +4,7 @@
  * everything else in the UI calls these, never showWarningMessage({ modal: true }) or
  * showQuickPick directly.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { displayLines, displayText } from '../text/displayText';
 import { confirmationButtons, type ConfirmationText } from './restoreDialogText';
 

@@ -4,7 +4,7 @@
  * folder and disappear by retention or deletion, so creations and deletions of direct entries are what matter.
  * On a network share a watcher may stay silent; Refresh and the refresh interval cover that.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 export class FolderWatch implements vscode.Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;

@@ -3,7 +3,7 @@
  * every command's outcome goes here; the newest lines are also kept in a ring
  * buffer that the integration tests read back through the test API.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { LogLevel } from '../protocol';
 import { displayLines } from '../text/displayText';
 import { RingBuffer } from './ringBuffer';

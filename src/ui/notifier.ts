@@ -3,7 +3,7 @@
  * command finishes when its work does, not when the toast is dismissed); the
  * action runs when the user clicks it. The recent ones are kept for the tests.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { displayLines } from '../text/displayText';
 import { RingBuffer } from './ringBuffer';
 

@@ -3,9 +3,9 @@
  * row: a cluster and one of its nodes, a backup set (newest first, with its verify
  * status), a folder. Dismissing a picker cancels the command quietly.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as vscode from 'vscode';
+import fs = require('node:fs');
+import path = require('node:path');
+import vscode = require('vscode');
 import type { ClusterStatus, NodeInfo } from '../protocol';
 import { UserCancelled } from './errors';
 import { backupSetLabel } from './backupRows';

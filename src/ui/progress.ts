@@ -3,7 +3,7 @@
  * progress notifications (one step at a time) are routed to the operation that is
  * running, and Cancel aborts the engine request.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ProgressParams } from '../protocol';
 
 export interface OperationProgress {

@@ -5,7 +5,7 @@
  * its own), tree items from the pure tree model, and failures that are notified once
  * while a periodic refresh keeps failing the same way.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeError } from './errors';
 import type { Translate } from './format';
 import type { ExtensionLog } from './log';

@@ -4,7 +4,7 @@
  * on the server, so it is shown in the Explorer when it is in the workspace, or
  * offered to open in a new window.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Services } from './services';
 
 export async function revealFolder(s: Services, folder: string): Promise<void> {

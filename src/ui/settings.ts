@@ -1,7 +1,7 @@
 /** The fcbackup.* settings, read fresh each time (they can change at any moment). */
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as vscode from 'vscode';
+import os = require('node:os');
+import path = require('node:path');
+import vscode = require('vscode');
 
 export const SECTION = 'fcbackup';
 

@@ -6,7 +6,7 @@
  * and it shows nothing before the cluster tree was read (activation starts no engine);
  * until the Backups view was shown it says the backups were not read.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { BackupsTreeProvider } from './backupsTree';
 import type { ClusterTreeProvider } from './clusterTree';
 import type { Translate } from './format';

@@ -1,5 +1,5 @@
 /** TreeItemModel (pure) → vscode.TreeItem. */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { displayLines, displayText } from '../text/displayText';
 import type { TreeElement, TreeItemModel } from './treeModel';
 

@@ -11,8 +11,8 @@
  * copy and prunes there with the same --keep. A failed copy keeps the set made here,
  * says so on stderr and in `copy.error`, and exits 4 (ExitCode.copyFailed).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { Requests, type BackupResult } from '../../protocol';
 import { reasonProblem } from '../../wire/backupReason';
 import { displayText } from '../../text/displayText';

@@ -5,7 +5,7 @@
  * exit 0 when equal, 1 when different, 2 on error. Between two sets it is file work; --live
  * reads the running cluster through the engine.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { compareConfigurations } from '../../config/diff';
 import type { ConfigDiff, ConfigurationSource } from '../../config/model';
 import { renderDiff } from '../../config/render';

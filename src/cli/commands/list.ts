@@ -8,7 +8,7 @@
  * on the server that holds the off-box copies notices a damaged set. Its JSON document is
  * `{ schemaVersion, folder, sets: [...] }`.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { listBackupSets } from '../../engine/backupSetFolder';
 import type { BackupSetSummary } from '../../wire/model';
 import { countOf, onlyArgument, printResult } from '../output';

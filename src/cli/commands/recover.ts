@@ -5,7 +5,7 @@
  * else rolls it back — and says which (`outcome`: completed | notInEffect | rolledBack). Exit 0 when it was finished (or
  * there was nothing to finish), 1 when a service could not be returned or it failed.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { RecoverResult } from '../../wire/restore';
 import { Requests } from '../../protocol';
 import { noArguments, printResult } from '../output';

@@ -16,7 +16,7 @@
  * back) or not in effect; 3 reboot required (the files are replaced at the next restart; the next
  * run after it finishes the restore); 130 not confirmed or cancelled before any change.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { NodeInfo } from '../../wire/model';
 import type { RestoreParams, RestorePlan, RestoreReport, RestoreResult } from '../../wire/restore';
 import { describeMembership, describeRefusal, describeRollback, describeStep } from '../../wire/restoreWords';

@@ -10,7 +10,7 @@
  * this script (process.argv[1]), both as absolute paths, so the task keeps working
  * whatever PATH the SYSTEM account has.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import {
   SCHEDULE_TASK_PATH, ScheduleInputError, parseKeep, parseTimeOfDay, parseWeekDay, type ScheduleTrigger,
 } from '../../client/schedule';

@@ -4,7 +4,7 @@
  * owners), resource types, networks and interfaces. The set is verified first. File work:
  * no cluster, no engine process, no native code.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { ConfigurationSource } from '../../config/model';
 import { renderConfiguration } from '../../config/render';
 import { readSetConfiguration } from '../../engine/setConfiguration';

@@ -15,7 +15,7 @@
  * (Windows, or the simulator: ctx.clusterReachable) the engine process verifies the set again
  * and writes that event from its own finding — the CLI itself loads no native code. Elsewhere there is no Event Log to write to.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { readBackupSet } from '../../engine/backupSet';
 import type { VerifyResult } from '../../wire/model';
 import { Requests } from '../../protocol';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { BackupResult, ClusterStatus, VerifyResult } from '../../protocol';
 import { isClusterElement, isNodeElement } from '../elements';
 import { UserCancelled } from '../errors';

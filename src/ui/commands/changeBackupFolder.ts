@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as vscode from 'vscode';
+import fs = require('node:fs');
+import os = require('node:os');
+import vscode = require('vscode');
 import { folderPickerStart, scopeChoices, type ScopeChoice } from '../backupFolderChoice';
 import { UserCancelled } from '../errors';
 import { readSettings, SECTION } from '../settings';

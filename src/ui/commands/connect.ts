@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ClusterStatus } from '../../protocol';
 import { UserCancelled } from '../errors';
 import type { Translate } from '../format';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { onNamedRow } from './preconditions';
 import type { CommandDefinition } from './types';
 

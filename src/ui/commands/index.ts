@@ -4,7 +4,7 @@
  * cancellation, and reports a failure with the failing API and code and a
  * "Show Log" action.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeError, errorNotificationText, isCancellation } from '../errors';
 import type { Services } from '../services';
 import { backupCommand } from './backup';

@@ -1,5 +1,5 @@
-import * as path from 'node:path';
-import * as vscode from 'vscode';
+import path = require('node:path');
+import vscode = require('vscode');
 import { onBackupSet } from './preconditions';
 import type { CommandDefinition } from './types';
 

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { readSettings } from '../settings';
 import { revealFolder } from '../reveal';
 import type { CommandDefinition } from './types';

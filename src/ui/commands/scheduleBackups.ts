@@ -4,9 +4,9 @@
  * into the backup folder setting as SYSTEM. When a schedule exists the first pick also
  * offers to remove it. The Failover Clusters tree then shows the schedule.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as vscode from 'vscode';
+import fs = require('node:fs');
+import path = require('node:path');
+import vscode = require('vscode');
 import { WEEK_DAYS, describeTrigger, type ScheduleTrigger, type WeekDay } from '../../client/schedule';
 import type { CliLauncher, ScheduleStatus } from '../../protocol';
 import { UserCancelled } from '../errors';
