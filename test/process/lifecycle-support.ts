@@ -39,6 +39,25 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
 }
 
 /**
+ * Runs `fcbackup ARGS` to its end (a failure naming `what` after `boundMs`), then kills its
+ * process group in case a failing run left it there. Returns the exit status and the process.
+ */
+export async function runCliToEnd(args: string[], env: Record<string, string>, what: string, boundMs = 120_000): Promise<{ end: Awaited<CliProcess['ended']>; cli: CliProcess }> {
+  const cli = startCli(args, env);
+  try {
+    return { end: await bounded(cli.ended, what, boundMs), cli };
+  } finally {
+    signalProcess(-cli.child.pid!, 'SIGKILL'); // only if it is still there (a failing run)
+  }
+}
+
+/** The engine's pid, from the line `--verbose` prints when the engine starts. */
+export function enginePidOf(cli: CliProcess): number | undefined {
+  const match = /\[debug\] Engine (\d+) uses/.exec(cli.stderr());
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
  * Resolves once `condition()` holds, checking every few milliseconds; fails with `what`
  * after `boundMs` (a bound on a hang, never a measured duration).
  */

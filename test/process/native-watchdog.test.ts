@@ -19,13 +19,7 @@ import { makeTempScenario, type ScenarioSpec, type TempScenario } from '../suppo
 import { recordingContext } from '../support/context';
 import { assertNoLeaks, useScenario } from '../support/sim';
 import { assertSameFiles, liveFiles, prepareRestore, restoreArtifacts, serviceStates } from '../engine/restore-fixture';
-import { bounded, lockHolder, signalProcess, startCli, waitFor, waitForExit, type CliProcess } from './lifecycle-support';
-
-/** The engine's pid, from the line `--verbose` prints when the engine starts. */
-function enginePidOf(cli: CliProcess): number | undefined {
-  const match = /\[debug\] Engine (\d+) uses/.exec(cli.stderr());
-  return match ? Number(match[1]) : undefined;
-}
+import { enginePidOf, lockHolder, runCliToEnd, signalProcess, startCli, waitFor, waitForExit } from './lifecycle-support';
 
 describe('hung native calls', function () {
   this.timeout(180_000);
@@ -58,14 +52,8 @@ describe('hung native calls', function () {
 
   it('status with OpenCluster hanging: one message naming the call, exit 1, no engine left', async () => {
     const s = scenario({ faults: [{ function: 'OpenCluster', mode: 'hang', code: 0 }] });
-    const cli = startCli(['status', '--verbose', '--simulate', s.path], { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder });
-    let end;
-    try {
-      end = await bounded(cli.ended, 'status to end', 120_000);
-    } finally {
-      signalProcess(-cli.child.pid!, 'SIGKILL'); // only if it is still there (a failing run)
-    }
-    assert.equal(end?.code, 1, `exit code (stderr: ${cli.stderr()})`);
+    const { end, cli } = await runCliToEnd(['status', '--verbose', '--simulate', s.path], { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder }, 'status to end');
+    assert.equal(end.code, 1, `exit code (stderr: ${cli.stderr()})`);
     const failures = cli.stderr().split('\n').filter((line) => line.startsWith('fcbackup: '));
     assert.deepEqual(failures.length, 1, `one error line: ${cli.stderr()}`);
     assert.match(failures[0], /^fcbackup: The engine stopped during status: OpenCluster did not return within 2 s\. .*nodes are reachable/);
@@ -79,14 +67,8 @@ describe('hung native calls', function () {
     // This node's service is stopped for the swap after PostRestore: the first ControlService that reaches NODE1.
     const f = await prepareRestore({ faults: [{ function: 'ControlService:NODE1', mode: 'hang', code: 0 }] }, { lockFolder });
     scenarios.push(f.scenario);
-    const cli = startCli(['restore', f.setPath, '--authoritative', '--stop-other-nodes', '--yes', '--simulate', f.scenario.path],
-      { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder });
-    let end;
-    try {
-      end = await bounded(cli.ended, 'the restore to end', 120_000);
-    } finally {
-      signalProcess(-cli.child.pid!, 'SIGKILL');
-    }
+    const { end, cli } = await runCliToEnd(['restore', f.setPath, '--authoritative', '--stop-other-nodes', '--yes', '--simulate', f.scenario.path],
+      { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder }, 'the restore to end');
     assert.equal(end.code, 1, cli.stderr());
     assert.match(cli.stderr(), /^fcbackup: The engine stopped during restore: ControlService did not return within 2 s\. /m);
     assert.ok(restoreArtifacts(f).includes('ClusterRestoreJournal.json'), 'the stopped restore left its journal');

@@ -16,7 +16,7 @@ import { Requests } from '../../src/protocol';
 import { TestRequests } from '../../src/testProtocol';
 import { makeNodes, makeTempScenario, type TempScenario } from '../support/scenario';
 import { assertNoLeaks, simulatorLibraryPath } from '../support/sim';
-import { bounded, signalProcess, startCli, waitForExit } from './lifecycle-support';
+import { bounded, enginePidOf, runCliToEnd, signalProcess, waitForExit } from './lifecycle-support';
 
 const HUNG = /^GetClusterNodeState for node (NODE\d+) did not return within 2 s; the status read was stopped\. .*check that \1 is reachable/;
 
@@ -68,19 +68,13 @@ describe('hung calls on node query threads', function () {
 
   it('the CLI\'s status fails with that message and its engine exits despite the stuck thread', async () => {
     const s = hangingScenario();
-    const cli = startCli(['status', '--verbose', '--simulate', s.path], { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder });
-    let end;
-    try {
-      end = await bounded(cli.ended, 'status to end', 120_000);
-    } finally {
-      signalProcess(-cli.child.pid!, 'SIGKILL'); // only if it is still there (a failing run)
-    }
+    const { end, cli } = await runCliToEnd(['status', '--verbose', '--simulate', s.path], { FCBACKUP_NATIVE_CALL_LIMIT_SECONDS: '2', FCBACKUP_LOCK_DIR: lockFolder }, 'status to end');
     assert.equal(end.code, 1, cli.stderr());
     const failures = cli.stderr().split('\n').filter((line) => line.startsWith('fcbackup: '));
     assert.equal(failures.length, 1, cli.stderr());
     assert.match(failures[0].replace(/^fcbackup: /, ''), HUNG);
-    const pid = Number(/\[debug\] Engine (\d+) uses/.exec(cli.stderr())?.[1]);
-    assert.ok(pid > 0, 'the engine said its pid');
+    const pid = enginePidOf(cli);
+    assert.ok(pid !== undefined, 'the engine said its pid');
     engines.push(pid);
     await waitForExit(pid, 'the engine with a stuck node query thread', 60_000);
     // It ended itself at exit rather than waiting for the thread (the CLI shows the engine's stderr).

@@ -15,7 +15,7 @@ import { makeContext } from '../../src/engine/context';
 import { EVENT_MESSAGE_FILE, EVENT_SOURCE, EVENT_SOURCE_KEY, forgetEventSourceCheck, writeEvent } from '../../src/engine/eventLog';
 import { ADMINISTRATORS_ONLY_SDDL, isAdministratorsOnlyDacl, permissionWarnings, protectPath } from '../../src/engine/protection';
 import { getFileDaclSddl, readMachineRegistryValue, reportEvent } from '../../src/native/advapi32';
-import { configureNative, getNativeTarget, type NativeTarget } from '../../src/native/loader';
+import { useWindowsDlls } from './windowsTarget';
 
 /**
  * What Wine 8.0 does not implement (observed here; Wine sources dlls/advapi32/security.c and
@@ -27,19 +27,13 @@ const WINE_GAPS = {
 } as const;
 
 describe("protection and Event Log bindings against Wine's own advapi32", function () {
-  let previous: NativeTarget;
-  let scratch: string;
-
-  before(function () {
-    if (process.platform !== 'win32') throw new Error('This check needs Windows node.exe (run it with "npm run test:wine"), not ' + process.platform);
-    previous = getNativeTarget();
-    configureNative({ kind: 'windows' });
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-wine-protect-'));
+  let scratch = '';
+  useWindowsDlls(() => {
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  after(function () {
-    configureNative(previous);
-    fs.rmSync(scratch, { recursive: true, force: true });
+  before(function () {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'fcb-wine-protect-'));
   });
 
   it('a folder that was never protected reads back with a DACL that is not administrators-only', function () {

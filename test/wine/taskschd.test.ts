@@ -12,9 +12,9 @@
 import * as assert from 'node:assert/strict';
 import { buildTaskXml, parseTaskXml, type ScheduleSpec } from '../../src/engine/scheduleXml';
 import { HResultError } from '../../src/native/errors';
-import { configureNative, getNativeTarget, type NativeTarget } from '../../src/native/loader';
 import { initializeCom, uninitializeCom, type ComSession } from '../../src/native/ole32';
 import { withTaskRootFolder, type RegisteredTask, type TaskFolder } from '../../src/native/taskschd';
+import { useWindowsDlls } from './windowsTarget';
 import { TaskCreation, TaskLogonType } from '../../src/native/taskschdTypes';
 
 const TASK_PATH = '\\Failover Cluster Backup Wine Check\\Backup';
@@ -48,13 +48,12 @@ const spec: ScheduleSpec = {
 const launcher = { program: 'C:\\Program Files\\nodejs\\node.exe', script: 'C:\\fcbackup\\dist\\cli.js' };
 
 describe("Task Scheduler bindings against Wine's own taskschd.dll", function () {
-  let previous: NativeTarget;
   let session: ComSession | undefined;
+  useWindowsDlls(() => {
+    if (session) uninitializeCom(session);
+  });
 
   before(function () {
-    if (process.platform !== 'win32') throw new Error('This check needs Windows node.exe (run it with "npm run test:wine"), not ' + process.platform);
-    previous = getNativeTarget();
-    configureNative({ kind: 'windows' });
     session = initializeCom();
     // A run killed half-way may have left the task behind. None there: ERROR_FILE_NOT_FOUND, or
     // ERROR_PATH_NOT_FOUND when its folder is missing too (a new Wine prefix).
@@ -63,11 +62,6 @@ describe("Task Scheduler bindings against Wine's own taskschd.dll", function () 
     } catch (err) {
       if (!(err instanceof HResultError && (err.code === ERROR_FILE_NOT_FOUND || err.code === ERROR_PATH_NOT_FOUND))) throw err;
     }
-  });
-
-  after(function () {
-    if (session) uninitializeCom(session);
-    configureNative(previous);
   });
 
   function inRoot<R>(use: (root: TaskFolder) => R): R {

@@ -8,10 +8,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { getVolumeNameForVolumeMountPoint, getVolumePathName } from '../../src/native/kernel32';
-import { configureNative, getNativeTarget, type NativeTarget } from '../../src/native/loader';
 import {
   COMGLB_EXCEPTION_HANDLE, disableComExceptionHandling, initializeCom, queryComExceptionHandling, uninitializeCom, type ComSession,
 } from '../../src/native/ole32';
+import { useWindowsDlls } from './windowsTarget';
 
 /**
  * What Wine 8.0 does not implement (observed here): Windows keeps the value Set stores
@@ -23,18 +23,9 @@ const WINE_GAPS = {
 } as const;
 
 describe("volume and COM global-option bindings against Wine's own kernel32 and ole32", function () {
-  let previous: NativeTarget;
   let session: ComSession | undefined;
-
-  before(function () {
-    if (process.platform !== 'win32') throw new Error('This check needs Windows node.exe (run it with "npm run test:wine"), not ' + process.platform);
-    previous = getNativeTarget();
-    configureNative({ kind: 'windows' });
-  });
-
-  after(() => {
+  useWindowsDlls(() => {
     if (session) uninitializeCom(session);
-    configureNative(previous);
   });
 
   it('GetVolumePathNameW: the drive root, with its trailing backslash, for a path on it', () => {
