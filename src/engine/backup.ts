@@ -36,6 +36,7 @@ import { BackupSetWriter, backupSetName, toolVersion, type ManifestComponent, ty
 import { applyRetention, removeStalePartialSets } from './backupSetFolder';
 import { sleep, type OperationContext } from './context';
 import { detectLocalCluster } from './discovery';
+import { sameFolder } from '../wire/folders';
 import { sameComputerName } from './clusterNames';
 import { CancelledError, EngineError, errorMessage, throwIfCancelled } from './errors';
 import { copyBackupSet } from './setCopy';
@@ -183,12 +184,6 @@ function checkCopyTo(copyTo: unknown, destination: string): string | undefined {
     throw new EngineError('BAD_ARGUMENT', `The copy folder ${folder} is the backup folder itself; give a second folder (e.g. a share) for the copy.`);
   }
   return folder;
-}
-
-/** Folder paths compare without regard to case on Windows (NTFS and SMB shares are case-insensitive by default). */
-function sameFolder(a: string, b: string): boolean {
-  const norm = (p: string): string => (process.platform === 'win32' ? p.toUpperCase() : p).replace(/[\\/]+$/, '');
-  return norm(path.resolve(a)) === norm(path.resolve(b));
 }
 
 /**

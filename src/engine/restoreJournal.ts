@@ -34,6 +34,7 @@ import { copyAndHashSync, flushDirectorySync, hashFileSync, STAGING_SUFFIX, writ
 import { EngineError } from './errors';
 import { restoreWriteError } from './fileErrors';
 import { protectPath } from './protection';
+import { sameFolder } from '../wire/folders';
 
 export const JOURNAL_FILE_NAME = 'ClusterRestoreJournal.json';
 export const SAFETY_FOLDER_NAME = 'ClusterRestoreSafety';
@@ -233,27 +234,20 @@ function matches(file: string, expected: { sha256: string | null; size: number |
 
 // ---- the journal on disk ----
 
-/** Folders compared the way the file system does (case-insensitively on Windows). */
-function sameFolderPath(a: string, b: string): boolean {
-  const na = path.resolve(a);
-  const nb = path.resolve(b);
-  return process.platform === 'win32' ? na.toUpperCase() === nb.toUpperCase() : na === nb;
-}
-
 /** Whether `file` is a plain name directly in `folder` (no `:` stream, no control character). */
 function directlyIn(folder: string, file: unknown): boolean {
   if (typeof file !== 'string' || file === '' || !path.isAbsolute(file)) return false;
   const name = path.basename(file);
   // eslint-disable-next-line no-control-regex
   if (name === '' || name === '.' || name === '..' || name.includes(':') || /[\u0000-\u001f]/.test(name)) return false;
-  return sameFolderPath(path.dirname(path.resolve(file)), folder);
+  return sameFolder(path.dirname(path.resolve(file)), folder);
 }
 
 /** The journal's paths that are not where a restore of `clusDbDir` may touch. */
 function pathsOutside(journal: RestoreJournal, clusDbDir: string): string[] {
   const bad: string[] = [];
   const safetyRoot = safetyRootFor(clusDbDir);
-  if (typeof journal.clusDbDir !== 'string' || !sameFolderPath(journal.clusDbDir, clusDbDir)) bad.push(String(journal.clusDbDir));
+  if (typeof journal.clusDbDir !== 'string' || !sameFolder(journal.clusDbDir, clusDbDir)) bad.push(String(journal.clusDbDir));
   const safetyOk = typeof journal.safetyDir === 'string' && directlyIn(safetyRoot, journal.safetyDir) &&
     path.basename(journal.safetyDir) === journal.id && /^[0-9A-Za-z-]+$/.test(journal.id);
   if (!safetyOk) bad.push(String(journal.safetyDir));

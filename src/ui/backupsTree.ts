@@ -23,7 +23,7 @@ import { toTreeItem } from './treeItems';
 import {
   backupFolderElement, backupsViewDescription, failedBackupElement, failedCopyElement, setsDamagedByRetention, type FailedBackup, type FailedCopy,
 } from './backupRows';
-import { sameFolder } from './backupFolders';
+import { sameFolder } from '../wire/folders';
 import {
   backupSetElements, itemModel, messageElement, type BackupSetElement, type ErrorInfo, type TreeElement,
 } from './treeModel';

@@ -3,7 +3,7 @@
  * Backups view's copy-folder rows, from plain data.
  */
 import * as assert from 'node:assert/strict';
-import { sameFolder } from '../../src/ui/backupFolders';
+import { sameFolder } from '../../src/wire/folders';
 import { backupReasonRequest, reasonFromInput, reasonInputProblem } from '../../src/ui/backupReasonPrompt';
 import { backupFolderElement, backupFolderItem, failedCopyElement } from '../../src/ui/backupRows';
 import type { BackupSetElement } from '../../src/ui/treeModel';

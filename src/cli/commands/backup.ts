@@ -15,6 +15,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import { Requests, type BackupResult } from '../../protocol';
 import { reasonProblem } from '../../wire/backupReason';
+import { sameFolder } from '../../wire/folders';
 import { displayText } from '../../text/displayText';
 import { noArguments, printJson } from '../output';
 import { ExitCode, type CliCommand, type CliContext } from '../types';
@@ -45,11 +46,6 @@ function folderOption(ctx: CliContext, option: string, value: string, what: stri
     return undefined;
   }
   return folder;
-}
-
-function sameFolder(a: string, b: string): boolean {
-  const norm = (p: string): string => (process.platform === 'win32' ? p.toUpperCase() : p);
-  return norm(a) === norm(b);
 }
 
 /** The warnings and the exit code of a backup that produced `result`. */

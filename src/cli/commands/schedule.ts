@@ -15,6 +15,7 @@ import {
   SCHEDULE_TASK_PATH, ScheduleInputError, parseKeep, parseTimeOfDay, parseWeekDay, type ScheduleTrigger,
 } from '../../client/schedule';
 import { Requests, type CliLauncher, type ScheduleStatus, type SetScheduleParams } from '../../protocol';
+import { sameFolder } from '../../wire/folders';
 import { printResult } from '../output';
 import { ExitCode, type CliCommand, type CliContext, type CliOptionValues } from '../types';
 
@@ -59,7 +60,7 @@ export function parseScheduleArguments(positionals: string[], options: CliOption
   const copyTo = text(options, 'copy-to');
   if (copyTo !== undefined && copyTo.trim() === '') throw new ScheduleInputError('--copy-to needs a folder');
   // The task's backup would refuse it at every run.
-  if (copyTo !== undefined && path.resolve(copyTo).replace(/[\\/]+$/, '') === path.resolve(to).replace(/[\\/]+$/, '')) {
+  if (copyTo !== undefined && sameFolder(copyTo, to)) {
     throw new ScheduleInputError('--copy-to is the --to folder itself; give a second folder for the copy');
   }
   return {

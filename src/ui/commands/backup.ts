@@ -3,7 +3,7 @@ import type { BackupResult, ClusterStatus, VerifyResult } from '../../protocol';
 import { isClusterElement, isNodeElement } from '../elements';
 import { UserCancelled } from '../errors';
 import { backupReasonRequest, reasonFromInput } from '../backupReasonPrompt';
-import { sameFolder } from '../backupFolders';
+import { sameFolder } from '../../wire/folders';
 import { pickCluster, pickFolder, pickNode } from '../pickers';
 import { backupResultText } from '../restoreText';
 import { revealFolder } from '../reveal';
